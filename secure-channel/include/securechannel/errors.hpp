@@ -1,0 +1,33 @@
+// Typed errors of secure-channel. Messages never contain key bytes or key-file content.
+#pragma once
+
+#include "seuicc/errors.hpp"
+
+namespace securechannel {
+
+/// Base of every error secure-channel throws; a seuicc::Error like every error of the project.
+class Error : public seuicc::Error {
+public:
+    using seuicc::Error::Error;
+};
+
+/// A cryptographic operation failed or was called with malformed input (wrong key length, input not
+/// a multiple of the block size, bad padding). Carries the OpenSSL error string where there is one.
+class CryptoError : public Error {
+public:
+    using Error::Error;
+};
+
+/// A key file could not be used. The message names the file and says what to do about it.
+class KeyFileError : public Error {
+public:
+    using Error::Error;
+};
+
+/// hardenProcess() could not apply a protection (core dumps, ptrace/dumpable flag).
+class HardeningError : public Error {
+public:
+    using Error::Error;
+};
+
+}  // namespace securechannel

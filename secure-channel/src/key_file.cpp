@@ -1,0 +1,271 @@
+#include "securechannel/key_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <system_error>
+#include <utility>
+
+namespace securechannel {
+
+namespace {
+
+/// Owns a file descriptor.
+class Fd {
+public:
+    explicit Fd(int fd) noexcept : fd_(fd) {}
+    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    Fd& operator=(Fd&&) = delete;
+    ~Fd() {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+    }
+    [[nodiscard]] int get() const noexcept { return fd_; }
+    /// Closes now and reports the result (close can report a delayed write error).
+    int close() noexcept {
+        const int result = ::close(fd_);
+        fd_ = -1;
+        return result;
+    }
+
+private:
+    int fd_;
+};
+
+std::string errnoText(int error) {
+    return std::system_category().message(error);
+}
+
+std::string quoted(const std::filesystem::path& path) {
+    return "'" + path.string() + "'";
+}
+
+std::string octalMode(mode_t mode) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+    return text;
+}
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
+    throw KeyFileError("key file " + quoted(path) + " " + problem);
+}
+
+int hexValue(std::uint8_t c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+bool isSpace(std::uint8_t c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/// Opens for reading without following a final symlink, and checks type, owner and mode.
+Fd openChecked(const std::filesystem::path& path, struct stat& info) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (fd.get() < 0) {
+        const int error = errno;
+        if (error == ELOOP) {
+            fail(path,
+                 "is a symbolic link; key files must be regular files: point the "
+                 "configuration at the link's target instead");
+        }
+        if (error == ENOENT) {
+            fail(path,
+                 "does not exist: create it with the provisioning tool, or fix the path "
+                 "in the configuration");
+        }
+        if (error == EACCES) {
+            fail(path,
+                 "cannot be read (permission denied): it must belong to the user the agent "
+                 "runs as (chown that user " +
+                     quoted(path) + "; chmod 600 " + quoted(path) + ")");
+        }
+        fail(path, "cannot be opened: " + errnoText(error));
+    }
+    if (::fstat(fd.get(), &info) != 0) {
+        const int error = errno;
+        fail(path, "cannot be examined: " + errnoText(error));
+    }
+    if (!S_ISREG(info.st_mode)) {
+        fail(path, "is not a regular file; store the key in a plain file with mode 0600");
+    }
+    const uid_t self = ::geteuid();
+    if (info.st_uid != self) {
+        fail(path, "is owned by uid " + std::to_string(info.st_uid) +
+                       ", but the agent runs as uid " + std::to_string(self) + ": chown " +
+                       std::to_string(self) + " " + quoted(path) +
+                       " (or run the agent as the file's owner)");
+    }
+    const mode_t mode = info.st_mode & 07777;
+    if (mode != 0600 && mode != 0400) {
+        fail(path, "has mode " + octalMode(mode) +
+                       "; a key file must be readable by its owner only: chmod 600 " +
+                       quoted(path));
+    }
+    return fd;
+}
+
+/// Reads at most `capacity` bytes (the whole file if smaller) into locked memory.
+SecretBuffer readAll(const std::filesystem::path& path, int fd, std::size_t capacity,
+                     std::size_t& count) {
+    SecretBuffer buffer(capacity);
+    count = 0;
+    while (count < capacity) {
+        const ssize_t got = ::read(fd, buffer.data() + count, capacity - count);
+        if (got < 0) {
+            const int error = errno;
+            if (error == EINTR) {
+                continue;
+            }
+            fail(path, "cannot be read: " + errnoText(error));
+        }
+        if (got == 0) {
+            break;
+        }
+        count += static_cast<std::size_t>(got);
+    }
+    return buffer;
+}
+
+/// Removes a key file whose writing failed and throws (errno describes the failure).
+[[noreturn]] void abandonWrite(Fd& fd, const std::filesystem::path& path,
+                               const std::string& problem) {
+    const int error = errno;
+    fd.close();
+    ::unlink(path.c_str());
+    fail(path, problem + ": " + errnoText(error));
+}
+
+}  // namespace
+
+SecretBuffer loadKeyFile(const std::filesystem::path& path, std::size_t expectedBytes) {
+    if (expectedBytes == 0) {
+        fail(path, "cannot be loaded: the expected key size is 0 (a caller bug)");
+    }
+    struct stat info {};
+    Fd fd = openChecked(path, info);
+
+    // Hex of N bytes with separators and line breaks stays well below 4·N + 64 bytes.
+    const std::size_t limit = 4 * expectedBytes + 64;
+    if (info.st_size < 0 || static_cast<std::uintmax_t>(info.st_size) > limit) {
+        fail(path, "is too large (" + std::to_string(info.st_size) + " bytes) for a key of " +
+                       std::to_string(expectedBytes) + " bytes");
+    }
+    std::size_t count = 0;
+    const SecretBuffer content = readAll(path, fd.get(), limit + 1, count);
+    if (count == 0) {
+        fail(path, "is empty; it must hold a key of " + std::to_string(expectedBytes) +
+                       " bytes as hex text or raw bytes");
+    }
+    if (count > limit) {
+        fail(path, "grew while being read; write key files atomically");
+    }
+
+    const ByteView bytes = content.view().first(count);
+    std::size_t digits = 0;
+    bool textOnly = true;
+    for (const std::uint8_t c : bytes) {
+        if (hexValue(c) >= 0) {
+            ++digits;
+        } else if (!isSpace(c)) {
+            textOnly = false;
+            break;
+        }
+    }
+
+    if (!textOnly || digits == 0) {
+        if (count != expectedBytes) {
+            fail(path, "is neither hex text nor exactly " + std::to_string(expectedBytes) +
+                           " raw bytes (it has " + std::to_string(count) +
+                           " bytes); write the key as hex, e.g. with the provisioning tool");
+        }
+        return SecretBuffer::copyOf(bytes);
+    }
+    if (digits % 2 != 0) {
+        fail(path, "holds an odd number of hex digits (" + std::to_string(digits) +
+                       "); the key is truncated or damaged: write it again");
+    }
+    if (digits / 2 != expectedBytes) {
+        fail(path, "holds a key of " + std::to_string(digits / 2) + " bytes, expected " +
+                       std::to_string(expectedBytes) + " bytes (" +
+                       std::to_string(2 * expectedBytes) + " hex digits)");
+    }
+    SecretBuffer key(expectedBytes);
+    std::size_t nibble = 0;
+    for (const std::uint8_t c : bytes) {
+        const int value = hexValue(c);
+        if (value < 0) {
+            continue;
+        }
+        std::uint8_t& target = key.data()[nibble / 2];
+        target = static_cast<std::uint8_t>(nibble % 2 == 0 ? value << 4 : target | value);
+        ++nibble;
+    }
+    return key;
+}
+
+void writeKeyFile(const std::filesystem::path& path, ByteView key) {
+    if (key.empty()) {
+        fail(path, "was not written: the key is empty");
+    }
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                 0600));
+    if (fd.get() < 0) {
+        const int error = errno;
+        if (error == EEXIST) {
+            fail(path,
+                 "already exists; key files are never overwritten: remove it first or "
+                 "choose another path");
+        }
+        fail(path, "cannot be created: " + errnoText(error));
+    }
+
+    static constexpr char kDigits[] = "0123456789abcdef";
+    SecretBuffer text(2 * key.size() + 1);
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        text.data()[2 * i] = static_cast<std::uint8_t>(kDigits[key[i] >> 4]);
+        text.data()[2 * i + 1] = static_cast<std::uint8_t>(kDigits[key[i] & 0x0F]);
+    }
+    text.data()[2 * key.size()] = '\n';
+
+    if (::fchmod(fd.get(), 0600) != 0) {  // the umask may have removed bits; make it exact
+        abandonWrite(fd, path, "cannot be set to mode 0600");
+    }
+    std::size_t written = 0;
+    while (written < text.size()) {
+        const ssize_t put = ::write(fd.get(), text.data() + written, text.size() - written);
+        if (put < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            abandonWrite(fd, path, "cannot be written");
+        }
+        written += static_cast<std::size_t>(put);
+    }
+    if (::fsync(fd.get()) != 0) {
+        abandonWrite(fd, path, "cannot be flushed to disk");
+    }
+    if (fd.close() != 0) {
+        const int error = errno;
+        ::unlink(path.c_str());
+        fail(path, "cannot be closed: " + errnoText(error));
+    }
+}
+
+}  // namespace securechannel

@@ -1,0 +1,176 @@
+#include "emulated_card.hpp"
+
+#include "seuicc/pcsc.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace testsupport {
+
+namespace {
+
+std::string env(const char* name, const std::string& fallback) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0' ? value : fallback;
+}
+
+std::string launcher() {
+    return env("M2M_CARDSIM", "m2m-cardsim");
+}
+
+void run(const std::string& command) {
+    if (std::system(command.c_str()) != 0) {
+        throw std::runtime_error("command failed: " + command);
+    }
+}
+
+// One request/response exchange on the emulator's loopback control port.
+std::string exchange(int port, const std::string& line) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        throw std::runtime_error("socket() failed");
+    }
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        ::close(fd);
+        throw std::runtime_error("cannot reach the emulator control port " + std::to_string(port));
+    }
+    const std::string request = line + "\n";
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(request.size())) {
+        ::close(fd);
+        throw std::runtime_error("control send failed");
+    }
+    std::string reply;
+    char c = 0;
+    while (::recv(fd, &c, 1, 0) == 1 && c != '\n') {
+        reply.push_back(c);
+    }
+    ::close(fd);
+    return reply;
+}
+
+}  // namespace
+
+std::filesystem::path runDir() {
+    std::filesystem::path dir = env("M2M_TEST_RUN_DIR", "");
+    if (dir.empty()) {
+        dir = std::filesystem::temp_directory_path() / "m2m-tests";
+    }
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+EmulatedCard::EmulatedCard() : EmulatedCard(Options{}) {}
+
+EmulatedCard::EmulatedCard(Options options) : options_(std::move(options)) {
+    if (options_.profile.empty()) {
+        options_.profile = env("M2M_CARD_PROFILE", "");
+    }
+    if (options_.image.empty()) {
+        std::random_device rd;
+        options_.image = runDir() / ("card-" + std::to_string(rd()) + ".img");
+        std::filesystem::remove(options_.image);
+    }
+    reader_ = "Virtual PCD 00 0" + std::to_string(options_.slot);
+    start();
+}
+
+EmulatedCard::~EmulatedCard() {
+    stop();
+}
+
+void EmulatedCard::start() {
+    std::string command = launcher() + " start --slot " + std::to_string(options_.slot) +
+                          " --image '" + options_.image.string() + "'";
+    if (!options_.profile.empty()) {
+        command += " --profile '" + options_.profile.string() + "'";
+    }
+    run(command + " >/dev/null");
+    running_ = true;
+    waitPresentInPcscd();
+}
+
+void EmulatedCard::waitPresentInPcscd() {
+    // The launcher returns once vpcd powered the card; pcscd may still be finishing its own
+    // bookkeeping for a card that just left the same slot, so ask pcscd itself.
+    seuicc::PcscContext context;
+    if (!context.waitForCard(reader_, std::chrono::seconds(20))) {
+        throw std::runtime_error("pcscd did not report a card in " + reader_);
+    }
+}
+
+void EmulatedCard::stop() noexcept {
+    if (running_) {
+        running_ = false;
+        std::system(
+            (launcher() + " stop --slot " + std::to_string(options_.slot) + " >/dev/null").c_str());
+        // The next card on this slot must not meet pcscd's memory of this one.
+        try {
+            waitRemoved();
+        } catch (...) {
+        }
+    }
+}
+
+void EmulatedCard::restart() {
+    stop();
+    start();
+}
+
+std::string EmulatedCard::control(const std::string& line) {
+    const std::string reply = exchange(35990 + options_.slot, line);
+    if (reply.rfind("error", 0) == 0) {
+        throw std::runtime_error("emulator refused '" + line + "': " + reply);
+    }
+    return reply;
+}
+
+nlohmann::json EmulatedCard::status() {
+    return nlohmann::json::parse(control("status"));
+}
+
+void EmulatedCard::waitInserted() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const auto s = status();
+        if (s.value("state", "") == "inserted" && s.value("powered", false)) {
+            waitPresentInPcscd();
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    throw std::runtime_error("the emulated card did not come back within 20 s");
+}
+
+bool EmulatedCard::waitRemoved() {
+    // pcscd polls a vpcd reader about every 400 ms, so a removal shows up with that delay.
+    seuicc::PcscContext context;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+        bool present = false;
+        for (const auto& reader : context.listReaders()) {
+            present = present || (reader.name == reader_ && reader.cardPresent);
+        }
+        if (!present) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+}
+
+}  // namespace testsupport

@@ -1,0 +1,31 @@
+// Captures everything the library logs while it exists, with the given level spec in force.
+#pragma once
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "seuicc/log.hpp"
+
+class LogCapture {
+public:
+    explicit LogCapture(std::string_view spec)
+        : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
+        sink_->set_pattern("%n %l %v");
+        seuicc::log::addSink(sink_);
+        seuicc::log::configure(spec);
+    }
+    ~LogCapture() {
+        seuicc::log::removeSink(sink_);
+        seuicc::log::configure("");
+    }
+    LogCapture(const LogCapture&) = delete;
+    LogCapture& operator=(const LogCapture&) = delete;
+
+    std::string text() const { return out_.str(); }
+
+private:
+    std::ostringstream out_;
+    std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+};

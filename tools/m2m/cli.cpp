@@ -1,0 +1,122 @@
+#include "cli.hpp"
+
+#include <iostream>
+
+#include "seuicc/errors.hpp"
+#include "seuicc/log.hpp"
+
+namespace m2m::cli {
+
+void addCommonOptions(CLI::App& cmd, CommonOptions& options) {
+    cmd.add_option("--reader", options.reader,
+                   "PC/SC reader name (default: first reader with a card)");
+    cmd.add_option("--reader-index", options.readerIndex,
+                   "PC/SC reader by position in `m2m readers`")
+        ->excludes("--reader");
+    cmd.add_flag("--json", options.json, "Print one JSON object instead of text");
+    cmd.add_option("--log", options.log,
+                   "Log levels per category, e.g. apdu=trace,pcsc=debug (also env M2M_LOG)");
+}
+
+Connection connect(const CommonOptions& options) {
+    Connection c;
+    c.readerName = c.context.resolveReader(options.reader, options.readerIndex);
+    c.card = c.context.connect(c.readerName);
+    return c;
+}
+
+void printResult(const CommonOptions& options, const nlohmann::ordered_json& result,
+                 const std::function<void()>& printText) {
+    if (options.json) {
+        std::cout << result.dump(2) << '\n';
+    } else {
+        printText();
+    }
+}
+
+namespace {
+
+struct Failure {
+    Exit exit;
+    std::string type;
+    std::string code;  // PC/SC code name or status word, when there is one
+    std::string message;
+    std::string explanation;
+};
+
+Failure classify() {
+    try {
+        throw;
+    } catch (const seuicc::PcscServiceUnavailable& e) {
+        return {Exit::ServiceDown, "pcsc", std::string(e.name()), e.what(),
+                std::string(e.explanation())};
+    } catch (const seuicc::PcscNoReaders& e) {
+        return {Exit::NoReader, "pcsc", std::string(e.name()), e.what(),
+                std::string(e.explanation())};
+    } catch (const seuicc::PcscReaderNotFound& e) {
+        return {Exit::NoReader, "pcsc", std::string(e.name()), e.what(),
+                std::string(e.explanation())};
+    } catch (const seuicc::PcscNoCard& e) {
+        return {Exit::NoCard, "pcsc", std::string(e.name()), e.what(),
+                std::string(e.explanation())};
+    } catch (const seuicc::PcscCardRemoved& e) {
+        return {Exit::NoCard, "pcsc", std::string(e.name()), e.what(),
+                std::string(e.explanation())};
+    } catch (const seuicc::PcscTransmitFailed& e) {
+        return {Exit::Communication, "pcsc", std::string(e.name()), e.what(),
+                std::string(e.explanation())};
+    } catch (const seuicc::PcscTimeout& e) {
+        return {Exit::Communication, "pcsc", std::string(e.name()), e.what(),
+                std::string(e.explanation())};
+    } catch (const seuicc::PcscError& e) {
+        return {Exit::Failure, "pcsc", std::string(e.name()), e.what(),
+                std::string(e.explanation())};
+    } catch (const seuicc::CardStatusError& e) {
+        char sw[5];
+        std::snprintf(sw, sizeof sw, "%04X", e.sw());
+        return {Exit::CardError, "card", sw, e.what(),
+                std::string(seuicc::describeStatusWord(e.sw()))};
+    } catch (const seuicc::HexError& e) {
+        return {Exit::Usage, "usage", "", e.what(),
+                "Give APDUs as hex digits, e.g. 00A4000C023F00."};
+    } catch (const seuicc::ApduFormatError& e) {
+        return {Exit::Usage, "usage", "", e.what(), "The APDU is not a valid ISO 7816-4 command."};
+    } catch (const seuicc::Error& e) {
+        return {Exit::Failure, "error", "", e.what(), ""};
+    } catch (const std::exception& e) {
+        return {Exit::Failure, "error", "", e.what(), ""};
+    }
+}
+
+}  // namespace
+
+int runGuarded(const CommonOptions& options, const std::function<Exit()>& body) {
+    try {
+        if (!options.log.empty()) {
+            seuicc::log::configure(options.log);
+        }
+        return static_cast<int>(body());
+    } catch (...) {
+        const Failure f = classify();
+        if (options.json) {
+            nlohmann::ordered_json j;
+            j["error"] = {{"type", f.type},
+                          {"code", f.code},
+                          {"message", f.message},
+                          {"explanation", f.explanation},
+                          {"exit_code", static_cast<int>(f.exit)}};
+            std::cout << j.dump(2) << '\n';
+        }
+        std::cerr << "m2m: " << f.message;
+        if (!f.code.empty() && f.message.find(f.code) == std::string::npos) {
+            std::cerr << " (" << f.code << ")";
+        }
+        std::cerr << '\n';
+        if (!f.explanation.empty()) {
+            std::cerr << "     " << f.explanation << '\n';
+        }
+        return static_cast<int>(f.exit);
+    }
+}
+
+}  // namespace m2m::cli

@@ -1,0 +1,14 @@
+// The subcommands of `m2m`, one registration function each (one file per command group).
+// Each stores its outcome in `exitCode` when it runs.
+#pragma once
+
+#include "cli.hpp"
+
+namespace m2m::cli {
+
+void addReadersCommand(CLI::App& app, int& exitCode);
+void addCardCommands(CLI::App& app, int& exitCode);
+void addApduCommand(CLI::App& app, int& exitCode);
+void addDoctorCommand(CLI::App& app, int& exitCode);
+
+}  // namespace m2m::cli
