@@ -1,0 +1,91 @@
+#include "securechannel/terminal_se.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+#include "securechannel/crypto.hpp"
+#include "securechannel/key_file.hpp"
+#include "seuicc/log.hpp"
+
+namespace securechannel {
+
+namespace {
+
+void requireIdentity(const std::string& value, std::string_view what) {
+    if (value.empty() || value.size() > profile::v1::kMaxIdentityLength) {
+        throw std::invalid_argument(
+            fmt::format("{} must have 1..32 bytes, not {}", what, value.size()));
+    }
+}
+
+}  // namespace
+
+std::string defaultTerminalId() {
+    std::array<char, 256> name{};
+    if (::gethostname(name.data(), name.size() - 1) != 0 || name[0] == '\0') {
+        return "localhost";
+    }
+    std::string host(name.data());
+    if (host.size() > profile::v1::kMaxIdentityLength) {
+        host.resize(profile::v1::kMaxIdentityLength);
+    }
+    return host;
+}
+
+TerminalSecuredEnvironment::TerminalSecuredEnvironment(Options options)
+    : identity_{options.terminalId.empty() ? defaultTerminalId() : std::move(options.terminalId),
+                std::move(options.terminalAppliId)},
+      policy_(std::move(options.policy)) {
+    requireIdentity(identity_.terminalId, "Terminal_ID");
+    requireIdentity(identity_.terminalAppliId, "Terminal_appli_ID");
+    if (policy_.containerSize < profile::v1::kMinContainerSize) {
+        throw std::invalid_argument(fmt::format("container size {} is below the minimum of 32",
+                                                policy_.containerSize));
+    }
+    hardenProcess();
+    kmsa_ = loadKeyFile(options.kmsaKeyFile, profile::v1::kKmsaSize);
+}
+
+Bytes TerminalSecuredEnvironment::kmsaCheckValue() const {
+    return keyCheckValue(kmsa_.view());
+}
+
+std::unique_ptr<ts102484::SecureChannelSession> TerminalSecuredEnvironment::openSession(
+    const seuicc::Transaction& transaction, seuicc::CardChannel& channel, ByteView iccidRaw,
+    ByteView aid) {
+    ts102484::SetupCost cost;
+
+    const seuicc::ApduCounters start = channel.counters();
+    const ts102484::UiccEndpoints endpoints = ts102484::retrieveEndpoints(transaction, channel);
+    const seuicc::ApduCounters afterEndpoints = channel.counters();
+    cost.retrieveEndpoints = ts102484::trafficBetween(start, afterEndpoints);
+
+    const ts102484::Endpoint& endpoint = ts102484::usableEndpoint(endpoints, aid);
+    if (endpoints.uiccId &&
+        !std::equal(endpoints.uiccId->begin(), endpoints.uiccId->end(), iccidRaw.begin(),
+                    iccidRaw.end())) {
+        throw ts102484::ProtocolError(fmt::format(
+            "the card's UICC_ID {} is not the EF_ICCID given ({})", seuicc::toHex(*endpoints.uiccId),
+            seuicc::toHex(iccidRaw)));
+    }
+    const std::uint8_t containerSize = std::min(policy_.containerSize, endpoint.maxContainerSize);
+
+    ts102484::MasterSa masterSa =
+        ts102484::establishMasterSa(transaction, channel, identity_, iccidRaw, aid);
+    cost.masterSa = ts102484::trafficBetween(afterEndpoints, channel.counters());
+
+    auto session = ts102484::SecureChannelSession::open(
+        transaction, channel, kmsa_, std::move(masterSa), containerSize, policy_, cost);
+    const ts102484::SetupCost& setup = session->setupCost();
+    seuicc::log::category("securechannel")
+        ->info("secure channel open: container {}, setup {} APDUs ({} + {} + {} + {})",
+               containerSize, setup.total().apdus, setup.retrieveEndpoints.apdus,
+               setup.masterSa.apdus, setup.connectionSa.apdus, setup.start.apdus);
+    return session;
+}
+
+}  // namespace securechannel
