@@ -154,30 +154,34 @@ SecretBuffer readAll(const std::filesystem::path& path, int fd, std::size_t capa
 
 }  // namespace
 
+SecretBuffer readSecretFile(const std::filesystem::path& path, std::size_t maxBytes) {
+    struct stat info {};
+    Fd fd = openChecked(path, info);
+    if (info.st_size < 0 || static_cast<std::uintmax_t>(info.st_size) > maxBytes) {
+        fail(path, "is too large (" + std::to_string(info.st_size) + " bytes; at most " +
+                       std::to_string(maxBytes) + " expected)");
+    }
+    std::size_t count = 0;
+    const SecretBuffer content = readAll(path, fd.get(), maxBytes + 1, count);
+    if (count > maxBytes) {
+        fail(path, "grew while being read; write key files atomically");
+    }
+    return SecretBuffer::copyOf(content.view().first(count));
+}
+
 SecretBuffer loadKeyFile(const std::filesystem::path& path, std::size_t expectedBytes) {
     if (expectedBytes == 0) {
         fail(path, "cannot be loaded: the expected key size is 0 (a caller bug)");
     }
-    struct stat info {};
-    Fd fd = openChecked(path, info);
-
     // Hex of N bytes with separators and line breaks stays well below 4·N + 64 bytes.
-    const std::size_t limit = 4 * expectedBytes + 64;
-    if (info.st_size < 0 || static_cast<std::uintmax_t>(info.st_size) > limit) {
-        fail(path, "is too large (" + std::to_string(info.st_size) + " bytes) for a key of " +
-                       std::to_string(expectedBytes) + " bytes");
-    }
-    std::size_t count = 0;
-    const SecretBuffer content = readAll(path, fd.get(), limit + 1, count);
+    const SecretBuffer content = readSecretFile(path, 4 * expectedBytes + 64);
+    const std::size_t count = content.size();
     if (count == 0) {
         fail(path, "is empty; it must hold a key of " + std::to_string(expectedBytes) +
                        " bytes as hex text or raw bytes");
     }
-    if (count > limit) {
-        fail(path, "grew while being read; write key files atomically");
-    }
 
-    const ByteView bytes = content.view().first(count);
+    const ByteView bytes = content.view();
     std::size_t digits = 0;
     bool textOnly = true;
     for (const std::uint8_t c : bytes) {
@@ -224,6 +228,17 @@ void writeKeyFile(const std::filesystem::path& path, ByteView key) {
     if (key.empty()) {
         fail(path, "was not written: the key is empty");
     }
+    static constexpr char kDigits[] = "0123456789abcdef";
+    SecretBuffer text(2 * key.size() + 1);
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        text.data()[2 * i] = static_cast<std::uint8_t>(kDigits[key[i] >> 4]);
+        text.data()[2 * i + 1] = static_cast<std::uint8_t>(kDigits[key[i] & 0x0F]);
+    }
+    text.data()[2 * key.size()] = '\n';
+    writeSecretFile(path, text.view());
+}
+
+void writeSecretFile(const std::filesystem::path& path, ByteView content) {
     Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
                  0600));
     if (fd.get() < 0) {
@@ -236,20 +251,12 @@ void writeKeyFile(const std::filesystem::path& path, ByteView key) {
         fail(path, "cannot be created: " + errnoText(error));
     }
 
-    static constexpr char kDigits[] = "0123456789abcdef";
-    SecretBuffer text(2 * key.size() + 1);
-    for (std::size_t i = 0; i < key.size(); ++i) {
-        text.data()[2 * i] = static_cast<std::uint8_t>(kDigits[key[i] >> 4]);
-        text.data()[2 * i + 1] = static_cast<std::uint8_t>(kDigits[key[i] & 0x0F]);
-    }
-    text.data()[2 * key.size()] = '\n';
-
     if (::fchmod(fd.get(), 0600) != 0) {  // the umask may have removed bits; make it exact
         abandonWrite(fd, path, "cannot be set to mode 0600");
     }
     std::size_t written = 0;
-    while (written < text.size()) {
-        const ssize_t put = ::write(fd.get(), text.data() + written, text.size() - written);
+    while (written < content.size()) {
+        const ssize_t put = ::write(fd.get(), content.data() + written, content.size() - written);
         if (put < 0) {
             if (errno == EINTR) {
                 continue;

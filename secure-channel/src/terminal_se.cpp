@@ -68,7 +68,7 @@ std::unique_ptr<ts102484::SecureChannelSession> TerminalSecuredEnvironment::open
     if (endpoints.uiccId &&
         !std::equal(endpoints.uiccId->begin(), endpoints.uiccId->end(), iccidRaw.begin(),
                     iccidRaw.end())) {
-        throw ts102484::ProtocolError(fmt::format(
+        throw ProtocolError(fmt::format(
             "the card's UICC_ID {} is not the EF_ICCID given ({})", seuicc::toHex(*endpoints.uiccId),
             seuicc::toHex(iccidRaw)));
     }

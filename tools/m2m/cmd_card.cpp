@@ -3,7 +3,10 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "provisioning/personalisation.hpp"
+#include "securechannel/terminal_se.hpp"
 #include "seuicc/bytes.hpp"
+#include "seuicc/m2m_sed_client.hpp"
 #include "seuicc/uicc.hpp"
 
 namespace m2m::cli {
@@ -63,6 +66,66 @@ Exit cardInfo(const CommonOptions& options) {
     return Exit::Ok;
 }
 
+struct StatusOptions {
+    CommonOptions common;
+    std::string kmsaFile;
+};
+
+// Sets up a real TS 102 484 channel to the M2M-SED (and terminates it): the only honest way to
+// say that the terminal's Kmsa and the card's agree.
+nlohmann::ordered_json checkSecureChannel(const seuicc::Transaction& tx,
+                                          seuicc::CardChannel& channel, seuicc::ByteView iccidRaw,
+                                          const std::string& kmsaFile) {
+    securechannel::TerminalSecuredEnvironment::Options o;
+    o.kmsaKeyFile = kmsaFile;
+    securechannel::TerminalSecuredEnvironment tsed(std::move(o));
+    try {
+        auto session = tsed.openSession(tx, channel, iccidRaw, seuicc::M2mSedClient::kAid);
+        const auto cost = session->setupCost().total();
+        session->terminate(tx);
+        return {{"secure_channel", "ok"},
+                {"secure_channel_setup",
+                 {{"apdus", cost.apdus},
+                  {"bytes_sent", cost.bytesSent},
+                  {"bytes_received", cost.bytesReceived}}}};
+    } catch (const seuicc::Error& e) {
+        return {{"secure_channel", "failed"},
+                {"secure_channel_error", e.what()},
+                {"terminal_kmsa_kcv", seuicc::toHex(tsed.kmsaCheckValue())}};
+    }
+}
+
+Exit cardStatus(const StatusOptions& options) {
+    auto connection = connect(options.common);
+    seuicc::Transaction tx(*connection.card);
+    const seuicc::CardInfo info = seuicc::readCardInfo(*connection.card);
+    seuicc::CardChannel basic(*connection.card);
+    seuicc::CardChannel channel = seuicc::CardChannel::open(tx, basic);
+    seuicc::M2mSedClient sed(channel);
+    sed.select(tx);
+    const seuicc::SedStatus status = sed.status(tx);
+
+    nlohmann::ordered_json result;
+    result["reader"] = connection.readerName;
+    result["iccid"] = info.iccid;
+    result.update(provisioning::statusJson(status));
+    if (options.kmsaFile.empty()) {
+        result["secure_channel"] = "not checked (no --kmsa-file)";
+    } else {
+        result.update(checkSecureChannel(tx, channel, info.iccidRaw, options.kmsaFile));
+    }
+    channel.close(tx);
+
+    printResult(options.common, result, [&] {
+        for (const auto& [key, value] : result.items()) {
+            std::cout << key << ": "
+                      << (value.is_string() ? value.get<std::string>() : value.dump()) << '\n';
+        }
+    });
+    const bool channelFailed = result["secure_channel"] == "failed";
+    return channelFailed ? Exit::Failure : Exit::Ok;
+}
+
 }  // namespace
 
 void addCardCommands(CLI::App& app, int& exitCode) {
@@ -75,6 +138,18 @@ void addCardCommands(CLI::App& app, int& exitCode) {
     addCommonOptions(*info, *options);
     info->callback([options, &exitCode] {
         exitCode = runGuarded(*options, [&] { return cardInfo(*options); });
+    });
+
+    auto statusOptions = std::make_shared<StatusOptions>();
+    auto* status = card->add_subcommand(
+        "status", "M2M-SED lifecycle, identities, indexes, lifetimes, KCVs, secure channel");
+    status
+        ->add_option("--kmsa-file", statusOptions->kmsaFile,
+                     "Terminal Kmsa (0600): set up a real secure channel to check it")
+        ->envname("M2M_KMSA_FILE");
+    addCommonOptions(*status, statusOptions->common);
+    status->callback([statusOptions, &exitCode] {
+        exitCode = runGuarded(statusOptions->common, [&] { return cardStatus(*statusOptions); });
     });
 }
 

@@ -10,5 +10,6 @@ void addReadersCommand(CLI::App& app, int& exitCode);
 void addCardCommands(CLI::App& app, int& exitCode);
 void addApduCommand(CLI::App& app, int& exitCode);
 void addDoctorCommand(CLI::App& app, int& exitCode);
+void addProvisionCommand(CLI::App& app, int& exitCode);
 
 }  // namespace m2m::cli

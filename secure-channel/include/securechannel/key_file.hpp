@@ -32,4 +32,10 @@ namespace securechannel {
 /// The data is flushed with fsync; on any failure the partly written file is removed.
 void writeKeyFile(const std::filesystem::path& path, ByteView key);
 
+// The same rules for any secret file (several keys in one document, e.g. the provisioning
+// tool's key export): read whole under the owner/mode checks above, at most `maxBytes`; and
+// written new (never overwritten), mode 0600, flushed, removed again if anything fails.
+[[nodiscard]] SecretBuffer readSecretFile(const std::filesystem::path& path, std::size_t maxBytes);
+void writeSecretFile(const std::filesystem::path& path, ByteView content);
+
 }  // namespace securechannel

@@ -255,8 +255,8 @@ void startSecureChannel(const Transaction& transaction, CardChannel& channel,
               v1::terminalSscmac(keys, csaId, kAlgorithmsAesCbcCmac, containerSize));
     const Bytes response = exchange(transaction, channel, op, payload, kStartResponseSize);
 
-    const ByteView received =
-        requireField(op, parseResponse(op, response), kTagSscmac, v1::kFullMacSize);
+    const auto tlvs = parseResponse(op, response);
+    const ByteView received = requireField(op, tlvs, kTagSscmac, v1::kFullMacSize);
     const Bytes expected = v1::uiccSscmac(keys, csaId, kAlgorithmsAesCbcCmac, containerSize);
     if (!constantTimeEqual(expected, received)) {
         throw AuthenticationFailed(fmt::format(

@@ -6,6 +6,8 @@ interface PlatformHooks {
 
     void tearPoint(String name);
 
+    short readIccid(byte[] dest, short offset);
+
     /** Defaults used before an engine is installed: basic channel, tear points inert. */
     PlatformHooks NONE = new PlatformHooks() {
         public byte currentChannel() {
@@ -13,6 +15,10 @@ interface PlatformHooks {
         }
 
         public void tearPoint(String name) {
+        }
+
+        public short readIccid(byte[] dest, short offset) {
+            return 0;
         }
     };
 }

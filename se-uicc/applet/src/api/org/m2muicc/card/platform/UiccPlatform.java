@@ -31,6 +31,15 @@ public final class UiccPlatform {
         hooks.tearPoint(name);
     }
 
+    /**
+     * Copies EF_ICCID as stored (10 bytes, swapped-nibble BCD) to {@code dest} and returns its
+     * length, 0 when no engine runs. A real UICC offers the same through the file view of
+     * ETSI TS 102 241 ({@code uicc.access}), which jCardSim lacks.
+     */
+    public static short readIccid(byte[] dest, short offset) {
+        return hooks.readIccid(dest, offset);
+    }
+
     /** Plugs the engine in; package-private so that applets cannot replace it. */
     static void install(PlatformHooks engine) {
         hooks = engine == null ? PlatformHooks.NONE : engine;

@@ -8,6 +8,8 @@ final class Channel {
     CurrentFile file = CurrentFile.MF;
     /** Response data waiting for GET RESPONSE (T=0 mode only), or null. */
     PendingResponse pending;
+    /** The response behind a 6Cxx answer (T=0 mode only), until the next command; or null. */
+    T0Transport.WrongLe wrongLe;
 
     Channel(int number) {
         this.number = number;

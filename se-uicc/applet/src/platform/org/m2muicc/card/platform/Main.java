@@ -8,6 +8,9 @@ import java.io.IOException;
  * both persist the card image first.
  */
 public final class Main {
+    private static final String RANDOM_SEED = "com.licel.jcardsim.randomdata.seed";
+    private static final String RANDOM_SECURE = "com.licel.jcardsim.randomdata.secure";
+
     private Main() {
     }
 
@@ -22,6 +25,7 @@ public final class Main {
             return;
         }
         Log.setLevel(options.level);
+        seedRandomData();
         try {
             run(options);
         } catch (IOException | RuntimeException e) {
@@ -64,6 +68,18 @@ public final class Main {
         card.persist();
         control.close();
         System.exit(0);
+    }
+
+    /**
+     * jCardSim's RandomData is an unseeded SHA-1 DRBG unless told otherwise, so every run would
+     * hand out the same nonces and IDs. The fork's switch seeds it from SecureRandom; it is read
+     * when a RandomData object is made (at applet install), so it must be set before that. An
+     * explicit choice on the command line ({@code -D...randomdata.seed/secure}) is kept.
+     */
+    private static void seedRandomData() {
+        if (System.getProperty(RANDOM_SEED) == null && System.getProperty(RANDOM_SECURE) == null) {
+            System.setProperty(RANDOM_SECURE, "1");
+        }
     }
 
     private static int firstOf(Integer cli, Integer profile, int derived) {

@@ -88,6 +88,13 @@ final class UiccCard implements PlatformHooks {
         tear.point(name);
     }
 
+    @Override
+    public short readIccid(byte[] dest, short offset) {
+        byte[] iccid = files.iccid();
+        System.arraycopy(iccid, 0, dest, offset, iccid.length);
+        return (short) iccid.length;
+    }
+
     // --- power ------------------------------------------------------------------------
 
     synchronized void powerOn() {
@@ -162,8 +169,14 @@ final class UiccCard implements PlatformHooks {
         boolean secret = redact && !Cla.isInterindustry(cla);
         Log.debug("ch" + Cla.channel(cla) + " > " + cmd.describe(secret));
         ResponseApdu r;
+        ResponseApdu kept = ch == null ? null : t0.reissued(ch, cmd);
         if (ch == null) {
             r = ResponseApdu.status(Sw.CHANNEL_NOT_SUPPORTED);
+        } else if (kept != null) {
+            // The command answered 6Cxx, re-issued with the exact Le: it ran already.
+            Log.debug("ch" + Cla.channel(cla) + " re-issued with Le=" + cmd.ne()
+                    + ": the kept response, not run again");
+            r = t0.shape(ch, cmd, kept);
         } else if (t0.enabled() && Cla.isInterindustry(cla) && cmd.ins() == T0Transport.INS_GET_RESPONSE) {
             r = t0.getResponse(ch, cmd);
             secret = redact; // the data may come from a proprietary command

@@ -12,6 +12,7 @@ import javacard.framework.JCSystem;
 import javacard.framework.Util;
 import javacardx.apdu.ExtendedLength;
 
+import org.m2muicc.card.crypto.CardCrypto;
 import org.m2muicc.card.platform.PersistentState;
 import org.m2muicc.card.platform.UiccPlatform;
 
@@ -29,6 +30,16 @@ import org.m2muicc.card.platform.UiccPlatform;
  * INS 21 READ_PAIR    returns A || B
  * INS 30 CHANNEL_INFO returns [channel, commands this applet saw on that channel since reset]
  * INS 7F FAIL         throws an unchecked exception (exercises the platform's 6F00 path)
+ *
+ * Known-answer diagnostics: the card-side crypto of org.m2muicc.card.crypto (the very classes
+ * the M2M-SED runs), so host tests can run published vectors through the real PC/SC stack.
+ * Short or extended APDUs; malformed data gets 6700.
+ * INS 50 AES_CMAC     data: key length (16/24/32) ‖ key ‖ message -> 16-byte CMAC
+ * INS 51 KBKDF_CMAC   data: key (16) ‖ label length ‖ label ‖ context -> P1 × 16 bytes
+ *                     (P1 = 00 counts as 1) of KBKDF counter mode with CMAC
+ * INS 52 TLS12_PRF    data: secret length ‖ secret ‖ label length ‖ label ‖ seed -> P1 bytes
+ *                     of PRF(secret, label, seed) with P_SHA256; P1 = 00: Le bytes (up to 1024)
+ * INS 53 KCV          data: key (16 or 32) -> 3-byte key check value
  * </pre>
  */
 public final class TestApplet extends Applet implements ExtendedLength, PersistentState {
@@ -40,6 +51,11 @@ public final class TestApplet extends Applet implements ExtendedLength, Persiste
     private static final byte INS_READ_PAIR = (byte) 0x21;
     private static final byte INS_CHANNEL_INFO = (byte) 0x30;
     private static final byte INS_FAIL = (byte) 0x7F;
+    private static final byte INS_AES_CMAC = (byte) 0x50;
+    private static final byte INS_KBKDF_CMAC = (byte) 0x51;
+    private static final byte INS_TLS12_PRF = (byte) 0x52;
+    private static final byte INS_KCV = (byte) 0x53;
+    private static final short KAT_OUTPUT = 1024;
 
     private static final short FIELD_LEN = 16;
     private static final short COUNTER_LEN = 4;
@@ -54,8 +70,14 @@ public final class TestApplet extends Applet implements ExtendedLength, Persiste
     // Transient: cleared on every reset, so a test can tell channels apart within a session.
     private final byte[] seenOnChannel;
 
+    // Known-answer diagnostics: the shared card crypto and room for its output.
+    private final CardCrypto crypto;
+    private final byte[] katOutput;
+
     private TestApplet() {
         seenOnChannel = JCSystem.makeTransientByteArray(MAX_CHANNELS, JCSystem.CLEAR_ON_RESET);
+        crypto = new CardCrypto();
+        katOutput = JCSystem.makeTransientByteArray(KAT_OUTPUT, JCSystem.CLEAR_ON_DESELECT);
     }
 
     /** GlobalPlatform-style install data: [aidLen][instance AID][ctrlLen][ctrl][len][params]. */
@@ -97,6 +119,12 @@ public final class TestApplet extends Applet implements ExtendedLength, Persiste
                 return;
             case INS_FAIL:
                 throw new IllegalStateException("INS 7F: deliberate failure");
+            case INS_AES_CMAC:
+            case INS_KBKDF_CMAC:
+            case INS_TLS12_PRF:
+            case INS_KCV:
+                knownAnswer(apdu);
+                return;
             default:
                 ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
         }
@@ -197,6 +225,80 @@ public final class TestApplet extends Applet implements ExtendedLength, Persiste
         buf[0] = channel;
         buf[1] = (channel >= 0 && channel < MAX_CHANNELS) ? seenOnChannel[channel] : 0;
         apdu.setOutgoingAndSend((short) 0, (short) 2);
+    }
+
+    /** INS 50-53: one crypto primitive over the command data; see the class comment. */
+    private void knownAnswer(APDU apdu) {
+        short lc = receiveAll(apdu);
+        byte[] buf = apdu.getBuffer();
+        short off = apdu.getOffsetCdata();
+        short end = (short) (off + lc);
+        short p1 = (short) (buf[ISO7816.OFFSET_P1] & 0xFF);
+        short outLen;
+        short ne = -1; // Le, once setOutgoing() has been called
+        switch (buf[ISO7816.OFFSET_INS]) {
+            case INS_AES_CMAC: {
+                short keyLen = lc > 0 ? (short) (buf[off] & 0xFF) : -1;
+                if ((keyLen != 16 && keyLen != 24 && keyLen != 32) || (short) (1 + keyLen) > lc) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+                }
+                short msg = (short) (off + 1 + keyLen);
+                outLen = crypto.cmac.mac(buf, (short) (off + 1), keyLen, buf, msg, (short) (end - msg),
+                        katOutput, (short) 0);
+                break;
+            }
+            case INS_KBKDF_CMAC: {
+                if (lc < 17 || (short) (17 + (buf[(short) (off + 16)] & 0xFF)) > lc) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+                }
+                short labelLen = (short) (buf[(short) (off + 16)] & 0xFF);
+                short label = (short) (off + 17);
+                short context = (short) (label + labelLen);
+                outLen = (short) ((p1 == 0 ? 1 : p1) * 16);
+                if (outLen > KAT_OUTPUT) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_P1P2);
+                }
+                crypto.kbkdf.derive(buf, off, (short) 16, buf, label, labelLen, buf, context,
+                        (short) (end - context), katOutput, (short) 0, outLen);
+                break;
+            }
+            case INS_TLS12_PRF: {
+                short secretLen = lc > 0 ? (short) (buf[off] & 0xFF) : -1;
+                short labelAt = (short) (off + 1 + secretLen);
+                if (secretLen < 0 || labelAt >= end || (short) (labelAt + 1 + (buf[labelAt] & 0xFF)) > end) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+                }
+                short labelLen = (short) (buf[labelAt] & 0xFF);
+                short seed = (short) (labelAt + 1 + labelLen);
+                outLen = p1;
+                if (p1 == 0) {
+                    ne = apdu.setOutgoing(); // output length from Le (extended for > 255)
+                    outLen = ne;
+                }
+                if (outLen <= 0 || outLen > KAT_OUTPUT) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+                }
+                crypto.prf.prf(buf, (short) (off + 1), secretLen, buf, (short) (labelAt + 1), labelLen,
+                        buf, seed, (short) (end - seed), katOutput, (short) 0, outLen);
+                break;
+            }
+            default: { // INS_KCV
+                if (lc != 16 && lc != 32) {
+                    ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+                }
+                outLen = crypto.kcv.compute(buf, off, lc, katOutput, (short) 0);
+                break;
+            }
+        }
+        crypto.aes.clearKeys();
+        if (ne < 0) {
+            ne = apdu.setOutgoing();
+        }
+        if (ne > 0 && ne < outLen) {
+            outLen = ne; // case 4 with a shorter Le: the first Le bytes, as ECHO does
+        }
+        apdu.setOutgoingLength(outLen);
+        apdu.sendBytesLong(katOutput, (short) 0, outLen);
     }
 
     private static void send(APDU apdu, byte[] src, short len) {

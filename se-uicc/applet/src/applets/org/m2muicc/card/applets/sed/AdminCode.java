@@ -1,0 +1,98 @@
+package org.m2muicc.card.applets.sed;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+import javacard.framework.ISOException;
+import javacard.framework.JCSystem;
+import javacard.framework.Util;
+
+import org.m2muicc.card.crypto.Aes;
+import org.m2muicc.card.platform.UiccPlatform;
+
+/**
+ * The administrative code that guards personalisation (VERIFY ADMIN, M2M-SED.md §3): the code
+ * from the install parameters, a retry counter of 3, and who is authenticated.
+ *
+ * <p>Tear safety: the counter is decremented in persistent memory, outside any transaction,
+ * <em>before</em> the code is compared, and only a match puts it back to 3. Cutting the power
+ * after a wrong guess therefore cannot win a free try (tear point {@code admin-verify} sits
+ * right after the decrement to prove it).
+ *
+ * <p>Authentication belongs to a logical channel and lasts until reset or deselect there, so
+ * it is a CLEAR_ON_RESET flag per channel, cleared by {@link #forget} on deselect.
+ */
+final class AdminCode {
+    static final short CODE_LENGTH = 8;
+    private static final byte MAX_TRIES = 3;
+    private static final short CHANNELS = 20;
+
+    private final byte[] code = new byte[CODE_LENGTH];
+    private byte tries = MAX_TRIES;
+    private final byte[] authenticated;
+
+    AdminCode(byte[] initial, short off) {
+        Util.arrayCopy(initial, off, code, (short) 0, CODE_LENGTH);
+        authenticated = JCSystem.makeTransientByteArray(CHANNELS, JCSystem.CLEAR_ON_RESET);
+    }
+
+    byte triesRemaining() {
+        return tries;
+    }
+
+    boolean isAuthenticated() {
+        short ch = UiccPlatform.currentChannel();
+        return ch >= 0 && ch < CHANNELS && authenticated[ch] != 0;
+    }
+
+    /** Deselect on the current channel ends its authentication. */
+    void forget() {
+        short ch = UiccPlatform.currentChannel();
+        if (ch >= 0 && ch < CHANNELS) {
+            authenticated[ch] = 0;
+        }
+    }
+
+    /**
+     * VERIFY ADMIN with {@code len} bytes of data at {@code off}. No data: reports the state
+     * (9000 when this channel is authenticated, else 63Cx) without using a try.
+     */
+    void verify(byte[] buf, short off, short len) {
+        if (tries == 0) {
+            ISOException.throwIt(SedSw.BLOCKED);
+        }
+        if (len == 0) {
+            if (!isAuthenticated()) {
+                ISOException.throwIt((short) (SedSw.TRIES_LEFT | tries));
+            }
+            return;
+        }
+        if (len != CODE_LENGTH) {
+            ISOException.throwIt(SedSw.WRONG_LENGTH);
+        }
+        forget();
+        tries = (byte) (tries - 1); // persistent, before the comparison
+        UiccPlatform.tearPoint("admin-verify");
+        if (!Aes.equalsConstantTime(buf, off, code, (short) 0, CODE_LENGTH)) {
+            ISOException.throwIt(tries == 0 ? SedSw.BLOCKED : (short) (SedSw.TRIES_LEFT | tries));
+        }
+        tries = MAX_TRIES;
+        short ch = UiccPlatform.currentChannel();
+        if (ch >= 0 && ch < CHANNELS) {
+            authenticated[ch] = 1;
+        }
+    }
+
+    // --- PersistentState part -------------------------------------------------------------
+
+    void write(DataOutput out) throws IOException {
+        out.write(code);
+        out.writeByte(tries);
+    }
+
+    void read(DataInput in) throws IOException {
+        in.readFully(code);
+        tries = in.readByte();
+    }
+}

@@ -1,0 +1,42 @@
+package org.m2muicc.card.applets.sed;
+
+import javacard.framework.APDU;
+import javacard.framework.ISOException;
+
+/** APDU plumbing shared by the command handlers. */
+final class Apdus {
+    private Apdus() {
+    }
+
+    /**
+     * Receives the whole command data field (an extended APDU may arrive in several pieces)
+     * and returns Lc; the data starts at {@code apdu.getOffsetCdata()}.
+     */
+    static short receiveAll(APDU apdu) {
+        short received = apdu.setIncomingAndReceive();
+        short total = apdu.getIncomingLength();
+        short off = apdu.getOffsetCdata();
+        while (received < total) {
+            short n = apdu.receiveBytes((short) (off + received));
+            if (n <= 0) {
+                ISOException.throwIt(SedSw.WRONG_LENGTH);
+            }
+            received += n;
+        }
+        return total;
+    }
+
+    /**
+     * Sends {@code len} bytes of {@code src} as the response, if the command's Le allows it:
+     * a shorter Le gets 6Cxx (the exact length, for up to 256 bytes) or 6700 (more than a
+     * short response can carry: use an extended Le).
+     */
+    static void send(APDU apdu, byte[] src, short off, short len) {
+        short ne = apdu.setOutgoing();
+        if (ne < len) {
+            ISOException.throwIt(len <= 256 ? (short) (0x6C00 | (len & 0xFF)) : SedSw.WRONG_LENGTH);
+        }
+        apdu.setOutgoingLength(len);
+        apdu.sendBytesLong(src, off, len);
+    }
+}

@@ -1,0 +1,185 @@
+package org.m2muicc.card.applets.sed;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+import javacard.framework.APDU;
+import javacard.framework.Applet;
+import javacard.framework.ISO7816;
+import javacard.framework.ISOException;
+import javacard.framework.Util;
+import javacardx.apdu.ExtendedLength;
+
+import org.m2muicc.card.crypto.CardCrypto;
+import org.m2muicc.card.platform.PersistentState;
+
+/**
+ * The M2M Secured Environment Domain ("M2M-SED", AID F04D324D53454401): the card side of
+ * {@code se-uicc/applet/M2M-SED.md}. Holds the M2M keys (Kmr, Kmc, Kbs, Kmsa, Kiv) and their
+ * parameters, computes with them on behalf of the terminal, and is the application-level
+ * endpoint of the TS 102 484 secure channel through which those computations are reached.
+ *
+ * <p>This class only routes commands and ties the parts together:
+ * <ul>
+ *   <li>{@link Personalisation} (VERIFY ADMIN, STORE DATA, COMMIT, LOCK) over {@link AdminCode},
+ *       {@link Staging} and {@link SedStore};</li>
+ *   <li>{@link PublicData} (GET DATA);</li>
+ *   <li>{@link ManageSecureChannel} and {@link TransactData}, the secure channel over
+ *       {@link SecureChannel}, {@link SaOperations} and {@link SecuredMessage};</li>
+ *   <li>{@link OperationalCommands}, reachable only from inside the channel.</li>
+ * </ul>
+ *
+ * <p>Install parameters: the 8-byte administrative code, optionally followed by the 10 bytes of
+ * EF_ICCID (the UICC_ID of the secure channel; the applet cannot read EF_ICCID itself).
+ * Extended length is accepted for GET DATA, whose response can exceed 256 bytes.
+ */
+public final class M2mSedApplet extends Applet implements ExtendedLength, PersistentState {
+    private static final int STATE_VERSION = 1;
+
+    private static final byte INS_VERIFY = 0x20;
+    private static final byte INS_STORE_DATA = (byte) 0xE2;
+    private static final byte INS_COMMIT = (byte) 0xE8;
+    private static final byte INS_GET_DATA = (byte) 0xCA;
+    private static final byte INS_MANAGE_SECURE_CHANNEL = 0x73;
+    private static final byte INS_TRANSACT_DATA = 0x75;
+    private static final byte INS_COMPUTE_MASTER_SECRET = 0x40;
+    private static final byte INS_DERIVE_EXPORTED_KEY = 0x42;
+    private static final byte INS_ACTIVATE_KEY = 0x44;
+
+    private final SedStore store;
+    private final AdminCode admin;
+    private final SecureChannel channel;
+    private final Personalisation personalisation;
+    private final PublicData publicData;
+    private final ManageSecureChannel manageSecureChannel;
+    private final TransactData transactData;
+
+    private M2mSedApplet(byte[] install, short aidOff, short aidLen, short paramsOff, short paramsLen) {
+        CardCrypto crypto = new CardCrypto();
+        store = new SedStore();
+        admin = new AdminCode(install, paramsOff);
+        channel = new SecureChannel(crypto);
+        personalisation = new Personalisation(store, new Staging(), admin, channel);
+        publicData = new PublicData(store, admin, crypto.kcv);
+        manageSecureChannel = new ManageSecureChannel(
+                new SaOperations(store, channel, crypto, install, aidOff, aidLen));
+        transactData = new TransactData(channel, new SecuredMessage(crypto, channel.connection),
+                new OperationalCommands(store, channel.secrets, crypto));
+    }
+
+    /**
+     * GlobalPlatform-style install data {@code [aidLen][AID][ctrlLen][ctrl][len][params]};
+     * params = the admin code (8 bytes). Anything else: 6A80, nothing installed.
+     */
+    public static void install(byte[] bArray, short bOffset, byte bLength) {
+        short aidLen = (short) (bArray[bOffset] & 0xFF);
+        short p = (short) (bOffset + 1 + aidLen);
+        p = (short) (p + 1 + (bArray[p] & 0xFF));
+        short paramsLen = (short) (bArray[p] & 0xFF);
+        if (aidLen < 5 || aidLen > 16 || paramsLen != AdminCode.CODE_LENGTH) {
+            ISOException.throwIt(SedSw.WRONG_DATA);
+        }
+        M2mSedApplet applet = new M2mSedApplet(bArray, (short) (bOffset + 1), aidLen, (short) (p + 1), paramsLen);
+        applet.register(bArray, (short) (bOffset + 1), (byte) aidLen);
+    }
+
+    public void process(APDU apdu) {
+        if (selectingApplet()) {
+            return;
+        }
+        byte[] buf = apdu.getBuffer();
+        byte cla = buf[ISO7816.OFFSET_CLA];
+        boolean interindustry;
+        if (cla == 0x00 || cla == 0x40) {
+            interindustry = true;
+        } else if (cla == (byte) 0x80 || cla == (byte) 0xC0) {
+            interindustry = false;
+        } else {
+            ISOException.throwIt(SedSw.CLA_NOT_SUPPORTED);
+            return;
+        }
+        byte ins = buf[ISO7816.OFFSET_INS];
+        switch (ins) {
+            case INS_VERIFY:
+                requireClass(interindustry, true);
+                personalisation.verify(apdu);
+                return;
+            case INS_MANAGE_SECURE_CHANNEL:
+                requireClass(interindustry, true);
+                manageSecureChannel.process(apdu);
+                return;
+            case INS_TRANSACT_DATA:
+                requireClass(interindustry, true);
+                transactData.process(apdu);
+                return;
+            case INS_STORE_DATA:
+                requireClass(interindustry, false);
+                personalisation.storeData(apdu);
+                return;
+            case INS_COMMIT:
+                requireClass(interindustry, false);
+                personalisation.commit(apdu);
+                return;
+            case INS_GET_DATA:
+                requireClass(interindustry, false);
+                getData(apdu);
+                return;
+            case INS_COMPUTE_MASTER_SECRET:
+            case INS_DERIVE_EXPORTED_KEY:
+            case INS_ACTIVATE_KEY:
+                requireClass(interindustry, false);
+                ISOException.throwIt(SedSw.SECURITY_STATUS); // only inside the secure channel
+                return;
+            default:
+                ISOException.throwIt(SedSw.INS_NOT_SUPPORTED);
+        }
+    }
+
+    public void deselect() {
+        admin.forget();
+    }
+
+    private static void requireClass(boolean interindustry, boolean wanted) {
+        if (interindustry != wanted) {
+            ISOException.throwIt(SedSw.CLA_NOT_SUPPORTED);
+        }
+    }
+
+    /** GET DATA {@code 80 CA 00 FF Le}. */
+    private void getData(APDU apdu) {
+        byte[] buf = apdu.getBuffer();
+        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != (byte) 0xFF) {
+            ISOException.throwIt(SedSw.WRONG_P1P2);
+        }
+        short len = publicData.length();
+        short ne = apdu.setOutgoing();
+        if (ne < len) {
+            ISOException.throwIt(len <= 256 ? (short) (0x6C00 | (len & 0xFF)) : SedSw.WRONG_LENGTH);
+        }
+        publicData.write(buf, (short) 0);
+        apdu.setOutgoingLength(len);
+        apdu.sendBytes((short) 0, len);
+    }
+
+    // --- PersistentState ------------------------------------------------------------------
+
+    public int stateVersion() {
+        return STATE_VERSION;
+    }
+
+    public void writeState(DataOutput out) throws IOException {
+        admin.write(out);
+        store.write(out);
+        channel.master.write(out);
+    }
+
+    public void readState(DataInput in, int version) throws IOException {
+        if (version != STATE_VERSION) {
+            throw new IOException("M2M-SED state version " + version + " not supported");
+        }
+        admin.read(in);
+        store.read(in);
+        channel.master.read(in);
+    }
+}

@@ -1,0 +1,179 @@
+package org.m2muicc.card.applets.sed;
+
+import javacard.framework.ISOException;
+import javacard.framework.JCSystem;
+import javacard.framework.Util;
+
+import org.m2muicc.card.crypto.CardCrypto;
+import org.m2muicc.card.platform.UiccPlatform;
+
+/**
+ * The operational commands (M2M-SED.md §4), reached only as inner APDUs of a started secure
+ * channel: COMPUTE MASTER SECRET (TLS 1.2 PSK master secret from a card-held key), DERIVE
+ * EXPORTED KEY (RFC 5705 exporter into a pending key) and ACTIVATE KEY.
+ *
+ * <p>Each handler takes the inner command in place and writes its response data to
+ * {@code out}; errors are thrown as the inner status word, which the secure channel returns
+ * inside the protected response.
+ */
+final class OperationalCommands {
+    private static final byte INS_COMPUTE_MASTER_SECRET = 0x40;
+    private static final byte INS_DERIVE_EXPORTED_KEY = 0x42;
+    private static final byte INS_ACTIVATE_KEY = 0x44;
+
+    private static final byte SLOT_KMR = 1;
+    private static final byte SLOT_KMC = 2;
+    private static final byte SLOT_KBS = 3;
+    private static final byte MODE_PLAIN = 0;
+    private static final byte MODE_EXTENDED = 1;
+
+    private static final short RANDOMS_LENGTH = 64;
+    private static final short MIN_SESSION_HASH = 20;
+    private static final short PSK_LENGTH = 32;
+    /** RFC 4279 premaster of an N-byte PSK: uint16(N) ‖ N×00 ‖ uint16(N) ‖ PSK. */
+    private static final short PREMASTER_LENGTH = (short) (2 + PSK_LENGTH + 2 + PSK_LENGTH);
+
+    private static final byte[] LABEL_MASTER = {
+        'm', 'a', 's', 't', 'e', 'r', ' ', 's', 'e', 'c', 'r', 'e', 't'};
+    private static final byte[] LABEL_EXTENDED_MASTER = {
+        'e', 'x', 't', 'e', 'n', 'd', 'e', 'd', ' ', 'm', 'a', 's', 't', 'e', 'r', ' ',
+        's', 'e', 'c', 'r', 'e', 't'};
+    private static final byte[] LABEL_BOOTSTRAP = {
+        'E', 'X', 'P', 'O', 'R', 'T', 'E', 'R', '-', 'E', 'T', 'S', 'I', '-', 'T', 'C', '-',
+        'M', '2', 'M', '-', 'B', 'o', 'o', 't', 's', 't', 'r', 'a', 'p'};
+    private static final byte[] LABEL_CONNECTION = {
+        'E', 'X', 'P', 'O', 'R', 'T', 'E', 'R', '-', 'E', 'T', 'S', 'I', '-', 'T', 'C', '-',
+        'M', '2', 'M', '-', 'C', 'o', 'n', 'n', 'e', 'c', 't', 'i', 'o', 'n'};
+
+    private final SedStore store;
+    private final SessionSecrets secrets;
+    private final CardCrypto crypto;
+    private final byte[] premaster;
+
+    OperationalCommands(SedStore store, SessionSecrets secrets, CardCrypto crypto) {
+        this.store = store;
+        this.secrets = secrets;
+        this.crypto = crypto;
+        premaster = JCSystem.makeTransientByteArray(PREMASTER_LENGTH, JCSystem.CLEAR_ON_RESET);
+    }
+
+    /** Runs the inner command {@code c[off..off+len)}; returns the response data length. */
+    short run(byte[] c, short off, short len, byte[] out, short outOff) {
+        if (len < 4) {
+            ISOException.throwIt(SedSw.WRONG_LENGTH);
+        }
+        short lc = 0;
+        if (len > 5) {
+            lc = (short) (c[(short) (off + 4)] & 0xFF);
+            if (lc == 0 || (len != (short) (5 + lc) && len != (short) (6 + lc))) {
+                ISOException.throwIt(SedSw.WRONG_LENGTH); // short APDUs only
+            }
+        }
+        short data = (short) (off + 5);
+        if ((byte) (c[off] & 0xFC) != (byte) 0x80) {
+            ISOException.throwIt(SedSw.CLA_NOT_SUPPORTED);
+        }
+        byte ins = c[(short) (off + 1)];
+        byte p1 = c[(short) (off + 2)];
+        byte p2 = c[(short) (off + 3)];
+        if (ins != INS_COMPUTE_MASTER_SECRET && ins != INS_DERIVE_EXPORTED_KEY && ins != INS_ACTIVATE_KEY) {
+            ISOException.throwIt(SedSw.INS_NOT_SUPPORTED);
+        }
+        if (!store.operational()) {
+            ISOException.throwIt(SedSw.CONDITIONS);
+        }
+        switch (ins) {
+            case INS_COMPUTE_MASTER_SECRET:
+                return computeMasterSecret(p1, p2, c, data, lc, out, outOff);
+            case INS_DERIVE_EXPORTED_KEY:
+                return deriveExportedKey(p1, p2, c, data, lc, out, outOff);
+            default:
+                activateKey(p1, p2, c, data, lc);
+                return 0;
+        }
+    }
+
+    private short computeMasterSecret(byte slot, byte mode, byte[] c, short data, short lc, byte[] out, short outOff) {
+        byte field = keyOfSlot(slot);
+        if (field < 0 || (mode != MODE_PLAIN && mode != MODE_EXTENDED)) {
+            ISOException.throwIt(SedSw.WRONG_P1P2);
+        }
+        if (mode == MODE_PLAIN ? lc != RANDOMS_LENGTH : (lc < MIN_SESSION_HASH || lc > RANDOMS_LENGTH)) {
+            ISOException.throwIt(SedSw.WRONG_LENGTH);
+        }
+        if (!store.isSet(field)) {
+            ISOException.throwIt(SedSw.NOT_FOUND);
+        }
+        // premaster = uint16(32) ‖ 32×00 ‖ uint16(32) ‖ key
+        Util.arrayFillNonAtomic(premaster, (short) 0, PREMASTER_LENGTH, (byte) 0);
+        Util.setShort(premaster, (short) 0, PSK_LENGTH);
+        Util.setShort(premaster, (short) (2 + PSK_LENGTH), PSK_LENGTH);
+        Util.arrayCopyNonAtomic(store.data(), SedStore.offset(field), premaster,
+                (short) (4 + PSK_LENGTH), PSK_LENGTH);
+        byte[] label = mode == MODE_PLAIN ? LABEL_MASTER : LABEL_EXTENDED_MASTER;
+        byte[] s = secrets.data();
+        crypto.prf.prf(premaster, (short) 0, PREMASTER_LENGTH, label, (short) 0, (short) label.length,
+                c, data, lc, s, SessionSecrets.MASTER, SessionSecrets.MASTER_LENGTH);
+        Util.arrayFillNonAtomic(premaster, (short) 0, PREMASTER_LENGTH, (byte) 0);
+        secrets.setMasterSlot(slot);
+        return Util.arrayCopyNonAtomic(s, SessionSecrets.MASTER, out, outOff, SessionSecrets.MASTER_LENGTH);
+    }
+
+    private short deriveExportedKey(byte target, byte p2, byte[] c, short data, short lc, byte[] out, short outOff) {
+        if ((target != SLOT_KMR && target != SLOT_KMC) || p2 != 0) {
+            ISOException.throwIt(SedSw.WRONG_P1P2);
+        }
+        if (lc != RANDOMS_LENGTH) {
+            ISOException.throwIt(SedSw.WRONG_LENGTH);
+        }
+        // Kmr comes from a master secret made with Kbs (bootstrap), Kmc from one made with Kmr.
+        byte source = target == SLOT_KMR ? SLOT_KBS : SLOT_KMR;
+        if (secrets.masterSlot() != source) {
+            ISOException.throwIt(SedSw.CONDITIONS);
+        }
+        byte[] label = target == SLOT_KMR ? LABEL_BOOTSTRAP : LABEL_CONNECTION;
+        byte[] s = secrets.data();
+        secrets.clearPending();
+        crypto.prf.prf(s, SessionSecrets.MASTER, SessionSecrets.MASTER_LENGTH, label, (short) 0,
+                (short) label.length, c, data, lc, s, SessionSecrets.PENDING, SessionSecrets.KEY_LENGTH);
+        secrets.setPendingTarget(target);
+        short n = crypto.kcv.compute(s, SessionSecrets.PENDING, SessionSecrets.KEY_LENGTH, out, outOff);
+        crypto.aes.clearKeys();
+        return n;
+    }
+
+    private void activateKey(byte target, byte p2, byte[] c, short data, short lc) {
+        if ((target != SLOT_KMR && target != SLOT_KMC) || p2 != 0) {
+            ISOException.throwIt(SedSw.WRONG_P1P2);
+        }
+        // index (4) ‖ expiry (8) [‖ ConnectionId (8) for Kmc]
+        if (lc != (target == SLOT_KMR ? (short) 12 : (short) 20)) {
+            ISOException.throwIt(SedSw.WRONG_LENGTH);
+        }
+        if (secrets.pendingTarget() != target) {
+            ISOException.throwIt(SedSw.CONDITIONS);
+        }
+        boolean kmr = target == SLOT_KMR;
+        JCSystem.beginTransaction();
+        store.set(kmr ? FieldTable.KMR : FieldTable.KMC, secrets.data(), SessionSecrets.PENDING,
+                SessionSecrets.KEY_LENGTH);
+        UiccPlatform.tearPoint("activate-key");
+        store.set(kmr ? FieldTable.KMR_INDEX : FieldTable.KMC_INDEX, c, data, (short) 4);
+        store.set(kmr ? FieldTable.KMR_EXPIRY : FieldTable.KMC_EXPIRY, c, (short) (data + 4), (short) 8);
+        if (!kmr) {
+            store.set(FieldTable.CONNECTION_ID, c, (short) (data + 12), (short) 8);
+        }
+        JCSystem.commitTransaction();
+        secrets.clearPending();
+    }
+
+    /** The key field of a COMPUTE MASTER SECRET slot (01 Kmr, 02 Kmc, 03 Kbs), or -1. */
+    private static byte keyOfSlot(byte slot) {
+        switch (slot) {
+            case SLOT_KMR: return FieldTable.KMR;
+            case SLOT_KMC: return FieldTable.KMC;
+            case SLOT_KBS: return FieldTable.KBS;
+            default: return -1;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package org.m2muicc.card.applets.sed;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+
+import javacard.framework.Util;
+
+/**
+ * The active (committed) data of the M2M-SED: the lifecycle byte, the identifiers and the key
+ * slots Kmr, Kmc, Kbs, Kmsa, Kiv, all in persistent memory.
+ *
+ * <p>Writers must hold a JCSystem transaction (COMMIT, LOCK, ACTIVATE KEY open one): the
+ * platform rolls a transaction back from the {@code PersistentState} snapshot, so a tear can
+ * never leave a key half written or a key without its index. A field's length byte is 0 while
+ * the field is not set.
+ */
+final class SedStore {
+    static final byte INSTALLED = 0x01;
+    static final byte PERSONALISED = 0x03;
+    static final byte LOCKED = 0x07;
+
+    private final byte[] value = new byte[FieldTable.SIZE];
+    private final byte[] length = new byte[FieldTable.COUNT];
+    private byte lifecycle = INSTALLED;
+
+    byte lifecycle() {
+        return lifecycle;
+    }
+
+    boolean operational() {
+        return lifecycle == PERSONALISED || lifecycle == LOCKED;
+    }
+
+    /** Inside a transaction only. */
+    void setLifecycle(byte state) {
+        lifecycle = state;
+    }
+
+    boolean isSet(byte field) {
+        return length[field] != 0;
+    }
+
+    short length(byte field) {
+        return (short) (length[field] & 0xFF);
+    }
+
+    /** The array holding every field; read-only for callers (crypto reads keys in place). */
+    byte[] data() {
+        return value;
+    }
+
+    static short offset(byte field) {
+        return FieldTable.OFFSET[field];
+    }
+
+    /** Sets a field. Inside a transaction only. */
+    void set(byte field, byte[] src, short off, short len) {
+        Util.arrayCopy(src, off, value, FieldTable.OFFSET[field], len);
+        length[field] = (byte) len;
+    }
+
+    // --- PersistentState part -------------------------------------------------------------
+
+    void write(DataOutput out) throws IOException {
+        out.writeByte(lifecycle);
+        out.write(length);
+        out.write(value);
+    }
+
+    void read(DataInput in) throws IOException {
+        lifecycle = in.readByte();
+        in.readFully(length);
+        in.readFully(value);
+    }
+}
