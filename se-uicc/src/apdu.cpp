@@ -116,7 +116,7 @@ CommandApdu CommandApdu::parse(ByteView bytes) {
             apdu.data.assign(bytes.begin() + 5, bytes.end() - 1);
             apdu.le = shortNe(bytes.back());
         } else {
-            inconsistent(bytes, fmt::format("Lc = {} does not match {} body bytes", nc, bodySize));
+            inconsistent(bytes, fmt::format("Lc = {} but {} data bytes follow", nc, bodySize - 1));
         }
         return apdu;
     }

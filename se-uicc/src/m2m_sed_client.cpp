@@ -172,10 +172,9 @@ std::string_view commandName(SedCommand command) {
         case SedCommand::ActivateKey:
             throw SedNoPendingKey(sw, fmt::format("{} (no pending key to activate)", name));
         case SedCommand::Lock:
-            throw SedWrongState(sw,
-                                fmt::format("{} (the applet is not PERSONALISED: blank, or "
-                                            "already LOCKED)",
-                                            name));
+            throw SedWrongState(sw, fmt::format("{} (the applet is not PERSONALISED: blank, or "
+                                                "already LOCKED)",
+                                                name));
         case SedCommand::Select:
         case SedCommand::GetData:
             break;
@@ -244,8 +243,7 @@ std::uint64_t readBe(ByteView bytes) {
 }
 
 std::uint64_t unixSeconds(std::chrono::system_clock::time_point at) {
-    const auto seconds =
-        std::chrono::floor<std::chrono::seconds>(at.time_since_epoch()).count();
+    const auto seconds = std::chrono::floor<std::chrono::seconds>(at.time_since_epoch()).count();
     if (seconds < 0) {
         throw SedInvalidArgument("an expiry before 1970 cannot be coded (Unix seconds, unsigned)");
     }
@@ -257,9 +255,8 @@ std::chrono::system_clock::time_point fromUnixSeconds(std::uint64_t seconds, std
     constexpr auto kMaxSeconds =
         std::chrono::duration_cast<std::chrono::seconds>(system_clock::duration::max()).count();
     if (seconds > static_cast<std::uint64_t>(kMaxSeconds)) {
-        throw SedMalformedResponse(
-            fmt::format("M2M-SED GET DATA: expiry {:02X} = {} s is beyond the clock's range", tag,
-                        seconds));
+        throw SedMalformedResponse(fmt::format(
+            "M2M-SED GET DATA: expiry {:02X} = {} s is beyond the clock's range", tag, seconds));
     }
     return system_clock::time_point(std::chrono::duration_cast<system_clock::duration>(
         std::chrono::seconds(static_cast<std::int64_t>(seconds))));
@@ -332,6 +329,19 @@ std::size_t requireSize(ByteView data, std::size_t size, std::string_view what) 
     return size;
 }
 
+// Runs `f` when the scope ends, on every path out of it (used to wipe buffers).
+template <typename F>
+class ScopeExit {
+public:
+    explicit ScopeExit(F f) : f_(std::move(f)) {}
+    ~ScopeExit() { f_(); }
+    ScopeExit(const ScopeExit&) = delete;
+    ScopeExit& operator=(const ScopeExit&) = delete;
+
+private:
+    F f_;
+};
+
 // One STORE DATA command's worth of TLVs.
 struct StoreDataBatch {
     Bytes data;
@@ -341,9 +351,16 @@ struct StoreDataBatch {
 // Packs the items in order, public and sensitive ones in separate batches of at most 255
 // bytes (an item that is longer alone gets a batch of its own).
 std::vector<StoreDataBatch> packStoreData(std::span<const SedItem> items) {
+    // Capacity is reserved up front so that no reallocation leaves an unwiped copy of a key.
+    const auto newBatch = [](bool sensitive) {
+        StoreDataBatch batch{{}, sensitive};
+        batch.data.reserve(kMaxShortData);
+        return batch;
+    };
     std::vector<StoreDataBatch> batches;
+    batches.reserve(items.size());
     for (const bool sensitive : {false, true}) {
-        StoreDataBatch current{{}, sensitive};
+        StoreDataBatch current = newBatch(sensitive);
         for (const SedItem& item : items) {
             if (item.sensitive() != sensitive) {
                 continue;
@@ -351,7 +368,7 @@ std::vector<StoreDataBatch> packStoreData(std::span<const SedItem> items) {
             Bytes tlv = encodeTlv(item.tag(), item.value());
             if (!current.data.empty() && current.data.size() + tlv.size() > kMaxShortData) {
                 batches.push_back(std::move(current));
-                current = StoreDataBatch{{}, sensitive};
+                current = newBatch(sensitive);
             }
             current.data.insert(current.data.end(), tlv.begin(), tlv.end());
             secureWipe(tlv);
@@ -520,8 +537,8 @@ void M2mSedClient::select(const Transaction& tx) {
 }
 
 SedStatus M2mSedClient::status(const Transaction& tx) {
-    const CommandApdu getData{
-        kClaProprietary, kInsGetData, 0x00, kGetDataAllP2, {}, CommandApdu::kMaxShortNe};
+    const CommandApdu getData{kClaProprietary, kInsGetData, 0x00,
+                              kGetDataAllP2,   {},          CommandApdu::kMaxShortNe};
     const ResponseApdu response = channel_->transmit(tx, getData);
     return SedStatus::parse(requireOk(SedCommand::GetData, response).data);
 }
@@ -530,42 +547,28 @@ void M2mSedClient::verifyAdmin(const Transaction& tx, ByteView code) {
     requireSize(code, kAdminCodeSize, "administrative code");
     CommandApdu verify{
         kClaIso, kInsVerify, 0x00, kVerifyAdminP2, Bytes(code.begin(), code.end()), std::nullopt};
-    ResponseApdu response;
-    try {
-        response = channel_->transmit(tx, verify, {.commandData = true, .responseData = false});
-    } catch (...) {
-        secureWipe(verify.data);
-        throw;
-    }
-    secureWipe(verify.data);
-    requireOk(SedCommand::VerifyAdmin, response);
+    const ScopeExit wipeCode([&verify] { secureWipe(verify.data); });
+    requireOk(SedCommand::VerifyAdmin,
+              channel_->transmit(tx, verify, {.commandData = true, .responseData = false}));
 }
 
 std::size_t M2mSedClient::storeData(const Transaction& tx, std::span<const SedItem> items,
                                     bool clearFirst) {
     std::vector<StoreDataBatch> batches = packStoreData(items);
-    const auto wipeAll = [&batches] {
+    const ScopeExit wipeBatches([&batches] {
         for (StoreDataBatch& batch : batches) {
             secureWipe(batch.data);
         }
-    };
-    try {
-        bool first = true;
-        for (StoreDataBatch& batch : batches) {
-            const std::uint8_t p1 = first && clearFirst ? kStoreDataClearFirst : 0x00;
-            first = false;
-            CommandApdu store{kClaProprietary, kInsStoreData, p1, 0x00, {}, std::nullopt};
-            store.data.swap(batch.data);
-            const ResponseApdu response =
-                channel_->transmit(tx, store, {.commandData = batch.sensitive});
-            secureWipe(store.data);
-            requireOk(SedCommand::StoreData, response);
-        }
-    } catch (...) {
-        wipeAll();
-        throw;
+    });
+    bool first = true;
+    for (StoreDataBatch& batch : batches) {
+        const std::uint8_t p1 = first && clearFirst ? kStoreDataClearFirst : 0x00;
+        first = false;
+        CommandApdu store{kClaProprietary, kInsStoreData, p1, 0x00, batch.data, std::nullopt};
+        const ScopeExit wipeCommand([&store] { secureWipe(store.data); });
+        requireOk(SedCommand::StoreData,
+                  channel_->transmit(tx, store, {.commandData = batch.sensitive}));
     }
-    wipeAll();
     return batches.size();
 }
 
@@ -617,8 +620,9 @@ KeyCheckValue M2mSedClient::deriveExportedKey(const Transaction& tx, SecureTunne
                                               ByteView serverRandom) {
     requireSize(clientRandom, kRandomSize, "client_random");
     requireSize(serverRandom, kRandomSize, "server_random");
-    CommandApdu command{kClaProprietary,         kInsDeriveExportedKey,
-                        static_cast<std::uint8_t>(target), 0x00, {}, CommandApdu::kMaxShortNe};
+    CommandApdu command{
+        kClaProprietary,         kInsDeriveExportedKey, static_cast<std::uint8_t>(target), 0x00, {},
+        CommandApdu::kMaxShortNe};
     command.data.assign(clientRandom.begin(), clientRandom.end());
     command.data.insert(command.data.end(), serverRandom.begin(), serverRandom.end());
     const ResponseApdu response = tunnel.transmit(tx, command);
@@ -640,8 +644,9 @@ void M2mSedClient::activateKey(const Transaction& tx, SecureTunnel& tunnel, Expo
                                      ? "ACTIVATE KEY Kmc needs a ConnectionId"
                                      : "ACTIVATE KEY Kmr takes no ConnectionId");
     }
-    CommandApdu command{kClaProprietary, kInsActivateKey, static_cast<std::uint8_t>(target), 0x00,
-                        {},              std::nullopt};
+    CommandApdu command{
+        kClaProprietary, kInsActivateKey, static_cast<std::uint8_t>(target), 0x00, {},
+        std::nullopt};
     appendBe<4>(command.data, index);
     appendBe<8>(command.data, unixSeconds(expiry));
     if (connectionId) {

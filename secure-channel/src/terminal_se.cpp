@@ -43,8 +43,8 @@ TerminalSecuredEnvironment::TerminalSecuredEnvironment(Options options)
     requireIdentity(identity_.terminalId, "Terminal_ID");
     requireIdentity(identity_.terminalAppliId, "Terminal_appli_ID");
     if (policy_.containerSize < profile::v1::kMinContainerSize) {
-        throw std::invalid_argument(fmt::format("container size {} is below the minimum of 32",
-                                                policy_.containerSize));
+        throw std::invalid_argument(
+            fmt::format("container size {} is below the minimum of 32", policy_.containerSize));
     }
     hardenProcess();
     kmsa_ = loadKeyFile(options.kmsaKeyFile, profile::v1::kKmsaSize);
@@ -65,12 +65,10 @@ std::unique_ptr<ts102484::SecureChannelSession> TerminalSecuredEnvironment::open
     cost.retrieveEndpoints = ts102484::trafficBetween(start, afterEndpoints);
 
     const ts102484::Endpoint& endpoint = ts102484::usableEndpoint(endpoints, aid);
-    if (endpoints.uiccId &&
-        !std::equal(endpoints.uiccId->begin(), endpoints.uiccId->end(), iccidRaw.begin(),
-                    iccidRaw.end())) {
-        throw ProtocolError(fmt::format(
-            "the card's UICC_ID {} is not the EF_ICCID given ({})", seuicc::toHex(*endpoints.uiccId),
-            seuicc::toHex(iccidRaw)));
+    if (endpoints.uiccId && !std::equal(endpoints.uiccId->begin(), endpoints.uiccId->end(),
+                                        iccidRaw.begin(), iccidRaw.end())) {
+        throw ProtocolError(fmt::format("the card's UICC_ID {} is not the EF_ICCID given ({})",
+                                        seuicc::toHex(*endpoints.uiccId), seuicc::toHex(iccidRaw)));
     }
     const std::uint8_t containerSize = std::min(policy_.containerSize, endpoint.maxContainerSize);
 

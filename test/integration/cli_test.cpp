@@ -1,34 +1,16 @@
 // The `m2m` command as a person or a script runs it: output shape and stable exit codes.
-#include <sys/wait.h>
 #include <catch2/catch.hpp>
-#include <cstdio>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "m2m_cli.hpp"
 #include "shared_card.hpp"
 
 using testsupport::sharedCard;
 
 namespace {
 
-struct Run {
-    int exitCode;
-    std::string out;
-};
-
-Run m2m(const std::string& args, const std::string& envPrefix = "") {
-    const char* bin = std::getenv("M2M_BIN");
-    REQUIRE(bin != nullptr);
-    const std::string command = envPrefix + " '" + std::string(bin) + "' " + args + " 2>/dev/null";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string out;
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) {
-        out.append(buffer, n);
-    }
-    const int status = ::pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+testsupport::CliRun m2m(const std::string& args, const std::string& envPrefix = "") {
+    return testsupport::runM2m(args, envPrefix);
 }
 
 std::string readerArg() {

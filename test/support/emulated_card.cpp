@@ -94,6 +94,9 @@ EmulatedCard::~EmulatedCard() {
 }
 
 void EmulatedCard::start() {
+    // A card left behind on this slot by a crashed earlier run would make the start fail.
+    std::system((launcher() + " stop --slot " + std::to_string(options_.slot) + " >/dev/null 2>&1")
+                    .c_str());
     std::string command = launcher() + " start --slot " + std::to_string(options_.slot) +
                           " --image '" + options_.image.string() + "'";
     if (!options_.profile.empty()) {

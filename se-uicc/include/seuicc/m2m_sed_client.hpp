@@ -189,18 +189,18 @@ struct SedKeyCheckValues {
 };
 
 struct SedStatus {
-    SedLifecycle lifecycle = SedLifecycle::Installed;  // C0 (mandatory)
-    std::optional<unsigned> adminTriesLeft;            // CF
-    std::optional<NodeId> nodeId;                      // C1
-    std::optional<std::uint32_t> kmrIndex;             // C2
+    SedLifecycle lifecycle = SedLifecycle::Installed;                // C0 (mandatory)
+    std::optional<unsigned> adminTriesLeft;                          // CF
+    std::optional<NodeId> nodeId;                                    // C1
+    std::optional<std::uint32_t> kmrIndex;                           // C2
     std::optional<std::chrono::system_clock::time_point> kmrExpiry;  // C3
-    std::optional<std::string> sclId;                  // C4
-    std::vector<std::string> nsclList;                 // C5, split at single spaces; empty if absent
-    std::optional<std::string> masFqdn;                // C6
-    std::optional<std::uint32_t> kmcIndex;             // C7
-    std::optional<std::uint64_t> connectionId;         // C8
+    std::optional<std::string> sclId;                                // C4
+    std::vector<std::string> nsclList;          // C5, split at single spaces; empty if absent
+    std::optional<std::string> masFqdn;         // C6
+    std::optional<std::uint32_t> kmcIndex;      // C7
+    std::optional<std::uint64_t> connectionId;  // C8
     std::optional<std::chrono::system_clock::time_point> kmcExpiry;  // C9
-    SedKeyCheckValues kcv;                             // E1..E5
+    SedKeyCheckValues kcv;                                           // E1..E5
 
     // Parses the GET DATA response data. Unknown tags are skipped (a later applet may add
     // some). Throws SedMalformedResponse on a missing C0, an unknown lifecycle value, a known
@@ -218,12 +218,12 @@ enum class SedKeySlot : std::uint8_t { Kmr = 0xD1, Kbs = 0xD3, Kmsa = 0xD4, Kiv 
 // key is made here. Factories check sizes and throw SedInvalidArgument.
 class SedItem {
 public:
-    static SedItem nodeId(ByteView id);                                   // C1, 16 bytes
-    static SedItem kmrIndex(std::uint32_t index);                         // C2
-    static SedItem kmrExpiry(std::chrono::system_clock::time_point at);   // C3, Unix seconds
-    static SedItem sclId(std::string_view uri);                           // C4, 1..128
-    static SedItem nsclList(std::span<const std::string> uris);           // C5, 1..255 in all
-    static SedItem masFqdn(std::string_view fqdn);                        // C6, 1..128
+    static SedItem nodeId(ByteView id);                                  // C1, 16 bytes
+    static SedItem kmrIndex(std::uint32_t index);                        // C2
+    static SedItem kmrExpiry(std::chrono::system_clock::time_point at);  // C3, Unix seconds
+    static SedItem sclId(std::string_view uri);                          // C4, 1..128
+    static SedItem nsclList(std::span<const std::string> uris);          // C5, 1..255 in all
+    static SedItem masFqdn(std::string_view fqdn);                       // C6, 1..128
     static SedItem key(SedKeySlot slot, ByteView key);  // D1/D3/D5: 32 bytes, D4: 16 bytes
 
     std::uint8_t tag() const { return tag_; }

@@ -118,12 +118,10 @@ std::vector<CommandApdu> mscCommandBlocks(MscOperation operation, ByteView paylo
     for (std::size_t offset = 0; offset < encoded.size(); offset += maxBlock) {
         const std::size_t size = std::min(maxBlock, encoded.size() - offset);
         const auto begin = encoded.begin() + static_cast<std::ptrdiff_t>(offset);
-        blocks.push_back(CommandApdu{kClaInterindustry,
-                                     kInsManageSecureChannel,
-                                     static_cast<std::uint8_t>(operation),
-                                     offset == 0 ? kP2FirstCommandBlock : kP2NextCommandBlock,
-                                     Bytes(begin, begin + static_cast<std::ptrdiff_t>(size)),
-                                     std::nullopt});
+        blocks.push_back(CommandApdu{
+            kClaInterindustry, kInsManageSecureChannel, static_cast<std::uint8_t>(operation),
+            offset == 0 ? kP2FirstCommandBlock : kP2NextCommandBlock,
+            Bytes(begin, begin + static_cast<std::ptrdiff_t>(size)), std::nullopt});
     }
     return blocks;
 }
@@ -169,9 +167,9 @@ MscResult manageSecureChannel(const Transaction& transaction, CardChannel& chann
                 return MscResult{kSwOk, std::nullopt};
             }
             if (r.sw != kSwResponseReady) {
-                throw ProtocolError(fmt::format("{}: the card answered {} to the last block", name,
-                                                swText(r.sw)),
-                                    r.sw);
+                throw ProtocolError(
+                    fmt::format("{}: the card answered {} to the last block", name, swText(r.sw)),
+                    r.sw);
             }
         }
     }
@@ -205,8 +203,8 @@ MscResult manageSecureChannel(const Transaction& transaction, CardChannel& chann
         if (r.data.empty() || response.size() > kMaxMscResponse ||
             (announced && response.size() >= *announced)) {
             throw ProtocolError(
-                fmt::format("{}: the card announces more response data (62F1) after {} bytes",
-                            name, response.size()),
+                fmt::format("{}: the card announces more response data (62F1) after {} bytes", name,
+                            response.size()),
                 r.sw);
         }
     }
@@ -230,8 +228,9 @@ std::size_t blockCount(std::size_t size, std::size_t containerSize) {
 std::vector<CommandApdu> transactCommandBlocks(ByteView encoded, std::size_t containerSize) {
     const std::size_t blocks = blockCount(encoded.size(), containerSize);
     if (blocks > 256 || containerSize > profile::v1::kMaxContainerSize) {
-        throw std::invalid_argument("transactCommandBlocks: more than 256 blocks, or a block "
-                                    "over 255 bytes");
+        throw std::invalid_argument(
+            "transactCommandBlocks: more than 256 blocks, or a block "
+            "over 255 bytes");
     }
     std::vector<CommandApdu> out;
     out.reserve(blocks);
@@ -239,18 +238,19 @@ std::vector<CommandApdu> transactCommandBlocks(ByteView encoded, std::size_t con
         const std::size_t offset = i * containerSize;
         const std::size_t size = std::min(containerSize, encoded.size() - offset);
         const ByteView block = encoded.subspan(offset, size);
-        out.push_back(CommandApdu{kClaInterindustry,
-                                  kInsTransactData,
-                                  kTransactP1Data,
+        out.push_back(CommandApdu{kClaInterindustry, kInsTransactData, kTransactP1Data,
                                   static_cast<std::uint8_t>(blocks - 1 - i),
-                                  Bytes(block.begin(), block.end()),
-                                  std::nullopt});
+                                  Bytes(block.begin(), block.end()), std::nullopt});
     }
     return out;
 }
 
 CommandApdu transactResponseBlockRequest(std::uint32_t le) {
-    return CommandApdu{kClaInterindustry, kInsTransactData, kTransactP1Read, 0x00, {},
+    return CommandApdu{kClaInterindustry,
+                       kInsTransactData,
+                       kTransactP1Read,
+                       0x00,
+                       {},
                        std::clamp<std::uint32_t>(le, 1, kMaxShortLe)};
 }
 

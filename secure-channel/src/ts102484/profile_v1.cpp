@@ -24,8 +24,8 @@ constexpr std::uint8_t kCardToTerminalIvBit = 0x80;
 
 void requireSize(ByteView data, std::size_t size, std::string_view what) {
     if (data.size() != size) {
-        throw CryptoError(fmt::format("profile v1: {} must be {} bytes, not {}", what, size,
-                                      data.size()));
+        throw CryptoError(
+            fmt::format("profile v1: {} must be {} bytes, not {}", what, size, data.size()));
     }
 }
 
@@ -38,8 +38,8 @@ std::array<std::uint8_t, kCounterSize> counterBytes(std::uint32_t counter) {
             static_cast<std::uint8_t>(counter >> 8), static_cast<std::uint8_t>(counter)};
 }
 
-Bytes sscmac(const SessionKeys& keys, std::string_view prefix, ByteView csaId,
-             ByteView algorithms, std::uint8_t containerSize) {
+Bytes sscmac(const SessionKeys& keys, std::string_view prefix, ByteView csaId, ByteView algorithms,
+             std::uint8_t containerSize) {
     requireSize(csaId, kSaIdSize, "CSA_ID");
     Bytes input;
     append(input, asBytes(prefix));
@@ -142,9 +142,8 @@ std::size_t securedValueSize(std::size_t plaintextSize) {
 Bytes protect(const SessionKeys& keys, Direction direction, DirectionState& state, std::uint8_t p1,
               std::uint8_t p2, ByteView plaintext) {
     if (plaintext.size() > kMaxPlaintext) {
-        throw CryptoError(fmt::format(
-            "profile v1: an inner plaintext has at most {} bytes, not {}", kMaxPlaintext,
-            plaintext.size()));
+        throw CryptoError(fmt::format("profile v1: an inner plaintext has at most {} bytes, not {}",
+                                      kMaxPlaintext, plaintext.size()));
     }
     if (state.counter == std::numeric_limits<std::uint32_t>::max()) {
         throw SessionExpired("profile v1: the message counter is used up; open a new session");
@@ -152,8 +151,8 @@ Bytes protect(const SessionKeys& keys, Direction direction, DirectionState& stat
     const std::uint32_t counter = state.counter + 1;
     const auto counterField = counterBytes(counter);
     const SecretBuffer padded = iso9797M2Pad(plaintext);
-    const Bytes ciphertext = aesCbcEncrypt(keys.enc.view(), iv(keys, direction, counter),
-                                           padded.view());
+    const Bytes ciphertext =
+        aesCbcEncrypt(keys.enc.view(), iv(keys, direction, counter), padded.view());
     const Bytes mac = fullMac(keys, direction, state, p1, p2, counterField, ciphertext);
 
     Bytes secured;
@@ -180,8 +179,7 @@ SecretBuffer unprotect(const SessionKeys& keys, Direction direction, DirectionSt
                fmt::format("{} bytes is more than a {}-byte plaintext needs", size, kMaxPlaintext));
     }
     const ByteView counterField = securedValue.first(kCounterSize);
-    const ByteView ciphertext =
-        securedValue.subspan(kCounterSize, size - kCounterSize - kMacSize);
+    const ByteView ciphertext = securedValue.subspan(kCounterSize, size - kCounterSize - kMacSize);
     const ByteView mac = securedValue.last(kMacSize);
 
     const std::uint32_t counter =
@@ -195,8 +193,8 @@ SecretBuffer unprotect(const SessionKeys& keys, Direction direction, DirectionSt
     if (!constantTimeEqual(ByteView(expected).first(kMacSize), mac)) {
         reject(Reason::Mac, "MAC mismatch");
     }
-    const SecretBuffer padded = aesCbcDecrypt(keys.enc.view(), iv(keys, direction, counter),
-                                              ciphertext);
+    const SecretBuffer padded =
+        aesCbcDecrypt(keys.enc.view(), iv(keys, direction, counter), ciphertext);
     ByteView plaintext;
     try {
         plaintext = iso9797M2Unpad(padded.view());

@@ -27,8 +27,8 @@ void add(ApduCounters& total, const ApduCounters& part) {
 // The card's own verdicts that end an exchange, whatever phase it is in.
 void checkCardVerdict(std::uint16_t sw) {
     if (sw == kSwExpired) {
-        throw SessionExpired(
-            "TRANSACT DATA: the card has no live started connection SA (98 63)", sw);
+        throw SessionExpired("TRANSACT DATA: the card has no live started connection SA (98 63)",
+                             sw);
     }
     if (sw == kSwChannelEnded) {
         throw ChannelBroken(
@@ -191,10 +191,9 @@ void SecureChannelSession::requireUsable() {
             throw ChannelBroken("the secure channel session was terminated");
     }
     if (lifetimeOver()) {
-        const std::string why =
-            messageCost_.messages >= policy_.maxMessages
-                ? fmt::format("{} messages, the limit", messageCost_.messages)
-                : fmt::format("older than {} s", policy_.maxAge.count());
+        const std::string why = messageCost_.messages >= policy_.maxMessages
+                                    ? fmt::format("{} messages, the limit", messageCost_.messages)
+                                    : fmt::format("older than {} s", policy_.maxAge.count());
         die(SessionState::Expired, why);
         throw SessionExpired("the secure channel session has expired (" + why + "): reconnect");
     }
@@ -249,8 +248,8 @@ ResponseApdu SecureChannelSession::exchange(const Transaction& transaction, Byte
     const std::size_t encodedSize = tlvSize(v1::securedValueSize(plaintext.size()));
     const std::size_t blocks = blockCount(encodedSize, containerSize_);
     const v1::MacHeader header = v1::macHeader(v1::Direction::TerminalToCard, blocks);
-    const Bytes secured = v1::protect(keys, v1::Direction::TerminalToCard, sent_, header.p1,
-                                      header.p2, plaintext);
+    const Bytes secured =
+        v1::protect(keys, v1::Direction::TerminalToCard, sent_, header.p1, header.p2, plaintext);
     const Bytes encoded = seuicc::encodeTlv(v1::kTagSecuredData, secured);
     const std::vector<CommandApdu> commands = transactCommandBlocks(encoded, containerSize_);
 
@@ -276,11 +275,11 @@ ResponseApdu SecureChannelSession::exchange(const Transaction& transaction, Byte
         checkCardVerdict(r.sw);
         assembler.add(r.data, r.sw);
     }
-    const v1::MacHeader responseHeader = v1::macHeader(v1::Direction::CardToTerminal,
-                                                       responseBlocks);
-    const SecretBuffer opened = v1::unprotect(keys, v1::Direction::CardToTerminal, received_,
-                                              responseHeader.p1, responseHeader.p2,
-                                              assembler.securedValue());
+    const v1::MacHeader responseHeader =
+        v1::macHeader(v1::Direction::CardToTerminal, responseBlocks);
+    const SecretBuffer opened =
+        v1::unprotect(keys, v1::Direction::CardToTerminal, received_, responseHeader.p1,
+                      responseHeader.p2, assembler.securedValue());
     if (opened.size() < 2) {
         throw SecuredMessageRejected(SecuredMessageRejected::Reason::Malformed,
                                      "secured message rejected: the inner response has no "

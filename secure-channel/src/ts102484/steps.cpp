@@ -40,8 +40,8 @@ std::vector<seuicc::Tlv> parseResponse(MscOperation operation, ByteView response
     try {
         return seuicc::parseTlvs(response);
     } catch (const seuicc::TlvError& e) {
-        throw ProtocolError(fmt::format("{}: malformed response: {}", toString(operation),
-                                        e.what()));
+        throw ProtocolError(
+            fmt::format("{}: malformed response: {}", toString(operation), e.what()));
     }
 }
 
@@ -51,8 +51,8 @@ ByteView requireField(MscOperation operation, const std::vector<seuicc::Tlv>& tl
     const auto it = std::find_if(tlvs.begin(), tlvs.end(),
                                  [tag](const seuicc::Tlv& t) { return t.tag == tag; });
     if (it == tlvs.end()) {
-        throw ProtocolError(fmt::format("{}: the response has no '{:02X}'", toString(operation),
-                                        tag));
+        throw ProtocolError(
+            fmt::format("{}: the response has no '{:02X}'", toString(operation), tag));
     }
     if (it->value.size() != size) {
         throw ProtocolError(fmt::format("{}: '{:02X}' has {} bytes, not {}", toString(operation),
@@ -65,14 +65,13 @@ ByteView requireField(MscOperation operation, const std::vector<seuicc::Tlv>& tl
 // produce a response without one is a ProtocolError.
 Bytes exchange(const Transaction& transaction, CardChannel& channel, MscOperation operation,
                std::optional<ByteView> payload, std::optional<std::size_t> expectedSize) {
-    MscResult result =
-        manageSecureChannel(transaction, channel, operation, payload, expectedSize);
+    MscResult result = manageSecureChannel(transaction, channel, operation, payload, expectedSize);
     if (!result.ok()) {
         throwStepError(operation, result.sw);
     }
     if (!result.response) {
-        throw ProtocolError(fmt::format("{}: the card finished with 9000 and no response",
-                                        toString(operation)));
+        throw ProtocolError(
+            fmt::format("{}: the card finished with 9000 and no response", toString(operation)));
     }
     return std::move(*result.response);
 }
@@ -135,20 +134,19 @@ UiccEndpoints retrieveEndpoints(const Transaction& transaction, CardChannel& cha
             out.endpoints.push_back(Endpoint::parse(tlv.value));
         }
     }
-    seuicc::log::category("securechannel")
-        ->debug("UICC endpoints: {}", out.endpoints.size());
+    seuicc::log::category("securechannel")->debug("UICC endpoints: {}", out.endpoints.size());
     return out;
 }
 
 const Endpoint& usableEndpoint(const UiccEndpoints& endpoints, ByteView aid) {
     const auto it = std::find_if(
-        endpoints.endpoints.begin(), endpoints.endpoints.end(),
-        [aid](const Endpoint& e) { return std::equal(e.aid.begin(), e.aid.end(), aid.begin(),
-                                                     aid.end()); });
+        endpoints.endpoints.begin(), endpoints.endpoints.end(), [aid](const Endpoint& e) {
+            return std::equal(e.aid.begin(), e.aid.end(), aid.begin(), aid.end());
+        });
     if (it == endpoints.endpoints.end()) {
-        throw EndpointUnsupported(fmt::format(
-            "the card offers no secure channel endpoint for AID {} ({} endpoints)",
-            seuicc::toHex(aid), endpoints.endpoints.size()));
+        throw EndpointUnsupported(
+            fmt::format("the card offers no secure channel endpoint for AID {} ({} endpoints)",
+                        seuicc::toHex(aid), endpoints.endpoints.size()));
     }
     std::vector<std::string_view> missing;
     if (!it->applicationLevel()) {
@@ -199,8 +197,7 @@ MasterSa establishMasterSa(const Transaction& transaction, CardChannel& channel,
     sa.keyAgreement = requireField(op, tlvs, kTagKeyAgreement, 1)[0];
     const ByteView msaId = requireField(op, tlvs, kTagMsaId, v1::kSaIdSize);
     sa.msaId.assign(msaId.begin(), msaId.end());
-    if ((sa.keyAgreement & kKeyStrongPskProprietary) == 0 ||
-        (sa.keyAgreement & kKeyExists) == 0) {
+    if ((sa.keyAgreement & kKeyStrongPskProprietary) == 0 || (sa.keyAgreement & kKeyExists) == 0) {
         throw EndpointUnsupported(fmt::format(
             "{}: key agreement '87' = {:02X}; this terminal needs a pre-agreed strong PSK that "
             "exists (82): is Kmsa personalised in the card?",
@@ -226,8 +223,7 @@ ConnectionSa establishConnectionSa(const Transaction& transaction, CardChannel& 
     Bytes payload;
     appendTlv(payload, kTagMsaId, msaId);
     appendTlv(payload, v1::kTagTerminalNonce, terminalNonce);
-    const Bytes response =
-        exchange(transaction, channel, op, payload, kConnectionSaResponseSize);
+    const Bytes response = exchange(transaction, channel, op, payload, kConnectionSaResponseSize);
 
     const auto tlvs = parseResponse(op, response);
     const ByteView csaId = requireField(op, tlvs, kTagCsaId, v1::kSaIdSize);
@@ -274,8 +270,8 @@ void terminateConnectionSa(const Transaction& transaction, CardChannel& channel,
     append(value, v1::connectionSaTerminateMac(keys, csaId));
     Bytes payload;
     appendTlv(payload, kTagCsaId, value);
-    const MscResult result = manageSecureChannel(transaction, channel, MscOperation::TerminateSa,
-                                                 ByteView(payload));
+    const MscResult result =
+        manageSecureChannel(transaction, channel, MscOperation::TerminateSa, ByteView(payload));
     if (!result.ok()) {
         throwStepError(MscOperation::TerminateSa, result.sw);
     }
@@ -287,8 +283,8 @@ void terminateMasterSa(const Transaction& transaction, CardChannel& channel, Byt
     append(value, v1::masterSaTerminateMac(kmsa, msaId));
     Bytes payload;
     appendTlv(payload, kTagMsaId, value);
-    const MscResult result = manageSecureChannel(transaction, channel, MscOperation::TerminateSa,
-                                                 ByteView(payload));
+    const MscResult result =
+        manageSecureChannel(transaction, channel, MscOperation::TerminateSa, ByteView(payload));
     if (!result.ok()) {
         throwStepError(MscOperation::TerminateSa, result.sw);
     }

@@ -69,20 +69,13 @@ Bytes text(std::string_view s) {
 // A personalised and operational M2M-SED's GET DATA answer, every field present.
 Bytes fullGetData() {
     return concat({
-        tlv(0xC0, "07"),
-        tlv(0xCF, "03"),
-        tlv(0xC1, "000102030405060708090A0B0C0D0E0F"),
-        tlv(0xC2, "0000012C"),
-        tlv(0xC3, "0000000077359400"),  // 2000000000 s
+        tlv(0xC0, "07"), tlv(0xCF, "03"), tlv(0xC1, "000102030405060708090A0B0C0D0E0F"),
+        tlv(0xC2, "0000012C"), tlv(0xC3, "0000000077359400"),  // 2000000000 s
         encodeTlv(0xC4, text("scl://node-1.m2m.example")),
         encodeTlv(0xC5, text("https://nscl-a.example/m2m https://nscl-b.example/m2m")),
-        encodeTlv(0xC6, text("mas.m2m.example")),
-        tlv(0xC7, "FFFFFFFE"),
-        tlv(0xC8, "0102030405060708"),
-        tlv(0xC9, "0000000077359464"),  // 2000000100 s
-        tlv(0xE1, "A1A2A3"),
-        tlv(0xE2, "B1B2B3"),
-        tlv(0xE4, "D1D2D3"),
+        encodeTlv(0xC6, text("mas.m2m.example")), tlv(0xC7, "FFFFFFFE"),
+        tlv(0xC8, "0102030405060708"), tlv(0xC9, "0000000077359464"),  // 2000000100 s
+        tlv(0xE1, "A1A2A3"), tlv(0xE2, "B1B2B3"), tlv(0xE4, "D1D2D3"),
         tlv(0xEE, "CAFE"),  // a tag a later applet may add: skipped
     });
 }
@@ -146,17 +139,17 @@ TEST_CASE("GET DATA: malformed answers are SedMalformedResponse", "[m2m-sed][sta
     const auto bad = [](const Bytes& data) {
         CHECK_THROWS_AS(SedStatus::parse(data), SedMalformedResponse);
     };
-    bad(tlv(0xCF, "03"));                                        // no lifecycle
-    bad(tlv(0xC0, "05"));                                        // unknown lifecycle
-    bad(tlv(0xC0, "0307"));                                      // lifecycle of 2 bytes
-    bad(concat({tlv(0xC0, "03"), tlv(0xC1, "0001")}));           // short node id
-    bad(concat({tlv(0xC0, "03"), tlv(0xC2, "000001")}));         // 3-byte index
-    bad(concat({tlv(0xC0, "03"), tlv(0xE4, "D1D2")}));           // 2-byte KCV
+    bad(tlv(0xCF, "03"));                                           // no lifecycle
+    bad(tlv(0xC0, "05"));                                           // unknown lifecycle
+    bad(tlv(0xC0, "0307"));                                         // lifecycle of 2 bytes
+    bad(concat({tlv(0xC0, "03"), tlv(0xC1, "0001")}));              // short node id
+    bad(concat({tlv(0xC0, "03"), tlv(0xC2, "000001")}));            // 3-byte index
+    bad(concat({tlv(0xC0, "03"), tlv(0xE4, "D1D2")}));              // 2-byte KCV
     bad(concat({tlv(0xC0, "03"), tlv(0xC3, "FFFFFFFFFFFFFFFF")}));  // beyond the clock
     bad(concat({tlv(0xC0, "03"), encodeTlv(0xC5, text("a  b"))}));  // empty NSCL entry
     bad(concat({tlv(0xC0, "03"), encodeTlv(0xC5, text("a "))}));
     bad(concat({tlv(0xC0, "03"), encodeTlv(0xC4, Bytes(129, 'x'))}));  // SCL-ID too long
-    bad(fromHex("C0 02 03"));                                    // truncated TLV
+    bad(fromHex("C0 02 03"));                                          // truncated TLV
 }
 
 TEST_CASE("status() sends GET DATA 80 CA 00 FF 00 and maps its status word", "[m2m-sed][status]") {
@@ -305,8 +298,7 @@ TEST_CASE("STORE DATA items refuse what the contract does not allow", "[m2m-sed]
     CHECK_THROWS_AS(SedItem::nsclList(spaced), SedInvalidArgument);
     const std::vector<std::string> tooLong{std::string(200, 'a'), std::string(55, 'b')};
     CHECK_THROWS_AS(SedItem::nsclList(tooLong), SedInvalidArgument);
-    CHECK_THROWS_AS(SedItem::kmrExpiry(system_clock::time_point(seconds(-1))),
-                    SedInvalidArgument);
+    CHECK_THROWS_AS(SedItem::kmrExpiry(system_clock::time_point(seconds(-1))), SedInvalidArgument);
     const Bytes key(16, 1);
     const SedItem item = SedItem::key(SedKeySlot::Kmsa, key);
     CHECK(item.sensitive());
@@ -429,15 +421,15 @@ TEST_CASE("COMPUTE MASTER SECRET goes through the tunnel only", "[m2m-sed][opera
         SedMalformedResponse);
 
     const std::size_t sent = tunnel.sent.size();
-    CHECK_THROWS_AS(client.computeMasterSecret(tx, tunnel, KeySlot::Kmr, MasterSecretMode::Plain,
-                                               Bytes(63)),
-                    SedInvalidArgument);
-    CHECK_THROWS_AS(client.computeMasterSecret(tx, tunnel, KeySlot::Kmr,
-                                               MasterSecretMode::Extended, Bytes(19)),
-                    SedInvalidArgument);
-    CHECK_THROWS_AS(client.computeMasterSecret(tx, tunnel, KeySlot::Kmr,
-                                               MasterSecretMode::Extended, Bytes(65)),
-                    SedInvalidArgument);
+    CHECK_THROWS_AS(
+        client.computeMasterSecret(tx, tunnel, KeySlot::Kmr, MasterSecretMode::Plain, Bytes(63)),
+        SedInvalidArgument);
+    CHECK_THROWS_AS(
+        client.computeMasterSecret(tx, tunnel, KeySlot::Kmr, MasterSecretMode::Extended, Bytes(19)),
+        SedInvalidArgument);
+    CHECK_THROWS_AS(
+        client.computeMasterSecret(tx, tunnel, KeySlot::Kmr, MasterSecretMode::Extended, Bytes(65)),
+        SedInvalidArgument);
     CHECK(tunnel.sent.size() == sent);
 }
 
@@ -473,10 +465,13 @@ TEST_CASE("DERIVE EXPORTED KEY and ACTIVATE KEY coding and errors", "[m2m-sed][o
     client.activateKey(tx, tunnel, ExportTarget::Kmc, 0x11223344,
                        system_clock::time_point(seconds(0x0A0B0C0D)), 0x0102030405060708);
     CHECK(toHex(tunnel.sent.back().encode()) ==
-          "8044020014" "11223344" "000000000A0B0C0D" "0102030405060708");
+          "8044020014"
+          "11223344"
+          "000000000A0B0C0D"
+          "0102030405060708");
     tunnel.answers.push_back(sw(0x9000));
-    client.activateKey(tx, tunnel, ExportTarget::Kmr, 1,
-                       system_clock::time_point(seconds(2)), std::nullopt);
+    client.activateKey(tx, tunnel, ExportTarget::Kmr, 1, system_clock::time_point(seconds(2)),
+                       std::nullopt);
     CHECK(toHex(tunnel.sent.back().encode()) == "804401000C000000010000000000000002");
 
     tunnel.answers.push_back(sw(0x6985));
@@ -486,12 +481,12 @@ TEST_CASE("DERIVE EXPORTED KEY and ACTIVATE KEY coding and errors", "[m2m-sed][o
                                std::nullopt);
         },
         0x6985);
-    CHECK_THROWS_AS(client.activateKey(tx, tunnel, ExportTarget::Kmc, 1,
-                                       system_clock::time_point{}, std::nullopt),
+    CHECK_THROWS_AS(client.activateKey(tx, tunnel, ExportTarget::Kmc, 1, system_clock::time_point{},
+                                       std::nullopt),
                     SedInvalidArgument);
-    CHECK_THROWS_AS(client.activateKey(tx, tunnel, ExportTarget::Kmr, 1,
-                                       system_clock::time_point{}, 5),
-                    SedInvalidArgument);
+    CHECK_THROWS_AS(
+        client.activateKey(tx, tunnel, ExportTarget::Kmr, 1, system_clock::time_point{}, 5),
+        SedInvalidArgument);
     CHECK(card.received.empty());
 }
 

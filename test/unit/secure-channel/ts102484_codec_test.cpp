@@ -75,8 +75,8 @@ TEST_CASE("TLV size helpers", "[ts102484][codec]") {
     CHECK(announcedTlvSize(fromHex("7305"), 0x86) == std::nullopt);
     CHECK(announcedTlvSize(fromHex("8680"), 0x86) == std::nullopt);  // indefinite
     CHECK(exactTlvValue(fromHex("8602AABB"), 0x86).has_value());
-    CHECK_FALSE(exactTlvValue(fromHex("8602AABBCC"), 0x86));  // trailing
-    CHECK_FALSE(exactTlvValue(fromHex("8603AABB"), 0x86));    // truncated
+    CHECK_FALSE(exactTlvValue(fromHex("8602AABBCC"), 0x86));   // trailing
+    CHECK_FALSE(exactTlvValue(fromHex("8603AABB"), 0x86));     // truncated
     CHECK_FALSE(exactTlvValue(fromHex("0086 02AABB"), 0x86));  // padding is not allowed here
 }
 
@@ -112,7 +112,10 @@ TEST_CASE("MSC exchange: 63F1 while chaining, 62F3, A0 with the expected Le, 62F
     // The response: 73 1A + 26 bytes = 28 bytes, sent by the card in blocks of 10 (T=1 style).
     const Bytes content = pattern(26, 0x40);
     const Bytes response = seuicc::encodeTlv(0x73, content);
-    Script card{"63F1", "63F1", "62F3", (toHex(ByteView(response).first(10)) + "62F1").c_str(),
+    Script card{"63F1",
+                "63F1",
+                "62F3",
+                (toHex(ByteView(response).first(10)) + "62F1").c_str(),
                 (toHex(ByteView(response).subspan(10, 10)) + "62F1").c_str(),
                 (toHex(ByteView(response).subspan(20)) + "9000").c_str()};
     seuicc::Transaction tx(card.transport);
@@ -156,9 +159,9 @@ TEST_CASE("MSC exchange: no response, error status words, broken sequences",
         Script card{"62F3", "6985"};
         seuicc::Transaction tx(card.transport);
         seuicc::CardChannel channel(card.transport);
-        CHECK(manageSecureChannel(tx, channel, MscOperation::StartSecureChannel,
-                                  ByteView(pattern(5)))
-                  .sw == 0x6985);
+        CHECK(
+            manageSecureChannel(tx, channel, MscOperation::StartSecureChannel, ByteView(pattern(5)))
+                .sw == 0x6985);
     }
     SECTION("9000 before the last command block") {
         Script card{"9000"};
@@ -283,8 +286,7 @@ TEST_CASE("Response blocks: every broken sequence is rejected", "[ts102484][code
     }
 }
 
-TEST_CASE("Endpoint '82' parsing and the endpoint this terminal can use",
-          "[ts102484][endpoint]") {
+TEST_CASE("Endpoint '82' parsing and the endpoint this terminal can use", "[ts102484][endpoint]") {
     const Bytes aid = fromHex("F04D324D53454401");
     const Endpoint e = Endpoint::parse(fromHex("02 01 14 02 FF 1234 F04D324D53454401"));
     CHECK(e.applicationLevel());

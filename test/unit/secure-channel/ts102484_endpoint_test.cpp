@@ -4,8 +4,9 @@
 // MemoryTransport. Covers the steps, the session policy (death after 69 82 or a rejected
 // response, SessionExpired, AuthenticationFailed), the T-SED, and M2mSedClient over the session,
 // and measures the APDUs each step costs in T=0 and T=1 behaviour.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <iostream>
+#include <catch2/catch.hpp>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -242,15 +243,15 @@ private:
     Bytes endpoints() const {
         Bytes out = seuicc::encodeTlv(0x83, o_.iccidRaw);
         for (std::size_t i = 0; i < o_.extraEndpoints; ++i) {
-            const Bytes other = cat({fromHex("02 01 04 02 FF 0000 A000000087100200"), be32(
-                                                                         static_cast<std::uint32_t>(i))});
+            const Bytes other = cat({fromHex("02 01 04 02 FF 0000 A000000087100200"),
+                                     be32(static_cast<std::uint32_t>(i))});
             const Bytes tlv = seuicc::encodeTlv(0x82, other);
             out.insert(out.end(), tlv.begin(), tlv.end());
         }
-        const Bytes mine = seuicc::encodeTlv(
-            0x82, cat({Bytes{o_.endpointType, o_.transports, o_.channelTypes, o_.keyAgreements,
-                             o_.maxContainer, 0x00, 0x00},
-                       o_.aid}));
+        const Bytes mine =
+            seuicc::encodeTlv(0x82, cat({Bytes{o_.endpointType, o_.transports, o_.channelTypes,
+                                               o_.keyAgreements, o_.maxContainer, 0x00, 0x00},
+                                         o_.aid}));
         out.insert(out.end(), mine.begin(), mine.end());
         return out;
     }
@@ -281,13 +282,13 @@ private:
         msaId_ = o_.fixedMsaId ? *o_.fixedMsaId : randomBytes(16);
         csa_.reset();
         const std::uint8_t agreement = o_.kmsa.empty() ? 0x02 : 0x82;
-        response = cat({seuicc::encodeTlv(0x87, Bytes{agreement}), seuicc::encodeTlv(0x88, *msaId_)});
+        response =
+            cat({seuicc::encodeTlv(0x87, Bytes{agreement}), seuicc::encodeTlv(0x88, *msaId_)});
         return 0x9000;
     }
 
     Bytes kdf(std::string_view label, ByteView context) const {
-        return aesCmac(o_.kmsa,
-                       cat({be32(1), ascii(label), Bytes{0x00}, context, be32(128)}));
+        return aesCmac(o_.kmsa, cat({be32(1), ascii(label), Bytes{0x00}, context, be32(128)}));
     }
 
     std::uint16_t connectionSa(const std::vector<seuicc::Tlv>& tlvs, Bytes& response) {
@@ -342,8 +343,8 @@ private:
 
     std::uint16_t terminate(const std::vector<seuicc::Tlv>& tlvs) {
         if (const auto c = field(tlvs, 0x8B)) {
-            if (c->size() != 32 || !csa_ || !std::equal(csa_->id.begin(), csa_->id.end(),
-                                                        c->begin())) {
+            if (c->size() != 32 || !csa_ ||
+                !std::equal(csa_->id.begin(), csa_->id.end(), c->begin())) {
                 return 0x6A88;
             }
             if (aesCmac(csa_->mac, cat({ascii("TERM"), csa_->id})) !=
@@ -354,11 +355,12 @@ private:
             return 0x9000;
         }
         if (const auto m = field(tlvs, 0x88)) {
-            if (m->size() != 32 || !msaId_ || !std::equal(msaId_->begin(), msaId_->end(),
-                                                          m->begin())) {
+            if (m->size() != 32 || !msaId_ ||
+                !std::equal(msaId_->begin(), msaId_->end(), m->begin())) {
                 return 0x6A88;
             }
-            if (aesCmac(o_.kmsa, cat({ascii("TERM"), *msaId_})) != Bytes(m->begin() + 16, m->end())) {
+            if (aesCmac(o_.kmsa, cat({ascii("TERM"), *msaId_})) !=
+                Bytes(m->begin() + 16, m->end())) {
                 return 0x9862;
             }
             msaId_.reset();
@@ -400,8 +402,9 @@ private:
             }
             Bytes block = std::move(s.out.front());
             s.out.pop_front();
-            return withSw(std::move(block),
-                          s.out.empty() ? 0x9000 : static_cast<std::uint16_t>(0x9200 | s.out.size()));
+            return withSw(
+                std::move(block),
+                s.out.empty() ? 0x9000 : static_cast<std::uint16_t>(0x9200 | s.out.size()));
         }
         if (c.p1 != 0x04 || c.data.empty() || c.data.size() > s.container) {
             return endCsa();
@@ -453,9 +456,9 @@ private:
         if (counter <= s.cmdCounter) {
             return std::nullopt;
         }
-        const Bytes mac = aesCmac(
-            s.mac, cat({s.cmdChain, Bytes{0x04, static_cast<std::uint8_t>(s.firstP2)},
-                        value.first(4), ct}));
+        const Bytes mac =
+            aesCmac(s.mac, cat({s.cmdChain, Bytes{0x04, static_cast<std::uint8_t>(s.firstP2)},
+                                value.first(4), ct}));
         if (!constantTimeEqual(ByteView(mac).first(8), value.last(8))) {
             return std::nullopt;
         }
@@ -491,12 +494,15 @@ private:
         const Bytes iv = aesEcbEncryptBlock(s.enc, ivIn);
         Bytes ct = aesCbcEncrypt(s.enc, iv, padded);
         const std::size_t valueSize = 4 + ct.size() + 8;
-        const std::size_t encodedSize = 1 + (valueSize < 0x80 ? 1 : valueSize <= 0xFF ? 2 : 3) +
+        const std::size_t encodedSize = 1 +
+                                        (valueSize < 0x80    ? 1
+                                         : valueSize <= 0xFF ? 2
+                                                             : 3) +
                                         valueSize;
         const std::size_t blocks = (encodedSize + s.container - 1) / s.container;
-        const Bytes mac = aesCmac(
-            s.rmac, cat({s.rspChain, Bytes{0x00, static_cast<std::uint8_t>(blocks - 1)},
-                         be32(counter), ct}));
+        const Bytes mac =
+            aesCmac(s.rmac, cat({s.rspChain, Bytes{0x00, static_cast<std::uint8_t>(blocks - 1)},
+                                 be32(counter), ct}));
         s.rspChain = mac;
         Bytes value = cat({be32(counter), ct, ByteView(mac).first(8)});
         s.lastResponse = seuicc::encodeTlv(0x86, value);
@@ -528,9 +534,9 @@ private:
                 return {{}, 0x6A88};
             }
             const SecretBuffer premaster = tlsPskPremaster(o_.kmr);
-            const SecretBuffer ms = tls12Prf(
-                premaster.view(), c.p2 == 0x00 ? "master secret" : "extended master secret",
-                c.data, 48);
+            const SecretBuffer ms =
+                tls12Prf(premaster.view(),
+                         c.p2 == 0x00 ? "master secret" : "extended master secret", c.data, 48);
             return {Bytes(ms.view().begin(), ms.view().end()), 0x9000};
         }
         return {{}, 0x6D00};
@@ -550,8 +556,7 @@ private:
 
 // A simulator on a MemoryTransport, a channel, a transaction, and a T-SED with a key file.
 struct Rig {
-    explicit Rig(SimOptions options = {}, Bytes terminalKmsa = kKmsa,
-                 SessionPolicy policy = {})
+    explicit Rig(SimOptions options = {}, Bytes terminalKmsa = kKmsa, SessionPolicy policy = {})
         : sim(std::move(options)),
           transport(kAtr, [this](ByteView c) { return sim(c); }),
           channel(transport),
@@ -562,8 +567,7 @@ struct Rig {
     }
 
     std::unique_ptr<SecureChannelSession> open() {
-        return tsed->openSession(tx, channel, seuicc::encodeIccid("8988211000000000018"),
-                                 kSedAid);
+        return tsed->openSession(tx, channel, seuicc::encodeIccid("8988211000000000018"), kSedAid);
     }
 
     seuicc::ResponseApdu echo(SecureChannelSession& s, const Bytes& data) {
@@ -599,8 +603,7 @@ void countWipe(const std::uint8_t* storage, std::size_t size) {
 
 }  // namespace
 
-TEST_CASE("Secure channel setup and messages: the APDUs each step costs",
-          "[ts102484][session]") {
+TEST_CASE("Secure channel setup and messages: the APDUs each step costs", "[ts102484][session]") {
     const bool t0 = GENERATE(true, false);
     INFO((t0 ? "T=0 behaviour (exact Le)" : "T=1 behaviour (min(Le, rest))"));
     SimOptions options;
@@ -619,11 +622,33 @@ TEST_CASE("Secure channel setup and messages: the APDUs each step costs",
     CHECK(cost.total().apdus == (t0 ? 8u : 7u));
     CHECK(cost.total().bytesSent > 0);
     CHECK(rig.channel.counters().apdus == cost.total().apdus);
+    {
+        const auto show = [](const char* n, const ApduCounters& c) {
+            std::cout << n << ": " << c.apdus << " apdus, " << c.bytesSent << " sent, " << c.bytesReceived << " received\n";
+        };
+        std::cout << "== " << (t0 ? "T=0" : "T=1") << "\n";
+        show("endpoints", cost.retrieveEndpoints);
+        show("masterSa", cost.masterSa);
+        show("connectionSa", cost.connectionSa);
+        show("start", cost.start);
+        show("total", cost.total());
+        for (std::size_t n : {0, 48, 200, 255}) {
+            rig.echo(*session, pattern(n));
+            std::cout << "echo " << n;
+            show("", session->messageCost().last);
+        }
+        const auto b = rig.transport.sent().size();
+        session->terminate(rig.tx);
+        std::cout << "terminate: " << rig.transport.sent().size() - b << " apdus\n";
+        session->reconnect(rig.tx);
+        std::cout << "reconnect: ";
+        show("", session->setupCost().connectionSa);
+    }
 
     // One-block messages both ways: one command block, one response block (+ 6Cxx under T=0,
     // since the terminal cannot know the length of a single response block in advance).
-    for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{15},
-                                   std::size_t{100}, std::size_t{200}}) {
+    for (const std::size_t size :
+         {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{100}, std::size_t{200}}) {
         INFO("echo of " << size << " bytes");
         const auto r = rig.echo(*session, pattern(size));
         CHECK(r.sw == 0x9000);
@@ -661,7 +686,8 @@ TEST_CASE("Small containers: many TRANSACT DATA blocks, 92 XX both ways", "[ts10
     const auto& sent = rig.transport.sent();
     REQUIRE(sent.size() - before == 10u);
     for (std::size_t i = 0; i < 5; ++i) {
-        CHECK(toHex(sent[before + i]).substr(0, 8) == "007504" + toHex(Bytes{static_cast<std::uint8_t>(4 - i)}));
+        CHECK(toHex(sent[before + i]).substr(0, 8) ==
+              "007504" + toHex(Bytes{static_cast<std::uint8_t>(4 - i)}));
     }
     for (std::size_t i = 5; i < 10; ++i) {
         CHECK(toHex(sent[before + i]).substr(0, 8) == "00750000");
@@ -673,8 +699,8 @@ TEST_CASE("Small containers: many TRANSACT DATA blocks, 92 XX both ways", "[ts10
     Rig rig32(tiny);
     auto s32 = rig32.open();
     CHECK(s32->containerSize() == 32);
-    for (const std::size_t size : {std::size_t{0}, std::size_t{31}, std::size_t{128},
-                                   std::size_t{255}}) {
+    for (const std::size_t size :
+         {std::size_t{0}, std::size_t{31}, std::size_t{128}, std::size_t{255}}) {
         CHECK(rig32.echo(*s32, pattern(size)).data == pattern(size));
     }
 }
@@ -728,8 +754,8 @@ TEST_CASE("Known answers on the wire: session keys and SSCMAC from the vectors",
     CHECK(msa.keyAgreement == 0x82);
     const ConnectionSa csa = establishConnectionSa(
         rig.tx, rig.channel, msa.msaId, fromHex(doc["terminal_nonce"].get<std::string>()));
-    const auto keys = profile::v1::deriveSessionKeys(options.kmsa, csa.terminalNonce,
-                                                     csa.uiccNonce, csa.csaId);
+    const auto keys =
+        profile::v1::deriveSessionKeys(options.kmsa, csa.terminalNonce, csa.uiccNonce, csa.csaId);
     CHECK(sctest::toHex(keys.mac.view()) == doc["session_keys"]["s_mac"].get<std::string>());
     startSecureChannel(rig.tx, rig.channel, keys, csa.csaId, 255);
     CHECK(rig.sim.csaStarted());
@@ -774,8 +800,7 @@ TEST_CASE("After the card's 69 82 the session is dead until a new connection SA"
     CHECK(session->setupCost().connectionSa.apdus == 2u);
 }
 
-TEST_CASE("A response that fails verification kills the session",
-          "[ts102484][session][negative]") {
+TEST_CASE("A response that fails verification kills the session", "[ts102484][session][negative]") {
     const Fault fault = GENERATE(Fault::TamperResponseMac, Fault::TamperResponseCiphertext,
                                  Fault::ReplayResponse, Fault::OversizeResponseBlock);
     SimOptions options;
@@ -866,8 +891,8 @@ TEST_CASE("Authentication: a wrong UICC SSCMAC, and a wrong Kmsa (the card's 98 
     SECTION("a wrong terminate MAC: 98 62, nothing ends") {
         Rig rig;
         auto session = rig.open();
-        const auto otherKeys = profile::v1::deriveSessionKeys(
-            kKmsa, randomBytes(16), randomBytes(16), session->csaId());
+        const auto otherKeys = profile::v1::deriveSessionKeys(kKmsa, randomBytes(16),
+                                                              randomBytes(16), session->csaId());
         CHECK_THROWS_AS(terminateConnectionSa(rig.tx, rig.channel, otherKeys, session->csaId()),
                         AuthenticationFailed);
         CHECK(rig.sim.csaAlive());
@@ -979,8 +1004,8 @@ TEST_CASE("M2mSedClient operational commands through the secure channel",
     }
     const seuicc::SensitiveBytes ms = client.computeMasterSecret(
         rig.tx, *session, seuicc::KeySlot::Kmr, seuicc::MasterSecretMode::Plain, seed);
-    const SecretBuffer expected = tls12Prf(tlsPskPremaster(options.kmr).view(), "master secret",
-                                           seed, 48);
+    const SecretBuffer expected =
+        tls12Prf(tlsPskPremaster(options.kmr).view(), "master secret", seed, 48);
     CHECK(expected.equals(ms.view()));
     CHECK(session->messageCost().last.apdus == 3u);  // T=0: block, 6C, response block
 
@@ -999,8 +1024,8 @@ TEST_CASE("M2mSedClient operational commands through the secure channel",
 TEST_CASE("A session on a logical channel codes the channel in every CLA", "[ts102484][session]") {
     Rig rig;
     seuicc::CardChannel channel1(rig.transport, 1);
-    auto session = rig.tsed->openSession(rig.tx, channel1, seuicc::encodeIccid("8988211000000000018"),
-                                         kSedAid);
+    auto session = rig.tsed->openSession(rig.tx, channel1,
+                                         seuicc::encodeIccid("8988211000000000018"), kSedAid);
     CHECK(rig.echo(*session, pattern(4)).sw == 0x9000);
     for (const Bytes& apdu : rig.transport.sent()) {
         CHECK(apdu[0] == 0x01);
@@ -1024,7 +1049,6 @@ TEST_CASE("T-SED: identity defaults and the key file rules", "[ts102484][tsed]")
     CHECK_THROWS_AS(TerminalSecuredEnvironment({dir / "open.key", "t", "a", {}}), KeyFileError);
     sctest::writeFile(dir / "short.key", std::string_view("4041424344454647\n"), 0600);
     CHECK_THROWS_AS(TerminalSecuredEnvironment({dir / "short.key", "t", "a", {}}), KeyFileError);
-    CHECK_THROWS_AS(
-        TerminalSecuredEnvironment({dir / "kmsa.key", std::string(33, 'x'), "a", {}}),
-        std::invalid_argument);
+    CHECK_THROWS_AS(TerminalSecuredEnvironment({dir / "kmsa.key", std::string(33, 'x'), "a", {}}),
+                    std::invalid_argument);
 }

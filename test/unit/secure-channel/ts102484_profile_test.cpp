@@ -32,8 +32,8 @@ Bytes sslCmac(ByteView key, ByteView data) {
     std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(EVP_MAC_CTX_new(mac.get()),
                                                                   EVP_MAC_CTX_free);
     char cipher[] = "AES-128-CBC";
-    const OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0), OSSL_PARAM_END};
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, cipher, 0),
+                                 OSSL_PARAM_END};
     REQUIRE(EVP_MAC_init(ctx.get(), key.data(), key.size(), params) == 1);
     REQUIRE(EVP_MAC_update(ctx.get(), data.data(), data.size()) == 1);
     Bytes out(16);
@@ -106,9 +106,9 @@ TEST_CASE("profile v1 session keys: KBKDF-CMAC known answers (kbkdf-cmac.json)",
           "[ts102484][profile]") {
     int checked = 0;
     for (const auto& v : sctest::loadSection("kbkdf-cmac.json", "/vectors")) {
-        const v1::SessionKeys keys = v1::deriveSessionKeys(
-            hexOf(v, "kmsa"), hexOf(v, "terminal_nonce"), hexOf(v, "uicc_nonce"),
-            hexOf(v, "csa_id"));
+        const v1::SessionKeys keys =
+            v1::deriveSessionKeys(hexOf(v, "kmsa"), hexOf(v, "terminal_nonce"),
+                                  hexOf(v, "uicc_nonce"), hexOf(v, "csa_id"));
         const std::string label = v["label"];
         const SecretBuffer& key = label == "S-ENC"   ? keys.enc
                                   : label == "S-MAC" ? keys.mac
@@ -157,10 +157,9 @@ TEST_CASE("profile v1 vectors agree with plain OpenSSL", "[ts102484][profile][ve
     for (const auto& m : doc["messages"]) {
         const bool t2c = m["direction"] == "terminal-to-card";
         const auto counter = m["counter"].get<std::uint32_t>();
-        const Bytes counterBytes{static_cast<std::uint8_t>(counter >> 24),
-                                 static_cast<std::uint8_t>(counter >> 16),
-                                 static_cast<std::uint8_t>(counter >> 8),
-                                 static_cast<std::uint8_t>(counter)};
+        const Bytes counterBytes{
+            static_cast<std::uint8_t>(counter >> 24), static_cast<std::uint8_t>(counter >> 16),
+            static_cast<std::uint8_t>(counter >> 8), static_cast<std::uint8_t>(counter)};
         Bytes ivIn(12, 0x00);
         ivIn.insert(ivIn.end(), counterBytes.begin(), counterBytes.end());
         if (!t2c) {
@@ -175,8 +174,8 @@ TEST_CASE("profile v1 vectors agree with plain OpenSSL", "[ts102484][profile][ve
         }
         const Bytes ct = sslAes(EVP_aes_128_cbc(), sEnc, iv.data(), padded, true);
         const Bytes header = cat({hexOf(m, "p1"), hexOf(m, "p2")});
-        const Bytes mac = sslCmac(t2c ? sMac : sRmac,
-                                  cat({hexOf(m, "chain_in"), header, counterBytes, ct}));
+        const Bytes mac =
+            sslCmac(t2c ? sMac : sRmac, cat({hexOf(m, "chain_in"), header, counterBytes, ct}));
         CHECK(mac == hexOf(m, "full_mac"));
         const Bytes secured = cat({counterBytes, ct, ByteView(mac).first(8)});
         CHECK(secured == hexOf(m, "secured"));
@@ -225,8 +224,7 @@ TEST_CASE("profile v1 known answers: secured messages both ways, with chaining",
         v1::DirectionState& sender = t2c ? terminalSends : cardSends;
         v1::DirectionState& receiver = t2c ? cardReceives : terminalReceives;
         CHECK(toHex(sender.chain) == m["chain_in"]);
-        const Bytes secured = v1::protect(keys, direction, sender, header.p1, header.p2,
-                                          plaintext);
+        const Bytes secured = v1::protect(keys, direction, sender, header.p1, header.p2, plaintext);
         CHECK(toHex(secured) == m["secured"]);
         CHECK(sender.counter == m["counter"].get<std::uint32_t>());
         CHECK(toHex(sender.chain) == m["full_mac"]);
@@ -246,15 +244,15 @@ TEST_CASE("profile v1 round trips of every plaintext size", "[ts102484][profile]
     std::mt19937 rng(1234);
     for (std::size_t size = 0; size <= v1::kMaxPlaintext; size += (size < 40 ? 1 : 37)) {
         for (int d = 0; d < 2; ++d) {
-            const auto direction = d == 0 ? v1::Direction::TerminalToCard
-                                          : v1::Direction::CardToTerminal;
+            const auto direction =
+                d == 0 ? v1::Direction::TerminalToCard : v1::Direction::CardToTerminal;
             Bytes plaintext(size);
             for (auto& b : plaintext) {
                 b = static_cast<std::uint8_t>(rng());
             }
             const auto p2 = static_cast<std::uint8_t>(size % 5);
-            const Bytes secured = v1::protect(keys, direction, tx[d], d == 0 ? 4 : 0, p2,
-                                              plaintext);
+            const Bytes secured =
+                v1::protect(keys, direction, tx[d], d == 0 ? 4 : 0, p2, plaintext);
             REQUIRE(secured.size() == v1::securedValueSize(size));
             REQUIRE(secured.size() % 16 == 12);
             const SecretBuffer opened =
@@ -318,8 +316,7 @@ TEST_CASE("profile v1 rejects every tampered, replayed, reordered or malformed m
         CHECK(copy(open(m3, 1)).size() == 3);
     }
     SECTION("truncated: short, not whole blocks, empty") {
-        CHECK(rejection([&] { (void)open(Bytes(m1.begin(), m1.end() - 1)); }) ==
-              Reason::Malformed);
+        CHECK(rejection([&] { (void)open(Bytes(m1.begin(), m1.end() - 1)); }) == Reason::Malformed);
         CHECK(rejection([&] { (void)open(Bytes(m1.begin(), m1.begin() + 27)); }) ==
               Reason::Malformed);
         CHECK(rejection([&] { (void)open(Bytes(m2.begin(), m2.end() - 16)); }) == Reason::Mac);
@@ -335,8 +332,8 @@ TEST_CASE("profile v1 rejects every tampered, replayed, reordered or malformed m
         const Bytes counter = fromHex("00000001");
         const Bytes iv = aesEcbEncryptBlock(keys.enc.view(), cat({Bytes(12, 0), counter}));
         const Bytes ct = aesCbcEncrypt(keys.enc.view(), iv, Bytes(16, 0x41));
-        const Bytes mac = aesCmac(keys.mac.view(), cat({Bytes(16, 0), fromHex("0400"), counter,
-                                                        ct}));
+        const Bytes mac =
+            aesCmac(keys.mac.view(), cat({Bytes(16, 0), fromHex("0400"), counter, ct}));
         const Bytes bad = cat({counter, ct, ByteView(mac).first(8)});
         CHECK(rejection([&] { (void)open(bad); }) == Reason::Padding);
     }
@@ -367,8 +364,6 @@ TEST_CASE("profile v1 MAC header, sizes and the 92 XX status words", "[ts102484]
     CHECK(v1::blocksPending(0x9200) == std::optional<std::uint8_t>(0));
     CHECK_FALSE(v1::blocksPending(0x9000));
     CHECK_FALSE(v1::blocksPending(0x6982));
-    CHECK_THROWS_AS(v1::deriveSessionKeys(Bytes(32), Bytes(16), Bytes(16), Bytes(16)),
-                    CryptoError);
-    CHECK_THROWS_AS(v1::deriveSessionKeys(Bytes(16), Bytes(8), Bytes(16), Bytes(16)),
-                    CryptoError);
+    CHECK_THROWS_AS(v1::deriveSessionKeys(Bytes(32), Bytes(16), Bytes(16), Bytes(16)), CryptoError);
+    CHECK_THROWS_AS(v1::deriveSessionKeys(Bytes(16), Bytes(8), Bytes(16), Bytes(16)), CryptoError);
 }

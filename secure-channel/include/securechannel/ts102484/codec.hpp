@@ -92,10 +92,10 @@ struct MscResult {
 // An error status word (anything the coding does not use) ends the exchange and comes back in
 // the result; a status word out of sequence, or a response that is not one TLV 73, throws
 // ProtocolError.
-[[nodiscard]] MscResult manageSecureChannel(
-    const Transaction& transaction, CardChannel& channel, MscOperation operation,
-    std::optional<ByteView> payload, std::optional<std::size_t> expectedResponseSize = {},
-    std::size_t maxBlock = kMaxMscBlock);
+[[nodiscard]] MscResult manageSecureChannel(const Transaction& transaction, CardChannel& channel,
+                                            MscOperation operation, std::optional<ByteView> payload,
+                                            std::optional<std::size_t> expectedResponseSize = {},
+                                            std::size_t maxBlock = kMaxMscBlock);
 
 // --- TRANSACT DATA -----------------------------------------------------------------------------
 

@@ -72,8 +72,7 @@ struct UiccEndpoints {
     std::vector<Endpoint> endpoints;
 };
 
-[[nodiscard]] UiccEndpoints retrieveEndpoints(const Transaction& transaction,
-                                              CardChannel& channel);
+[[nodiscard]] UiccEndpoints retrieveEndpoints(const Transaction& transaction, CardChannel& channel);
 
 // The endpoint whose identifier is `aid`, if this terminal can use it: application level, APDU
 // interface, APDU secure channel, strong PSK proprietary pre-agreed, container size >= 32.
@@ -86,7 +85,7 @@ struct TerminalIdentity {
 };
 
 struct MasterSa {
-    Bytes msaId;                   // 16 bytes, chosen by the card
+    Bytes msaId;                    // 16 bytes, chosen by the card
     std::uint8_t keyAgreement = 0;  // '87'
 };
 

@@ -55,7 +55,10 @@ final class T0Transport {
             if (cmd.ne() == available) {
                 return r;
             }
-            ch.wrongLe = new WrongLe(Arrays.copyOf(cmd.raw(), 4), available, r);
+            // Re-issued with Le = xx, the command reads exactly what there is: a 6282 ("end of
+            // file before Le bytes") that only reported the too-long Le becomes a plain 9000.
+            ResponseApdu exact = r.sw() == Sw.EOF_REACHED ? new ResponseApdu(r.data(), Sw.OK) : r;
+            ch.wrongLe = new WrongLe(Arrays.copyOf(cmd.raw(), 4), available, exact);
             return ResponseApdu.status(0x6C00 | (available & 0xFF));
         }
         if (!cmd.hasData()) { // case 2 with more than 256 bytes: first piece now

@@ -1,0 +1,132 @@
+// A personalised M2M-SED on its own emulated card (slot 1), with keys the test knows: the PSK of
+// testdata/vectors/tls12-prf.json as Kmr and Kbs, so the card's TLS computations can be checked
+// against published answers; and helpers to reach it through a RecordingTransport.
+#pragma once
+
+#include <sys/stat.h>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "emulated_card.hpp"
+#include "provisioning/personalisation.hpp"
+#include "recording_transport.hpp"
+#include "securechannel/terminal_se.hpp"
+#include "seuicc/m2m_sed_client.hpp"
+#include "seuicc/pcsc.hpp"
+#include "seuicc/uicc.hpp"
+
+namespace testsupport {
+
+inline nlohmann::json loadVectors(const std::string& name) {
+    const char* dir = std::getenv("M2M_TESTDATA");
+    std::ifstream in(std::filesystem::path(dir != nullptr ? dir : "testdata") / "vectors" / name);
+    return nlohmann::json::parse(in);
+}
+
+struct SimKeys {
+    seuicc::Bytes kmr, kbs, kmsa, kiv;
+};
+
+inline SimKeys vectorKeys() {
+    const auto handshake = loadVectors("tls12-prf.json")["handshakes"][0];
+    const seuicc::Bytes psk = seuicc::fromHex(handshake["psk"].get<std::string>());
+    return {psk, psk, seuicc::fromHex("404142434445464748494a4b4c4d4e4f"),
+            seuicc::fromHex("A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF")};
+}
+
+// Writes a profile holding literal keys, so it must be (and is made) 0600.
+inline std::filesystem::path writeProfile(const std::filesystem::path& path, const SimKeys& k) {
+    std::filesystem::remove(path);
+    {
+        std::ofstream out(path);
+        out << "[identity]\nnode_id = \"00112233445566778899AABBCCDDEEFF\"\n"
+            << "scl_id = \"m2m:scl/test-device\"\nnscl = [\"https://nscl.lab.m2m:8443/m2m\"]\n"
+            << "mas_fqdn = \"mas.lab.m2m\"\n"
+            << "[kmr]\nkey = \"" << seuicc::toHex(k.kmr) << "\"\nindex = 7\nlifetime_days = 30\n"
+            << "[kmsa]\nkey = \"" << seuicc::toHex(k.kmsa) << "\"\n"
+            << "[kbs]\nkey = \"" << seuicc::toHex(k.kbs) << "\"\n"
+            << "[kiv]\nkey = \"" << seuicc::toHex(k.kiv) << "\"\n"
+            << "[admin]\ncode = \"3132333435363738\"\n";
+    }
+    ::chmod(path.c_str(), 0600);
+    return path;
+}
+
+// One PC/SC connection through a RecordingTransport, with the M2M-SED selected on its own
+// logical channel inside one transaction.
+struct SedConnection {
+    explicit SedConnection(const std::string& reader)
+        : card(context.connect(reader)),
+          wire(*card),
+          tx(wire),
+          info(seuicc::readCardInfo(wire)),
+          basic(wire),
+          channel(seuicc::CardChannel::open(tx, basic)),
+          sed(channel) {
+        sed.select(tx);
+    }
+    seuicc::PcscContext context;
+    std::unique_ptr<seuicc::PcscCard> card;
+    RecordingTransport wire;
+    seuicc::Transaction tx;
+    seuicc::CardInfo info;
+    seuicc::CardChannel basic;
+    seuicc::CardChannel channel;
+    seuicc::M2mSedClient sed;
+};
+
+class PersonalisedCard {
+public:
+    explicit PersonalisedCard(bool lock = true) : card_(slot1()), keys_(vectorKeys()) {
+        dir_ = runDir() / ("sed-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+        std::filesystem::remove_all(dir_);
+        std::filesystem::create_directories(dir_);
+        profile_ = writeProfile(dir_ / "profile.toml", keys_);
+        provisioning::PersonaliseOptions options;
+        options.kmsaFile = kmsaFile();
+        options.exportKeysFile = dir_ / "keys.json";
+        options.lock = lock;
+        seuicc::PcscContext context;
+        auto pcsc = context.connect(card_.readerName());
+        result_ = provisioning::personalise(*pcsc, provisioning::loadSimProfile(profile_), options);
+    }
+
+    EmulatedCard& card() { return card_; }
+    const SimKeys& keys() const { return keys_; }
+    std::filesystem::path kmsaFile() const { return dir_ / "kmsa.key"; }
+    const std::filesystem::path& profile() const { return profile_; }
+    const provisioning::PersonaliseResult& result() const { return result_; }
+
+    std::unique_ptr<SedConnection> connect() {
+        return std::make_unique<SedConnection>(card_.readerName());
+    }
+
+    securechannel::TerminalSecuredEnvironment terminal(
+        securechannel::ts102484::SessionPolicy policy = {}) const {
+        securechannel::TerminalSecuredEnvironment::Options o;
+        o.kmsaKeyFile = kmsaFile();
+        o.policy = std::move(policy);
+        return securechannel::TerminalSecuredEnvironment(std::move(o));
+    }
+
+private:
+    static EmulatedCard::Options slot1() {
+        EmulatedCard::Options o;
+        o.slot = 1;
+        return o;
+    }
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+
+    EmulatedCard card_;
+    SimKeys keys_;
+    std::filesystem::path dir_;
+    std::filesystem::path profile_;
+    provisioning::PersonaliseResult result_;
+};
+
+}  // namespace testsupport
