@@ -80,9 +80,9 @@ std::unique_ptr<ts102484::SecureChannelSession> TerminalSecuredEnvironment::open
         transaction, channel, kmsa_, std::move(masterSa), containerSize, policy_, cost);
     const ts102484::SetupCost& setup = session->setupCost();
     seuicc::log::category("securechannel")
-        ->info("secure channel open: container {}, setup {} APDUs ({} + {} + {} + {})",
-               containerSize, setup.total().apdus, setup.retrieveEndpoints.apdus,
-               setup.masterSa.apdus, setup.connectionSa.apdus, setup.start.apdus);
+        ->debug("secure channel open: container {}, setup {} APDUs ({} + {} + {} + {})",
+                containerSize, setup.total().apdus, setup.retrieveEndpoints.apdus,
+                setup.masterSa.apdus, setup.connectionSa.apdus, setup.start.apdus);
     return session;
 }
 

@@ -132,8 +132,10 @@ void SecureChannelSession::die(SessionState state, const std::string& reason) no
     keys_.reset();
     try {
         reason_ = reason;
+        const auto level =
+            state == SessionState::Broken ? spdlog::level::warn : spdlog::level::info;
         seuicc::log::category("securechannel")
-            ->info("secure channel session {}: {}", toString(state), reason);
+            ->log(level, "secure channel session {}: {}", toString(state), reason);
     } catch (...) {
         // logging is best effort; the state change above is what matters
     }

@@ -5,7 +5,6 @@
 // response, SessionExpired, AuthenticationFailed), the T-SED, and M2mSedClient over the session,
 // and measures the APDUs each step costs in T=0 and T=1 behaviour.
 #include <atomic>
-#include <iostream>
 #include <catch2/catch.hpp>
 #include <deque>
 #include <functional>
@@ -622,28 +621,6 @@ TEST_CASE("Secure channel setup and messages: the APDUs each step costs", "[ts10
     CHECK(cost.total().apdus == (t0 ? 8u : 7u));
     CHECK(cost.total().bytesSent > 0);
     CHECK(rig.channel.counters().apdus == cost.total().apdus);
-    {
-        const auto show = [](const char* n, const ApduCounters& c) {
-            std::cout << n << ": " << c.apdus << " apdus, " << c.bytesSent << " sent, " << c.bytesReceived << " received\n";
-        };
-        std::cout << "== " << (t0 ? "T=0" : "T=1") << "\n";
-        show("endpoints", cost.retrieveEndpoints);
-        show("masterSa", cost.masterSa);
-        show("connectionSa", cost.connectionSa);
-        show("start", cost.start);
-        show("total", cost.total());
-        for (std::size_t n : {0, 48, 200, 255}) {
-            rig.echo(*session, pattern(n));
-            std::cout << "echo " << n;
-            show("", session->messageCost().last);
-        }
-        const auto b = rig.transport.sent().size();
-        session->terminate(rig.tx);
-        std::cout << "terminate: " << rig.transport.sent().size() - b << " apdus\n";
-        session->reconnect(rig.tx);
-        std::cout << "reconnect: ";
-        show("", session->setupCost().connectionSa);
-    }
 
     // One-block messages both ways: one command block, one response block (+ 6Cxx under T=0,
     // since the terminal cannot know the length of a single response block in advance).
