@@ -383,3 +383,36 @@ TEST_CASE("APDU-trace audit: no response ever carries a card-held key",
         }
     }
 }
+
+TEST_CASE("power loss inside ACTIVATE KEY leaves the old key and parameters in place",
+          "[integration][secure-channel][tear]") {
+    PersonalisedCard sim;
+    const auto h = testsupport::loadVectors("tls12-prf.json")["handshakes"][0];
+    const Bytes clientRandom = hexField(h, "client_random");
+    const Bytes serverRandom = hexField(h, "server_random");
+    const auto expiry = std::chrono::system_clock::now() + std::chrono::hours(1);
+    SedStatus before;
+    {
+        auto c = sim.connect();
+        auto tsed = sim.terminal();
+        auto session = tsed.openSession(c->tx, c->channel, c->info.iccidRaw, M2mSedClient::kAid);
+        masterSecret(*c, *session);
+        c->sed.deriveExportedKey(c->tx, *session, ExportTarget::Kmc, clientRandom, serverRandom);
+        c->sed.activateKey(c->tx, *session, ExportTarget::Kmc, 1, expiry, 100);
+        before = c->sed.status(c->tx);
+        REQUIRE(before.kmcIndex == 1u);
+
+        // A second Kmc (other randoms), cut between the key and its parameters.
+        sim.card().control("tear point activate-key");
+        masterSecret(*c, *session);
+        c->sed.deriveExportedKey(c->tx, *session, ExportTarget::Kmc, serverRandom, clientRandom);
+        CHECK_THROWS_AS(c->sed.activateKey(c->tx, *session, ExportTarget::Kmc, 2, expiry, 200),
+                        seuicc::Error);
+    }
+    sim.card().waitInserted();
+    auto c = sim.connect();
+    const SedStatus after = c->sed.status(c->tx);
+    CHECK(after.kmcIndex == before.kmcIndex);
+    CHECK(after.connectionId == before.connectionId);
+    CHECK(after.kcv.kmc == before.kcv.kmc);
+}

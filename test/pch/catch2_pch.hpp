@@ -1,0 +1,2 @@
+// Precompiled for every test binary: Catch2's single header dominates their compile time.
+#include <catch2/catch.hpp>
