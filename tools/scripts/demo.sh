@@ -22,6 +22,9 @@ fi
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+# A factory-fresh card each time: the demo personalises it.
+rm -f "$run_dir/demo-card.img" "$run_dir/kmsa.key" "$run_dir/demo-keys.json"
+
 step "Starting the emulated UICC (profile testdata/cards/uicc-default.properties)"
 "$cardsim" start --slot 0 --image "$run_dir/demo-card.img" \
   --profile "$root/testdata/cards/uicc-default.properties"
@@ -37,6 +40,13 @@ step "m2m card info"
 
 step "m2m card info --json"
 "$m2m" card info --reader "Virtual PCD 00 00" --json
+
+step "m2m provision: personalise and lock the M2M-SED (keys only into 0600 files)"
+"$m2m" provision --reader "Virtual PCD 00 00" --profile "$root/testdata/profiles/test-sim.toml" \
+  --kmsa-file "$run_dir/kmsa.key" --export-keys "$run_dir/demo-keys.json"
+
+step "m2m card status: a real TS 102 484 secure channel with the terminal's Kmsa"
+"$m2m" card status --reader "Virtual PCD 00 00" --kmsa-file "$run_dir/kmsa.key" --json
 
 if $keep; then
   step "The emulated card keeps running; stop it with: $cardsim stop --all"
