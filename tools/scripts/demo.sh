@@ -12,7 +12,7 @@ keep=false
 "$root/tools/scripts/setup.sh"
 
 cardsim=$build_dir/tools/cardsim/m2m-cardsim
-m2m=$build_dir/tools/m2m/m2m
+m2m=$build_dir/tools/m2m
 run_dir=${M2M_RUN_DIR:-$root/.run}
 mkdir -p "$run_dir"
 
