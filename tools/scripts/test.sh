@@ -6,7 +6,8 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build_dir=${M2M_BUILD_DIR:-$root/build}
+# Absolute: the tests run in other directories and append their results under it.
+build_dir=$(realpath -m "${M2M_BUILD_DIR:-$root/build}")
 suites=()
 if [ "${1:-}" = "--suite" ]; then
   suites=(--suite "$2"); shift 2
