@@ -188,12 +188,6 @@ bool cardHolds(const seuicc::SedStatus& s, const Material& m) {
            kcvMatches(s.kcv.kiv, m.kiv ? &*m.kiv : nullptr);
 }
 
-void addCounters(seuicc::ApduCounters& total, const seuicc::ApduCounters& more) {
-    total.apdus += more.apdus;
-    total.bytesSent += more.bytesSent;
-    total.bytesReceived += more.bytesReceived;
-}
-
 }  // namespace
 
 nlohmann::ordered_json statusJson(const seuicc::SedStatus& s) {
@@ -242,7 +236,7 @@ PersonaliseResult personalise(seuicc::Transport& card, const SimProfile& profile
     seuicc::Transaction tx(card);
     const seuicc::CardInfo info = seuicc::readCardInfo(card);
     result.iccid = info.iccid;
-    addCounters(result.counters, info.counters);
+    result.counters += info.counters;
     const Material m = resolveMaterial(profile, options, info.iccid);
 
     seuicc::CardChannel basic(card);
@@ -288,8 +282,8 @@ PersonaliseResult personalise(seuicc::Transport& card, const SimProfile& profile
         throw ProvisioningError("the card's key check values differ from the keys written");
     }
     channel.close(tx);
-    addCounters(result.counters, basic.counters());
-    addCounters(result.counters, channel.counters());
+    result.counters += basic.counters();
+    result.counters += channel.counters();
     result.elapsedMs =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return result;

@@ -39,9 +39,7 @@ Exit sendApdus(const ApduOptions& options) {
         // The channel the person typed into CLA is the one the command goes out on.
         seuicc::CardChannel channel(*connection.card, seuicc::channelOfCla(command.cla));
         const seuicc::ResponseApdu response = channel.transmit(transaction, command);
-        total.apdus += channel.counters().apdus;
-        total.bytesSent += channel.counters().bytesSent;
-        total.bytesReceived += channel.counters().bytesReceived;
+        total += channel.counters();
         lastSw = response.sw;
         char sw[5];
         std::snprintf(sw, sizeof sw, "%04X", response.sw);

@@ -16,6 +16,14 @@ struct ApduCounters {
     std::uint64_t apdus = 0;
     std::uint64_t bytesSent = 0;      // command bytes, headers included
     std::uint64_t bytesReceived = 0;  // response bytes, status words included
+
+    // Traffic of several channels or steps added up (one procedure's total).
+    ApduCounters& operator+=(const ApduCounters& more) {
+        apdus += more.apdus;
+        bytesSent += more.bytesSent;
+        bytesReceived += more.bytesReceived;
+        return *this;
+    }
 };
 
 // `cla` re-coded for logical `channel` (ISO/IEC 7816-4 §5.4.1, ETSI TS 102 221 §10.1.1):

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rejection.hpp"
 #include "securechannel/ts102484/codec.hpp"
 #include "securechannel/ts102484/steps.hpp"
 #include "seuicc/memory_transport.hpp"
@@ -17,6 +18,7 @@ using namespace securechannel::ts102484;
 using seuicc::fromHex;
 using seuicc::toHex;
 using Reason = SecuredMessageRejected::Reason;
+using sctest::rejection;
 
 namespace {
 
@@ -46,17 +48,6 @@ Bytes pattern(std::size_t n, std::uint8_t start = 0) {
         out[i] = static_cast<std::uint8_t>(start + i);
     }
     return out;
-}
-
-template <typename F>
-Reason rejection(F&& f) {
-    try {
-        f();
-    } catch (const SecuredMessageRejected& e) {
-        return e.reason();
-    }
-    FAIL("accepted");
-    return Reason::Counter;
 }
 
 }  // namespace

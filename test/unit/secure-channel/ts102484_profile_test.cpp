@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "rejection.hpp"
 #include "securechannel/crypto.hpp"
 #include "securechannel/ts102484/profile_v1.hpp"
 #include "test_support.hpp"
@@ -20,6 +21,7 @@ using sctest::fromHex;
 using sctest::loadVectors;
 using sctest::toHex;
 using Reason = SecuredMessageRejected::Reason;
+using sctest::rejection;
 
 namespace {
 
@@ -87,17 +89,6 @@ v1::SessionKeys randomKeys() {
 
 Bytes copy(const SecretBuffer& s) {
     return Bytes(s.view().begin(), s.view().end());
-}
-
-template <typename F>
-Reason rejection(F&& f) {
-    try {
-        f();
-    } catch (const SecuredMessageRejected& e) {
-        return e.reason();
-    }
-    FAIL("the message was accepted");
-    return Reason::Malformed;
 }
 
 }  // namespace
