@@ -1,0 +1,52 @@
+// What a TLS 1.2 PSK handshake with a card-held key needs from the card (security-profile.md §3):
+// the master secret computed from a key slot, and an exporter computed into the Kmr or Kmc slot.
+// The key itself never crosses the card interface; the master secret does, through the
+// TS 102 484 secure channel.
+#pragma once
+
+#include "securechannel/secret.hpp"
+#include "securechannel/types.hpp"
+#include "seuicc/card_channel.hpp"
+#include "seuicc/m2m_sed_client.hpp"
+#include "seuicc/secure_tunnel.hpp"
+
+namespace securechannel::tls {
+
+class CardKeyOperations {
+public:
+    CardKeyOperations() = default;
+    virtual ~CardKeyOperations() = default;
+    CardKeyOperations(const CardKeyOperations&) = delete;
+    CardKeyOperations& operator=(const CardKeyOperations&) = delete;
+
+    // COMPUTE MASTER SECRET: the 48-byte TLS master secret of the key in `slot`.
+    // Plain: seed = client_random ‖ server_random; extended: seed = session hash.
+    virtual SecretBuffer computeMasterSecret(seuicc::KeySlot slot, seuicc::MasterSecretMode mode,
+                                             ByteView seed) = 0;
+    // DERIVE EXPORTED KEY: RFC 5705 exporter of the master secret computed last, into the
+    // card's pending Kmr or Kmc. Returns the pending key's KCV.
+    virtual seuicc::KeyCheckValue deriveExportedKey(seuicc::ExportTarget target,
+                                                    ByteView clientRandom,
+                                                    ByteView serverRandom) = 0;
+};
+
+// The real one: the M2M-SED through a started secure channel, inside a PC/SC transaction the
+// caller holds for as long as this object lives (one procedure).
+class SedKeyOperations final : public CardKeyOperations {
+public:
+    SedKeyOperations(const seuicc::Transaction& transaction, seuicc::M2mSedClient& sed,
+                     seuicc::SecureTunnel& tunnel)
+        : transaction_(&transaction), sed_(&sed), tunnel_(&tunnel) {}
+
+    SecretBuffer computeMasterSecret(seuicc::KeySlot slot, seuicc::MasterSecretMode mode,
+                                     ByteView seed) override;
+    seuicc::KeyCheckValue deriveExportedKey(seuicc::ExportTarget target, ByteView clientRandom,
+                                            ByteView serverRandom) override;
+
+private:
+    const seuicc::Transaction* transaction_;
+    seuicc::M2mSedClient* sed_;
+    seuicc::SecureTunnel* tunnel_;
+};
+
+}  // namespace securechannel::tls
