@@ -1,0 +1,271 @@
+// XML of the mId resources (security-profile.md §6). Element and attribute names follow the ETSI
+// M2M XSDs (ids as m2m: attributes, content base64 in m2m:content); which of their many optional
+// fields appear is this project's profile: the ones the agent and the lab network use.
+#include "agent/mid_resources.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "provisioning/m2m_xml.hpp"
+
+namespace agent {
+
+namespace {
+
+namespace mx = provisioning::m2mxml;
+
+constexpr const char* kScl = "m2m:scl";
+constexpr const char* kApplication = "m2m:application";
+constexpr const char* kContainer = "m2m:container";
+constexpr const char* kInstance = "m2m:contentInstance";
+constexpr const char* kInstances = "m2m:contentInstances";
+
+constexpr std::size_t kMaxIdLength = 64;
+
+// Ids become path segments of resource URIs, so only characters that need no escaping there.
+void checkId(const std::string& id, std::string_view field, std::string_view document) {
+    const bool ok = !id.empty() && id.size() <= kMaxIdLength &&
+                    std::all_of(id.begin(), id.end(),
+                                [](char c) {
+                                    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                           (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                                           c == '.';
+                                }) &&
+                    id != "." && id != "..";
+    if (!ok) {
+        mx::fail(document, std::string(field) + " must be 1-64 of [A-Za-z0-9._-]");
+    }
+}
+
+std::string requiredId(pugi::xml_node element, std::string_view field, std::string_view document) {
+    const auto id = mx::optionalAttribute(element, field, document);
+    if (!id) {
+        mx::fail(document, "missing " + std::string(field));
+    }
+    checkId(*id, field, document);
+    return *id;
+}
+
+void checkHex(const std::string& text, std::string_view field, std::string_view document) {
+    const bool ok =
+        text.size() % 2 == 0 && std::all_of(text.begin(), text.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        });
+    if (!ok) {
+        mx::fail(document, std::string(field) + " is not hex");
+    }
+}
+
+std::chrono::system_clock::time_point dateTime(const std::string& text, std::string_view field,
+                                               std::string_view document) {
+    try {
+        return provisioning::parseDateTime(text);
+    } catch (const ParamSetError&) {
+        mx::fail(document, std::string(field) + " is not an xs:dateTime");
+    }
+}
+
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64Encode(std::string_view data) {
+    std::string out;
+    out.reserve((data.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < data.size(); i += 3) {
+        const std::size_t n = std::min<std::size_t>(3, data.size() - i);
+        std::uint32_t block = 0;
+        for (std::size_t k = 0; k < 3; ++k) {
+            block = (block << 8) | (k < n ? static_cast<std::uint8_t>(data[i + k]) : 0U);
+        }
+        for (std::size_t k = 0; k < 4; ++k) {
+            out += k <= n ? kBase64[(block >> (18 - 6 * k)) & 0x3F] : '=';
+        }
+    }
+    return out;
+}
+
+// Canonical base64 only (RFC 4648 §4, padded, no line breaks inside, zero pad bits): one text
+// per content, so a stored instance and the document it came from agree byte for byte.
+std::string base64Decode(std::string_view text, std::string_view document) {
+    auto bad = [&] { mx::fail(document, "content is not base64"); };
+    if (text.size() % 4 != 0) {
+        bad();
+    }
+    std::array<int, 256> value{};
+    value.fill(-1);
+    for (int i = 0; i < 64; ++i) {
+        value[static_cast<unsigned char>(kBase64[i])] = i;
+    }
+    std::string out;
+    out.reserve(text.size() / 4 * 3);
+    for (std::size_t i = 0; i < text.size(); i += 4) {
+        const bool last = i + 4 == text.size();
+        std::size_t pad = 0;
+        if (last) {
+            pad = text[i + 3] == '=' ? (text[i + 2] == '=' ? 2 : 1) : 0;
+        }
+        std::uint32_t block = 0;
+        for (std::size_t k = 0; k < 4; ++k) {
+            const char c = text[i + k];
+            int v = 0;
+            if (k >= 4 - pad) {
+                v = 0;
+            } else {
+                v = value[static_cast<unsigned char>(c)];
+                if (v < 0) {
+                    bad();
+                }
+            }
+            block = (block << 6) | static_cast<std::uint32_t>(v);
+        }
+        if ((pad == 1 && (block & 0xFF) != 0) || (pad == 2 && (block & 0xFFFF) != 0)) {
+            bad();
+        }
+        for (std::size_t k = 0; k < 3 - pad; ++k) {
+            out += static_cast<char>((block >> (16 - 8 * k)) & 0xFF);
+        }
+    }
+    return out;
+}
+
+void writeInstance(pugi::xml_node element, const ContentInstance& instance) {
+    if (!instance.id.empty()) {
+        element.append_attribute("m2m:id") = instance.id.c_str();
+    }
+    if (instance.creationTime != std::chrono::system_clock::time_point{}) {
+        mx::addText(element, "creationTime", provisioning::toDateTime(instance.creationTime));
+    }
+    pugi::xml_node types = mx::addElement(element, "contentTypes");
+    mx::addText(types, "contentType", instance.contentType);
+    mx::addText(element, "contentSize", std::to_string(instance.content.size()));
+    mx::addText(element, "content", base64Encode(instance.content));
+}
+
+ContentInstance readInstance(pugi::xml_node element, std::string_view document) {
+    ContentInstance instance;
+    if (auto id = mx::optionalAttribute(element, "id", document)) {
+        checkId(*id, "id", document);
+        instance.id = std::move(*id);
+    }
+    if (auto created = mx::optionalText(element, "creationTime", document)) {
+        instance.creationTime = dateTime(*created, "creationTime", document);
+    }
+    const pugi::xml_node types = mx::requiredChild(element, "contentTypes", document);
+    instance.contentType = mx::requiredText(types, "contentType", document);
+    const pugi::xml_node content = mx::requiredChild(element, "content", document);
+    instance.content = base64Decode(mx::textOf(content, "content", document), document);
+    if (auto size = mx::optionalText(element, "contentSize", document)) {
+        if (mx::parseUnsigned<std::uint64_t>(*size, "contentSize", document) !=
+            instance.content.size()) {
+            mx::fail(document, "contentSize does not match content");
+        }
+    }
+    return instance;
+}
+
+}  // namespace
+
+std::string toXml(const SclRegistration& scl) {
+    pugi::xml_document doc;
+    pugi::xml_node root = mx::newRoot(doc, "scl");
+    mx::addText(root, "sclId", scl.sclId);
+    mx::addText(root, "link", scl.link);
+    if (scl.expirationTime != std::chrono::system_clock::time_point{}) {
+        mx::addText(root, "expirationTime", provisioning::toDateTime(scl.expirationTime));
+    }
+    if (scl.integrityValResults) {
+        pugi::xml_node ival = mx::addElement(root, "integrityValResults");
+        mx::addText(ival, "ivalResults", scl.integrityValResults->ivalResults);
+        mx::addText(ival, "signedIvalResult", scl.integrityValResults->signedIvalResult);
+        mx::addText(ival, "secureTimeStamp", scl.integrityValResults->secureTimeStamp);
+    }
+    return mx::serialise(doc);
+}
+
+std::string toXml(const Application& application) {
+    pugi::xml_document doc;
+    pugi::xml_node root = mx::newRoot(doc, "application");
+    root.append_attribute("m2m:appId") = application.appId.c_str();
+    return mx::serialise(doc);
+}
+
+std::string toXml(const Container& container) {
+    pugi::xml_document doc;
+    pugi::xml_node root = mx::newRoot(doc, "container");
+    root.append_attribute("m2m:id") = container.id.c_str();
+    return mx::serialise(doc);
+}
+
+std::string toXml(const ContentInstance& instance) {
+    pugi::xml_document doc;
+    writeInstance(mx::newRoot(doc, "contentInstance"), instance);
+    return mx::serialise(doc);
+}
+
+std::string toXml(const std::vector<ContentInstance>& instances) {
+    pugi::xml_document doc;
+    pugi::xml_node collection =
+        mx::addElement(mx::newRoot(doc, "contentInstances"), "contentInstanceCollection");
+    for (const ContentInstance& instance : instances) {
+        writeInstance(mx::addElement(collection, "contentInstance"), instance);
+    }
+    return mx::serialise(doc);
+}
+
+SclRegistration parseSclRegistration(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "scl");
+    SclRegistration scl;
+    scl.sclId = mx::requiredText(root, "sclId", kScl);
+    scl.link = mx::requiredText(root, "link", kScl);
+    if (auto expiry = mx::optionalText(root, "expirationTime", kScl)) {
+        scl.expirationTime = dateTime(*expiry, "expirationTime", kScl);
+    }
+    if (const pugi::xml_node ival = mx::optionalChild(root, "integrityValResults", kScl)) {
+        IntegrityValResults r;
+        r.ivalResults = mx::requiredText(ival, "ivalResults", kScl);
+        checkHex(r.ivalResults, "ivalResults", kScl);
+        r.signedIvalResult = mx::requiredText(ival, "signedIvalResult", kScl);
+        checkHex(r.signedIvalResult, "signedIvalResult", kScl);
+        r.secureTimeStamp = mx::requiredText(ival, "secureTimeStamp", kScl);
+        static_cast<void>(dateTime(r.secureTimeStamp, "secureTimeStamp", kScl));
+        scl.integrityValResults = std::move(r);
+    }
+    return scl;
+}
+
+Application parseApplication(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "application");
+    return Application{requiredId(root, "appId", kApplication)};
+}
+
+Container parseContainer(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "container");
+    return Container{requiredId(root, "id", kContainer)};
+}
+
+ContentInstance parseContentInstance(std::string_view xml) {
+    pugi::xml_document doc;
+    return readInstance(mx::parseRoot(doc, xml, "contentInstance"), kInstance);
+}
+
+std::vector<ContentInstance> parseContentInstances(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "contentInstances");
+    const pugi::xml_node collection =
+        mx::requiredChild(root, "contentInstanceCollection", kInstances);
+    std::vector<ContentInstance> instances;
+    for (pugi::xml_node n : collection.children()) {
+        if (n.type() != pugi::node_element) {
+            continue;
+        }
+        if (!mx::isM2mElement(n, "contentInstance")) {
+            mx::fail(kInstances, "contentInstanceCollection holds something else");
+        }
+        instances.push_back(readInstance(n, kInstances));
+    }
+    return instances;
+}
+
+}  // namespace agent
