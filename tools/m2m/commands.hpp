@@ -11,5 +11,6 @@ void addCardCommands(CLI::App& app, int& exitCode);
 void addApduCommand(CLI::App& app, int& exitCode);
 void addDoctorCommand(CLI::App& app, int& exitCode);
 void addProvisionCommand(CLI::App& app, int& exitCode);
+void addAgentCommands(CLI::App& app, int& exitCode);
 
 }  // namespace m2m::cli

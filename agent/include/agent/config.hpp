@@ -1,0 +1,55 @@
+// The agent's configuration (TOML; testdata/agent/lab.toml shows every field). It holds no secret:
+// the terminal's Kmsa is a key file named by path (0600/0400, refused otherwise), or the systemd
+// credential "kmsa" ($CREDENTIALS_DIRECTORY/kmsa, LoadCredential=) when no path is given.
+// Unknown keys are refused, so a misspelt option (or a pasted key) does not pass silently.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "securechannel/errors.hpp"
+
+namespace agent {
+
+class ConfigError : public securechannel::Error {
+public:
+    using securechannel::Error::Error;
+};
+
+struct RetryPolicy {
+    std::chrono::milliseconds initial{500};
+    std::chrono::milliseconds cap{60000};
+    double multiplier = 2.0;
+    double jitter = 0.2;       // each delay is scaled by a random factor in [1-j, 1+j]
+    unsigned maxAttempts = 0;  // per procedure before the agent gives up; 0: never
+};
+
+struct AgentConfig {
+    // [card]
+    std::optional<std::string> reader;  // empty: the first reader with a card
+    std::filesystem::path kmsaFile;     // resolved: the path, or the systemd credential
+    // [network]
+    std::string msbfUrl;        // MSBF base URL (TLS-based bootstrap, §4.3)
+    std::string connectionUrl;  // NSCL connection endpoint base URL (§5.1)
+    std::string midUrl;         // NSCL mId base URI; empty: the card's first NSCL
+    std::vector<std::string> resolve;  // "host:port:address" (the lab names on loopback)
+    std::chrono::milliseconds connectTimeout{5000};
+    std::chrono::milliseconds requestTimeout{15000};
+    // [agent]
+    std::filesystem::path stateDir;  // status.json lands here
+    std::string applicationId = "telemetry";
+    std::string containerId = "readings";
+    std::chrono::milliseconds reportInterval{10000};
+    // Renew Kmc this long before its expiry, so a request never starts on a key about to lapse.
+    std::chrono::seconds kmcRenewMargin{5};
+    // [retry]
+    RetryPolicy retry;
+};
+
+// Reads and checks `path`. Relative paths inside are relative to the file's folder.
+AgentConfig loadAgentConfig(const std::filesystem::path& path);
+
+}  // namespace agent

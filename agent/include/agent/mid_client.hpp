@@ -1,0 +1,57 @@
+// The mId client (security-profile.md §5.3, §6): every request over TLS-PSK with PSK = Kmc
+// (card-held), kept-alive between requests while the key stays the same. Resource paths are in
+// mid_resources.hpp; the NSCL answers Locations as absolute paths on its own origin.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "agent/mid_resources.hpp"
+#include "provisioning/procedure.hpp"
+#include "securechannel/tls/psk_https_client.hpp"
+
+namespace agent {
+
+struct Registration {
+    std::string location;  // absolute URL of the m2m:scl resource
+    SclRegistration scl;   // as the NSCL stored it (expirationTime set)
+};
+
+class MidClient {
+public:
+    // `nsclUri` is the NSCL's base URI from the card (e.g. https://nscl.lab.m2m:8443/m2m).
+    MidClient(securechannel::tls::PskHttpsClient& client, std::string nsclUri);
+
+    // The Kmc identity to use from now on; a change drops kept-alive connections.
+    void useKey(const securechannel::tls::PskKey& kmc);
+
+    // Each request may need a handshake, so each takes the card. They throw the client's
+    // TlsError family (PskRejected: the NSCL refused Kmc), ServerError, RequestRefused (403: not
+    // registered or registration expired), ParamSetError.
+    Registration registerScl(securechannel::tls::CardKeyOperations& card,
+                             const SclRegistration& scl);
+    Registration refresh(securechannel::tls::CardKeyOperations& card, const Registration& current);
+    std::string createApplication(securechannel::tls::CardKeyOperations& card,
+                                  const std::string& sclLocation, const Application& application);
+    std::string createContainer(securechannel::tls::CardKeyOperations& card,
+                                const std::string& applicationLocation,
+                                const Container& container);
+    ContentInstance postContentInstance(securechannel::tls::CardKeyOperations& card,
+                                        const std::string& containerLocation,
+                                        const ContentInstance& instance);
+
+    [[nodiscard]] const std::string& nsclUri() const { return nsclUri_; }
+
+private:
+    securechannel::tls::HttpResponse send(securechannel::tls::CardKeyOperations& card,
+                                          const std::string& method, const std::string& url,
+                                          std::string body, std::string_view what);
+    std::string absolute(const std::string& location) const;
+
+    securechannel::tls::PskHttpsClient* client_;
+    std::string nsclUri_;
+    std::string origin_;  // scheme://host[:port] of nsclUri_
+    std::optional<securechannel::tls::PskKey> key_;
+};
+
+}  // namespace agent

@@ -1,0 +1,29 @@
+// M2M Service Connection, TLS-PSK with Kmr (security-profile.md §5.1): TLS-PSK to the NSCL's
+// connection endpoint with PSK = Kmr (card-held); the card computes Kmc = exporter
+// "EXPORTER-ETSI-TC-M2M-Connection" into its pending Kmc; the NSCL answers the connection
+// parameters; the card activates the new Kmc with KmcIndex, ConnectionId and lifetime.
+// A new Kmc for every run. Kmr and Kmc never leave the card.
+#pragma once
+
+#include <string>
+
+#include "provisioning/param_sets.hpp"
+#include "provisioning/procedure.hpp"
+
+namespace agent {
+
+struct ConnectionResult {
+    provisioning::ConnectionParamSet params;
+    seuicc::KeyCheckValue kmcKcv{};
+    securechannel::tls::TlsSummary tls;
+};
+
+// `connectionUrl` is the NSCL connection endpoint's base URL. Throws like runTlsBootstrap;
+// PskRejected means the NSCL refused Kmr (the caller bootstraps again).
+ConnectionResult runServiceConnection(securechannel::tls::PskHttpsClient& client,
+                                      provisioning::SedAccess card,
+                                      const std::string& connectionUrl,
+                                      const seuicc::NodeId& nodeId, std::uint32_t kmrIndex,
+                                      const std::string& sclId);
+
+}  // namespace agent

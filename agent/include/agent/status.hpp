@@ -1,0 +1,82 @@
+// What the agent shows of itself (m2m agent status): its state, the card's identities, indexes,
+// lifetimes and KCVs, the PSK identities in use, and its counters. Written as JSON to
+// <state_dir>/status.json after every change (atomically: a reader never sees half a file).
+// Holds no secret: KCVs and identities only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "seuicc/card_channel.hpp"
+#include "seuicc/m2m_sed_client.hpp"
+
+namespace agent {
+
+enum class AgentState {
+    Starting,       // opening the card, reading its public data
+    Bootstrapping,  // M2M Service Bootstrap (TLS-based, Kbs)
+    Connecting,     // M2M Service Connection (Kmr -> new Kmc)
+    Registering,    // SCL registration over mId (Kmc)
+    Registered,     // application traffic; refreshes the registration, renews Kmc
+    Backoff,        // waiting before retrying `retrying`
+    Failed,         // a permanent failure: needs a person (see last_error)
+    Stopped,        // stopped on request
+};
+std::string_view toString(AgentState state);
+
+struct ProcedureStats {
+    std::uint64_t runs = 0;
+    std::uint64_t failures = 0;
+    double lastMs = 0;
+    double totalMs = 0;
+    seuicc::ApduCounters lastCard;  // card traffic of the last successful run
+    std::uint64_t lastHandshakes = 0;
+    std::uint64_t lastRequests = 0;
+};
+
+struct AgentStatus {
+    AgentState state = AgentState::Starting;
+    std::chrono::system_clock::time_point since;
+    std::optional<AgentState> retrying;  // with Backoff: the procedure that failed
+    unsigned attempt = 0;
+    std::optional<std::chrono::system_clock::time_point> nextAttempt;
+    std::string lastError;      // message of the last failure ("" when none)
+    std::string lastErrorType;  // its type, e.g. "PskRejected"
+
+    std::string reader;
+    std::string iccid;
+    std::optional<seuicc::SedStatus> card;
+    std::string kbsIdentity, kmrIdentity, kmcIdentity;  // PSK identities in use
+    std::string midUrl;
+
+    std::string registrationLocation;
+    std::optional<std::chrono::system_clock::time_point> registrationExpires;
+    std::optional<std::chrono::system_clock::time_point> registrationRefreshAt;
+    std::string containerLocation;
+    std::uint64_t contentInstances = 0;
+    std::string lastContentInstance;  // id the NSCL gave the latest one
+
+    seuicc::ApduCounters cardTraffic;
+    std::uint64_t secureChannelSetups = 0;
+    std::uint64_t tlsHandshakes = 0;
+    std::uint64_t httpRequests = 0;
+    std::uint64_t bootstraps = 0, connections = 0, registrations = 0, refreshes = 0;
+    std::map<std::string, ProcedureStats> procedures;  // "bootstrap", "connection", ...
+    double uptimeMs = 0;
+};
+
+[[nodiscard]] nlohmann::ordered_json toJson(const AgentStatus& status);
+
+// Writes `document` to `path` through a temporary file and rename (mode 0644).
+void writeStatusFile(const std::filesystem::path& path, const nlohmann::ordered_json& document);
+
+// systemd's sd_notify protocol without libsystemd: one datagram to $NOTIFY_SOCKET (a path, or
+// an abstract socket "@name"). Does nothing when the variable is unset (not under systemd).
+void notifySystemd(const std::string& message) noexcept;
+
+}  // namespace agent

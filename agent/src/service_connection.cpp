@@ -1,0 +1,45 @@
+#include "agent/service_connection.hpp"
+
+#include "provisioning/psk_identity.hpp"
+#include "seuicc/log.hpp"
+
+namespace agent {
+
+namespace tls = securechannel::tls;
+using provisioning::ProtocolMismatch;
+
+ConnectionResult runServiceConnection(tls::PskHttpsClient& client, provisioning::SedAccess card,
+                                      const std::string& connectionUrl,
+                                      const seuicc::NodeId& nodeId, std::uint32_t kmrIndex,
+                                      const std::string& sclId) {
+    tls::SedKeyOperations keys(card.transaction, card.sed, card.tunnel);
+    tls::HttpRequest request;
+    request.method = "POST";
+    request.url = provisioning::joinUrl(connectionUrl, "/m2m/connection");
+    const tls::PskKey kmr{provisioning::kmrIdentity(nodeId, kmrIndex), seuicc::KeySlot::Kmr};
+    const tls::HttpResponse response = client.perform(request, kmr, keys, tls::Export::Connection);
+    provisioning::requireSuccess(response, "service connection (NSCL)");
+
+    ConnectionResult result;
+    result.params = provisioning::parseConnectionParamSet(response.body);
+    result.tls = response.tls;
+    if (!response.tls.exportKcv) {
+        throw ProtocolMismatch("service connection: the card derived no Kmc");
+    }
+    result.kmcKcv = *response.tls.exportKcv;
+    if (!sclId.empty() && result.params.sclId != sclId) {
+        throw ProtocolMismatch("service connection: the NSCL answered for another SCL-ID");
+    }
+    if (result.params.kmcExpiry <= std::chrono::system_clock::now()) {
+        throw ProtocolMismatch("service connection: the Kmc lifetime is already over");
+    }
+    card.sed.activateKey(card.transaction, card.tunnel, seuicc::ExportTarget::Kmc,
+                         result.params.kmcIndex, result.params.kmcExpiry,
+                         result.params.connectionId);
+    seuicc::log::category("connection")
+        ->info("new Kmc active: index {}, connection {}, cipher {}", result.params.kmcIndex,
+               result.params.connectionId, result.tls.cipher);
+    return result;
+}
+
+}  // namespace agent

@@ -1,0 +1,141 @@
+#include "agent/status.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "provisioning/param_sets.hpp"
+#include "provisioning/personalisation.hpp"
+
+namespace agent {
+
+std::string_view toString(AgentState state) {
+    switch (state) {
+    case AgentState::Starting: return "starting";
+    case AgentState::Bootstrapping: return "bootstrapping";
+    case AgentState::Connecting: return "connecting";
+    case AgentState::Registering: return "registering";
+    case AgentState::Registered: return "registered";
+    case AgentState::Backoff: return "backoff";
+    case AgentState::Failed: return "failed";
+    case AgentState::Stopped: return "stopped";
+    }
+    return "unknown";
+}
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json time(const std::optional<std::chrono::system_clock::time_point>& t) {
+    return t ? Json(provisioning::toDateTime(*t)) : Json(nullptr);
+}
+
+Json text(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+Json traffic(const seuicc::ApduCounters& c) {
+    return {{"apdus", c.apdus}, {"bytes_sent", c.bytesSent}, {"bytes_received", c.bytesReceived}};
+}
+
+}  // namespace
+
+Json toJson(const AgentStatus& s) {
+    Json j;
+    j["state"] = std::string(toString(s.state));
+    j["since"] = provisioning::toDateTime(s.since);
+    j["pid"] = ::getpid();
+    if (s.retrying) {
+        j["retrying"] = std::string(toString(*s.retrying));
+    }
+    j["attempt"] = s.attempt;
+    j["next_attempt"] = time(s.nextAttempt);
+    j["last_error"] = text(s.lastError);
+    j["last_error_type"] = text(s.lastErrorType);
+    j["reader"] = text(s.reader);
+    j["iccid"] = text(s.iccid);
+    if (s.card) {
+        const Json card = provisioning::statusJson(*s.card);
+        for (const char* key : {"node_id", "lifecycle", "kmr_index", "kmr_expiry", "kmr_kcv",
+                                "kmc_index", "connection_id", "kmc_expiry", "kmc_kcv", "kbs_kcv",
+                                "scl_id", "nscl"}) {
+            j[key] = card[key];
+        }
+    }
+    j["psk_identities"] = {{"kbs", text(s.kbsIdentity)},
+                           {"kmr", text(s.kmrIdentity)},
+                           {"kmc", text(s.kmcIdentity)}};
+    j["mid_url"] = text(s.midUrl);
+    j["registration"] = {{"location", text(s.registrationLocation)},
+                         {"expires", time(s.registrationExpires)},
+                         {"refresh_at", time(s.registrationRefreshAt)}};
+    j["container"] = text(s.containerLocation);
+    j["content_instances"] = s.contentInstances;
+    j["last_content_instance"] = text(s.lastContentInstance);
+    Json procedures = Json::object();
+    for (const auto& [name, p] : s.procedures) {
+        procedures[name] = {{"runs", p.runs},
+                            {"failures", p.failures},
+                            {"last_ms", p.lastMs},
+                            {"total_ms", p.totalMs},
+                            {"last_card", traffic(p.lastCard)},
+                            {"last_tls_handshakes", p.lastHandshakes},
+                            {"last_http_requests", p.lastRequests}};
+    }
+    j["counters"] = {{"card", traffic(s.cardTraffic)},
+                     {"secure_channel_setups", s.secureChannelSetups},
+                     {"tls_handshakes", s.tlsHandshakes},
+                     {"http_requests", s.httpRequests},
+                     {"bootstraps", s.bootstraps},
+                     {"connections", s.connections},
+                     {"registrations", s.registrations},
+                     {"registration_refreshes", s.refreshes},
+                     {"uptime_ms", s.uptimeMs},
+                     {"procedures", procedures}};
+    return j;
+}
+
+void writeStatusFile(const std::filesystem::path& path, const nlohmann::ordered_json& document) {
+    std::filesystem::create_directories(path.parent_path().empty() ? "." : path.parent_path());
+    const std::filesystem::path temporary = path.string() + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << document.dump(2) << '\n';
+        if (!out) {
+            throw std::runtime_error("cannot write " + temporary.string());
+        }
+    }
+    ::chmod(temporary.c_str(), 0644);
+    std::filesystem::rename(temporary, path);
+}
+
+void notifySystemd(const std::string& message) noexcept {
+    const char* socketPath = std::getenv("NOTIFY_SOCKET");
+    if (socketPath == nullptr || socketPath[0] == '\0') {
+        return;
+    }
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const std::size_t length = std::strlen(socketPath);
+    if (length >= sizeof address.sun_path) {
+        return;
+    }
+    std::memcpy(address.sun_path, socketPath, length);
+    if (address.sun_path[0] == '@') {
+        address.sun_path[0] = '\0';  // abstract namespace
+    }
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return;
+    }
+    const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + length);
+    (void)::sendto(fd, message.data(), message.size(), MSG_NOSIGNAL,
+                   reinterpret_cast<const sockaddr*>(&address), size);
+    ::close(fd);
+}
+
+}  // namespace agent

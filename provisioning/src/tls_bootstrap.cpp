@@ -1,0 +1,40 @@
+#include "provisioning/tls_bootstrap.hpp"
+
+#include "provisioning/psk_identity.hpp"
+#include "seuicc/log.hpp"
+
+namespace provisioning {
+
+namespace tls = securechannel::tls;
+
+BootstrapResult runTlsBootstrap(tls::PskHttpsClient& client, SedAccess card,
+                                const std::string& msbfUrl, const seuicc::NodeId& nodeId) {
+    tls::SedKeyOperations keys(card.transaction, card.sed, card.tunnel);
+    tls::HttpRequest request;
+    request.method = "GET";
+    request.url = joinUrl(msbfUrl, "/m2m/bootstrap");
+    const tls::PskKey kbs{kbsIdentity(nodeId), seuicc::KeySlot::Kbs};
+    const tls::HttpResponse response = client.perform(request, kbs, keys, tls::Export::Bootstrap);
+    requireSuccess(response, "bootstrap (MSBF)");
+
+    BootstrapResult result;
+    result.params = parseBootstrapParamSet(response.body);
+    result.tls = response.tls;
+    if (!response.tls.exportKcv) {
+        throw ProtocolMismatch("bootstrap: the card derived no Kmr");
+    }
+    result.kmrKcv = *response.tls.exportKcv;
+    if (result.params.nodeId != nodeId) {
+        throw ProtocolMismatch("bootstrap: the MSBF answered for another M2M-Node-ID");
+    }
+    if (result.params.kmrExpiry <= std::chrono::system_clock::now()) {
+        throw ProtocolMismatch("bootstrap: the MSBF gave a Kmr lifetime that is already over");
+    }
+    card.sed.activateKey(card.transaction, card.tunnel, seuicc::ExportTarget::Kmr,
+                         result.params.kmrIndex, result.params.kmrExpiry, std::nullopt);
+    seuicc::log::category("bootstrap")
+        ->info("new Kmr active: index {}, cipher {}", result.params.kmrIndex, result.tls.cipher);
+    return result;
+}
+
+}  // namespace provisioning
