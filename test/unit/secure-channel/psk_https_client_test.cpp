@@ -1,0 +1,400 @@
+// The card-held-PSK HTTPS client against real TLS servers on loopback: `openssl s_server` (an
+// implementation nobody here wrote) and a small in-test server for keep-alive, identities and
+// the plain master secret. The card is SoftwareKeyOperations (keys in memory, test tree only).
+#include <chrono>
+#include <stdexcept>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "openssl_s_server.hpp"
+#include "psk_test_server.hpp"
+#include "securechannel/crypto.hpp"
+#include "securechannel/tls/psk_https_client.hpp"
+#include "software_keys.hpp"
+#include "test_support.hpp"
+
+using namespace securechannel;
+using namespace securechannel::tls;
+using sctest::fromHex;
+using sctest::toHex;
+using seuicc::KeySlot;
+using seuicc::MasterSecretMode;
+
+namespace {
+
+// The node of test/integration/sed_fixture.hpp, with KmrIndex 7 (security-profile §3).
+const std::string kKmrIdentity = "00112233445566778899aabbccddeeff.7";
+const std::string kKbsIdentity = "00112233445566778899aabbccddeeff.bootstrap";
+
+Bytes vectorPsk() {
+    return fromHex(sctest::loadSection("tls12-prf.json", "/handshakes/0/psk").get<std::string>());
+}
+
+std::string upperHex(ByteView bytes) {
+    std::string hex = toHex(bytes);
+    for (auto& c : hex) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return hex;
+}
+
+void loadVectorKeys(sctest::SoftwareKeyOperations& card) {
+    card.setKey(KeySlot::Kmr, vectorPsk());
+    card.setKey(KeySlot::Kbs, vectorPsk());
+}
+
+HttpRequest get(const std::string& url) {
+    HttpRequest request;
+    request.url = url;
+    return request;
+}
+
+std::vector<std::string> pskServerArgs(ByteView psk, const std::string& identity) {
+    return {"-nocert", "-psk", toHex(psk), "-psk_identity", identity, "-tls1_2"};
+}
+
+std::string kcvHex(const seuicc::KeyCheckValue& kcv) {
+    return toHex(ByteView(kcv.data(), kcv.size()));
+}
+
+}  // namespace
+
+TEST_CASE("PSK handshake with openssl s_server, extended master secret", "[tls][psk-client]") {
+    const Bytes psk = vectorPsk();
+    auto args = pskServerArgs(psk, kKmrIdentity);
+    args.push_back("-www");
+    tlstest::OpensslServer server(args);
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    PskHttpsClient client;
+
+    const HttpResponse response =
+        client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
+
+    CHECK(response.status == 200);
+    CHECK(response.tls.protocol == "TLSv1.2");
+    CHECK(response.tls.cipher == "PSK-AES128-CBC-SHA256");
+    CHECK(response.tls.cipherId == 0x00AE);
+    CHECK(response.tls.newHandshake);
+    CHECK_FALSE(response.tls.exportKcv);
+    REQUIRE(card.masterSecretModes.size() == 1);
+    CHECK(card.masterSecretModes[0] == MasterSecretMode::Extended);
+    CHECK(client.counters().handshakes == 1);
+    CHECK(client.counters().requests == 1);
+    // s_server's own view of the session: the identity we sent, and the master secret the
+    // "card" computed is the one the server computed from the real key.
+    CHECK(response.body.find("PSK identity: " + kKmrIdentity) != std::string::npos);
+    CHECK(response.body.find("Extended master secret: yes") != std::string::npos);
+    CHECK(response.body.find("Master-Key: " + upperHex(card.lastMasterSecret())) !=
+          std::string::npos);
+    CHECK(response.contentType == "text/html");
+}
+
+TEST_CASE("PSK handshake without the extended master secret (plain master secret)",
+          "[tls][psk-client]") {
+    sctest::PskTestServerOptions options;
+    options.keys[kKmrIdentity] = vectorPsk();
+    options.extendedMasterSecret = false;
+    sctest::PskTestServer server(options);
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    PskHttpsClient client;
+
+    const HttpResponse response =
+        client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card, Export::Connection);
+
+    CHECK(response.status == 200);
+    CHECK(response.body == "ok");
+    REQUIRE(card.masterSecretModes.size() == 1);
+    CHECK(card.masterSecretModes[0] == MasterSecretMode::Plain);
+    const auto connections = server.connections();
+    REQUIRE(connections.size() == 1);
+    CHECK_FALSE(connections[0].extendedMasterSecret);
+    REQUIRE(response.tls.exportKcv);
+    CHECK(kcvHex(*response.tls.exportKcv) == toHex(keyCheckValue(connections[0].connectionExport)));
+}
+
+TEST_CASE("Exporters agree with openssl s_server -keymatexport", "[tls][psk-client][export]") {
+    const Bytes psk = vectorPsk();
+    struct Case {
+        const char* label;
+        Export exportTo;
+        std::string identity;
+        KeySlot slot;
+    };
+    const Case cases[] = {
+        {"EXPORTER-ETSI-TC-M2M-Connection", Export::Connection, kKmrIdentity, KeySlot::Kmr},
+        {"EXPORTER-ETSI-TC-M2M-Bootstrap", Export::Bootstrap, kKbsIdentity, KeySlot::Kbs},
+    };
+    for (const auto& c : cases) {
+        SECTION(c.label) {
+            auto args = pskServerArgs(psk, c.identity);
+            args.insert(args.end(), {"-keymatexport", c.label, "-keymatexportlen", "32"});
+            tlstest::OpensslServer server(args);
+            server.autoReply(tlstest::httpReply("exported"));
+            sctest::SoftwareKeyOperations card;
+            loadVectorKeys(card);
+            PskHttpsClient client;
+
+            const HttpResponse response =
+                client.perform(get(server.url()), {c.identity, c.slot}, card, c.exportTo);
+
+            CHECK(response.status == 200);
+            CHECK(response.body == "exported");
+            REQUIRE(server.waitFor("Keying material:", std::chrono::seconds(5)));
+            const auto material = server.keyingMaterial();
+            REQUIRE(material);
+            REQUIRE(response.tls.exportKcv);
+            CHECK(kcvHex(*response.tls.exportKcv) == toHex(keyCheckValue(fromHex(*material))));
+            CHECK(card.exports == 1);
+            // What the client offered, as s_server saw it: the three PSK suites, in order.
+            CHECK(server.sharedCiphers() ==
+                  std::string("PSK-AES128-CBC-SHA256:PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA"));
+        }
+    }
+}
+
+TEST_CASE("The client offers the three PSK suites only, with SNI", "[tls][psk-client]") {
+    sctest::PskTestServerOptions options;
+    options.keys[kKmrIdentity] = vectorPsk();
+    options.cipherList = "ALL:PSK";  // the server would take anything; the client decides
+    sctest::PskTestServer server(options);
+    ClientOptions clientOptions;
+    clientOptions.resolve.push_back("nscl.lab.m2m:" + std::to_string(server.port()) + ":127.0.0.1");
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    PskHttpsClient client(clientOptions);
+
+    const std::string url = "https://nscl.lab.m2m:" + std::to_string(server.port()) + "/m2m";
+    const HttpResponse response = client.perform(get(url), {kKmrIdentity, KeySlot::Kmr}, card);
+
+    CHECK(response.status == 200);
+    const auto connections = server.connections();
+    REQUIRE(connections.size() == 1);
+    std::vector<std::uint16_t> suites;
+    for (const auto id : connections[0].offeredCiphers) {
+        if (id != 0x00FF) {  // TLS_EMPTY_RENEGOTIATION_INFO_SCSV: a signal, not a suite
+            suites.push_back(id);
+        }
+    }
+    CHECK(suites == std::vector<std::uint16_t>{0x00AE, 0x00A8, 0x008C});
+    CHECK(connections[0].serverName == "nscl.lab.m2m");
+    CHECK(connections[0].identity == kKmrIdentity);
+}
+
+TEST_CASE("Keep-alive: one handshake for two requests with the same key", "[tls][psk-client]") {
+    sctest::PskTestServerOptions options;
+    options.keys[kKmrIdentity] = vectorPsk();
+    options.keys[kKbsIdentity] = vectorPsk();
+    options.contentType = "application/xml";
+    options.location = "/m2m/scls/device";
+    sctest::PskTestServer server(options);
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    PskHttpsClient client;
+
+    HttpRequest post = get(server.url("/m2m/scls"));
+    post.method = "POST";
+    post.body = "<scl/>";
+    post.contentType = "application/xml";
+    const HttpResponse first = client.perform(post, {kKmrIdentity, KeySlot::Kmr}, card);
+    const HttpResponse second =
+        client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
+
+    CHECK(first.tls.newHandshake);
+    CHECK_FALSE(second.tls.newHandshake);
+    CHECK(second.tls.cipher == first.tls.cipher);
+    CHECK(second.tls.cipherId == first.tls.cipherId);
+    CHECK(client.counters().handshakes == 1);
+    CHECK(client.counters().requests == 2);
+    CHECK(client.counters().bytesSent == post.body.size());
+    CHECK(card.masterSecretModes.size() == 1);
+    CHECK(first.contentType == "application/xml");
+    CHECK(first.location == "/m2m/scls/device");
+    {
+        const auto connections = server.connections();
+        REQUIRE(connections.size() == 1);
+        CHECK(connections[0].requests == 2);
+    }
+
+    SECTION("another identity: a new connection") {
+        const HttpResponse third =
+            client.perform(get(server.url()), {kKbsIdentity, KeySlot::Kbs}, card);
+        CHECK(third.tls.newHandshake);
+        CHECK(client.counters().handshakes == 2);
+        const auto connections = server.connections();
+        REQUIRE(connections.size() == 2);
+        CHECK(connections[1].identity == kKbsIdentity);
+    }
+    SECTION("an export: a fresh handshake, even with the same key") {
+        const HttpResponse third = client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr},
+                                                  card, Export::Connection);
+        CHECK(third.tls.newHandshake);
+        REQUIRE(third.tls.exportKcv);
+        const auto connections = server.connections();
+        REQUIRE(connections.size() == 2);
+        CHECK(kcvHex(*third.tls.exportKcv) ==
+              toHex(keyCheckValue(connections[1].connectionExport)));
+        // And the kept-alive connection after it is still the first one.
+        const HttpResponse fourth =
+            client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
+        CHECK_FALSE(fourth.tls.newHandshake);
+        CHECK(client.counters().handshakes == 2);
+    }
+    SECTION("closeConnections(): a new handshake") {
+        client.closeConnections();
+        const HttpResponse third =
+            client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
+        CHECK(third.tls.newHandshake);
+        CHECK(client.counters().handshakes == 2);
+    }
+}
+
+TEST_CASE("A wrong key is PskRejected, and the message holds no key", "[tls][psk-client][neg]") {
+    const Bytes serverKey = randomBytes(32);
+    tlstest::OpensslServer server([&] {
+        auto args = pskServerArgs(serverKey, kKmrIdentity);
+        args.push_back("-www");
+        return args;
+    }());
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    PskHttpsClient client;
+    try {
+        client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
+        FAIL("the handshake succeeded with the wrong key");
+    } catch (const PskRejected& e) {
+        const std::string message = e.what();
+        INFO(message);
+        CHECK(message.find("rejected") != std::string::npos);
+        CHECK(message.find(toHex(vectorPsk())) == std::string::npos);
+        CHECK(message.find(toHex(serverKey)) == std::string::npos);
+        CHECK(message.find(upperHex(vectorPsk())) == std::string::npos);
+    }
+    CHECK(client.counters().handshakes == 0);
+}
+
+TEST_CASE("An unknown PSK identity is PskRejected", "[tls][psk-client][neg]") {
+    sctest::PskTestServerOptions options;
+    options.keys["someone-else.1"] = vectorPsk();
+    sctest::PskTestServer server(options);
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    PskHttpsClient client;
+    CHECK_THROWS_AS(client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card),
+                    PskRejected);
+    // TLS 1.2 sends the key exchange and Finished in one flight, before the server's verdict:
+    // the card has computed a master secret for nothing (one per refused attempt, no more).
+    CHECK(card.masterSecretModes.size() == 1);
+}
+
+TEST_CASE("A server with certificate suites only is NoSharedCipher", "[tls][psk-client][neg]") {
+    const sctest::TempDir dir;
+    const auto key = (dir / "key.pem").string();
+    const auto cert = (dir / "cert.pem").string();
+    const auto made = sctest::runCommand(
+        {sctest::findExecutable("openssl").value_or("/usr/bin/openssl").string(), "req", "-x509",
+         "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+         "-out", cert, "-subj", "/CN=localhost", "-days", "1"});
+    REQUIRE(made.exitCode == 0);
+    tlstest::OpensslServer server({"-cert", cert, "-key", key, "-cipher",
+                                   "ECDHE-ECDSA-AES128-GCM-SHA256", "-tls1_2", "-www"});
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    PskHttpsClient client;
+    try {
+        client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
+        FAIL("a handshake with a certificate-only server succeeded");
+    } catch (const NoSharedCipher& e) {
+        INFO(e.what());
+        CHECK(std::string(e.what()).find("PSK") != std::string::npos);
+    }
+    CHECK(card.masterSecretModes.empty());
+}
+
+TEST_CASE("Nothing listening is ConnectFailed", "[tls][psk-client][neg]") {
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    ClientOptions options;
+    options.connectTimeout = std::chrono::milliseconds(2000);
+    PskHttpsClient client(options);
+    const std::string url = "https://127.0.0.1:" + std::to_string(tlstest::freeLoopbackPort());
+    CHECK_THROWS_AS(client.perform(get(url), {kKmrIdentity, KeySlot::Kmr}, card), ConnectFailed);
+    ClientOptions unresolvable;
+    unresolvable.resolve.push_back("-nowhere.invalid:443");  // a removal entry: harmless
+    PskHttpsClient other(unresolvable);
+    CHECK_THROWS_AS(
+        other.perform(get("https://nowhere.invalid/"), {kKmrIdentity, KeySlot::Kmr}, card),
+        ConnectFailed);
+}
+
+TEST_CASE("A body over the limit is ResponseTooLarge", "[tls][psk-client][neg]") {
+    auto args = pskServerArgs(vectorPsk(), kKmrIdentity);
+    args.push_back("-www");  // the status page is a few kilobytes
+    tlstest::OpensslServer server(args);
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    ClientOptions options;
+    options.maxResponseBytes = 100;
+    PskHttpsClient client(options);
+    CHECK_THROWS_AS(client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card),
+                    ResponseTooLarge);
+}
+
+TEST_CASE("The card failing inside the handshake comes out of perform()",
+          "[tls][psk-client][neg]") {
+    sctest::PskTestServerOptions options;
+    options.keys[kKmrIdentity] = vectorPsk();
+    sctest::PskTestServer server(options);
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    PskHttpsClient client;
+
+    card.failNextMasterSecret =
+        std::make_exception_ptr(seuicc::SedNotPersonalised(0x6985, "COMPUTE MASTER SECRET"));
+    CHECK_THROWS_AS(client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card),
+                    seuicc::SedNotPersonalised);
+    card.failNextMasterSecret = std::make_exception_ptr(42);  // not even an exception class
+    CHECK_THROWS_AS(client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card),
+                    CardFailure);
+    // A slot the card does not hold: the card's own error, typed.
+    CHECK_THROWS_AS(client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmc}, card),
+                    seuicc::SedKeyMissing);
+    CHECK(client.counters().handshakes == 0);
+
+    // Nothing is left behind: the next handshake works.
+    const HttpResponse response =
+        client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
+    CHECK(response.status == 200);
+    CHECK(response.tls.newHandshake);
+}
+
+TEST_CASE("An export needs the handshake of its source key", "[tls][psk-client][neg]") {
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    PskHttpsClient client;
+    CHECK_THROWS_AS(client.perform(get("https://127.0.0.1:1/"), {kKmrIdentity, KeySlot::Kmr}, card,
+                                   Export::Bootstrap),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(client.perform(get("https://127.0.0.1:1/"), {kKbsIdentity, KeySlot::Kbs}, card,
+                                   Export::Connection),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(client.perform(get("http://127.0.0.1:1/"), {kKmrIdentity, KeySlot::Kmr}, card),
+                    std::invalid_argument);
+}
+
+TEST_CASE("Terminal-side TLS1-PRF calls still go to the default provider", "[tls][psk-client]") {
+    // After the card provider is preferred process-wide, tls12Prf must still give the RFC answer.
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    PskHttpsClient client;  // perform() loads the provider; a refused URL is enough
+    CHECK_THROWS(client.perform(get("http://x/"), {kKmrIdentity, KeySlot::Kmr}, card));
+    const auto handshake = sctest::loadSection("tls12-prf.json", "/handshakes/0");
+    const Bytes premaster = fromHex(handshake["premaster"].get<std::string>());
+    Bytes randoms = fromHex(handshake["client_random"].get<std::string>());
+    const Bytes server = fromHex(handshake["server_random"].get<std::string>());
+    randoms.insert(randoms.end(), server.begin(), server.end());
+    CHECK(toHex(tls12Prf(premaster, "master secret", randoms, 48).view()) ==
+          handshake["master_secret"].get<std::string>());
+}
