@@ -1,0 +1,86 @@
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "agent/config.hpp"
+
+using agent::ConfigError;
+using agent::loadAgentConfig;
+
+namespace {
+
+std::filesystem::path writeConfig(const std::string& name, const std::string& text) {
+    const auto dir = std::filesystem::temp_directory_path() / "m2m-agent-config-test";
+    std::filesystem::create_directories(dir);
+    const auto path = dir / name;
+    std::ofstream(path) << text;
+    return path;
+}
+
+const std::string kMinimal =
+    "[card]\nkmsa_file = \"kmsa.key\"\n"
+    "[network]\nmsbf = \"https://msbf.lab.m2m:8441\"\nconnection = \"https://nscl.lab.m2m:8442\"\n";
+
+}  // namespace
+
+TEST_CASE("the lab configuration in testdata loads with every field", "[config]") {
+    const auto c = loadAgentConfig("agent/lab.toml");
+    CHECK(c.reader == "Virtual PCD 00 00");
+    CHECK(c.kmsaFile.filename() == "kmsa.key");
+    CHECK(c.kmsaFile.parent_path().filename() == "agent");  // relative to the file
+    CHECK(c.msbfUrl == "https://msbf.lab.m2m:8441");
+    CHECK(c.connectionUrl == "https://nscl.lab.m2m:8442");
+    CHECK(c.midUrl.empty());
+    CHECK(c.resolve.size() == 3);
+    CHECK(c.reportInterval == std::chrono::milliseconds(2000));
+    CHECK(c.retry.initial == std::chrono::milliseconds(500));
+    CHECK(c.retry.cap == std::chrono::milliseconds(60000));
+    CHECK(c.retry.maxAttempts == 0);
+}
+
+TEST_CASE("defaults apply to what a minimal configuration leaves out", "[config]") {
+    const auto c = loadAgentConfig(writeConfig("minimal.toml", kMinimal));
+    CHECK_FALSE(c.reader.has_value());
+    CHECK(c.retry.multiplier == 2.0);
+    CHECK(c.applicationId == "telemetry");
+}
+
+TEST_CASE("a misspelt or unknown key is refused, not ignored", "[config]") {
+    CHECK_THROWS_AS(loadAgentConfig(writeConfig("typo.toml", kMinimal + "[retry]\ninital_ms = 5\n")),
+                    ConfigError);
+    // A key pasted into the configuration is not an option of any section.
+    CHECK_THROWS_WITH(
+        loadAgentConfig(writeConfig(
+            "key.toml", "[card]\nkmsa = \"00112233\"\nkmsa_file = \"k\"\n[network]\nmsbf = "
+                        "\"https://m\"\nconnection = \"https://n\"\n")),
+        Catch::Contains("unknown key 'card.kmsa'") && !Catch::Contains("00112233"));
+    CHECK_THROWS_AS(loadAgentConfig(writeConfig("section.toml", kMinimal + "[secrets]\na = 1\n")),
+                    ConfigError);
+}
+
+TEST_CASE("bad values are refused with the field named", "[config]") {
+    CHECK_THROWS_WITH(loadAgentConfig(writeConfig(
+                          "http.toml", "[card]\nkmsa_file = \"k\"\n[network]\nmsbf = "
+                                       "\"http://msbf\"\nconnection = \"https://nscl\"\n")),
+                      Catch::Contains("network.msbf"));
+    CHECK_THROWS_WITH(
+        loadAgentConfig(writeConfig("range.toml", kMinimal + "[retry]\njitter = 5.0\n")),
+        Catch::Contains("retry.jitter"));
+    CHECK_THROWS_WITH(loadAgentConfig(writeConfig(
+                          "cap.toml", kMinimal + "[retry]\ninitial_ms = 5000\ncap_ms = 100\n")),
+                      Catch::Contains("retry.cap_ms"));
+    CHECK_THROWS_AS(loadAgentConfig(writeConfig("syntax.toml", "[card\n")), ConfigError);
+    CHECK_THROWS_AS(loadAgentConfig("/nonexistent/agent.toml"), ConfigError);
+}
+
+TEST_CASE("without kmsa_file the systemd credential is used, and nothing else", "[config]") {
+    const std::string noKmsa =
+        "[network]\nmsbf = \"https://msbf\"\nconnection = \"https://nscl\"\n";
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    CHECK_THROWS_WITH(loadAgentConfig(writeConfig("nokmsa.toml", noKmsa)),
+                      Catch::Contains("LoadCredential"));
+    ::setenv("CREDENTIALS_DIRECTORY", "/run/credentials/m2m-agent.service", 1);
+    CHECK(loadAgentConfig(writeConfig("cred.toml", noKmsa)).kmsaFile ==
+          "/run/credentials/m2m-agent.service/kmsa");
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+}
