@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The demo on the built-in defaults: installs and builds what is missing, starts the emulated UICC
-# (jCardSim behind pcscd/vpcd), and shows what `m2m` sees through real PC/SC.
-#   tools/scripts/demo.sh [--keep]   (--keep leaves the emulated card running afterwards)
+# The demo on the built-in defaults, end to end: installs and builds what is missing, starts the
+# emulated UICC (jCardSim behind pcscd/vpcd), personalises it, starts the lab network (m2m-netsim on
+# loopback), and runs the agent until it has bootstrapped, connected, registered its SCL and stored
+# a few contentInstances; then prints the agent's status and where the data landed.
+#   tools/scripts/demo.sh [--keep]   (--keep leaves the emulated card and the lab network running)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -13,17 +15,23 @@ keep=false
 
 cardsim=$build_dir/tools/cardsim/m2m-cardsim
 m2m=$build_dir/tools/m2m
+netsim=$build_dir/tools/netsim/m2m-netsim
 run_dir=${M2M_RUN_DIR:-$root/.run}
+reader="Virtual PCD 00 00"
 mkdir -p "$run_dir"
 
-if ! $keep; then
-  trap '"$cardsim" stop --all >/dev/null 2>&1 || true' EXIT
-fi
+netsim_pid=""
+cleanup() {
+  if [ -n "$netsim_pid" ]; then kill "$netsim_pid" 2>/dev/null || true; wait "$netsim_pid" 2>/dev/null || true; fi
+  "$cardsim" stop --all >/dev/null 2>&1 || true
+}
+$keep || trap cleanup EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-# A factory-fresh card each time: the demo personalises it.
-rm -f "$run_dir/demo-card.img" "$run_dir/kmsa.key" "$run_dir/demo-keys.json"
+# A factory-fresh card and an empty lab network each time.
+rm -rf "$run_dir/demo-card.img" "$run_dir/kmsa.key" "$run_dir/demo-keys.json" "$run_dir/lab.db" \
+  "$run_dir/agent-state" "$run_dir/netsim-ready.json"
 
 step "Starting the emulated UICC (profile testdata/cards/uicc-default.properties)"
 "$cardsim" start --slot 0 --image "$run_dir/demo-card.img" \
@@ -32,22 +40,47 @@ step "Starting the emulated UICC (profile testdata/cards/uicc-default.properties
 step "m2m doctor"
 "$m2m" doctor
 
-step "m2m readers"
-"$m2m" readers
-
 step "m2m card info"
-"$m2m" card info --reader "Virtual PCD 00 00"
-
-step "m2m card info --json"
-"$m2m" card info --reader "Virtual PCD 00 00" --json
+"$m2m" card info --reader "$reader"
 
 step "m2m provision: personalise and lock the M2M-SED (keys only into 0600 files)"
-"$m2m" provision --reader "Virtual PCD 00 00" --profile "$root/testdata/profiles/test-sim.toml" \
+"$m2m" provision --reader "$reader" --profile "$root/testdata/profiles/test-sim.toml" \
   --kmsa-file "$run_dir/kmsa.key" --export-keys "$run_dir/demo-keys.json"
 
 step "m2m card status: a real TS 102 484 secure channel with the terminal's Kmsa"
-"$m2m" card status --reader "Virtual PCD 00 00" --kmsa-file "$run_dir/kmsa.key" --json
+"$m2m" card status --reader "$reader" --kmsa-file "$run_dir/kmsa.key"
+
+step "The lab network learns the node by its bootstrap key only (so the agent bootstraps first)"
+"$netsim" import --db "$run_dir/lab.db" --without-kmr "$run_dir/demo-keys.json"
+
+step "Starting the lab network: MSBF :8441, NSCL connection :8442, NSCL mId :8443 (loopback)"
+"$netsim" serve --db "$run_dir/lab.db" --ready-file "$run_dir/netsim-ready.json" \
+  2>"$run_dir/netsim.log" &
+netsim_pid=$!
+for _ in $(seq 100); do
+  [ -f "$run_dir/netsim-ready.json" ] && break
+  kill -0 "$netsim_pid" 2>/dev/null || { cat "$run_dir/netsim.log"; exit 1; }
+  sleep 0.1
+done
+cat "$run_dir/netsim-ready.json"
+
+step "m2m agent run: bootstrap (Kbs) -> service connection (new Kmc) -> SCL registration -> 3 contentInstances"
+cp "$root/testdata/agent/lab.toml" "$run_dir/agent.toml"
+"$m2m" agent run --config "$run_dir/agent.toml" --stop-after-instances 3 --exit-on-failure
+
+step "m2m agent status --json"
+"$m2m" agent status --config "$run_dir/agent.toml" --json
+
+step "m2m tls-check: one handshake with the card-held Kmc against the NSCL's mId endpoint"
+kmc_identity=$("$m2m" agent status --config "$run_dir/agent.toml" --json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["psk_identities"]["kmc"])')
+echo "PSK identity in use: $kmc_identity"
+"$m2m" tls-check "https://nscl.lab.m2m:8443/m2m/scls" --key kmc --reader "$reader" \
+  --kmsa-file "$run_dir/kmsa.key" --resolve nscl.lab.m2m:8443:127.0.0.1 || true
+
+step "Where the data landed: m2m-netsim show"
+"$netsim" show --db "$run_dir/lab.db"
 
 if $keep; then
-  step "The emulated card keeps running; stop it with: $cardsim stop --all"
+  step "Still running: the emulated card ($cardsim stop --all) and m2m-netsim (kill $netsim_pid)"
 fi
