@@ -1,1 +1,127 @@
-int main() { return 0; }
+// m2m-netsim: the lab network on loopback (MSBF, NSCL connection and mId endpoints over
+// TLS-PSK), its store, and the commands tests and the demo use to steer and inspect it.
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands.hpp"
+#include "securechannel/secret.hpp"
+#include "seuicc/log.hpp"
+
+int main(int argc, char** argv) {
+    // The store and the keys in memory are the network's secrets: no core dumps, no ptrace,
+    // and every file this process creates is private.
+    ::umask(077);
+    try {
+        securechannel::hardenProcess();
+    } catch (const std::exception& e) {
+        std::cerr << "m2m-netsim: " << e.what() << "\n";
+        return 1;
+    }
+
+    CLI::App app{"m2m-netsim: the lab network (MSBF, NSCL) on loopback, TLS-PSK"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "m2m-netsim 0.1.0");
+    int exitCode = 0;
+    std::string logSpec;
+    app.add_option("--log", logSpec, "log levels, e.g. netsim=debug (also M2M_LOG)");
+
+    netsim::ImportOptions import;
+    auto* importCmd =
+        app.add_subcommand("import", "import a node from m2m provision --export-keys");
+    importCmd->add_option("--db", import.db, "the store (SQLite, created 0600)")->required();
+    importCmd->add_option("keys", import.keys, "the key export (JSON, a 0600 file)")->required();
+    importCmd->add_flag("--without-kmr", import.withoutKmr,
+                        "know the node by Kbs only: it must run the TLS bootstrap");
+    importCmd->add_option("--scl-id", import.sclId, "the node's SCL-ID")->capture_default_str();
+    importCmd->add_option("--nscl", import.nscl, "an NSCL URI (repeatable)")->capture_default_str();
+    importCmd->add_option("--mas-fqdn", import.masFqdn, "the MAS FQDN")->capture_default_str();
+    importCmd->callback([&] { exitCode = netsim::runImport(import); });
+
+    netsim::ServeOptions serve;
+    auto* serveCmd = app.add_subcommand("serve", "run the MSBF and the NSCL endpoints");
+    serveCmd->add_option("--db", serve.db, "the store")->required();
+    serveCmd->add_option("--msbf", serve.msbf, "MSBF (Kbs) ADDR:PORT")->capture_default_str();
+    serveCmd->add_option("--connection", serve.connection, "NSCL connection (Kmr) ADDR:PORT")
+        ->capture_default_str();
+    serveCmd->add_option("--mid", serve.mid, "NSCL mId (Kmc) ADDR:PORT")->capture_default_str();
+    serveCmd->add_option("--kmr-lifetime", serve.lifetimes.kmr, "seconds")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    serveCmd->add_option("--kmc-lifetime", serve.lifetimes.kmc, "seconds")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    serveCmd->add_option("--registration-lifetime", serve.lifetimes.registration, "seconds")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    serveCmd
+        ->add_option("--idle-timeout", serve.idleTimeout,
+                     "seconds a kept-alive connection may idle")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    serveCmd->add_option("--ready-file", serve.readyFile,
+                         "written (JSON with the ports) once listening");
+    serveCmd->callback([&] { exitCode = netsim::runServe(serve); });
+
+    std::filesystem::path faultDb;
+    std::string faultEndpoint;
+    std::string faultKind;
+    std::uint32_t faultCount = 1;
+    auto* faultCmd = app.add_subcommand("fault", "the next N requests on an endpoint get a fault");
+    faultCmd->add_option("--db", faultDb, "the store")->required();
+    faultCmd->add_option("--endpoint", faultEndpoint, "msbf, connection or mid")
+        ->required()
+        ->check(CLI::IsMember({"msbf", "connection", "mid"}));
+    faultCmd
+        ->add_option("--kind", faultKind,
+                     "http-500, http-503, malformed-xml, oversized-body, close")
+        ->required()
+        ->check(
+            CLI::IsMember({"http-500", "http-503", "malformed-xml", "oversized-body", "close"}));
+    faultCmd->add_option("--count", faultCount, "how many requests (0 clears)")
+        ->capture_default_str();
+    faultCmd->callback(
+        [&] { exitCode = netsim::runFault(faultDb, faultEndpoint, faultKind, faultCount); });
+
+    std::filesystem::path keyDb;
+    std::string keyNode;
+    std::string keyName;
+    auto* revokeCmd = app.add_subcommand("revoke", "refuse a node's key from now on");
+    revokeCmd->add_option("--db", keyDb, "the store")->required();
+    revokeCmd->add_option("--node", keyNode, "Node-ID (hex)")->required();
+    revokeCmd->add_option("--key", keyName, "kmr, kmc or kbs")
+        ->required()
+        ->check(CLI::IsMember({"kmr", "kmc", "kbs"}));
+    revokeCmd->callback([&] { exitCode = netsim::runRevoke(keyDb, keyNode, keyName); });
+    auto* expireCmd = app.add_subcommand("expire", "end a node's key lifetime now (network side)");
+    expireCmd->add_option("--db", keyDb, "the store")->required();
+    expireCmd->add_option("--node", keyNode, "Node-ID (hex)")->required();
+    expireCmd->add_option("--key", keyName, "kmr or kmc")
+        ->required()
+        ->check(CLI::IsMember({"kmr", "kmc"}));
+    expireCmd->callback([&] { exitCode = netsim::runExpire(keyDb, keyNode, keyName); });
+
+    std::filesystem::path showDb;
+    bool showJson = false;
+    auto* showCmd = app.add_subcommand("show", "nodes, key check values, mId resources, counters");
+    showCmd->add_option("--db", showDb, "the store")->required();
+    showCmd->add_flag("--json", showJson, "as JSON");
+    showCmd->callback([&] { exitCode = netsim::runShow(showDb, showJson); });
+
+    app.parse_complete_callback([&] {
+        if (!logSpec.empty()) {
+            seuicc::log::configure(logSpec);
+        }
+    });
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    } catch (const std::exception& e) {
+        std::cerr << "m2m-netsim: " << e.what() << "\n";
+        return 1;
+    }
+    return exitCode;
+}

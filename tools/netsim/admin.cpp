@@ -1,0 +1,182 @@
+// `m2m-netsim fault | revoke | expire | show`: what a test or the demo does to the network side
+// and how it sees the result. They work on the store while the server runs.
+#include <iomanip>
+#include <iostream>
+#include <set>
+
+#include "commands.hpp"
+
+namespace netsim {
+
+namespace {
+
+std::string checkedNode(const std::string& node) {
+    std::string hex;
+    for (char c : node) {
+        if (c == ':' || c == ' ') {
+            continue;
+        }
+        hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (hex.size() != 32 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        throw std::invalid_argument("--node must be the 16-byte Node-ID in hex");
+    }
+    return hex;
+}
+
+KeyKind keyKind(const std::string& key) {
+    if (key == "kmr") {
+        return KeyKind::Kmr;
+    }
+    if (key == "kmc") {
+        return KeyKind::Kmc;
+    }
+    if (key == "kbs") {
+        return KeyKind::Kbs;
+    }
+    throw std::invalid_argument("--key must be kmr, kmc or kbs");
+}
+
+template <typename F>
+int guarded(const char* command, F&& f) {
+    try {
+        f();
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "m2m-netsim " << command << ": " << e.what() << "\n";
+        return 1;
+    }
+}
+
+std::string time(const nlohmann::ordered_json& unix) {
+    if (unix.is_null()) {
+        return "-";
+    }
+    const std::time_t t = unix.get<std::time_t>();
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text;
+}
+
+std::string orDash(const nlohmann::ordered_json& v) {
+    return v.is_null() ? "-" : v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+void printText(const nlohmann::ordered_json& s) {
+    std::cout << "nodes:\n";
+    for (const auto& n : s["nodes"]) {
+        std::cout << "  " << n["node_id"].get<std::string>() << "  ICCID "
+                  << n["iccid"].get<std::string>() << "  " << n["scl_id"].get<std::string>()
+                  << "\n    Kmr  index " << n["kmr_index"] << "  expires "
+                  << time(n["kmr_expiry_unix"]) << "  KCV " << orDash(n["kmr_kcv"])
+                  << (n["kmr_revoked"].get<bool>() ? "  REVOKED" : "") << "\n    Kmc  index "
+                  << n["kmc_index"] << "  expires " << time(n["kmc_expiry_unix"]) << "  KCV "
+                  << orDash(n["kmc_kcv"]) << "  ConnectionId " << orDash(n["connection_id"])
+                  << (n["kmc_revoked"].get<bool>() ? "  REVOKED" : "") << "\n    Kbs  KCV "
+                  << orDash(n["kbs_kcv"]) << (n["kbs_revoked"].get<bool>() ? "  REVOKED" : "")
+                  << "   Kiv KCV " << orDash(n["kiv_kcv"]) << "\n";
+    }
+    std::cout << "registrations:\n";
+    for (const auto& r : s["registrations"]) {
+        std::cout << "  " << r["path"].get<std::string>() << "  " << r["scl_id"].get<std::string>()
+                  << "  node " << r["node_id"].get<std::string>() << "  expires "
+                  << time(r["expires_unix"]) << "\n";
+    }
+    std::cout << "applications:\n";
+    for (const auto& a : s["applications"]) {
+        std::cout << "  /m2m/scls/" << a["registration"] << "/applications/"
+                  << a["app_id"].get<std::string>() << "\n";
+    }
+    std::cout << "containers:\n";
+    for (const auto& c : s["containers"]) {
+        std::cout << "  " << c["path"].get<std::string>() << "\n";
+    }
+    std::cout << "contentInstances:\n";
+    for (const auto& i : s["content_instances"]) {
+        std::cout << "  #" << i["id"] << " in container " << i["container"] << "  "
+                  << time(i["created_unix"]) << "  " << i["content_type"].get<std::string>() << "  "
+                  << (i.contains("content") ? i["content"].get<std::string>()
+                                            : "hex " + i["content_hex"].get<std::string>())
+                  << "\n";
+    }
+    std::cout << "faults pending:\n";
+    for (const auto& f : s["faults"]) {
+        std::cout << "  " << f["endpoint"].get<std::string>() << "  "
+                  << f["kind"].get<std::string>() << "  x" << f["remaining"] << "\n";
+    }
+    std::cout << "counters:\n";
+    for (const auto& [endpoint, counters] : s["counters"].items()) {
+        std::cout << "  " << std::left << std::setw(11) << endpoint;
+        for (const auto& [name, value] : counters.items()) {
+            std::cout << " " << name << " " << value;
+        }
+        std::cout << "\n";
+    }
+}
+
+const std::set<std::string>& faultKinds() {
+    static const std::set<std::string> kinds = {"http-500", "http-503", "malformed-xml",
+                                                "oversized-body", "close"};
+    return kinds;
+}
+
+}  // namespace
+
+int runFault(const std::filesystem::path& db, const std::string& endpoint, const std::string& kind,
+             std::uint32_t count) {
+    return guarded("fault", [&] {
+        const auto e = endpointFrom(endpoint);
+        if (!e) {
+            throw std::invalid_argument("--endpoint must be msbf, connection or mid");
+        }
+        if (faultKinds().count(kind) == 0) {
+            throw std::invalid_argument(
+                "--kind must be http-500, http-503, malformed-xml, oversized-body or close");
+        }
+        Store store(db);
+        store.setFault(*e, kind, count);
+        std::cout << "the next " << count << " request(s) on " << endpoint << " get " << kind
+                  << "\n";
+    });
+}
+
+int runRevoke(const std::filesystem::path& db, const std::string& node, const std::string& key) {
+    return guarded("revoke", [&] {
+        const std::string id = checkedNode(node);
+        Store store(db);
+        store.revoke(id, keyKind(key));
+        std::cout << key << " of " << id << " revoked\n";
+    });
+}
+
+int runExpire(const std::filesystem::path& db, const std::string& node, const std::string& key) {
+    return guarded("expire", [&] {
+        const std::string id = checkedNode(node);
+        const KeyKind kind = keyKind(key);
+        if (kind == KeyKind::Kbs) {
+            throw std::invalid_argument("--key must be kmr or kmc (Kbs has no lifetime)");
+        }
+        Store store(db);
+        store.expire(id, kind);
+        std::cout << key << " of " << id << " expired\n";
+    });
+}
+
+int runShow(const std::filesystem::path& db, bool json) {
+    return guarded("show", [&] {
+        if (!std::filesystem::exists(db)) {
+            throw std::invalid_argument("no store at " + db.string());
+        }
+        Store store(db);
+        const nlohmann::ordered_json s = store.snapshot();
+        if (json) {
+            std::cout << s.dump(2) << "\n";
+        } else {
+            printText(s);
+        }
+    });
+}
+
+}  // namespace netsim

@@ -1,0 +1,42 @@
+// The subcommands of m2m-netsim. Each returns the process exit code: 0 ok, 1 failure
+// (usage errors are CLI11's, exit 2).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "endpoints.hpp"
+
+namespace netsim {
+
+struct ImportOptions {
+    std::filesystem::path db;
+    std::filesystem::path keys;  // the export of `m2m provision --export-keys`
+    bool withoutKmr = false;
+    std::string sclId = "m2m:scl/device-0001";
+    std::vector<std::string> nscl{"https://nscl.lab.m2m:8443/m2m"};
+    std::string masFqdn = "mas.lab.m2m";
+};
+int runImport(const ImportOptions& options);
+
+struct ServeOptions {
+    std::filesystem::path db;
+    std::string msbf = "127.0.0.1:8441";
+    std::string connection = "127.0.0.1:8442";
+    std::string mid = "127.0.0.1:8443";
+    Lifetimes lifetimes;
+    Seconds idleTimeout = 30;
+    std::optional<std::filesystem::path> readyFile;
+};
+int runServe(const ServeOptions& options);
+
+int runFault(const std::filesystem::path& db, const std::string& endpoint, const std::string& kind,
+             std::uint32_t count);
+int runRevoke(const std::filesystem::path& db, const std::string& node, const std::string& key);
+int runExpire(const std::filesystem::path& db, const std::string& node, const std::string& key);
+int runShow(const std::filesystem::path& db, bool json);
+
+}  // namespace netsim

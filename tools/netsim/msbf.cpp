@@ -1,0 +1,33 @@
+// MSBF: TLS-based bootstrap with the card-held Kbs (security-profile §4.3). The session itself
+// authenticates the node; the new Kmr is the session's exporter, which the card computes too.
+#include "endpoints.hpp"
+#include "provisioning/param_sets.hpp"
+#include "seuicc/bytes.hpp"
+
+namespace netsim {
+
+http::Response routeMsbf(const http::Request& request, TlsSession& session,
+                         EndpointContext& context) {
+    if (request.path != "/m2m/bootstrap") {
+        return http::errorResponse(404, "no such resource");
+    }
+    if (request.method != "GET") {
+        http::Response r = http::errorResponse(405, "use GET");
+        r.headers.emplace_back("Allow", "GET");
+        return r;
+    }
+    const securechannel::SecretBuffer kmr = exportKey(session, "EXPORTER-ETSI-TC-M2M-Bootstrap");
+    const NodeRecord node =
+        context.store.issueKmr(session.nodeId(), kmr.view(), context.lifetimes.kmr);
+    provisioning::BootstrapParamSet params;
+    const seuicc::Bytes id = seuicc::fromHex(node.nodeId);
+    std::copy(id.begin(), id.end(), params.nodeId.begin());
+    params.kmrIndex = node.kmrIndex;
+    params.kmrExpiry = Clock::time_point(std::chrono::seconds(*node.kmrExpiry));
+    params.masFqdn = node.masFqdn;
+    params.sclId = node.sclId;
+    params.nsclList = node.nscl;
+    return xmlResponse(200, provisioning::toXml(params));
+}
+
+}  // namespace netsim

@@ -1,0 +1,190 @@
+// NSCL mId resources under Kmc (security-profile §5.3, §6; paths in agent/mid_resources.hpp):
+// the SCL registration and the applications, containers and contentInstances below it. A node
+// reaches only its own SCL, and only while the registration lasts.
+#include <charconv>
+#include <vector>
+
+#include "agent/mid_resources.hpp"
+#include "endpoints.hpp"
+
+namespace netsim {
+
+namespace {
+
+using http::Request;
+using http::Response;
+
+std::vector<std::string> segments(const std::string& path) {
+    std::vector<std::string> out;
+    std::size_t start = 1;
+    while (start <= path.size()) {
+        const std::size_t slash = std::min(path.find('/', start), path.size());
+        out.push_back(path.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return out;
+}
+
+std::optional<std::int64_t> parseId(const std::string& text) {
+    std::int64_t v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || ptr != text.data() + text.size() || v <= 0 || text[0] == '0') {
+        return std::nullopt;
+    }
+    return v;
+}
+
+Response notAllowed(const char* allow) {
+    Response r = http::errorResponse(405, std::string("allowed: ") + allow);
+    r.headers.emplace_back("Allow", allow);
+    return r;
+}
+
+Response created(const std::string& location, std::string body, bool isNew) {
+    Response r = xmlResponse(isNew ? 201 : 200, std::move(body));
+    r.headers.emplace_back("Location", location);
+    return r;
+}
+
+Clock::time_point at(Seconds s) {
+    return Clock::time_point(std::chrono::seconds(s));
+}
+
+agent::SclRegistration sclOf(const Registration& r) {
+    agent::SclRegistration scl;
+    scl.sclId = r.sclId;
+    scl.link = r.link;
+    scl.expirationTime = at(r.expires);
+    return scl;
+}
+
+agent::ContentInstance instanceOf(const StoredInstance& s) {
+    agent::ContentInstance c;
+    c.id = std::to_string(s.id);
+    c.contentType = s.contentType;
+    c.content = s.content;
+    c.creationTime = at(s.created);
+    return c;
+}
+
+Response registerScl(const Request& request, TlsSession& session, EndpointContext& context) {
+    const agent::SclRegistration scl = agent::parseSclRegistration(request.body);
+    const auto node = context.store.node(session.nodeId());
+    if (!node || scl.sclId != node->sclId) {
+        return http::errorResponse(403, "sclId is not this node's SCL");
+    }
+    const Registration r = context.store.registerScl(session.nodeId(), scl.sclId, scl.link,
+                                                     context.lifetimes.registration);
+    return created("/m2m/scls/" + std::to_string(r.id), agent::toXml(sclOf(r)), true);
+}
+
+}  // namespace
+
+Response routeMid(const Request& request, TlsSession& session, EndpointContext& context) {
+    const std::vector<std::string> s = segments(request.path);
+    if (s.size() < 2 || s[0] != "m2m" || s[1] != "scls") {
+        return http::errorResponse(404, "no such resource");
+    }
+    try {
+        if (s.size() == 2) {
+            return request.method == "POST" ? registerScl(request, session, context)
+                                            : notAllowed("POST");
+        }
+        const auto sclNumber = parseId(s[2]);
+        const auto registration = sclNumber ? context.store.registration(*sclNumber) : std::nullopt;
+        if (!registration) {
+            return http::errorResponse(404, "no such SCL");
+        }
+        if (registration->nodeId != session.nodeId()) {
+            return http::errorResponse(403, "not this node's SCL");
+        }
+        if (registration->expires <= nowSeconds()) {
+            return http::errorResponse(403, "registration expired: register again");
+        }
+        const std::string sclPath = "/m2m/scls/" + s[2];
+        if (s.size() == 3) {
+            if (request.method == "GET") {
+                return xmlResponse(200, agent::toXml(sclOf(*registration)));
+            }
+            if (request.method != "PUT") {
+                return notAllowed("GET, PUT");
+            }
+            std::string link;
+            if (!request.body.empty()) {
+                const agent::SclRegistration scl = agent::parseSclRegistration(request.body);
+                if (scl.sclId != registration->sclId) {
+                    return http::errorResponse(403, "sclId is not this node's SCL");
+                }
+                link = scl.link;
+            }
+            const Registration r =
+                context.store.refreshScl(registration->id, link, context.lifetimes.registration);
+            return xmlResponse(200, agent::toXml(sclOf(r)));
+        }
+        if (s[3] != "applications") {
+            return http::errorResponse(404, "no such resource");
+        }
+        if (s.size() == 4) {
+            if (request.method != "POST") {
+                return notAllowed("POST");
+            }
+            const agent::Application app = agent::parseApplication(request.body);
+            const auto [id, isNew] = context.store.createApplication(registration->id, app.appId);
+            static_cast<void>(id);
+            return created(sclPath + "/applications/" + app.appId, agent::toXml(app), isNew);
+        }
+        const auto application = context.store.application(registration->id, s[4]);
+        if (!application) {
+            return http::errorResponse(404, "no such application");
+        }
+        const std::string appPath = sclPath + "/applications/" + s[4];
+        if (s.size() == 5) {
+            return request.method == "GET"
+                       ? xmlResponse(200, agent::toXml(agent::Application{s[4]}))
+                       : notAllowed("GET");
+        }
+        if (s[5] != "containers") {
+            return http::errorResponse(404, "no such resource");
+        }
+        if (s.size() == 6) {
+            if (request.method != "POST") {
+                return notAllowed("POST");
+            }
+            const agent::Container c = agent::parseContainer(request.body);
+            const auto [id, isNew] = context.store.createContainer(*application, c.id);
+            static_cast<void>(id);
+            return created(appPath + "/containers/" + c.id, agent::toXml(c), isNew);
+        }
+        const auto container = context.store.container(*application, s[6]);
+        if (!container) {
+            return http::errorResponse(404, "no such container");
+        }
+        const std::string containerPath = appPath + "/containers/" + s[6];
+        if (s.size() == 7) {
+            return request.method == "GET" ? xmlResponse(200, agent::toXml(agent::Container{s[6]}))
+                                           : notAllowed("GET");
+        }
+        if (s[7] != "contentInstances" || s.size() != 8) {
+            return http::errorResponse(404, "no such resource");
+        }
+        if (request.method == "GET") {
+            std::vector<agent::ContentInstance> list;
+            for (const StoredInstance& i : context.store.instances(*container)) {
+                list.push_back(instanceOf(i));
+            }
+            return xmlResponse(200, agent::toXml(list));
+        }
+        if (request.method != "POST") {
+            return notAllowed("GET, POST");
+        }
+        const agent::ContentInstance posted = agent::parseContentInstance(request.body);
+        const StoredInstance stored =
+            context.store.addInstance(*container, posted.contentType, posted.content);
+        return created(containerPath + "/contentInstances/" + std::to_string(stored.id),
+                       agent::toXml(instanceOf(stored)), true);
+    } catch (const agent::ParamSetError& e) {
+        return http::errorResponse(400, e.what());
+    }
+}
+
+}  // namespace netsim

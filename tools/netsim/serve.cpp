@@ -1,0 +1,91 @@
+// `m2m-netsim serve`: the three TLS-PSK listeners over one store, until SIGTERM or SIGINT.
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "commands.hpp"
+#include "seuicc/log.hpp"
+
+namespace netsim {
+
+namespace {
+
+// Written whole under a temporary name, then renamed: a test polling for it never reads half.
+void writeReadyFile(const std::filesystem::path& path, const nlohmann::ordered_json& content) {
+    const std::filesystem::path temporary = path.string() + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << content.dump() << "\n";
+        if (!out) {
+            throw std::runtime_error("cannot write " + temporary.string());
+        }
+    }
+    std::filesystem::rename(temporary, path);
+}
+
+}  // namespace
+
+int runServe(const ServeOptions& options) {
+    try {
+        const ListenAddress msbf = parseLoopbackAddress(options.msbf);
+        const ListenAddress connection = parseLoopbackAddress(options.connection);
+        const ListenAddress mid = parseLoopbackAddress(options.mid);
+
+        // Signals are taken by sigwait below; every thread started from here on inherits the mask.
+        sigset_t stopSignals;
+        sigemptyset(&stopSignals);
+        sigaddset(&stopSignals, SIGTERM);
+        sigaddset(&stopSignals, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+        ::signal(SIGPIPE, SIG_IGN);  // a peer gone mid-answer is an error return, not a death
+
+        Store store(options.db);
+        EndpointContext context{store, options.lifetimes};
+        const std::chrono::seconds idle(options.idleTimeout);
+        auto listener = [&](Endpoint endpoint, KeyKind keys, Route route,
+                            const ListenAddress& address) {
+            return std::make_unique<TlsListener>(
+                store, endpoint, keys, address, idle,
+                [&context, endpoint, keys, route](TlsSession& session) {
+                    serveHttp(session, endpoint, keys, route, context);
+                });
+        };
+        auto msbfListener = listener(Endpoint::Msbf, KeyKind::Kbs, &routeMsbf, msbf);
+        auto connectionListener =
+            listener(Endpoint::Connection, KeyKind::Kmr, &routeConnection, connection);
+        auto midListener = listener(Endpoint::Mid, KeyKind::Kmc, &routeMid, mid);
+        msbfListener->start();
+        connectionListener->start();
+        midListener->start();
+
+        const nlohmann::ordered_json ready = {{"msbf", msbfListener->port()},
+                                              {"connection", connectionListener->port()},
+                                              {"mid", midListener->port()},
+                                              {"pid", ::getpid()}};
+        auto log = seuicc::log::category("netsim");
+        log->info("listening: msbf {}:{}, connection {}:{}, mid {}:{}", msbf.host,
+                  msbfListener->port(), connection.host, connectionListener->port(), mid.host,
+                  midListener->port());
+        if (options.readyFile) {
+            writeReadyFile(*options.readyFile, ready);
+        }
+        int signal = 0;
+        sigwait(&stopSignals, &signal);
+        log->info("signal {}: stopping", signal);
+        msbfListener->stop();
+        connectionListener->stop();
+        midListener->stop();
+        if (options.readyFile) {
+            std::error_code ignored;
+            std::filesystem::remove(*options.readyFile, ignored);
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << "m2m-netsim serve: " << e.what() << "\n";
+        return 1;
+    }
+}
+
+}  // namespace netsim

@@ -1,0 +1,146 @@
+// The lab network's state in one SQLite file: the nodes with their keys, the mId resources, the
+// faults to inject and the counters. The server and the short-lived commands (fault, revoke,
+// show) open the same file; WAL and a busy timeout let them run side by side. Keys live only
+// here and in SecretBuffers on their way into a handshake.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "securechannel/secret.hpp"
+#include "seuicc/m2m_sed_client.hpp"
+
+namespace netsim {
+
+class StoreError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+using Clock = std::chrono::system_clock;
+using Seconds = std::int64_t;  // unix time
+
+[[nodiscard]] Seconds nowSeconds();
+// Lowercase hex: the form of node ids in identities, in the store and on the command line.
+[[nodiscard]] std::string nodeHex(const seuicc::NodeId& id);
+
+// Which table a TLS listener looks up a PSK identity in.
+enum class KeyKind { Kbs, Kmr, Kmc };
+[[nodiscard]] const char* keyName(KeyKind kind);
+
+struct NodeRecord {
+    std::string nodeId;  // lowercase hex
+    std::string iccid;
+    std::string sclId;
+    std::vector<std::string> nscl;
+    std::string masFqdn;
+    std::uint32_t kmrIndex = 0;
+    std::uint32_t kmcIndex = 0;
+    std::optional<Seconds> kmrExpiry;
+    std::optional<Seconds> kmcExpiry;
+    std::uint64_t connectionId = 0;
+};
+
+// What a node imports from `m2m provision --export-keys`, plus what the export file lacks.
+struct ImportRecord {
+    NodeRecord node;
+    std::optional<securechannel::SecretBuffer> kmr;  // absent with --without-kmr
+    std::optional<securechannel::SecretBuffer> kbs;
+    std::optional<securechannel::SecretBuffer> kiv;
+};
+
+struct Registration {
+    std::int64_t id = 0;
+    std::string nodeId;
+    std::string sclId;
+    std::string link;
+    Seconds expires = 0;
+};
+
+struct StoredInstance {
+    std::int64_t id = 0;
+    std::string contentType;
+    std::string content;
+    Seconds created = 0;
+};
+
+enum class Endpoint { Msbf, Connection, Mid };
+[[nodiscard]] const char* endpointName(Endpoint endpoint);
+[[nodiscard]] std::optional<Endpoint> endpointFrom(std::string_view name);
+
+class Store {
+public:
+    // Opens (creating 0600 if absent) and migrates the schema. Refuses a file others can read.
+    explicit Store(const std::filesystem::path& path);
+    Store(const Store&) = delete;
+    Store& operator=(const Store&) = delete;
+    ~Store();
+
+    void importNode(const ImportRecord& record);
+
+    // The PSK of `identity` on a listener of `kind`, if the identity names a current key that
+    // is neither revoked nor expired; with the node it belongs to.
+    struct Psk {
+        std::string nodeId;
+        securechannel::SecretBuffer key;
+    };
+    [[nodiscard]] std::optional<Psk> pskFor(KeyKind kind, const std::string& identity);
+    // Whether the key a connection was keyed with is still the current, valid one (it may have
+    // been revoked, expired or superseded while the connection was kept alive).
+    [[nodiscard]] bool stillValid(KeyKind kind, const std::string& identity);
+
+    [[nodiscard]] std::optional<NodeRecord> node(const std::string& nodeId);
+    // Stores a new Kmr (superseding the old one) with index previous + 1; returns the node after.
+    NodeRecord issueKmr(const std::string& nodeId, securechannel::ByteView kmr, Seconds lifetime);
+    // Stores a new Kmc with index previous + 1 and a fresh connection id.
+    NodeRecord issueKmc(const std::string& nodeId, securechannel::ByteView kmc, Seconds lifetime);
+
+    void revoke(const std::string& nodeId, KeyKind kind);
+    void expire(const std::string& nodeId, KeyKind kind);
+
+    // mId resources. registerScl keeps one registration per node (a second POST refreshes it).
+    Registration registerScl(const std::string& nodeId, const std::string& sclId,
+                             const std::string& link, Seconds lifetime);
+    [[nodiscard]] std::optional<Registration> registration(std::int64_t id);
+    Registration refreshScl(std::int64_t id, const std::string& link, Seconds lifetime);
+    // The row id of the resource and whether it was created now (false: it existed).
+    std::pair<std::int64_t, bool> createApplication(std::int64_t registration,
+                                                    const std::string& appId);
+    [[nodiscard]] std::optional<std::int64_t> application(std::int64_t registration,
+                                                          const std::string& appId);
+    std::pair<std::int64_t, bool> createContainer(std::int64_t application,
+                                                  const std::string& containerId);
+    [[nodiscard]] std::optional<std::int64_t> container(std::int64_t application,
+                                                        const std::string& containerId);
+    StoredInstance addInstance(std::int64_t container, const std::string& contentType,
+                               const std::string& content);
+    [[nodiscard]] std::vector<StoredInstance> instances(std::int64_t container);
+
+    // Faults: the next `count` requests on `endpoint` get `kind`.
+    void setFault(Endpoint endpoint, const std::string& kind, std::uint32_t count);
+    // Takes one pending fault of `endpoint`, if any.
+    [[nodiscard]] std::optional<std::string> takeFault(Endpoint endpoint);
+
+    void count(Endpoint endpoint, const char* counter);
+
+    // Everything `show` prints: never a key, only key check values.
+    [[nodiscard]] nlohmann::ordered_json snapshot();
+
+private:
+    void exec(const char* sql);
+
+    std::mutex mutex_;
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace netsim
