@@ -12,5 +12,6 @@ void addApduCommand(CLI::App& app, int& exitCode);
 void addDoctorCommand(CLI::App& app, int& exitCode);
 void addProvisionCommand(CLI::App& app, int& exitCode);
 void addAgentCommands(CLI::App& app, int& exitCode);
+void addTlsCheckCommand(CLI::App& app, int& exitCode);
 
 }  // namespace m2m::cli

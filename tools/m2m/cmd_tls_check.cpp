@@ -1,0 +1,201 @@
+// `m2m tls-check URL --key kmr|kmc|kbs [--export bootstrap|connection]`: one HTTPS GET over
+// TLS 1.2 PSK with the key held in the card (security-profile.md §3), to check a server (or the
+// lab network) against the card before the agent relies on it. With --export the card derives
+// the exporter into its *pending* Kmr or Kmc and the command prints its KCV; nothing is
+// activated, so the card's active keys do not change.
+#include <chrono>
+#include <iostream>
+#include <optional>
+
+#include "agent/card_session.hpp"
+#include "commands.hpp"
+#include "provisioning/psk_identity.hpp"
+#include "securechannel/tls/card_keys.hpp"
+#include "securechannel/tls/psk_https_client.hpp"
+#include "seuicc/bytes.hpp"
+
+namespace m2m::cli {
+
+namespace {
+
+namespace tls = securechannel::tls;
+
+struct TlsCheckOptions {
+    CommonOptions common;
+    std::string url;
+    std::string key;
+    std::string exportTo;
+    std::string identity;
+    std::vector<std::string> resolve;
+    std::string kmsaFile;
+    long timeoutMs = 15000;
+};
+
+seuicc::KeySlot slotOf(const std::string& key) {
+    if (key == "kmr") {
+        return seuicc::KeySlot::Kmr;
+    }
+    return key == "kmc" ? seuicc::KeySlot::Kmc : seuicc::KeySlot::Kbs;
+}
+
+tls::Export exportOf(const std::string& name) {
+    if (name == "bootstrap") {
+        return tls::Export::Bootstrap;
+    }
+    return name == "connection" ? tls::Export::Connection : tls::Export::None;
+}
+
+const char* exporterLabel(tls::Export e) {
+    return e == tls::Export::Bootstrap ? "EXPORTER-ETSI-TC-M2M-Bootstrap"
+                                       : "EXPORTER-ETSI-TC-M2M-Connection";
+}
+
+// security-profile §3 identities, from the card's public data.
+std::string identityFromCard(const seuicc::SedStatus& status, seuicc::KeySlot slot) {
+    if (!status.nodeId) {
+        throw seuicc::Error("the M2M-SED has no M2M-Node-ID: personalise the card first");
+    }
+    switch (slot) {
+        case seuicc::KeySlot::Kmr:
+            if (!status.kmrIndex) {
+                throw seuicc::Error("the M2M-SED holds no Kmr (no KmrIndex): bootstrap first");
+            }
+            return provisioning::kmrIdentity(*status.nodeId, *status.kmrIndex);
+        case seuicc::KeySlot::Kmc:
+            if (!status.kmcIndex) {
+                throw seuicc::Error(
+                    "the M2M-SED holds no Kmc (no KmcIndex): run the service connection first");
+            }
+            return provisioning::kmcIdentity(*status.nodeId, *status.kmcIndex);
+        case seuicc::KeySlot::Kbs:
+            return provisioning::kbsIdentity(*status.nodeId);
+    }
+    throw seuicc::Error("unknown key slot");
+}
+
+std::string cipherIdText(std::uint16_t id) {
+    char text[8];
+    std::snprintf(text, sizeof text, "0x%04X", id);
+    return text;
+}
+
+Exit tlsCheck(const TlsCheckOptions& options) {
+    const seuicc::KeySlot slot = slotOf(options.key);
+    const tls::Export exportTo = exportOf(options.exportTo);
+
+    agent::CardSession::Options cardOptions;
+    if (options.common.reader || options.common.readerIndex) {
+        seuicc::PcscContext context;
+        cardOptions.reader =
+            context.resolveReader(options.common.reader, options.common.readerIndex);
+    }
+    cardOptions.kmsaFile = options.kmsaFile;
+    agent::CardSession card(std::move(cardOptions));
+
+    const seuicc::SedStatus status = card.status();
+    const std::string identity =
+        options.identity.empty() ? identityFromCard(status, slot) : options.identity;
+
+    tls::ClientOptions clientOptions;
+    clientOptions.resolve = options.resolve;
+    clientOptions.timeout = std::chrono::milliseconds(options.timeoutMs);
+    tls::PskHttpsClient client(clientOptions);
+    tls::HttpRequest request;
+    request.url = options.url;
+
+    tls::HttpResponse response;
+    seuicc::ApduCounters handshakeCost;
+    double elapsedMs = 0;
+    card.run([&](provisioning::SedAccess& access) {
+        tls::SedKeyOperations keys(access.transaction, access.sed, access.tunnel);
+        const seuicc::ApduCounters before = card.counters();
+        const auto start = std::chrono::steady_clock::now();
+        response = client.perform(request, {identity, slot}, keys, exportTo);
+        elapsedMs =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count();
+        handshakeCost = securechannel::ts102484::trafficBetween(before, card.counters());
+    });
+    card.close();
+
+    nlohmann::ordered_json result;
+    result["url"] = options.url;
+    result["reader"] = card.readerName();
+    result["key"] = options.key;
+    result["identity"] = identity;
+    result["protocol"] = response.tls.protocol;
+    result["cipher"] = response.tls.cipher;
+    result["cipher_id"] = cipherIdText(response.tls.cipherId);
+    result["http_status"] = response.status;
+    result["content_type"] = response.contentType;
+    result["body_bytes"] = response.body.size();
+    if (exportTo != tls::Export::None && response.tls.exportKcv) {
+        result["export"] = options.exportTo;
+        result["export_label"] = exporterLabel(exportTo);
+        result["export_target"] = exportTo == tls::Export::Bootstrap ? "kmr" : "kmc";
+        result["export_kcv"] = seuicc::toHex(*response.tls.exportKcv);
+        result["export_state"] = "pending";
+    }
+    result["handshake_apdus"] = handshakeCost.apdus;
+    result["handshake_bytes_sent"] = handshakeCost.bytesSent;
+    result["handshake_bytes_received"] = handshakeCost.bytesReceived;
+    result["request_ms"] = elapsedMs;
+    result["card_apdus"] = card.counters().apdus;
+
+    printResult(options.common, result, [&] {
+        std::cout << "URL:         " << options.url << '\n'
+                  << "PSK:         " << options.key << " (card-held), identity " << identity << '\n'
+                  << "TLS:         " << response.tls.protocol << ' ' << response.tls.cipher << " ("
+                  << cipherIdText(response.tls.cipherId) << ")\n"
+                  << "HTTP status: " << response.status << '\n';
+        if (response.tls.exportKcv) {
+            std::cout << "Export:      " << exporterLabel(exportTo) << " -> pending "
+                      << (exportTo == tls::Export::Bootstrap ? "Kmr" : "Kmc") << ", KCV "
+                      << seuicc::toHex(*response.tls.exportKcv) << " (not activated)\n";
+        }
+        std::cout << "Card cost:   " << handshakeCost.apdus << " APDUs for the handshake"
+                  << (exportTo != tls::Export::None ? " and the export" : "") << ", "
+                  << static_cast<long>(elapsedMs) << " ms for the request\n";
+    });
+    return Exit::Ok;
+}
+
+}  // namespace
+
+void addTlsCheckCommand(CLI::App& app, int& exitCode) {
+    auto options = std::make_shared<TlsCheckOptions>();
+    auto* cmd = app.add_subcommand(
+        "tls-check", "HTTPS GET over TLS 1.2 PSK with the key held in the card (no key leaves it)");
+    cmd->add_option("url", options->url, "https://host[:port]/path")->required();
+    cmd->add_option("--key", options->key, "The card-held PSK: kmr, kmc or kbs")
+        ->required()
+        ->check(CLI::IsMember({"kmr", "kmc", "kbs"}));
+    cmd->add_option("--export", options->exportTo,
+                    "After the handshake the card derives this exporter into its pending key: "
+                    "bootstrap (-> Kmr, needs --key kbs) or connection (-> Kmc, needs --key kmr)")
+        ->check(CLI::IsMember({"bootstrap", "connection"}));
+    cmd->add_option("--identity", options->identity,
+                    "PSK identity (default: from the card's Node-ID and key index)");
+    cmd->add_option("--resolve", options->resolve, "HOST:PORT:ADDRESS, as curl --resolve")
+        ->take_all();
+    cmd->add_option("--timeout-ms", options->timeoutMs, "Whole request timeout")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--kmsa-file", options->kmsaFile,
+                    "Terminal Kmsa (0600), for the secure channel")
+        ->envname("M2M_KMSA_FILE")
+        ->required();
+    addCommonOptions(*cmd, options->common);
+    cmd->callback([options, &exitCode] {
+        const bool bootstrap = options->exportTo == "bootstrap";
+        const bool connection = options->exportTo == "connection";
+        if ((bootstrap && options->key != "kbs") || (connection && options->key != "kmr")) {
+            std::cerr << "m2m tls-check: --export " << options->exportTo << " needs --key "
+                      << (bootstrap ? "kbs" : "kmr") << '\n';
+            exitCode = static_cast<int>(Exit::Usage);
+            return;
+        }
+        exitCode = runGuarded(options->common, [&] { return tlsCheck(*options); });
+    });
+}
+
+}  // namespace m2m::cli
