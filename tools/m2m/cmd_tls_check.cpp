@@ -176,8 +176,11 @@ void addTlsCheckCommand(CLI::App& app, int& exitCode) {
         ->check(CLI::IsMember({"bootstrap", "connection"}));
     cmd->add_option("--identity", options->identity,
                     "PSK identity (default: from the card's Node-ID and key index)");
-    cmd->add_option("--resolve", options->resolve, "HOST:PORT:ADDRESS, as curl --resolve")
-        ->take_all();
+    // One value per occurrence (repeat the option), so that it cannot swallow the URL.
+    cmd->add_option("--resolve", options->resolve,
+                    "HOST:PORT:ADDRESS, as curl --resolve (repeatable)")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cmd->add_option("--timeout-ms", options->timeoutMs, "Whole request timeout")
         ->check(CLI::PositiveNumber);
     cmd->add_option("--kmsa-file", options->kmsaFile,
@@ -188,6 +191,11 @@ void addTlsCheckCommand(CLI::App& app, int& exitCode) {
     cmd->callback([options, &exitCode] {
         const bool bootstrap = options->exportTo == "bootstrap";
         const bool connection = options->exportTo == "connection";
+        if (!options->url.starts_with("https://")) {
+            std::cerr << "m2m tls-check: the URL must start with https://\n";
+            exitCode = static_cast<int>(Exit::Usage);
+            return;
+        }
         if ((bootstrap && options->key != "kbs") || (connection && options->key != "kmr")) {
             std::cerr << "m2m tls-check: --export " << options->exportTo << " needs --key "
                       << (bootstrap ? "kbs" : "kmr") << '\n';

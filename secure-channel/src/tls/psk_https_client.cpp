@@ -222,7 +222,9 @@ CURLcode sslCtxCallback(CURL* /*easy*/, void* sslctx, void* userptr) {
         return CURLE_SSL_CIPHER;
     }
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    // No renegotiation: a server-initiated handshake on a kept-alive connection would ask the
+    // card for a master secret between a handshake and its export.
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_psk_client_callback(ctx, &pskClientCallback);
     SSL_CTX_set_info_callback(ctx, &infoCallback);
     return CURLE_OK;

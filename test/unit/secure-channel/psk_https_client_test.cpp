@@ -183,6 +183,34 @@ TEST_CASE("The client offers the three PSK suites only, with SNI", "[tls][psk-cl
     CHECK(connections[0].identity == kKmrIdentity);
 }
 
+TEST_CASE("Each of the three PSK suites can be negotiated", "[tls][psk-client]") {
+    const std::pair<const char*, std::uint16_t> suites[] = {
+        {"PSK-AES128-CBC-SHA256", 0x00AE},
+        {"PSK-AES128-GCM-SHA256", 0x00A8},
+        {"PSK-AES128-CBC-SHA", 0x008C},
+    };
+    for (const auto& [name, id] : suites) {
+        SECTION(name) {
+            sctest::PskTestServerOptions options;
+            options.keys[kKmrIdentity] = vectorPsk();
+            options.cipherList = name;
+            sctest::PskTestServer server(options);
+            sctest::SoftwareKeyOperations card;
+            loadVectorKeys(card);
+            PskHttpsClient client;
+            const HttpResponse response = client.perform(
+                get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card, Export::Connection);
+            CHECK(response.tls.cipher == name);
+            CHECK(response.tls.cipherId == id);
+            const auto connections = server.connections();
+            REQUIRE(connections.size() == 1);
+            REQUIRE(response.tls.exportKcv);
+            CHECK(kcvHex(*response.tls.exportKcv) ==
+                  toHex(keyCheckValue(connections[0].connectionExport)));
+        }
+    }
+}
+
 TEST_CASE("Keep-alive: one handshake for two requests with the same key", "[tls][psk-client]") {
     sctest::PskTestServerOptions options;
     options.keys[kKmrIdentity] = vectorPsk();
