@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
 
     CLI::App app{"m2m-netsim: the lab network (MSBF, NSCL) on loopback, TLS-PSK"};
     app.require_subcommand(1);
+    app.fallthrough();  // --log is accepted after the subcommand too
     app.set_version_flag("--version", "m2m-netsim 0.1.0");
     int exitCode = 0;
     std::string logSpec;

@@ -1,0 +1,491 @@
+// Test support for m2m-netsim (see netsim_support.hpp).
+#include "netsim_support.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace nstest {
+
+namespace {
+
+std::string readText(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+void writeText(const std::filesystem::path& path, const std::string& text, unsigned mode) {
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << text;
+    }
+    ::chmod(path.c_str(), mode);
+}
+
+Bytes pseudoRandom(std::size_t n, std::uint8_t seed, std::uint8_t salt) {
+    // Fixed per test run and distinct per key, so a leak check can grep for each of them.
+    Bytes out(n);
+    std::uint32_t state = 0x9E3779B9U * (seed + 1U) ^ (salt * 0x85EBCA6BU);
+    for (auto& b : out) {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        b = static_cast<std::uint8_t>(state);
+    }
+    return out;
+}
+
+std::string upper(std::string s) {
+    for (char& c : s) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return s;
+}
+
+std::optional<std::filesystem::path> onPath(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path ? path : "/usr/bin:/bin");
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+        const std::filesystem::path candidate = std::filesystem::path(dir) / name;
+        if (::access(candidate.c_str(), X_OK) == 0) {
+            return candidate;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string lowerHex(ByteView bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (std::uint8_t b : bytes) {
+        out += kDigits[b >> 4];
+        out += kDigits[b & 0xF];
+    }
+    return out;
+}
+
+std::string kcv(ByteView key) {
+    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+    unsigned char out[32];
+    int n = 0;
+    const unsigned char zero[16] = {};
+    EVP_EncryptInit_ex(ctx, key.size() == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb(), nullptr,
+                       key.data(), nullptr);
+    EVP_CIPHER_CTX_set_padding(ctx, 0);
+    EVP_EncryptUpdate(ctx, out, &n, zero, 16);
+    EVP_CIPHER_CTX_free(ctx);
+    return lowerHex(ByteView(out, 3));
+}
+
+TempDir::TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base ? base : "/tmp") + "/netsim-test-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::runtime_error("mkdtemp failed");
+    }
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+}
+
+CommandResult runCommand(const std::vector<std::string>& argv, const std::string& input) {
+    const TempDir scratch;
+    const auto inPath = scratch / "stdin", outPath = scratch / "stdout",
+               errPath = scratch / "stderr";
+    writeText(inPath, input, 0600);
+    std::string program = argv.at(0);
+    if (program.find('/') == std::string::npos) {
+        const auto found = onPath(program);
+        if (!found) {
+            return CommandResult{127, "", program + " not found on PATH"};
+        }
+        program = found->string();
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, inPath.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    posix_spawn_file_actions_addopen(&actions, 2, errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    std::vector<char*> args;
+    for (const std::string& arg : argv) {
+        args.push_back(const_cast<char*>(arg.c_str()));
+    }
+    args[0] = program.data();
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    const int spawned =
+        ::posix_spawn(&pid, program.c_str(), &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    CommandResult result;
+    if (spawned != 0) {
+        result.err = "posix_spawn failed";
+        return result;
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.out = readText(outPath);
+    result.err = readText(errPath);
+    return result;
+}
+
+std::filesystem::path netsimBinary() {
+    const char* path = std::getenv("M2M_NETSIM");
+    if (path == nullptr || *path == '\0') {
+        throw std::runtime_error("M2M_NETSIM is not set (meson test sets it)");
+    }
+    return path;
+}
+
+TestNode TestNode::random(std::uint8_t seed) {
+    TestNode n;
+    n.nodeId = pseudoRandom(16, seed, 1);
+    n.iccid = "89882110000000000" + std::to_string(10 + seed);
+    n.kmr = pseudoRandom(32, seed, 2);
+    n.kmsa = pseudoRandom(16, seed, 3);
+    n.kbs = pseudoRandom(32, seed, 4);
+    n.kiv = pseudoRandom(32, seed, 5);
+    return n;
+}
+
+std::string TestNode::exportJson() const {
+    // The form provisioning/src/personalisation.cpp writeExport produces: uppercase hex.
+    nlohmann::ordered_json doc = {{"iccid", iccid},
+                                  {"node_id", upper(lowerHex(nodeId))},
+                                  {"kmr_index", kmrIndex},
+                                  {"kmr_expiry_unix", 4102444800LL},
+                                  {"kmr", upper(lowerHex(kmr))},
+                                  {"kmsa", upper(lowerHex(kmsa))}};
+    if (!kbs.empty()) {
+        doc["kbs"] = upper(lowerHex(kbs));
+    }
+    if (!kiv.empty()) {
+        doc["kiv"] = upper(lowerHex(kiv));
+    }
+    return doc.dump(2) + "\n";
+}
+
+std::vector<std::string> TestNode::keyHexes() const {
+    std::vector<std::string> out;
+    for (const Bytes* k : {&kmr, &kmsa, &kbs, &kiv}) {
+        if (!k->empty()) {
+            out.push_back(lowerHex(*k));
+            out.push_back(upper(lowerHex(*k)));
+        }
+    }
+    return out;
+}
+
+NetsimServer::NetsimServer(const std::vector<TestNode>& nodes, ServerOptions options,
+                           bool withoutKmr)
+    : db_(dir_ / "netsim.db") {
+    for (const TestNode& node : nodes) {
+        const auto keys = dir_ / (node.nodeHex() + ".json");
+        writeText(keys, node.exportJson(), 0600);
+        std::vector<std::string> args = {"import", keys.string()};
+        if (withoutKmr) {
+            args.push_back("--without-kmr");
+        }
+        const CommandResult imported = netsim(args);
+        if (imported.exitCode != 0) {
+            throw std::runtime_error("import failed: " + imported.err);
+        }
+    }
+    const auto ready = dir_ / "ready.json";
+    std::vector<std::string> argv = {
+        netsimBinary().string(), "serve",        "--db",        db_.string(), "--msbf",
+        "127.0.0.1:0",           "--connection", "127.0.0.1:0", "--mid",      "127.0.0.1:0",
+        "--ready-file",          ready.string()};
+    argv.insert(argv.end(), options.extraArgs.begin(), options.extraArgs.end());
+    const auto logPath = dir_ / "server.log";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    posix_spawn_file_actions_addopen(&actions, 2, logPath.c_str(), O_WRONLY | O_APPEND, 0600);
+    std::vector<char*> args;
+    for (std::string& a : argv) {
+        args.push_back(a.data());
+    }
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    if (::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) {
+        posix_spawn_file_actions_destroy(&actions);
+        throw std::runtime_error("cannot start m2m-netsim");
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    pid_ = pid;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!std::filesystem::exists(ready)) {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error("m2m-netsim serve exited: " + log());
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            throw std::runtime_error("m2m-netsim serve did not get ready: " + log());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const auto ports = nlohmann::json::parse(readText(ready));
+    msbf_ = ports.at("msbf").get<std::uint16_t>();
+    connection_ = ports.at("connection").get<std::uint16_t>();
+    mid_ = ports.at("mid").get<std::uint16_t>();
+}
+
+NetsimServer::~NetsimServer() {
+    stop();
+}
+
+int NetsimServer::stop() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        pid_ = -1;
+    }
+    return status_;
+}
+
+CommandResult NetsimServer::netsim(std::vector<std::string> args) const {
+    args.insert(args.begin(), netsimBinary().string());
+    args.push_back("--db");
+    args.push_back(db_.string());
+    return runCommand(args);
+}
+
+nlohmann::json NetsimServer::show() const {
+    const CommandResult r = netsim({"show", "--json"});
+    if (r.exitCode != 0) {
+        throw std::runtime_error("show failed: " + r.err);
+    }
+    return nlohmann::json::parse(r.out);
+}
+
+nlohmann::json NetsimServer::nodeState(const TestNode& node) const {
+    const nlohmann::json shown = show();
+    for (const auto& n : shown.at("nodes")) {
+        if (n.at("node_id") == node.nodeHex()) {
+            return n;
+        }
+    }
+    throw std::runtime_error("node not in show");
+}
+
+std::string NetsimServer::log() const {
+    return readText(dir_ / "server.log");
+}
+
+std::string HttpResponse::header(const std::string& name) const {
+    const auto it = headers.find(name);
+    return it == headers.end() ? std::string{} : it->second;
+}
+
+PskClient::PskClient(std::uint16_t port, std::string identity, Bytes key, std::string cipherList)
+    : identity_(std::move(identity)), key_(std::move(key)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        handshakeError_ = std::string("connect: ") + std::strerror(errno);
+        return;
+    }
+    timeval timeout{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    ctx_ = SSL_CTX_new(TLS_client_method());
+    SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(ctx_, TLS1_2_VERSION);
+    SSL_CTX_set_cipher_list(ctx_, cipherList.c_str());
+    SSL_CTX_set_psk_client_callback(ctx_, &PskClient::pskCallback);
+    ssl_ = SSL_new(ctx_);
+    SSL_set_app_data(ssl_, this);
+    SSL_set_fd(ssl_, fd_);
+    ERR_clear_error();
+    if (SSL_connect(ssl_) == 1) {
+        handshakeOk_ = true;
+    } else {
+        const unsigned long code = ERR_get_error();
+        handshakeError_ = code != 0 ? ERR_reason_error_string(code) : "handshake failed";
+        ERR_clear_error();
+    }
+}
+
+PskClient::~PskClient() {
+    if (ssl_ != nullptr) {
+        if (handshakeOk_) {
+            SSL_shutdown(ssl_);
+        }
+        SSL_free(ssl_);
+    }
+    SSL_CTX_free(ctx_);
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+unsigned int PskClient::pskCallback(SSL* ssl, const char*, char* identity, unsigned int maxIdentity,
+                                    unsigned char* psk, unsigned int maxPsk) {
+    auto* self = static_cast<PskClient*>(SSL_get_app_data(ssl));
+    if (self->identity_.size() + 1 > maxIdentity || self->key_.size() > maxPsk) {
+        return 0;
+    }
+    std::memcpy(identity, self->identity_.c_str(), self->identity_.size() + 1);
+    std::memcpy(psk, self->key_.data(), self->key_.size());
+    return static_cast<unsigned int>(self->key_.size());
+}
+
+Bytes PskClient::exporter(const std::string& label) const {
+    Bytes out(32);
+    if (SSL_export_keying_material(ssl_, out.data(), out.size(), label.c_str(), label.size(),
+                                   nullptr, 0, 0) != 1) {
+        throw std::runtime_error("client exporter failed");
+    }
+    return out;
+}
+
+std::string PskClient::cipher() const {
+    return SSL_get_cipher_name(ssl_);
+}
+
+bool PskClient::send(const std::string& raw) {
+    if (!connected()) {
+        return false;
+    }
+    std::size_t done = 0;
+    while (done < raw.size()) {
+        const int n = SSL_write(ssl_, raw.data() + done, static_cast<int>(raw.size() - done));
+        if (n <= 0) {
+            ERR_clear_error();
+            return false;
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+long PskClient::readSome(char* buffer, std::size_t size, std::chrono::milliseconds timeout) {
+    if (SSL_pending(ssl_) == 0) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
+            return -2;  // nothing within the timeout
+        }
+    }
+    const int n = SSL_read(ssl_, buffer, static_cast<int>(size));
+    if (n <= 0) {
+        ERR_clear_error();
+        return -1;
+    }
+    return n;
+}
+
+std::optional<HttpResponse> PskClient::receive(std::chrono::milliseconds timeout) {
+    if (!connected()) {
+        return std::nullopt;
+    }
+    char chunk[16384];
+    auto fill = [&] {
+        const long n = readSome(chunk, sizeof chunk, timeout);
+        if (n <= 0) {
+            return false;
+        }
+        pending_.append(chunk, static_cast<std::size_t>(n));
+        return true;
+    };
+    std::size_t headEnd = 0;
+    while ((headEnd = pending_.find("\r\n\r\n")) == std::string::npos) {
+        if (!fill()) {
+            return std::nullopt;
+        }
+    }
+    HttpResponse r;
+    std::istringstream head(pending_.substr(0, headEnd));
+    std::string line;
+    std::getline(head, line);
+    r.status = std::stoi(line.substr(9, 3));
+    while (std::getline(head, line)) {
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) {
+            continue;
+        }
+        std::string name = line.substr(0, colon);
+        for (char& c : name) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        r.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+    pending_.erase(0, headEnd + 4);
+    const std::size_t length =
+        std::stoull(r.header("content-length").empty() ? "0" : r.header("content-length"));
+    while (pending_.size() < length) {
+        if (!fill()) {
+            return std::nullopt;
+        }
+    }
+    r.body = pending_.substr(0, length);
+    pending_.erase(0, length);
+    return r;
+}
+
+std::optional<HttpResponse> PskClient::request(const std::string& method, const std::string& path,
+                                               const std::string& body,
+                                               const std::string& extraHeaders) {
+    std::string raw = method + " " + path + " HTTP/1.1\r\nHost: lab.m2m\r\n";
+    if (method == "POST" || method == "PUT" || !body.empty()) {
+        raw += "Content-Type: application/xml\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\n";
+    }
+    raw += extraHeaders + "\r\n" + body;
+    if (!send(raw)) {
+        return std::nullopt;
+    }
+    return receive();
+}
+
+bool PskClient::closedByPeer(std::chrono::milliseconds timeout) {
+    if (!connected()) {
+        return true;
+    }
+    char c = 0;
+    return readSome(&c, 1, timeout) == -1;
+}
+
+}  // namespace nstest

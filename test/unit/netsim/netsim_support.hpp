@@ -1,0 +1,161 @@
+// Test support for m2m-netsim: the real binary started on ports the OS picks, a small TLS-PSK
+// client on OpenSSL (so a test can compute the exporter the server should have used), and
+// running commands such as `openssl s_client` as an independent peer.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "securechannel/types.hpp"
+
+namespace nstest {
+
+using securechannel::Bytes;
+using securechannel::ByteView;
+
+std::string lowerHex(ByteView bytes);
+
+class TempDir {
+public:
+    TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir();
+    [[nodiscard]] std::filesystem::path operator/(std::string_view name) const {
+        return path_ / name;
+    }
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+struct CommandResult {
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+// argv[0] is looked up on $PATH when it has no slash; `input` is written to its stdin.
+CommandResult runCommand(const std::vector<std::string>& argv, const std::string& input = {});
+
+std::filesystem::path netsimBinary();
+
+// A node as `m2m provision --export-keys` would export it.
+struct TestNode {
+    Bytes nodeId;
+    std::string iccid = "8988211000000000001";
+    std::uint32_t kmrIndex = 1;
+    Bytes kmr;
+    Bytes kmsa;
+    Bytes kbs;
+    Bytes kiv;
+
+    static TestNode random(std::uint8_t seed);
+    [[nodiscard]] std::string nodeHex() const { return lowerHex(nodeId); }
+    [[nodiscard]] std::string kbsIdentity() const { return nodeHex() + ".bootstrap"; }
+    [[nodiscard]] std::string identity(std::uint32_t index) const {
+        return nodeHex() + "." + std::to_string(index);
+    }
+    [[nodiscard]] std::string exportJson() const;
+    [[nodiscard]] std::vector<std::string> keyHexes() const;  // every key, both cases
+};
+
+struct ServerOptions {
+    std::vector<std::string> extraArgs;  // e.g. {"--registration-lifetime", "2"}
+};
+
+// `m2m-netsim serve` on 127.0.0.1 port 0 ×3, over a store in a fresh directory.
+class NetsimServer {
+public:
+    explicit NetsimServer(const std::vector<TestNode>& nodes, ServerOptions options = {},
+                          bool withoutKmr = false);
+    NetsimServer(const NetsimServer&) = delete;
+    NetsimServer& operator=(const NetsimServer&) = delete;
+    ~NetsimServer();
+
+    [[nodiscard]] std::uint16_t msbf() const { return msbf_; }
+    [[nodiscard]] std::uint16_t connection() const { return connection_; }
+    [[nodiscard]] std::uint16_t mid() const { return mid_; }
+    [[nodiscard]] const std::filesystem::path& db() const { return db_; }
+    [[nodiscard]] const TempDir& dir() const { return dir_; }
+
+    // `m2m-netsim ARGS... --db DB`.
+    CommandResult netsim(std::vector<std::string> args) const;
+    nlohmann::json show() const;
+    nlohmann::json nodeState(const TestNode& node) const;
+    // SIGTERM and wait; returns the exit status. Idempotent.
+    int stop();
+    // Everything the server wrote to stderr so far.
+    [[nodiscard]] std::string log() const;
+
+private:
+    TempDir dir_;
+    std::filesystem::path db_;
+    int pid_ = -1;
+    int status_ = -1;
+    std::uint16_t msbf_ = 0, connection_ = 0, mid_ = 0;
+};
+
+struct HttpResponse {
+    int status = 0;
+    std::map<std::string, std::string> headers;  // names lowercased
+    std::string body;
+    [[nodiscard]] std::string header(const std::string& name) const;
+};
+
+// A TLS 1.2 PSK client connection, with the client's own exporter for comparisons.
+class PskClient {
+public:
+    PskClient(std::uint16_t port, std::string identity, Bytes key,
+              std::string cipherList =
+                  "PSK-AES128-CBC-SHA256:PSK-AES128-GCM-SHA256:"
+                  "PSK-AES128-CBC-SHA");
+    PskClient(const PskClient&) = delete;
+    PskClient& operator=(const PskClient&) = delete;
+    ~PskClient();
+
+    [[nodiscard]] bool connected() const { return ssl_ != nullptr && handshakeOk_; }
+    // The OpenSSL reason of a failed handshake, e.g. "tlsv1 alert unknown psk identity".
+    [[nodiscard]] const std::string& handshakeError() const { return handshakeError_; }
+    [[nodiscard]] Bytes exporter(const std::string& label) const;
+    [[nodiscard]] std::string cipher() const;
+
+    bool send(const std::string& raw);
+    // Reads one response; nullopt if the connection closed before a complete one.
+    std::optional<HttpResponse> receive(
+        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::optional<HttpResponse> request(const std::string& method, const std::string& path,
+                                        const std::string& body = {},
+                                        const std::string& extraHeaders = {});
+    // True if the server closed the connection (EOF or error) within `timeout`.
+    bool closedByPeer(std::chrono::milliseconds timeout);
+
+private:
+    static unsigned int pskCallback(SSL* ssl, const char* hint, char* identity,
+                                    unsigned int maxIdentity, unsigned char* psk,
+                                    unsigned int maxPsk);
+    long readSome(char* buffer, std::size_t size, std::chrono::milliseconds timeout);
+
+    std::string identity_;
+    Bytes key_;
+    SSL_CTX* ctx_ = nullptr;
+    SSL* ssl_ = nullptr;
+    int fd_ = -1;
+    bool handshakeOk_ = false;
+    std::string handshakeError_;
+    std::string pending_;
+};
+
+// Key check value as `show` reports it: first 3 bytes of AES-256-ECB(key, 0^16), lowercase hex.
+std::string kcv(ByteView key);
+
+}  // namespace nstest
