@@ -5,12 +5,15 @@
 #include <stdexcept>
 #include <string>
 
+#include <spdlog/sinks/ostream_sink.h>
 #include <catch2/catch.hpp>
+#include <sstream>
 
 #include "openssl_s_server.hpp"
 #include "psk_test_server.hpp"
 #include "securechannel/crypto.hpp"
 #include "securechannel/tls/psk_https_client.hpp"
+#include "seuicc/log.hpp"
 #include "software_keys.hpp"
 #include "test_support.hpp"
 
@@ -425,4 +428,34 @@ TEST_CASE("Terminal-side TLS1-PRF calls still go to the default provider", "[tls
     randoms.insert(randoms.end(), server.begin(), server.end());
     CHECK(toHex(tls12Prf(premaster, "master secret", randoms, 48).view()) ==
           handshake["master_secret"].get<std::string>());
+}
+
+TEST_CASE("The tls log says what happened and holds no secret", "[tls][psk-client]") {
+    sctest::PskTestServerOptions options;
+    options.keys[kKmrIdentity] = vectorPsk();
+    sctest::PskTestServer server(options);
+    sctest::SoftwareKeyOperations card;
+    loadVectorKeys(card);
+    PskHttpsClient client;
+
+    std::ostringstream captured;
+    const auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
+    seuicc::log::configure("tls=trace");
+    seuicc::log::addSink(sink);
+    const HttpResponse response =
+        client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card, Export::Connection);
+    seuicc::log::removeSink(sink);
+    seuicc::log::configure("*=info");
+
+    const std::string log = captured.str();
+    INFO(log);
+    CHECK(log.find("handshake done") != std::string::npos);
+    CHECK(log.find("cipher=PSK-AES128-CBC-SHA256") != std::string::npos);
+    CHECK(log.find("identity=" + kKmrIdentity) != std::string::npos);
+    for (const Bytes& secret :
+         {vectorPsk(), card.lastMasterSecret(), server.connections().at(0).connectionExport}) {
+        CHECK(log.find(toHex(secret)) == std::string::npos);
+        CHECK(log.find(upperHex(secret)) == std::string::npos);
+    }
+    CHECK(response.tls.exportKcv);
 }
