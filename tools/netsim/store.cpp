@@ -39,8 +39,10 @@ public:
         check(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
         return *this;
     }
+    // Not copied (SQLITE_STATIC): keys stay in their SecretBuffer, which outlives the statement's
+    // execution, instead of in a heap copy SQLite would free without wiping.
     Statement& bindBlob(int i, ByteView v) {
-        check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
+        check(sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
         return *this;
     }
     Statement& bindNull(int i) {
