@@ -349,11 +349,15 @@ void ensureCardPrfProvider() {
         if (OSSL_PROVIDER_add_builtin(nullptr, kCardProviderName, &providerInit) == 0) {
             throwOpenSsl("OSSL_PROVIDER_add_builtin(m2mcard)");
         }
-        // Loading any provider explicitly stops OpenSSL from loading "default" on its own.
-        if (OSSL_PROVIDER_load(nullptr, "default") == nullptr) {
+        // Both stay loaded for the life of the process (kept here, so leak checkers see them
+        // as reachable). Loading any provider explicitly stops OpenSSL from loading "default"
+        // on its own, hence both.
+        static OSSL_PROVIDER* defaultProvider = OSSL_PROVIDER_load(nullptr, "default");
+        if (defaultProvider == nullptr) {
             throwOpenSsl("OSSL_PROVIDER_load(default)");
         }
-        if (OSSL_PROVIDER_load(nullptr, kCardProviderName) == nullptr) {
+        static OSSL_PROVIDER* cardProvider = OSSL_PROVIDER_load(nullptr, kCardProviderName);
+        if (cardProvider == nullptr) {
             throwOpenSsl("OSSL_PROVIDER_load(m2mcard)");
         }
         if (EVP_set_default_properties(nullptr, "?provider=m2mcard") == 0) {
