@@ -203,6 +203,15 @@ std::variant<Request, Failure, Closed> RequestReader::next() {
     } else if (request.method == "POST" || request.method == "PUT") {
         return Failure{411, "Content-Length is required"};
     }
+    if (const auto expect = request.header("expect")) {
+        if (lower(*expect) != "100-continue") {
+            return Failure{417, "only Expect: 100-continue is understood"};
+        }
+        // libcurl waits a second for this before it sends a larger body on its own.
+        if (buffer_.size() < length && !write_("HTTP/1.1 100 Continue\r\n\r\n")) {
+            return Closed{};
+        }
+    }
     while (buffer_.size() < length) {
         if (!fill()) {
             return Closed{};
@@ -235,6 +244,8 @@ const char* reasonPhrase(int status) {
             return "Content Too Large";
         case 415:
             return "Unsupported Media Type";
+        case 417:
+            return "Expectation Failed";
         case 431:
             return "Request Header Fields Too Large";
         case 500:

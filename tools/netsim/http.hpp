@@ -48,15 +48,18 @@ struct Closed {};
 
 // Reads up to `size` bytes into `buffer`: > 0 bytes read, 0 end of stream, < 0 timeout/error.
 using ReadFn = std::function<long(char* buffer, std::size_t size)>;
+// Writes an interim answer ("100 Continue"); false if the transport failed.
+using WriteFn = std::function<bool(std::string_view data)>;
 
 class RequestReader {
 public:
-    explicit RequestReader(ReadFn read) : read_(std::move(read)) {}
+    RequestReader(ReadFn read, WriteFn write) : read_(std::move(read)), write_(std::move(write)) {}
     std::variant<Request, Failure, Closed> next();
 
 private:
     bool fill();  // false when the stream ended or failed
     ReadFn read_;
+    WriteFn write_;
     std::string buffer_;  // bytes received beyond the previous request (pipelining)
 };
 

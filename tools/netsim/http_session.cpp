@@ -62,7 +62,8 @@ securechannel::SecretBuffer exportKey(TlsSession& session, const char* label) {
 void serveHttp(TlsSession& session, Endpoint endpoint, KeyKind keys, Route route,
                EndpointContext& context) {
     http::RequestReader reader(
-        [&session](char* buffer, std::size_t size) { return session.read(buffer, size); });
+        [&session](char* buffer, std::size_t size) { return session.read(buffer, size); },
+        [&session](std::string_view data) { return session.writeAll(data); });
     const char* name = endpointName(endpoint);
     for (;;) {
         auto next = reader.next();

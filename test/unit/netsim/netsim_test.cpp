@@ -392,7 +392,7 @@ TEST_CASE("netsim: unknown, wrong-listener, revoked and expired keys are refused
     }
 }
 
-TEST_CASE("netsim: strict HTTP/1.1 (400, 404, 405, 411, 413, 431, 501, 505), keep-alive",
+TEST_CASE("netsim: strict HTTP/1.1 (400, 404, 405, 411, 413, 417, 431, 501, 505), keep-alive",
           "[netsim]") {
     const TestNode node = TestNode::random(10);
     NetsimServer server({node}, {{"--idle-timeout", "2"}});
@@ -432,6 +432,23 @@ TEST_CASE("netsim: strict HTTP/1.1 (400, 404, 405, 411, 413, 431, 501, 505), kee
                  "\r\n\r\n") == 431);
     CHECK(status("GET /m2m/nothing HTTP/1.1\r\nHost: a\r\n\r\n") == 404);
 
+    CHECK(status("POST /m2m/connection HTTP/1.1\r\nHost: a\r\nExpect: magic\r\nContent-Length: "
+                 "0\r\n\r\n") == 417);
+    {
+        // libcurl's larger bodies: the head first, the body after the interim answer.
+        auto expecting = fresh();
+        REQUIRE(
+            expecting->send("POST /m2m/connection HTTP/1.1\r\nHost: a\r\nExpect: "
+                            "100-continue\r\nContent-Length: 5\r\n\r\n"));
+        const auto interim = expecting->receive();
+        REQUIRE(interim);
+        CHECK(interim->status == 100);
+        REQUIRE(expecting->send("hello"));
+        const auto final = expecting->receive();
+        REQUIRE(final);
+        CHECK(final->status == 200);
+    }
+
     auto c = fresh();
     const auto notAllowed = c->request("GET", "/m2m/connection");
     REQUIRE(notAllowed);
@@ -450,7 +467,7 @@ TEST_CASE("netsim: strict HTTP/1.1 (400, 404, 405, 411, 413, 431, 501, 505), kee
     REQUIRE(last);
     CHECK(last->header("connection") == "close");
     CHECK(c->closedByPeer(2s));
-    CHECK(server.nodeState(node)["kmc_index"] == 3);
+    CHECK(server.nodeState(node)["kmc_index"] == 4);
     // After a 400 the connection is closed; an idle one ends after the idle timeout.
     auto bad = fresh();
     bad->send("BAD\r\n\r\n");
