@@ -170,11 +170,9 @@ std::optional<std::uint32_t> parseIndex(const std::string& text) {
     return static_cast<std::uint32_t>(v);
 }
 
+// Uppercase, as `m2m card status` and `m2m agent status` print key check values.
 std::string kcvOf(const SecretBuffer& key) {
-    std::string hex = seuicc::toHex(securechannel::keyCheckValue(key.view()));
-    std::transform(hex.begin(), hex.end(), hex.begin(),
-                   [](char c) { return static_cast<char>(std::tolower(c)); });
-    return hex;
+    return seuicc::toHex(securechannel::keyCheckValue(key.view()));
 }
 
 // Whether `text` can go into JSON as a string as it is (printable, valid UTF-8).

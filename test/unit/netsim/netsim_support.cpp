@@ -99,7 +99,7 @@ std::string kcv(ByteView key) {
     EVP_CIPHER_CTX_set_padding(ctx, 0);
     EVP_EncryptUpdate(ctx, out, &n, zero, 16);
     EVP_CIPHER_CTX_free(ctx);
-    return lowerHex(ByteView(out, 3));
+    return upper(lowerHex(ByteView(out, 3)));
 }
 
 TempDir::TempDir() {

@@ -155,7 +155,7 @@ private:
     std::string pending_;
 };
 
-// Key check value as `show` reports it: first 3 bytes of AES-256-ECB(key, 0^16), lowercase hex.
+// Key check value as `show` reports it: first 3 bytes of AES-256-ECB(key, 0^16), uppercase hex.
 std::string kcv(ByteView key);
 
 }  // namespace nstest
