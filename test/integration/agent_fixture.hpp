@@ -36,7 +36,9 @@ public:
     const std::string& nodeId() const { return nodeHex_; }
 
     // The lab network imports what `m2m provision --export-keys` wrote for this card.
-    void importCard(const std::vector<std::string>& extra = {}) {
+    // The export holds no SCL-ID: the lab network is told the one the test profile gives.
+    void importCard(std::vector<std::string> extra = {}) {
+        extra.insert(extra.end(), {"--scl-id", *card_.result().status.sclId});
         network_.import(keysFile(), extra);
     }
     std::filesystem::path keysFile() const { return card_.kmsaFile().parent_path() / "keys.json"; }
@@ -135,3 +137,11 @@ private:
 };
 
 }  // namespace testsupport
+
+// Waits for the agent's status to satisfy `predicate`; fails with the status and both logs.
+#define REQUIRE_STATUS(lab, timeout, ...)               \
+    do {                                                \
+        if (!(lab).waitStatus(__VA_ARGS__, timeout)) {  \
+            FAIL((lab).diagnostics());                  \
+        }                                               \
+    } while (false)
