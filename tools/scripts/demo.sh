@@ -64,12 +64,30 @@ for _ in $(seq 100); do
 done
 cat "$run_dir/netsim-ready.json"
 
-step "m2m agent run: bootstrap (Kbs) -> service connection (new Kmc) -> SCL registration -> 3 contentInstances"
+step "m2m agent run: bootstrap (Kbs) -> service connection (new Kmc) -> SCL registration -> contentInstances"
 cp "$root/testdata/agent/lab.toml" "$run_dir/agent.toml"
-"$m2m" agent run --config "$run_dir/agent.toml" --stop-after-instances 3 --exit-on-failure
+"$m2m" agent run --config "$run_dir/agent.toml" --exit-on-failure 2>"$run_dir/agent.log" &
+agent_pid=$!
+status_field() {
+  "$m2m" agent status --config "$run_dir/agent.toml" --json 2>/dev/null |
+    python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))" 2>/dev/null || true
+}
+for _ in $(seq 300); do
+  [ "$(status_field state)" = registered ] && [ "$(status_field content_instances)" -ge 3 ] 2>/dev/null && break
+  kill -0 "$agent_pid" 2>/dev/null || { cat "$run_dir/agent.log"; echo "the agent stopped early"; exit 1; }
+  sleep 0.2
+done
+cat "$run_dir/agent.log"
 
-step "m2m agent status --json"
+step "m2m agent status --json (the agent still running, registered)"
 "$m2m" agent status --config "$run_dir/agent.toml" --json
+[ "$(status_field state)" = registered ] || { echo "the agent is not registered"; exit 1; }
+
+step "SIGTERM: the agent terminates the secure channel and stops"
+kill -TERM "$agent_pid"
+wait "$agent_pid"
+tail -n 3 "$run_dir/agent.log"
+"$m2m" agent status --config "$run_dir/agent.toml"
 
 step "m2m tls-check: one handshake with the card-held Kmc against the NSCL's mId endpoint"
 kmc_identity=$("$m2m" agent status --config "$run_dir/agent.toml" --json |
