@@ -1,5 +1,8 @@
 #include "agent/agent.hpp"
 
+#include <cxxabi.h>
+
+#include <cstdlib>
 #include <typeinfo>
 
 #include "agent/backoff.hpp"
@@ -26,23 +29,12 @@ public:
 
 // The type name a person can search for ("PskRejected"), without the namespace.
 std::string typeName(const std::exception& e) {
-    std::string name = typeid(e).name();
-    // Itanium mangling: N<len>name...E; keep the last component.
-    std::string last;
-    for (std::size_t i = 0; i < name.size();) {
-        if (std::isdigit(static_cast<unsigned char>(name[i])) == 0) {
-            ++i;
-            continue;
-        }
-        std::size_t length = 0;
-        while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i])) != 0) {
-            length = length * 10 + static_cast<std::size_t>(name[i] - '0');
-            ++i;
-        }
-        last = name.substr(i, length);
-        i += length;
-    }
-    return last.empty() ? name : last;
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> demangled(
+        abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status), std::free);
+    const std::string name = status == 0 ? demangled.get() : typeid(e).name();
+    const auto colon = name.rfind("::");
+    return colon == std::string::npos ? name : name.substr(colon + 2);
 }
 
 struct Recovery {
@@ -56,11 +48,15 @@ Recovery classifyCurrentException(AgentState failed) {
         throw;
     } catch (const tls::PskRejected&) {
         switch (failed) {
-        case AgentState::Bootstrapping: return {true, failed};  // the MSBF refused Kbs
-        case AgentState::Connecting: return {false, AgentState::Bootstrapping};  // Kmr refused
-        case AgentState::Registering:
-        case AgentState::Registered: return {false, AgentState::Connecting};  // Kmc refused
-        default: return {false, failed};
+            case AgentState::Bootstrapping:
+                return {true, failed};  // the MSBF refused Kbs
+            case AgentState::Connecting:
+                return {false, AgentState::Bootstrapping};  // Kmr refused
+            case AgentState::Registering:
+            case AgentState::Registered:
+                return {false, AgentState::Connecting};  // Kmc refused
+            default:
+                return {false, failed};
         }
     } catch (const provisioning::RequestRefused& e) {
         if (e.status() == 403 && failed == AgentState::Registered) {
@@ -91,8 +87,8 @@ bool expired(const std::optional<Clock::time_point>& at, Clock::duration margin 
 
 std::string reading(std::uint64_t seq, double uptimeMs) {
     return "{\"seq\":" + std::to_string(seq) + ",\"time\":\"" +
-           provisioning::toDateTime(Clock::now()) + "\",\"uptime_ms\":" +
-           std::to_string(static_cast<long long>(uptimeMs)) + "}";
+           provisioning::toDateTime(Clock::now()) +
+           "\",\"uptime_ms\":" + std::to_string(static_cast<long long>(uptimeMs)) + "}";
 }
 
 }  // namespace
@@ -275,12 +271,11 @@ struct Agent::Impl {
             });
         });
         const seuicc::SedStatus after = refreshCard();
-        mid->useKey({provisioning::kmcIdentity(*after.nodeId, *after.kmcIndex),
-                     seuicc::KeySlot::Kmc});
+        mid->useKey(
+            {provisioning::kmcIdentity(*after.nodeId, *after.kmcIndex), seuicc::KeySlot::Kmc});
         update([](AgentStatus& a) { ++a.connections; });
-        return registration && !expired(registration->scl.expirationTime)
-                   ? AgentState::Registered
-                   : AgentState::Registering;
+        return registration && !expired(registration->scl.expirationTime) ? AgentState::Registered
+                                                                          : AgentState::Registering;
     }
 
     AgentState registerScl() {
@@ -293,8 +288,8 @@ struct Agent::Impl {
                 request.sclId = sclId;
                 request.link = sclId;
                 registration = mid->registerScl(keys, request);
-                const std::string app = mid->createApplication(keys, registration->location,
-                                                               {config.applicationId});
+                const std::string app =
+                    mid->createApplication(keys, registration->location, {config.applicationId});
                 container = mid->createContainer(keys, app, {config.containerId});
             });
         });
@@ -385,12 +380,18 @@ struct Agent::Impl {
 
     AgentState step(AgentState state) {
         switch (state) {
-        case AgentState::Starting: return start();
-        case AgentState::Bootstrapping: return bootstrap();
-        case AgentState::Connecting: return connect();
-        case AgentState::Registering: return registerScl();
-        case AgentState::Registered: return serve();
-        default: return AgentState::Starting;
+            case AgentState::Starting:
+                return start();
+            case AgentState::Bootstrapping:
+                return bootstrap();
+            case AgentState::Connecting:
+                return connect();
+            case AgentState::Registering:
+                return registerScl();
+            case AgentState::Registered:
+                return serve();
+            default:
+                return AgentState::Starting;
         }
     }
 
@@ -401,9 +402,7 @@ struct Agent::Impl {
             try {
                 next = step(next);
                 backoff.reset();
-                update([](AgentStatus& a) {
-                    a.attempt = 0;
-                });
+                update([](AgentStatus& a) { a.attempt = 0; });
                 continue;
             } catch (const std::exception& e) {
                 const Recovery recovery = classifyCurrentException(next);
@@ -453,7 +452,9 @@ Agent::Agent(AgentConfig config, Options options)
 
 Agent::~Agent() = default;
 
-AgentState Agent::run() { return impl_->run(); }
+AgentState Agent::run() {
+    return impl_->run();
+}
 
 void Agent::stop() {
     {

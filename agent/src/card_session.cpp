@@ -17,7 +17,9 @@ securechannel::TerminalSecuredEnvironment makeTsed(const std::filesystem::path& 
 CardSession::CardSession(Options options)
     : options_(std::move(options)), tsed_(makeTsed(options_.kmsaFile)) {}
 
-CardSession::~CardSession() { close(); }
+CardSession::~CardSession() {
+    close();
+}
 
 void CardSession::connect() {
     context_ = std::make_unique<seuicc::PcscContext>();

@@ -1,8 +1,8 @@
 #include "agent/config.hpp"
 
+#include <toml++/toml.h>
 #include <cstdlib>
 #include <set>
-#include <toml++/toml.h>
 
 namespace agent {
 
@@ -106,9 +106,9 @@ AgentConfig loadAgentConfig(const std::filesystem::path& path) {
                   {"msbf", "connection", "mid", "resolve", "connect_timeout_ms", "timeout_ms"});
     }
     if (agentSection != nullptr) {
-        onlyKnown(path, *agentSection, "agent.",
-                  {"state_dir", "application", "container", "report_interval_ms",
-                   "kmc_renew_margin_s"});
+        onlyKnown(
+            path, *agentSection, "agent.",
+            {"state_dir", "application", "container", "report_interval_ms", "kmc_renew_margin_s"});
     }
     if (retry != nullptr) {
         onlyKnown(path, *retry, "retry.",

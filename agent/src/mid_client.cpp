@@ -40,8 +40,7 @@ std::string MidClient::absolute(const std::string& location) const {
 }
 
 tls::HttpResponse MidClient::send(tls::CardKeyOperations& card, const std::string& method,
-                                  const std::string& url, std::string body,
-                                  std::string_view what) {
+                                  const std::string& url, std::string body, std::string_view what) {
     if (!key_) {
         throw std::logic_error("MidClient: no Kmc set (useKey)");
     }
@@ -56,8 +55,8 @@ tls::HttpResponse MidClient::send(tls::CardKeyOperations& card, const std::strin
 }
 
 Registration MidClient::registerScl(tls::CardKeyOperations& card, const SclRegistration& scl) {
-    const auto response = send(card, "POST", provisioning::joinUrl(nsclUri_, "/scls"),
-                               toXml(scl), "mId: SCL registration");
+    const auto response = send(card, "POST", provisioning::joinUrl(nsclUri_, "/scls"), toXml(scl),
+                               "mId: SCL registration");
     return {absolute(response.location), parseSclRegistration(response.body)};
 }
 

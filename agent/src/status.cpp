@@ -16,14 +16,22 @@ namespace agent {
 
 std::string_view toString(AgentState state) {
     switch (state) {
-    case AgentState::Starting: return "starting";
-    case AgentState::Bootstrapping: return "bootstrapping";
-    case AgentState::Connecting: return "connecting";
-    case AgentState::Registering: return "registering";
-    case AgentState::Registered: return "registered";
-    case AgentState::Backoff: return "backoff";
-    case AgentState::Failed: return "failed";
-    case AgentState::Stopped: return "stopped";
+        case AgentState::Starting:
+            return "starting";
+        case AgentState::Bootstrapping:
+            return "bootstrapping";
+        case AgentState::Connecting:
+            return "connecting";
+        case AgentState::Registering:
+            return "registering";
+        case AgentState::Registered:
+            return "registered";
+        case AgentState::Backoff:
+            return "backoff";
+        case AgentState::Failed:
+            return "failed";
+        case AgentState::Stopped:
+            return "stopped";
     }
     return "unknown";
 }
@@ -36,7 +44,9 @@ Json time(const std::optional<std::chrono::system_clock::time_point>& t) {
     return t ? Json(provisioning::toDateTime(*t)) : Json(nullptr);
 }
 
-Json text(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+Json text(const std::string& s) {
+    return s.empty() ? Json(nullptr) : Json(s);
+}
 
 Json traffic(const seuicc::ApduCounters& c) {
     return {{"apdus", c.apdus}, {"bytes_sent", c.bytesSent}, {"bytes_received", c.bytesReceived}};
@@ -60,15 +70,14 @@ Json toJson(const AgentStatus& s) {
     j["iccid"] = text(s.iccid);
     if (s.card) {
         const Json card = provisioning::statusJson(*s.card);
-        for (const char* key : {"node_id", "lifecycle", "kmr_index", "kmr_expiry", "kmr_kcv",
-                                "kmc_index", "connection_id", "kmc_expiry", "kmc_kcv", "kbs_kcv",
-                                "scl_id", "nscl"}) {
+        for (const char* key :
+             {"node_id", "lifecycle", "kmr_index", "kmr_expiry", "kmr_kcv", "kmc_index",
+              "connection_id", "kmc_expiry", "kmc_kcv", "kbs_kcv", "scl_id", "nscl"}) {
             j[key] = card[key];
         }
     }
-    j["psk_identities"] = {{"kbs", text(s.kbsIdentity)},
-                           {"kmr", text(s.kmrIdentity)},
-                           {"kmc", text(s.kmcIdentity)}};
+    j["psk_identities"] = {
+        {"kbs", text(s.kbsIdentity)}, {"kmr", text(s.kmrIdentity)}, {"kmc", text(s.kmcIdentity)}};
     j["mid_url"] = text(s.midUrl);
     j["registration"] = {{"location", text(s.registrationLocation)},
                          {"expires", time(s.registrationExpires)},
@@ -86,16 +95,12 @@ Json toJson(const AgentStatus& s) {
                             {"last_tls_handshakes", p.lastHandshakes},
                             {"last_http_requests", p.lastRequests}};
     }
-    j["counters"] = {{"card", traffic(s.cardTraffic)},
-                     {"secure_channel_setups", s.secureChannelSetups},
-                     {"tls_handshakes", s.tlsHandshakes},
-                     {"http_requests", s.httpRequests},
-                     {"bootstraps", s.bootstraps},
-                     {"connections", s.connections},
-                     {"registrations", s.registrations},
-                     {"registration_refreshes", s.refreshes},
-                     {"uptime_ms", s.uptimeMs},
-                     {"procedures", procedures}};
+    j["counters"] = {
+        {"card", traffic(s.cardTraffic)},    {"secure_channel_setups", s.secureChannelSetups},
+        {"tls_handshakes", s.tlsHandshakes}, {"http_requests", s.httpRequests},
+        {"bootstraps", s.bootstraps},        {"connections", s.connections},
+        {"registrations", s.registrations},  {"registration_refreshes", s.refreshes},
+        {"uptime_ms", s.uptimeMs},           {"procedures", procedures}};
     return j;
 }
 

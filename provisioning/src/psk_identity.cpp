@@ -26,6 +26,8 @@ std::string kmcIdentity(const seuicc::NodeId& nodeId, std::uint32_t kmcIndex) {
     return lowerHex(nodeId) + "." + std::to_string(kmcIndex);
 }
 
-std::string kbsIdentity(const seuicc::NodeId& nodeId) { return lowerHex(nodeId) + ".bootstrap"; }
+std::string kbsIdentity(const seuicc::NodeId& nodeId) {
+    return lowerHex(nodeId) + ".bootstrap";
+}
 
 }  // namespace provisioning

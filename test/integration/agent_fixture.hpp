@@ -52,12 +52,12 @@ public:
             << card_.kmsaFile().string() << "\"\n"
             << "[network]\nmsbf = \"https://msbf.lab.m2m:" << p.msbf << "\"\n"
             << "connection = \""
-            << (s.connectionUrl.empty()
-                    ? "https://nscl.lab.m2m:" + std::to_string(p.connection)
-                    : s.connectionUrl)
+            << (s.connectionUrl.empty() ? "https://nscl.lab.m2m:" + std::to_string(p.connection)
+                                        : s.connectionUrl)
             << "\"\nmid = \"https://nscl.lab.m2m:" << p.mid << "/m2m\"\n"
-            << "resolve = [\"msbf.lab.m2m:" << p.msbf << ":127.0.0.1\", \"nscl.lab.m2m:"
-            << p.connection << ":127.0.0.1\", \"nscl.lab.m2m:" << p.mid << ":127.0.0.1\""
+            << "resolve = [\"msbf.lab.m2m:" << p.msbf
+            << ":127.0.0.1\", \"nscl.lab.m2m:" << p.connection
+            << ":127.0.0.1\", \"nscl.lab.m2m:" << p.mid << ":127.0.0.1\""
             << (s.extraResolve.empty() ? "" : ", \"" + s.extraResolve + "\"") << "]\n"
             << "connect_timeout_ms = 2000\ntimeout_ms = 5000\n"
             << "[agent]\nstate_dir = \"" << (dir / "state").string() << "\"\n"
@@ -139,9 +139,9 @@ private:
 }  // namespace testsupport
 
 // Waits for the agent's status to satisfy `predicate`; fails with the status and both logs.
-#define REQUIRE_STATUS(lab, timeout, ...)               \
-    do {                                                \
-        if (!(lab).waitStatus(__VA_ARGS__, timeout)) {  \
-            FAIL((lab).diagnostics());                  \
-        }                                               \
+#define REQUIRE_STATUS(lab, timeout, ...)              \
+    do {                                               \
+        if (!(lab).waitStatus(__VA_ARGS__, timeout)) { \
+            FAIL((lab).diagnostics());                 \
+        }                                              \
     } while (false)

@@ -59,8 +59,8 @@ TEST_CASE("cold start: connection, registration and data, with Kmr and Kmc kept 
     REQUIRE_STATUS(lab, 30s, [](const auto& s) { return registeredWith(s, 2); });
 
     // `m2m agent status --json`: the state, the Kmc in use, and the counters.
-    const auto run = runM2m("agent status --json --state-dir '" +
-                            lab.statusFile().parent_path().string() + "'");
+    const auto run =
+        runM2m("agent status --json --state-dir '" + lab.statusFile().parent_path().string() + "'");
     REQUIRE(run.exitCode == 0);
     const auto status = nlohmann::json::parse(run.out);
     CHECK(status["state"] == "registered");
@@ -118,9 +118,9 @@ TEST_CASE("Kmc expiry: the agent connects again and goes on with a new KmcIndex"
     REQUIRE_STATUS(lab, 30s, [](const auto& s) { return registeredWith(s, 1); });
     const int first = lab.status()["kmc_index"].get<int>();
     REQUIRE_STATUS(lab, 30s, [&](const auto& s) {
-            return s.value("state", "") == "registered" && s.value("kmc_index", 0) > first &&
-                   counters(s).value("connections", 0) >= 2;
-        });
+        return s.value("state", "") == "registered" && s.value("kmc_index", 0) > first &&
+               counters(s).value("connections", 0) >= 2;
+    });
     const auto before = lab.status()["content_instances"].get<int>();
     REQUIRE_STATUS(lab, 20s, [&](const auto& s) { return registeredWith(s, before + 2); });
     CHECK(kcv(labNode(lab.network(), lab.nodeId()).value("kmc_kcv", nlohmann::json())) ==
@@ -137,9 +137,8 @@ TEST_CASE("Kmr refused by the network: the agent bootstraps again", "[agent]") {
     lab.network().control("revoke", {"--node", lab.nodeId(), "--key", "kmr"});
     lab.network().control("revoke", {"--node", lab.nodeId(), "--key", "kmc"});
     REQUIRE_STATUS(lab, 40s, [](const auto& s) {
-            return s.value("state", "") == "registered" &&
-                   counters(s).value("bootstraps", 0) == 1;
-        });
+        return s.value("state", "") == "registered" && counters(s).value("bootstraps", 0) == 1;
+    });
     CHECK(lab.status()["kmr_index"] == 8);
 }
 
@@ -150,8 +149,8 @@ TEST_CASE("lab network down: backoff with growing attempts, then recovery", "[ag
     lab.network().stop();
     lab.startAgent();
     REQUIRE_STATUS(lab, 30s, [](const auto& s) {
-            return s.value("state", "") == "backoff" && s.value("attempt", 0) >= 3;
-        });
+        return s.value("state", "") == "backoff" && s.value("attempt", 0) >= 3;
+    });
     const auto s = lab.status();
     CHECK(s["retrying"] == "connecting");
     CHECK(s["last_error_type"] == "ConnectFailed");
@@ -172,14 +171,13 @@ TEST_CASE("5xx, malformed XML and an oversized body: typed errors, then recovery
         {"mid", "http-500", "ServerError"},
     }));
     CAPTURE(endpoint, kind);
-    lab.network().control("fault",
-                          {"--endpoint", endpoint, "--kind", kind, "--count", "2"});
+    lab.network().control("fault", {"--endpoint", endpoint, "--kind", kind, "--count", "2"});
     lab.startAgent();
     REQUIRE_STATUS(lab, 40s, [](const auto& s) { return registeredWith(s, 1); });
     const auto s = lab.status();
     CHECK(s["last_error_type"] == type);
     CHECK(s["counters"]["procedures"][endpoint == "mid" ? "registration" : "connection"]
-             ["failures"] == 2);
+           ["failures"] == 2);
     lab.agent().stop();
 }
 
@@ -204,14 +202,15 @@ TEST_CASE("a server that offers only certificate suites is refused", "[agent]") 
     lab.network().start();
     const auto dir = lab.keysFile().parent_path();
     REQUIRE(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=nscl.lab.m2m "
-                         "-days 1 -keyout '" + (dir / "cert.key").string() + "' -out '" +
-                         (dir / "cert.pem").string() + "' >/dev/null 2>&1")
+                         "-days 1 -keyout '" +
+                         (dir / "cert.key").string() + "' -out '" + (dir / "cert.pem").string() +
+                         "' >/dev/null 2>&1")
                             .c_str()) == 0);
     const int port = freeLoopbackPort();
-    ChildProcess server({"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port),
-                         "-cert", (dir / "cert.pem").string(), "-key",
-                         (dir / "cert.key").string(), "-tls1_2", "-www"},
-                        dir / "s_server.log");
+    ChildProcess server(
+        {"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+         (dir / "cert.pem").string(), "-key", (dir / "cert.key").string(), "-tls1_2", "-www"},
+        dir / "s_server.log");
     ::usleep(500 * 1000);
     AgentSettings settings;
     settings.connectionUrl = "https://nscl.lab.m2m:" + std::to_string(port);
@@ -219,8 +218,8 @@ TEST_CASE("a server that offers only certificate suites is refused", "[agent]") 
     lab.writeConfig(settings);
     lab.startAgent();
     REQUIRE_STATUS(lab, 30s, [](const auto& s) {
-            return s.value("state", "") == "backoff" && s.value("retrying", "") == "connecting";
-        });
+        return s.value("state", "") == "backoff" && s.value("retrying", "") == "connecting";
+    });
     CHECK(lab.status()["last_error_type"] == "NoSharedCipher");
 }
 
@@ -260,4 +259,34 @@ TEST_CASE("systemd: READY=1 once the card is open, STOPPING=1 on SIGTERM", "[age
     ::close(fd);
     CHECK(messages.find("STATUS=registered") != std::string::npos);
     CHECK(messages.find("STOPPING=1") != std::string::npos);
+}
+
+TEST_CASE("the card pulled while registered: a PC/SC error, backoff, recovery, no reading lost",
+          "[agent]") {
+    AgentLab lab;
+    lab.importCard();
+    lab.network().start();
+    lab.startAgent();
+    REQUIRE_STATUS(lab, 30s, [](const auto& s) { return registeredWith(s, 2); });
+    lab.card().card().control("remove");
+    REQUIRE_STATUS(lab, 20s, [](const auto& s) {
+        return s.value("state", "") == "backoff" &&
+               s.value("last_error_type", std::string()).rfind("Pcsc", 0) == 0;
+    });
+    const auto during = lab.status()["content_instances"].get<int>();
+    lab.card().card().control("insert");
+    lab.card().card().waitInserted();
+    REQUIRE_STATUS(lab, 30s, [&](const auto& s) { return registeredWith(s, during + 2); });
+    CHECK(counters(lab.status()).value("secure_channel_setups", 0) >= 2);
+
+    // Every reading arrived once, in order: the one that failed was sent again, not skipped.
+    lab.agent().stop();
+    const auto shown = lab.network().show();
+    int expected = 1;
+    for (const auto& instance : shown.at("content_instances")) {
+        const auto reading = nlohmann::json::parse(instance.at("content").get<std::string>());
+        CHECK(reading["seq"] == expected);
+        ++expected;
+    }
+    CHECK(expected - 1 >= during + 2);
 }

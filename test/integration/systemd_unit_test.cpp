@@ -28,9 +28,8 @@ TEST_CASE("the systemd unit passes systemd-analyze verify", "[systemd]") {
     std::filesystem::create_directories(dir);
     const auto copy = dir / "m2m-agent.service";
     std::ofstream(copy) << std::regex_replace(unit, std::regex("/usr/local/bin/m2m"), bin);
-    const std::string command =
-        "systemd-analyze verify --man=no '" + copy.string() + "' > '" +
-        (dir / "verify.log").string() + "' 2>&1";
+    const std::string command = "systemd-analyze verify --man=no '" + copy.string() + "' > '" +
+                                (dir / "verify.log").string() + "' 2>&1";
     const int rc = std::system(command.c_str());
     std::ifstream log(dir / "verify.log");
     std::stringstream messages;

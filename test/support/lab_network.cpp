@@ -1,5 +1,7 @@
 #include "lab_network.hpp"
 
+#include "m2m_cli.hpp"
+
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -18,21 +20,6 @@ std::string quote(const std::string& s) {
         out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     }
     return out + "'";
-}
-
-std::string runCapture(const std::string& command, int& exitCode) {
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-        throw std::runtime_error("popen failed");
-    }
-    std::string out;
-    char buffer[4096];
-    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) {
-        out.append(buffer, n);
-    }
-    const int status = ::pclose(pipe);
-    exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return out;
 }
 
 int portOf(const nlohmann::json& ready, const char* name) {
@@ -55,7 +42,9 @@ LabNetwork::LabNetwork(std::filesystem::path dir) : dir_(std::move(dir)), db_(di
     std::filesystem::remove(db_);
 }
 
-LabNetwork::~LabNetwork() { stop(); }
+LabNetwork::~LabNetwork() {
+    stop();
+}
 
 void LabNetwork::import(const std::filesystem::path& keysJson,
                         const std::vector<std::string>& extra) {
@@ -72,9 +61,11 @@ void LabNetwork::start(Options options) {
     const auto ready = dir_ / "ready.json";
     std::filesystem::remove(ready);
     auto address = [](int port) { return "127.0.0.1:" + std::to_string(port); };
-    std::vector<std::string> argv{netsimBinary(), "serve", "--db", db_.string(),
-                                  "--msbf", address(ports_.msbf), "--connection",
-                                  address(ports_.connection), "--mid", address(ports_.mid),
+    std::vector<std::string> argv{netsimBinary(), "serve",
+                                  "--db",         db_.string(),
+                                  "--msbf",       address(ports_.msbf),
+                                  "--connection", address(ports_.connection),
+                                  "--mid",        address(ports_.mid),
                                   "--ready-file", ready.string()};
     argv.insert(argv.end(), options.serveArgs.begin(), options.serveArgs.end());
     server_ = std::make_unique<ChildProcess>(
@@ -103,23 +94,21 @@ std::string LabNetwork::control(const std::string& command, const std::vector<st
     for (const auto& a : args) {
         line += " " + quote(a);
     }
-    int code = 0;
-    std::string out = runCapture(line + " 2>&1", code);
-    if (code != 0) {
-        throw std::runtime_error("m2m-netsim " + command + " failed (" + std::to_string(code) +
-                                 "): " + out);
+    const CliRun run = runCommand(line + " 2>&1");
+    if (run.exitCode != 0) {
+        throw std::runtime_error("m2m-netsim " + command + " failed (" +
+                                 std::to_string(run.exitCode) + "): " + run.out);
     }
-    return out;
+    return run.out;
 }
 
 nlohmann::json LabNetwork::show() {
     std::string line = quote(netsimBinary()) + " show --json --db " + quote(db_.string());
-    int code = 0;
-    const std::string out = runCapture(line, code);
-    if (code != 0) {
-        throw std::runtime_error("m2m-netsim show failed: " + out);
+    const CliRun run = runCommand(line);
+    if (run.exitCode != 0) {
+        throw std::runtime_error("m2m-netsim show failed: " + run.out);
     }
-    return nlohmann::json::parse(out);
+    return nlohmann::json::parse(run.out);
 }
 
 std::string LabNetwork::serverLog() const {

@@ -15,12 +15,8 @@ struct CliRun {
     std::string out;
 };
 
-inline CliRun runM2m(const std::string& args, const std::string& envPrefix = "") {
-    const char* bin = std::getenv("M2M_BIN");
-    if (bin == nullptr) {
-        throw std::runtime_error("M2M_BIN is not set");
-    }
-    const std::string command = envPrefix + " '" + std::string(bin) + "' " + args + " 2>/dev/null";
+// Runs a shell command line and captures its stdout.
+inline CliRun runCommand(const std::string& command) {
     FILE* pipe = ::popen(command.c_str(), "r");
     if (pipe == nullptr) {
         throw std::runtime_error("popen failed");
@@ -32,6 +28,14 @@ inline CliRun runM2m(const std::string& args, const std::string& envPrefix = "")
     }
     const int status = ::pclose(pipe);
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+inline CliRun runM2m(const std::string& args, const std::string& envPrefix = "") {
+    const char* bin = std::getenv("M2M_BIN");
+    if (bin == nullptr) {
+        throw std::runtime_error("M2M_BIN is not set");
+    }
+    return runCommand(envPrefix + " '" + std::string(bin) + "' " + args + " 2>/dev/null");
 }
 
 }  // namespace testsupport

@@ -2,6 +2,10 @@
 // emulated UICC included): APDUs, bytes each way and wall time per operation, over N runs.
 //   m2m-bench card-info      [--reader NAME] [--runs N] [--json]
 //   m2m-bench secure-channel --kmsa-file FILE [--reader NAME] [--runs N] [--json]
+//   m2m-bench tls-handshake  --url URL --key kmr|kbs --kmsa-file FILE --keys-file FILE
+//                            [--resolve H:P:A]... [--reader NAME] [--runs N] [--json]
+//     one card-held-PSK handshake + GET next to `openssl s_client -psk` with the same key in
+//     memory (the key from the provisioning export), against the same server, in the same run
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -9,7 +13,13 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include <cstdio>
+#include <fstream>
+
+#include "agent/card_session.hpp"
+#include "provisioning/psk_identity.hpp"
 #include "securechannel/terminal_se.hpp"
+#include "securechannel/tls/psk_https_client.hpp"
 #include "seuicc/m2m_sed_client.hpp"
 #include "seuicc/pcsc.hpp"
 #include "seuicc/uicc.hpp"
@@ -100,6 +110,105 @@ std::vector<Series> secureChannel(const std::string& reader, const std::string& 
     return {setup, roundTrip, terminate};
 }
 
+struct HandshakeOptions {
+    std::string url;
+    std::string key = "kmr";
+    std::string keysFile;
+    std::vector<std::string> resolve;
+};
+
+// host and port of https://host[:port]/..., and the address --resolve maps them to.
+struct Target {
+    std::string host;
+    std::string port = "443";
+    std::string address;
+};
+
+Target targetOf(const HandshakeOptions& o) {
+    Target t;
+    const std::string rest = o.url.substr(o.url.find("://") + 3);
+    const std::string authority = rest.substr(0, rest.find('/'));
+    const auto colon = authority.find(':');
+    t.host = authority.substr(0, colon);
+    if (colon != std::string::npos) {
+        t.port = authority.substr(colon + 1);
+    }
+    t.address = t.host;
+    for (const auto& r : o.resolve) {
+        if (r.rfind(t.host + ":" + t.port + ":", 0) == 0) {
+            t.address = r.substr(t.host.size() + t.port.size() + 2);
+        }
+    }
+    return t;
+}
+
+std::vector<Series> tlsHandshake(const std::string& reader, const std::string& kmsaFile,
+                                 const HandshakeOptions& o, int runs) {
+    namespace tls = securechannel::tls;
+    if (o.key != "kmr" && o.key != "kbs") {
+        throw std::invalid_argument("--key must be kmr or kbs (the keys file has no Kmc)");
+    }
+    agent::CardSession card(agent::CardSession::Options{
+        reader.empty() ? std::nullopt : std::optional(reader), kmsaFile});
+    const auto status = card.status();
+    if (!status.nodeId || !status.kmrIndex) {
+        throw std::runtime_error("the card is not personalised");
+    }
+    const bool kmr = o.key == "kmr";
+    const tls::PskKey psk{kmr ? provisioning::kmrIdentity(*status.nodeId, *status.kmrIndex)
+                              : provisioning::kbsIdentity(*status.nodeId),
+                          kmr ? seuicc::KeySlot::Kmr : seuicc::KeySlot::Kbs};
+    tls::ClientOptions clientOptions;
+    clientOptions.resolve = o.resolve;
+    tls::PskHttpsClient client(clientOptions);
+    tls::HttpRequest request;
+    request.url = o.url;
+
+    // Warm-up: the first run also sets up the secure channel; it is not a handshake's cost.
+    card.run([](provisioning::SedAccess&) {});
+    Series cardHeld{
+        "card-held PSK (" + o.key + "): TLS handshake + GET, libcurl + card PRF", {}, {}};
+    for (int i = 0; i < runs; ++i) {
+        client.closeConnections();
+        const auto before = card.counters();
+        const auto t = Clock::now();
+        card.run([&](provisioning::SedAccess& a) {
+            tls::SedKeyOperations keys(a.transaction, a.sed, a.tunnel);
+            client.perform(request, psk, keys);
+        });
+        cardHeld.ms.push_back(since(t));
+        cardHeld.traffic = securechannel::ts102484::trafficBetween(before, card.counters());
+    }
+
+    std::ifstream in(o.keysFile);
+    const auto keys = nlohmann::json::parse(in);
+    const std::string keyHex = keys.at(o.key).get<std::string>();
+    const Target target = targetOf(o);
+    // The key on a command line is visible to other local users: a bench with test keys only.
+    const std::string command = "openssl s_client -brief -tls1_2 -connect " + target.address + ":" +
+                                target.port + " -servername " + target.host + " -psk " + keyHex +
+                                " -psk_identity " + psk.identity + " </dev/null 2>&1";
+    Series inMemory{"openssl s_client -psk (key in memory): whole process, handshake", {}, {}};
+    for (int i = 0; i < runs; ++i) {
+        const auto t = Clock::now();
+        FILE* pipe = ::popen(command.c_str(), "r");
+        std::string out;
+        char buffer[4096];
+        while (pipe != nullptr && std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+            out += buffer;
+        }
+        if (pipe != nullptr) {
+            ::pclose(pipe);
+        }
+        inMemory.ms.push_back(since(t));
+        if (out.find("CONNECTION ESTABLISHED") == std::string::npos) {
+            throw std::runtime_error("openssl s_client did not complete the handshake:\n" + out);
+        }
+    }
+    card.close();
+    return {cardHeld, inMemory};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,11 +227,25 @@ int main(int argc, char** argv) {
     app.get_subcommand("secure-channel")
         ->add_option("--kmsa-file", kmsaFile, "Terminal Kmsa (0600)")
         ->required();
+    HandshakeOptions handshake;
+    auto* tlsCmd = app.add_subcommand(
+        "tls-handshake", "a card-held-PSK handshake next to openssl s_client -psk, same server");
+    tlsCmd->add_option("--url", handshake.url, "https://host:port/path")->required();
+    tlsCmd->add_option("--key", handshake.key, "kmr or kbs")->required();
+    tlsCmd->add_option("--keys-file", handshake.keysFile, "m2m provision --export-keys file")
+        ->required();
+    tlsCmd->add_option("--resolve", handshake.resolve, "HOST:PORT:ADDRESS (repeatable)");
+    tlsCmd->add_option("--kmsa-file", kmsaFile, "Terminal Kmsa (0600)")->required();
+    tlsCmd->add_option("--reader", reader, "PC/SC reader (default: first with a card)");
+    tlsCmd->add_option("--runs", runs, "How many runs")->check(CLI::Range(1, 10000));
+    tlsCmd->add_flag("--json", json, "JSON output");
     CLI11_PARSE(app, argc, argv);
 
     try {
         const auto series = app.got_subcommand("card-info") ? cardInfo(reader, runs)
-                                                            : secureChannel(reader, kmsaFile, runs);
+                            : app.got_subcommand("tls-handshake")
+                                ? tlsHandshake(reader, kmsaFile, handshake, runs)
+                                : secureChannel(reader, kmsaFile, runs);
         nlohmann::ordered_json out = nlohmann::ordered_json::array();
         for (const auto& s : series) {
             out.push_back(s.json());

@@ -90,7 +90,9 @@ Exit agentRun(const AgentOptions& options) {
     return final == agent::AgentState::Failed ? Exit::Failure : Exit::Ok;
 }
 
-bool processAlive(long pid) { return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+bool processAlive(long pid) {
+    return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
+}
 
 Exit agentStatus(const AgentOptions& options) {
     std::filesystem::path stateDir = options.stateDir;

@@ -277,6 +277,12 @@ std::string serialise(const Response& response) {
     return out;
 }
 
+Response notAllowed(std::string_view allow) {
+    Response r = errorResponse(405, "allowed: " + std::string(allow));
+    r.headers.emplace_back("Allow", std::string(allow));
+    return r;
+}
+
 Response errorResponse(int status, std::string_view reason) {
     Response r;
     r.status = status;

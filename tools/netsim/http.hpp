@@ -67,5 +67,7 @@ private:
 [[nodiscard]] std::string serialise(const Response& response);
 // A small text/plain error answer: "404 Not Found: <reason>".
 [[nodiscard]] Response errorResponse(int status, std::string_view reason);
+// 405 with the Allow header listing `allow` (e.g. "GET, PUT").
+[[nodiscard]] Response notAllowed(std::string_view allow);
 
 }  // namespace netsim::http

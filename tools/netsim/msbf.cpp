@@ -12,9 +12,7 @@ http::Response routeMsbf(const http::Request& request, TlsSession& session,
         return http::errorResponse(404, "no such resource");
     }
     if (request.method != "GET") {
-        http::Response r = http::errorResponse(405, "use GET");
-        r.headers.emplace_back("Allow", "GET");
-        return r;
+        return http::notAllowed("GET");
     }
     const securechannel::SecretBuffer kmr = exportKey(session, "EXPORTER-ETSI-TC-M2M-Bootstrap");
     const NodeRecord node =

@@ -11,9 +11,7 @@ http::Response routeConnection(const http::Request& request, TlsSession& session
         return http::errorResponse(404, "no such resource");
     }
     if (request.method != "POST") {
-        http::Response r = http::errorResponse(405, "use POST");
-        r.headers.emplace_back("Allow", "POST");
-        return r;
+        return http::notAllowed("POST");
     }
     const securechannel::SecretBuffer kmc = exportKey(session, "EXPORTER-ETSI-TC-M2M-Connection");
     const NodeRecord node =

@@ -11,6 +11,7 @@ namespace netsim {
 
 namespace {
 
+using http::notAllowed;
 using http::Request;
 using http::Response;
 
@@ -32,12 +33,6 @@ std::optional<std::int64_t> parseId(const std::string& text) {
         return std::nullopt;
     }
     return v;
-}
-
-Response notAllowed(const char* allow) {
-    Response r = http::errorResponse(405, std::string("allowed: ") + allow);
-    r.headers.emplace_back("Allow", allow);
-    return r;
 }
 
 Response created(const std::string& location, std::string body, bool isNew) {

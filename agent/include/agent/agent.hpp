@@ -1,6 +1,7 @@
 // The agent: the one place that orders the procedures in time (architecture.md).
 //
-//   starting ──> bootstrapping (no valid Kmr) ──> connecting (new Kmc) ──> registering ──> registered
+//   starting ──> bootstrapping (no valid Kmr) ──> connecting (new Kmc) ──> registering ──>
+//   registered
 //                      ^                               ^    ^                                  │
 //                      └── Kmr expired or refused ─────┘    └── Kmc expired or refused ────────┘
 //

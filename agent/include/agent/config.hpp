@@ -32,9 +32,9 @@ struct AgentConfig {
     std::optional<std::string> reader;  // empty: the first reader with a card
     std::filesystem::path kmsaFile;     // resolved: the path, or the systemd credential
     // [network]
-    std::string msbfUrl;        // MSBF base URL (TLS-based bootstrap, §4.3)
-    std::string connectionUrl;  // NSCL connection endpoint base URL (§5.1)
-    std::string midUrl;         // NSCL mId base URI; empty: the card's first NSCL
+    std::string msbfUrl;               // MSBF base URL (TLS-based bootstrap, §4.3)
+    std::string connectionUrl;         // NSCL connection endpoint base URL (§5.1)
+    std::string midUrl;                // NSCL mId base URI; empty: the card's first NSCL
     std::vector<std::string> resolve;  // "host:port:address" (the lab names on loopback)
     std::chrono::milliseconds connectTimeout{5000};
     std::chrono::milliseconds requestTimeout{15000};

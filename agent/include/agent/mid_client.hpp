@@ -34,8 +34,7 @@ public:
     std::string createApplication(securechannel::tls::CardKeyOperations& card,
                                   const std::string& sclLocation, const Application& application);
     std::string createContainer(securechannel::tls::CardKeyOperations& card,
-                                const std::string& applicationLocation,
-                                const Container& container);
+                                const std::string& applicationLocation, const Container& container);
     ContentInstance postContentInstance(securechannel::tls::CardKeyOperations& card,
                                         const std::string& containerLocation,
                                         const ContentInstance& instance);

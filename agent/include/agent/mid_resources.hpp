@@ -1,9 +1,9 @@
 // The mId resources the agent creates at the NSCL (security-profile.md §6), as XML in the
 // namespace http://uri.etsi.org/m2m: the SCL registration, applications, containers and
 // contentInstances. Paths are this project's profile (README, "Standards status"):
-//   POST /m2m/scls                                   m2m:scl          -> 201, Location /m2m/scls/{n}
-//   PUT  {scl}                                       m2m:scl          -> 200 (refresh)
-//   POST {scl}/applications                          m2m:application  -> 201, Location
+//   POST /m2m/scls                                   m2m:scl          -> 201, Location
+//   /m2m/scls/{n} PUT  {scl}                                       m2m:scl          -> 200
+//   (refresh) POST {scl}/applications                          m2m:application  -> 201, Location
 //   POST {application}/containers                    m2m:container    -> 201, Location
 //   POST {container}/contentInstances                m2m:contentInstance -> 201, Location
 //   GET  {container}/contentInstances                m2m:contentInstances (list)
@@ -30,7 +30,7 @@ struct IntegrityValResults {
 
 struct SclRegistration {
     std::string sclId;
-    std::string link;                                  // where the NSCL reaches the SCL (URI)
+    std::string link;                                        // where the NSCL reaches the SCL (URI)
     std::chrono::system_clock::time_point expirationTime{};  // set by the NSCL in its answer
     std::optional<IntegrityValResults> integrityValResults;
 };
@@ -44,9 +44,9 @@ struct Container {
 };
 
 struct ContentInstance {
-    std::string id;           // set by the NSCL
-    std::string contentType;  // e.g. "application/json"
-    std::string content;      // carried base64-encoded in the XML
+    std::string id;                                        // set by the NSCL
+    std::string contentType;                               // e.g. "application/json"
+    std::string content;                                   // carried base64-encoded in the XML
     std::chrono::system_clock::time_point creationTime{};  // set by the NSCL
 };
 

@@ -25,20 +25,20 @@ public:
 };
 
 struct BootstrapParamSet {
-    seuicc::NodeId nodeId{};                              // securityM2MNodeId (hex)
-    std::uint32_t kmrIndex = 0;                           // securityKmrIndex
-    std::chrono::system_clock::time_point kmrExpiry;      // securityLifetime (xs:dateTime, UTC)
-    std::string masFqdn;                                  // securityMasFqdn
-    std::string sclId;                                    // sclId
-    std::vector<std::string> nsclList;                    // sclIdList/sclId... (NSCL URIs)
+    seuicc::NodeId nodeId{};                          // securityM2MNodeId (hex)
+    std::uint32_t kmrIndex = 0;                       // securityKmrIndex
+    std::chrono::system_clock::time_point kmrExpiry;  // securityLifetime (xs:dateTime, UTC)
+    std::string masFqdn;                              // securityMasFqdn
+    std::string sclId;                                // sclId
+    std::vector<std::string> nsclList;                // sclIdList/sclId... (NSCL URIs)
 };
 
 struct ConnectionParamSet {
-    std::uint64_t connectionId = 0;                       // securityConnectionId
-    std::uint32_t kmcIndex = 0;                           // securityKmcIndex
-    std::chrono::system_clock::time_point kmcExpiry;      // securityLifetime (xs:dateTime, UTC)
-    std::string sclId;                                    // sclId
-    std::string midFlags;                                 // securitymIdFlags (e.g. "tls")
+    std::uint64_t connectionId = 0;                   // securityConnectionId
+    std::uint32_t kmcIndex = 0;                       // securityKmcIndex
+    std::chrono::system_clock::time_point kmcExpiry;  // securityLifetime (xs:dateTime, UTC)
+    std::string sclId;                                // sclId
+    std::string midFlags;                             // securitymIdFlags (e.g. "tls")
 };
 
 [[nodiscard]] std::string toXml(const BootstrapParamSet& params);

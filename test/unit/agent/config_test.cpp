@@ -46,23 +46,25 @@ TEST_CASE("defaults apply to what a minimal configuration leaves out", "[config]
 }
 
 TEST_CASE("a misspelt or unknown key is refused, not ignored", "[config]") {
-    CHECK_THROWS_AS(loadAgentConfig(writeConfig("typo.toml", kMinimal + "[retry]\ninital_ms = 5\n")),
-                    ConfigError);
+    CHECK_THROWS_AS(
+        loadAgentConfig(writeConfig("typo.toml", kMinimal + "[retry]\ninital_ms = 5\n")),
+        ConfigError);
     // A key pasted into the configuration is not an option of any section.
-    CHECK_THROWS_WITH(
-        loadAgentConfig(writeConfig(
-            "key.toml", "[card]\nkmsa = \"00112233\"\nkmsa_file = \"k\"\n[network]\nmsbf = "
-                        "\"https://m\"\nconnection = \"https://n\"\n")),
-        Catch::Contains("unknown key 'card.kmsa'") && !Catch::Contains("00112233"));
+    CHECK_THROWS_WITH(loadAgentConfig(writeConfig(
+                          "key.toml",
+                          "[card]\nkmsa = \"00112233\"\nkmsa_file = \"k\"\n[network]\nmsbf = "
+                          "\"https://m\"\nconnection = \"https://n\"\n")),
+                      Catch::Contains("unknown key 'card.kmsa'") && !Catch::Contains("00112233"));
     CHECK_THROWS_AS(loadAgentConfig(writeConfig("section.toml", kMinimal + "[secrets]\na = 1\n")),
                     ConfigError);
 }
 
 TEST_CASE("bad values are refused with the field named", "[config]") {
-    CHECK_THROWS_WITH(loadAgentConfig(writeConfig(
-                          "http.toml", "[card]\nkmsa_file = \"k\"\n[network]\nmsbf = "
-                                       "\"http://msbf\"\nconnection = \"https://nscl\"\n")),
-                      Catch::Contains("network.msbf"));
+    CHECK_THROWS_WITH(
+        loadAgentConfig(writeConfig("http.toml",
+                                    "[card]\nkmsa_file = \"k\"\n[network]\nmsbf = "
+                                    "\"http://msbf\"\nconnection = \"https://nscl\"\n")),
+        Catch::Contains("network.msbf"));
     CHECK_THROWS_WITH(
         loadAgentConfig(writeConfig("range.toml", kMinimal + "[retry]\njitter = 5.0\n")),
         Catch::Contains("retry.jitter"));

@@ -88,10 +88,10 @@ struct HttpRequest {
 };
 
 struct TlsSummary {
-    std::string protocol;  // "TLSv1.2"
-    std::string cipher;    // OpenSSL name, e.g. "PSK-AES128-CBC-SHA256"
-    std::uint16_t cipherId = 0;  // IANA value, e.g. 0x00AE
-    bool newHandshake = false;   // false: a kept-alive connection was reused
+    std::string protocol;                            // "TLSv1.2"
+    std::string cipher;                              // OpenSSL name, e.g. "PSK-AES128-CBC-SHA256"
+    std::uint16_t cipherId = 0;                      // IANA value, e.g. 0x00AE
+    bool newHandshake = false;                       // false: a kept-alive connection was reused
     std::optional<seuicc::KeyCheckValue> exportKcv;  // with Export::Bootstrap/Connection
 };
 
