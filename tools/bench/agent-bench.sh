@@ -3,6 +3,7 @@
 # behind pcscd, m2m-netsim on loopback) from the agent's own counters (m2m agent status --json):
 # APDUs and bytes to the card, TLS handshakes, HTTP requests and wall time.
 #   tools/bench/agent-bench.sh [--kmc-lifetime S]     (after tools/scripts/setup.sh; uses slot 0)
+# Then m2m-bench tls-handshake: a card-held-PSK handshake next to openssl s_client -psk.
 # Cold start = process start .. first "registered" (card info, secure channel, GET DATA, service
 # connection, SCL registration, application, container). Re-connection = the service connection
 # the agent runs when Kmc nears expiry (Kmc lifetime S, default 8 s, renewed 1 s early).
@@ -78,3 +79,11 @@ print(f"re-connection (Kmc renewal, KmcIndex {cold['kmc_index']} -> {again['kmc_
       f"{p['last_card']['bytes_received']} B received, {p['last_tls_handshakes']} TLS handshakes, "
       f"{p['last_http_requests']} HTTP requests, {p['last_ms']:.0f} ms")
 PY
+
+# One card-held-PSK handshake against m2m-netsim next to `openssl s_client -psk` with the same key
+# in memory (the provisioned Kmr, from the export), same server, same run. The agent stops first:
+# the bench opens a master SA of its own, which would replace the agent's.
+kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+"$build_dir/tools/bench/m2m-bench" tls-handshake --url "https://nscl.lab.m2m:$conn/" \
+  --resolve "nscl.lab.m2m:$conn:127.0.0.1" --key kmr --kmsa-file "$dir/kmsa.key" \
+  --keys-file "$dir/keys.json" --reader "$reader" --runs "${M2M_BENCH_RUNS:-20}"
