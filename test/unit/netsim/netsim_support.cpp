@@ -1,6 +1,8 @@
 // Test support for m2m-netsim (see netsim_support.hpp).
 #include "netsim_support.hpp"
 
+#include "securechannel/crypto.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -13,7 +15,6 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/evp.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -29,21 +30,6 @@ namespace nstest {
 
 namespace {
 
-std::string readText(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
-void writeText(const std::filesystem::path& path, const std::string& text, unsigned mode) {
-    {
-        std::ofstream out(path, std::ios::binary | std::ios::trunc);
-        out << text;
-    }
-    ::chmod(path.c_str(), mode);
-}
-
 Bytes pseudoRandom(std::size_t n, std::uint8_t seed, std::uint8_t salt) {
     // Fixed per test run and distinct per key, so a leak check can grep for each of them.
     Bytes out(n);
@@ -57,107 +43,10 @@ Bytes pseudoRandom(std::size_t n, std::uint8_t seed, std::uint8_t salt) {
     return out;
 }
 
-std::string upper(std::string s) {
-    for (char& c : s) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    return s;
-}
-
-std::optional<std::filesystem::path> onPath(const std::string& name) {
-    const char* path = std::getenv("PATH");
-    std::stringstream dirs(path ? path : "/usr/bin:/bin");
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-        const std::filesystem::path candidate = std::filesystem::path(dir) / name;
-        if (::access(candidate.c_str(), X_OK) == 0) {
-            return candidate;
-        }
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
-std::string lowerHex(ByteView bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (std::uint8_t b : bytes) {
-        out += kDigits[b >> 4];
-        out += kDigits[b & 0xF];
-    }
-    return out;
-}
-
 std::string kcv(ByteView key) {
-    EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-    unsigned char out[32];
-    int n = 0;
-    const unsigned char zero[16] = {};
-    EVP_EncryptInit_ex(ctx, key.size() == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb(), nullptr,
-                       key.data(), nullptr);
-    EVP_CIPHER_CTX_set_padding(ctx, 0);
-    EVP_EncryptUpdate(ctx, out, &n, zero, 16);
-    EVP_CIPHER_CTX_free(ctx);
-    return upper(lowerHex(ByteView(out, 3)));
-}
-
-TempDir::TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base ? base : "/tmp") + "/netsim-test-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-        throw std::runtime_error("mkdtemp failed");
-    }
-    path_ = pattern;
-}
-
-TempDir::~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-}
-
-CommandResult runCommand(const std::vector<std::string>& argv, const std::string& input) {
-    const TempDir scratch;
-    const auto inPath = scratch / "stdin", outPath = scratch / "stdout",
-               errPath = scratch / "stderr";
-    writeText(inPath, input, 0600);
-    std::string program = argv.at(0);
-    if (program.find('/') == std::string::npos) {
-        const auto found = onPath(program);
-        if (!found) {
-            return CommandResult{127, "", program + " not found on PATH"};
-        }
-        program = found->string();
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, inPath.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    posix_spawn_file_actions_addopen(&actions, 2, errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    std::vector<char*> args;
-    for (const std::string& arg : argv) {
-        args.push_back(const_cast<char*>(arg.c_str()));
-    }
-    args[0] = program.data();
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    const int spawned =
-        ::posix_spawn(&pid, program.c_str(), &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    CommandResult result;
-    if (spawned != 0) {
-        result.err = "posix_spawn failed";
-        return result;
-    }
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = readText(outPath);
-    result.err = readText(errPath);
-    return result;
+    return seuicc::toHex(securechannel::keyCheckValue(key));
 }
 
 std::filesystem::path netsimBinary() {
@@ -182,16 +71,16 @@ TestNode TestNode::random(std::uint8_t seed) {
 std::string TestNode::exportJson() const {
     // The form provisioning/src/personalisation.cpp writeExport produces: uppercase hex.
     nlohmann::ordered_json doc = {{"iccid", iccid},
-                                  {"node_id", upper(lowerHex(nodeId))},
+                                  {"node_id", seuicc::toHex(nodeId)},
                                   {"kmr_index", kmrIndex},
                                   {"kmr_expiry_unix", 4102444800LL},
-                                  {"kmr", upper(lowerHex(kmr))},
-                                  {"kmsa", upper(lowerHex(kmsa))}};
+                                  {"kmr", seuicc::toHex(kmr)},
+                                  {"kmsa", seuicc::toHex(kmsa)}};
     if (!kbs.empty()) {
-        doc["kbs"] = upper(lowerHex(kbs));
+        doc["kbs"] = seuicc::toHex(kbs);
     }
     if (!kiv.empty()) {
-        doc["kiv"] = upper(lowerHex(kiv));
+        doc["kiv"] = seuicc::toHex(kiv);
     }
     return doc.dump(2) + "\n";
 }
@@ -201,7 +90,7 @@ std::vector<std::string> TestNode::keyHexes() const {
     for (const Bytes* k : {&kmr, &kmsa, &kbs, &kiv}) {
         if (!k->empty()) {
             out.push_back(lowerHex(*k));
-            out.push_back(upper(lowerHex(*k)));
+            out.push_back(seuicc::toHex(*k));
         }
     }
     return out;
@@ -212,7 +101,7 @@ NetsimServer::NetsimServer(const std::vector<TestNode>& nodes, ServerOptions opt
     : db_(dir_ / "netsim.db") {
     for (const TestNode& node : nodes) {
         const auto keys = dir_ / (node.nodeHex() + ".json");
-        writeText(keys, node.exportJson(), 0600);
+        sctest::writeFile(keys, std::string_view(node.exportJson()));
         std::vector<std::string> args = {"import", keys.string()};
         if (withoutKmr) {
             args.push_back("--without-kmr");

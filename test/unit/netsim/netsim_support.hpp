@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../secure-channel/test_support.hpp"
 #include "securechannel/types.hpp"
 
 namespace nstest {
@@ -22,30 +23,14 @@ namespace nstest {
 using securechannel::Bytes;
 using securechannel::ByteView;
 
-std::string lowerHex(ByteView bytes);
-
-class TempDir {
-public:
-    TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir();
-    [[nodiscard]] std::filesystem::path operator/(std::string_view name) const {
-        return path_ / name;
-    }
-    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
-
-struct CommandResult {
-    int exitCode = -1;
-    std::string out;
-    std::string err;
-};
-// argv[0] is looked up on $PATH when it has no slash; `input` is written to its stdin.
-CommandResult runCommand(const std::vector<std::string>& argv, const std::string& input = {});
+// Temporary directories, commands and lowercase hex: the secure-channel tests' helpers.
+using sctest::CommandResult;
+using sctest::readText;
+using sctest::runCommand;
+using sctest::TempDir;
+inline std::string lowerHex(ByteView bytes) {
+    return sctest::toHex(bytes);
+}
 
 std::filesystem::path netsimBinary();
 

@@ -17,16 +17,12 @@ extern char** environ;
 
 namespace sctest {
 
-namespace {
-
 std::string readText(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
 }
-
-}  // namespace
 
 std::string toHex(ByteView bytes) {
     std::string hex = seuicc::toHex(bytes);
@@ -114,14 +110,24 @@ std::optional<std::filesystem::path> findExecutable(std::string_view name) {
     return std::nullopt;
 }
 
-CommandResult runCommand(const std::vector<std::string>& argv) {
+CommandResult runCommand(const std::vector<std::string>& argv, std::string_view input) {
+    std::string program = argv.at(0);
+    if (program.find('/') == std::string::npos) {
+        const auto found = findExecutable(program);
+        if (!found) {
+            return CommandResult{127, "", program + " not found on PATH"};
+        }
+        program = found->string();
+    }
     const TempDir scratch;
+    const std::filesystem::path inPath = scratch / "stdin";
     const std::filesystem::path outPath = scratch / "stdout";
     const std::filesystem::path errPath = scratch / "stderr";
+    writeFile(inPath, input);
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 0, inPath.c_str(), O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 1, outPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0600);
     posix_spawn_file_actions_addopen(&actions, 2, errPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
@@ -131,6 +137,7 @@ CommandResult runCommand(const std::vector<std::string>& argv) {
     for (const std::string& arg : argv) {
         args.push_back(const_cast<char*>(arg.c_str()));
     }
+    args[0] = program.data();
     args.push_back(nullptr);
 
     pid_t pid = 0;

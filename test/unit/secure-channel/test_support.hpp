@@ -58,7 +58,10 @@ struct CommandResult {
     std::string out;
     std::string err;
 };
-/// Runs argv[0] (a path) with the arguments, without a shell; captures stdout and stderr.
-CommandResult runCommand(const std::vector<std::string>& argv);
+/// Runs argv[0] (a path, or a name looked up on $PATH: exit 127 if absent) with the arguments,
+/// without a shell; `input` is its stdin; captures stdout and stderr.
+CommandResult runCommand(const std::vector<std::string>& argv, std::string_view input = {});
+/// The whole content of a file ("" if it cannot be read).
+std::string readText(const std::filesystem::path& path);
 
 }  // namespace sctest
