@@ -77,7 +77,7 @@ Recovery classifyCurrentException(AgentState failed) {
     } catch (const seuicc::SedNotPersonalised&) {
         return {true, failed};
     } catch (const std::exception&) {
-        return {false, failed == AgentState::Backoff ? AgentState::Starting : failed};
+        return {false, failed};
     }
 }
 

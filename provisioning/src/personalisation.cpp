@@ -1,9 +1,10 @@
 #include "provisioning/personalisation.hpp"
 
+#include "provisioning/param_sets.hpp"
+
 #include <openssl/crypto.h>
 
 #include <chrono>
-#include <ctime>
 
 #include "securechannel/crypto.hpp"
 #include "securechannel/key_file.hpp"
@@ -30,15 +31,6 @@ struct Material {
     std::optional<SecretBuffer> kiv;
     Clock::time_point kmrExpiry;
 };
-
-std::string iso8601(Clock::time_point t) {
-    const std::time_t seconds = Clock::to_time_t(t);
-    std::tm utc{};
-    gmtime_r(&seconds, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return text;
-}
 
 SecretBuffer resolveKey(const KeySpec& spec, std::size_t bytes) {
     return spec.value ? SecretBuffer::copyOf(spec.value->view())
@@ -195,7 +187,7 @@ nlohmann::ordered_json statusJson(const seuicc::SedStatus& s) {
         return v ? nlohmann::ordered_json(seuicc::toHex(*v)) : nlohmann::ordered_json(nullptr);
     };
     auto time = [](const std::optional<Clock::time_point>& t) -> nlohmann::ordered_json {
-        return t ? nlohmann::ordered_json(iso8601(*t)) : nlohmann::ordered_json(nullptr);
+        return t ? nlohmann::ordered_json(toDateTime(*t)) : nlohmann::ordered_json(nullptr);
     };
     nlohmann::ordered_json j;
     j["lifecycle"] = std::string(seuicc::toString(s.lifecycle));
