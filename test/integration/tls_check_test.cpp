@@ -10,7 +10,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "../unit/secure-channel/openssl_s_server.hpp"
+#include "openssl_s_server.hpp"
 #include "m2m_cli.hpp"
 #include "securechannel/crypto.hpp"
 #include "sed_fixture.hpp"
