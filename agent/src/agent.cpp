@@ -9,10 +9,10 @@
 #include "agent/card_session.hpp"
 #include "agent/mid_client.hpp"
 #include "agent/service_connection.hpp"
+#include "base/log.hpp"
 #include "provisioning/psk_identity.hpp"
 #include "provisioning/tls_bootstrap.hpp"
 #include "securechannel/ts102484/errors.hpp"
-#include "seuicc/log.hpp"
 
 namespace agent {
 
@@ -115,7 +115,6 @@ struct Agent::Impl {
     tls::PskHttpsClient client;
     std::unique_ptr<MidClient> mid;
     Backoff backoff;
-    std::shared_ptr<spdlog::logger> log = seuicc::log::category("agent");
     const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     mutable std::mutex mutex;  // guards st and stopping
@@ -162,7 +161,7 @@ struct Agent::Impl {
         update([&](AgentStatus& s) {
             if (s.state != state) {
                 s.since = Clock::now();
-                log->info("state: {}", toString(state));
+                base::log::kAgent->info("state: {}", toString(state));
             }
             s.state = state;
             if (state != AgentState::Backoff) {
@@ -328,8 +327,8 @@ struct Agent::Impl {
             return AgentState::Registered;
         }
         if (Clock::now() >= kmcDue) {
-            log->info("Kmc expires at {}: service connection again",
-                      provisioning::toDateTime(kmcDue + config.kmcRenewMargin));
+            base::log::kAgent->info("Kmc expires at {}: service connection again",
+                                    provisioning::toDateTime(kmcDue + config.kmcRenewMargin));
             return AgentState::Connecting;
         }
         if (expired(registration->scl.expirationTime)) {
@@ -372,7 +371,7 @@ struct Agent::Impl {
             a.lastContentInstance = stored.id;
         });
         if (options.stopAfterInstances != 0 && count >= options.stopAfterInstances) {
-            log->info("{} contentInstances stored: stopping as asked", count);
+            base::log::kAgent->info("{} contentInstances stored: stopping as asked", count);
             std::lock_guard lock(mutex);
             stopping = true;
         }
@@ -406,7 +405,8 @@ struct Agent::Impl {
                 continue;
             } catch (const std::exception& e) {
                 const Recovery recovery = classifyCurrentException(next);
-                log->warn("{} failed: {} ({})", toString(next), e.what(), typeName(e));
+                base::log::kAgent->warn("{} failed: {} ({})", toString(next), e.what(),
+                                        typeName(e));
                 update([&](AgentStatus& a) {
                     a.lastError = e.what();
                     a.lastErrorType = typeName(e);
@@ -422,8 +422,9 @@ struct Agent::Impl {
                     a.attempt = backoff.attempts();
                     a.nextAttempt = at;
                 });
-                log->info("retrying {} in {} ms (attempt {})", toString(recovery.retry),
-                          delay.count(), backoff.attempts());
+                base::log::kAgent->info("retrying {} in {} ms (attempt {})",
+                                        toString(recovery.retry), delay.count(),
+                                        backoff.attempts());
                 if (!sleepUntil(at)) {
                     break;
                 }

@@ -1,6 +1,6 @@
 #include "agent/card_session.hpp"
 
-#include "seuicc/log.hpp"
+#include "base/log.hpp"
 
 namespace agent {
 
@@ -27,7 +27,7 @@ void CardSession::connect() {
     card_ = context_->connect(readerName_);
     info_ = seuicc::readCardInfo(*card_);
     dropped_ += info_.counters;
-    seuicc::log::category("agent")->info("card {} in '{}'", info_.iccid, readerName_);
+    base::log::kAgent->info("card {} in '{}'", info_.iccid, readerName_);
 }
 
 // Brings the path up to a started secure channel, reusing whatever still works.
@@ -62,7 +62,7 @@ void CardSession::run(const std::function<void(provisioning::SedAccess&)>& proce
         provisioning::SedAccess access{tx, *sed_, *session_};
         procedure(access);
     } catch (const seuicc::PcscError& e) {
-        seuicc::log::category("agent")->warn("card lost ({}): reconnecting next time", e.what());
+        base::log::kAgent->warn("card lost ({}): reconnecting next time", e.what());
         drop();
         throw;
     }
@@ -121,7 +121,7 @@ void CardSession::close() noexcept {
                 channel_->close(tx);
             }
         } catch (const std::exception& e) {
-            seuicc::log::category("agent")->debug("closing the card path: {}", e.what());
+            base::log::kAgent->debug("closing the card path: {}", e.what());
         }
     }
     drop();

@@ -1,7 +1,7 @@
 #include "agent/service_connection.hpp"
 
+#include "base/log.hpp"
 #include "provisioning/psk_identity.hpp"
-#include "seuicc/log.hpp"
 
 namespace agent {
 
@@ -36,9 +36,8 @@ ConnectionResult runServiceConnection(tls::PskHttpsClient& client, provisioning:
     card.sed.activateKey(card.transaction, card.tunnel, seuicc::ExportTarget::Kmc,
                          result.params.kmcIndex, result.params.kmcExpiry,
                          result.params.connectionId);
-    seuicc::log::category("connection")
-        ->info("new Kmc active: index {}, connection {}, cipher {}", result.params.kmcIndex,
-               result.params.connectionId, result.tls.cipher);
+    base::log::kAgent->info("new Kmc active: index {}, connection {}, cipher {}",
+                            result.params.kmcIndex, result.params.connectionId, result.tls.cipher);
     return result;
 }
 

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "base/bytes.hpp"
 #include "provisioning/m2m_xml.hpp"
-#include "seuicc/bytes.hpp"
 
 namespace provisioning {
 
@@ -44,7 +44,7 @@ seuicc::NodeId parseNodeId(const std::string& text, std::string_view document) {
     if (!hexOnly || text.size() != 2 * id.size()) {
         mx::fail(document, "securityM2MNodeId must be 16 bytes of hex");
     }
-    const seuicc::Bytes bytes = seuicc::fromHex(text);
+    const base::Bytes bytes = base::fromHex(text);
     std::copy(bytes.begin(), bytes.end(), id.begin());
     return id;
 }
@@ -122,7 +122,7 @@ system_clock::time_point parseDateTime(std::string_view text) {
 std::string toXml(const BootstrapParamSet& params) {
     pugi::xml_document doc;
     pugi::xml_node root = mx::newRoot(doc, "bootstrapParamSet");
-    std::string nodeHex = seuicc::toHex(params.nodeId);
+    std::string nodeHex = base::toHex(params.nodeId);
     std::transform(nodeHex.begin(), nodeHex.end(), nodeHex.begin(),
                    [](char c) { return char(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c); });
     mx::addText(root, "securityM2MNodeId", nodeHex);

@@ -6,18 +6,18 @@
 
 #include <chrono>
 
+#include "base/log.hpp"
 #include "securechannel/crypto.hpp"
 #include "securechannel/key_file.hpp"
-#include "seuicc/log.hpp"
 #include "seuicc/uicc.hpp"
 
 namespace provisioning {
 
 namespace {
 
-using securechannel::SecretBuffer;
-using seuicc::Bytes;
-using seuicc::ByteView;
+using base::Bytes;
+using base::ByteView;
+using base::SecretBuffer;
 using Clock = std::chrono::system_clock;
 
 constexpr std::size_t kMaxExportFileBytes = 8 * 1024;
@@ -47,10 +47,10 @@ SecretBuffer takeHexSecret(nlohmann::json& doc, const char* name, std::size_t by
     }
     SecretBuffer key(bytes);
     try {
-        const Bytes decoded = seuicc::fromHex(*text);
+        const Bytes decoded = base::fromHex(*text);
         std::copy(decoded.begin(), decoded.end(), key.data());
         OPENSSL_cleanse(const_cast<std::uint8_t*>(decoded.data()), decoded.size());
-    } catch (const seuicc::HexError&) {
+    } catch (const base::HexError&) {
         OPENSSL_cleanse(text->data(), text->size());
         throw ProvisioningError("key export '" + path.string() + "': '" + name + "' is not hex");
     }
@@ -75,7 +75,7 @@ std::optional<Material> loadExport(const std::filesystem::path& path, const std:
                                 ": choose a new path for each card");
     }
     Material m;
-    const Bytes nodeId = seuicc::fromHex(doc.value("node_id", ""));
+    const Bytes nodeId = base::fromHex(doc.value("node_id", ""));
     if (nodeId.size() != m.nodeId.size()) {
         throw ProvisioningError("key export '" + path.string() + "': node_id is not 16 bytes");
     }
@@ -96,18 +96,18 @@ void writeExport(const std::filesystem::path& path, const std::string& iccid, co
                  const SimProfile& profile) {
     // Built by hand so that the key text lives in one string that is wiped after the write.
     std::string text =
-        "{\n  \"iccid\": \"" + iccid + "\",\n  \"node_id\": \"" + seuicc::toHex(m.nodeId) +
+        "{\n  \"iccid\": \"" + iccid + "\",\n  \"node_id\": \"" + base::toHex(m.nodeId) +
         "\",\n  \"kmr_index\": " + std::to_string(profile.kmrIndex) + ",\n  \"kmr_expiry_unix\": " +
         std::to_string(
             std::chrono::duration_cast<std::chrono::seconds>(m.kmrExpiry.time_since_epoch())
                 .count()) +
-        ",\n  \"kmr\": \"" + seuicc::toHex(m.kmr.view()) + "\",\n  \"kmsa\": \"" +
-        seuicc::toHex(m.kmsa.view()) + "\"";
+        ",\n  \"kmr\": \"" + base::toHex(m.kmr.view()) + "\",\n  \"kmsa\": \"" +
+        base::toHex(m.kmsa.view()) + "\"";
     if (m.kbs) {
-        text += ",\n  \"kbs\": \"" + seuicc::toHex(m.kbs->view()) + "\"";
+        text += ",\n  \"kbs\": \"" + base::toHex(m.kbs->view()) + "\"";
     }
     if (m.kiv) {
-        text += ",\n  \"kiv\": \"" + seuicc::toHex(m.kiv->view()) + "\"";
+        text += ",\n  \"kiv\": \"" + base::toHex(m.kiv->view()) + "\"";
     }
     text += "\n}\n";
     try {
@@ -184,14 +184,14 @@ bool cardHolds(const seuicc::SedStatus& s, const Material& m) {
 
 nlohmann::ordered_json statusJson(const seuicc::SedStatus& s) {
     auto kcv = [](const std::optional<seuicc::KeyCheckValue>& v) -> nlohmann::ordered_json {
-        return v ? nlohmann::ordered_json(seuicc::toHex(*v)) : nlohmann::ordered_json(nullptr);
+        return v ? nlohmann::ordered_json(base::toHex(*v)) : nlohmann::ordered_json(nullptr);
     };
     auto time = [](const std::optional<Clock::time_point>& t) -> nlohmann::ordered_json {
         return t ? nlohmann::ordered_json(toDateTime(*t)) : nlohmann::ordered_json(nullptr);
     };
     nlohmann::ordered_json j;
     j["lifecycle"] = std::string(seuicc::toString(s.lifecycle));
-    j["node_id"] = s.nodeId ? nlohmann::ordered_json(seuicc::toHex(*s.nodeId)) : nullptr;
+    j["node_id"] = s.nodeId ? nlohmann::ordered_json(base::toHex(*s.nodeId)) : nullptr;
     j["kmr_index"] = s.kmrIndex ? nlohmann::ordered_json(*s.kmrIndex) : nullptr;
     j["kmr_expiry"] = time(s.kmrExpiry);
     j["kmr_kcv"] = kcv(s.kcv.kmr);
@@ -222,7 +222,7 @@ nlohmann::ordered_json PersonaliseResult::record() const {
 PersonaliseResult personalise(seuicc::Transport& card, const SimProfile& profile,
                               const PersonaliseOptions& options) {
     const auto start = std::chrono::steady_clock::now();
-    auto log = seuicc::log::category("provisioning");
+    auto log = base::log::kProvisioning;
     PersonaliseResult result;
 
     seuicc::Transaction tx(card);
@@ -241,7 +241,7 @@ PersonaliseResult personalise(seuicc::Transport& card, const SimProfile& profile
         if (!cardHolds(before, m)) {
             throw ProvisioningError(
                 "the card " + info.iccid + " is already locked with other keys (Node-ID " +
-                (before.nodeId ? seuicc::toHex(*before.nodeId) : std::string("?")) +
+                (before.nodeId ? base::toHex(*before.nodeId) : std::string("?")) +
                 "); a locked M2M-SED cannot be personalised again");
         }
         log->info("card {} already holds this personalisation", info.iccid);

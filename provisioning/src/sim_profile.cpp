@@ -15,14 +15,13 @@ constexpr std::size_t kMaxProfileBytes = 64 * 1024;
 }
 
 // Hex without separators into locked memory; the text itself is never echoed in a message.
-securechannel::SecretBuffer secretFromHex(const std::filesystem::path& path,
-                                          const std::string& where, std::string_view hex,
-                                          std::size_t bytes) {
+base::SecretBuffer secretFromHex(const std::filesystem::path& path, const std::string& where,
+                                 std::string_view hex, std::size_t bytes) {
     if (hex.size() != 2 * bytes) {
         fail(path, where + " must be " + std::to_string(bytes) + " bytes as " +
                        std::to_string(2 * bytes) + " hex digits, or \"generate\"");
     }
-    securechannel::SecretBuffer out(bytes);
+    base::SecretBuffer out(bytes);
     for (std::size_t i = 0; i < hex.size(); ++i) {
         const char c = hex[i];
         int v = -1;
@@ -90,7 +89,7 @@ SimProfile loadSimProfile(const std::filesystem::path& path) {
     }
     if (*nodeId != "generate") {
         const auto id = secretFromHex(path, "identity.node_id", *nodeId, 16);
-        p.nodeId = seuicc::Bytes(id.view().begin(), id.view().end());
+        p.nodeId = base::Bytes(id.view().begin(), id.view().end());
     }
     p.sclId = requiredString(path, t, "identity.scl_id", 128);
     p.masFqdn = requiredString(path, t, "identity.mas_fqdn", 128);

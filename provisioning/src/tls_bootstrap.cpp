@@ -1,7 +1,7 @@
 #include "provisioning/tls_bootstrap.hpp"
 
+#include "base/log.hpp"
 #include "provisioning/psk_identity.hpp"
-#include "seuicc/log.hpp"
 
 namespace provisioning {
 
@@ -32,8 +32,8 @@ BootstrapResult runTlsBootstrap(tls::PskHttpsClient& client, SedAccess card,
     }
     card.sed.activateKey(card.transaction, card.tunnel, seuicc::ExportTarget::Kmr,
                          result.params.kmrIndex, result.params.kmrExpiry, std::nullopt);
-    seuicc::log::category("bootstrap")
-        ->info("new Kmr active: index {}, cipher {}", result.params.kmrIndex, result.tls.cipher);
+    base::log::kProvisioning->info("new Kmr active: index {}, cipher {}", result.params.kmrIndex,
+                                   result.tls.cipher);
     return result;
 }
 

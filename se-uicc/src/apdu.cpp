@@ -3,6 +3,7 @@
 #include "seuicc/apdu.hpp"
 
 #include <fmt/format.h>
+#include "base/big_endian.hpp"
 
 #include "seuicc/errors.hpp"
 
@@ -20,12 +21,11 @@ void appendShortLe(Bytes& out, std::uint32_t ne) {
 
 void appendTwoBytes(Bytes& out, std::uint32_t value) {
     // 65536 wraps to 0000, which is exactly how extended Le encodes it.
-    out.push_back(static_cast<std::uint8_t>((value >> 8) & 0xFF));
-    out.push_back(static_cast<std::uint8_t>(value & 0xFF));
+    base::appendBigEndian<2>(out, value);
 }
 
 std::uint32_t readTwoBytes(ByteView bytes, std::size_t at) {
-    return (std::uint32_t{bytes[at]} << 8) | bytes[at + 1];
+    return static_cast<std::uint32_t>(base::readBigEndian(bytes.subspan(at, 2)));
 }
 
 std::uint32_t shortNe(std::uint8_t le) {
@@ -159,7 +159,7 @@ ResponseApdu ResponseApdu::parse(ByteView bytes) {
     }
     const std::size_t n = bytes.size() - 2;
     return ResponseApdu{Bytes(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n)),
-                        static_cast<std::uint16_t>((bytes[n] << 8) | bytes[n + 1])};
+                        static_cast<std::uint16_t>(base::readBigEndian(bytes.last(2)))};
 }
 
 Bytes ResponseApdu::encode() const {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "seuicc/log.hpp"
+#include "base/log.hpp"
 
 namespace seuicc {
 
@@ -44,16 +44,14 @@ std::string formatResponseTrace(const ResponseApdu& response, TraceRedaction red
 }
 
 void traceCommand(const CommandApdu& command, TraceRedaction redaction) {
-    const auto logger = log::category("apdu");
-    if (logger->should_log(spdlog::level::trace)) {
-        logger->trace("{}", formatCommandTrace(command, redaction));
+    if (base::log::kApdu->should_log(spdlog::level::trace)) {
+        base::log::kApdu->trace("{}", formatCommandTrace(command, redaction));
     }
 }
 
 void traceResponse(const ResponseApdu& response, TraceRedaction redaction) {
-    const auto logger = log::category("apdu");
-    if (logger->should_log(spdlog::level::trace)) {
-        logger->trace("{}", formatResponseTrace(response, redaction));
+    if (base::log::kApdu->should_log(spdlog::level::trace)) {
+        base::log::kApdu->trace("{}", formatResponseTrace(response, redaction));
     }
 }
 

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 #include <stdexcept>
 
+#include "base/log.hpp"
 #include "seuicc/errors.hpp"
-#include "seuicc/log.hpp"
 
 namespace seuicc {
 
@@ -118,7 +118,7 @@ ResponseApdu CardChannel::exchange(const CommandApdu& command, TraceRedaction re
     try {
         raw = transport_->transmitRaw(wire);
     } catch (const PcscError& e) {
-        log::category("apdu")->trace("< failed: {}", e.what());
+        base::log::kApdu->trace("< failed: {}", e.what());
         throw;
     }
     ++counters_.apdus;
@@ -139,7 +139,7 @@ CardChannel CardChannel::open(const Transaction& transaction, CardChannel& basic
                         "channel number from 1 to 19",
                         toHex(response.data)));
     }
-    log::category("card")->debug("opened logical channel {}", response.data[0]);
+    base::log::kCard->debug("opened logical channel {}", response.data[0]);
     return CardChannel(*basic.transport_, response.data[0]);
 }
 
@@ -149,7 +149,7 @@ void CardChannel::close(const Transaction& transaction) {
     }
     const CommandApdu manageChannelClose{0x00, kInsManageChannel, 0x80, channel_, {}, std::nullopt};
     transmit(transaction, manageChannelClose).requireOk("MANAGE CHANNEL close");
-    log::category("card")->debug("closed logical channel {}", channel_);
+    base::log::kCard->debug("closed logical channel {}", channel_);
 }
 
 }  // namespace seuicc

@@ -2,8 +2,8 @@
 // EF_DIR record format it needs (TS 102 221 §13.1).
 #include <algorithm>
 
+#include "base/log.hpp"
 #include "seuicc/errors.hpp"
-#include "seuicc/log.hpp"
 #include "seuicc/tlv.hpp"
 #include "seuicc/uicc.hpp"
 
@@ -31,7 +31,7 @@ void readIccid(const Transaction& tx, CardChannel& channel, CardInfo& info) {
 void readApplications(const Transaction& tx, CardChannel& channel, CardInfo& info) {
     const ResponseApdu selected = selectByFileId(tx, channel, kFidEfDir);
     if (selected.sw == kSwFileNotFound) {
-        log::category("card")->debug("no EF_DIR: the card lists no applications");
+        base::log::kCard->debug("no EF_DIR: the card lists no applications");
         return;
     }
     selected.requireOk("SELECT EF_DIR");
@@ -79,9 +79,9 @@ CardInfo readCardInfo(Transport& transport) {
     readIccid(tx, basic, info);
     readApplications(tx, basic, info);
     info.counters = basic.counters();
-    log::category("card")->debug("card on \"{}\": ICCID {}, {} application(s), {} APDUs",
-                                 transport.name(), info.iccid, info.applications.size(),
-                                 info.counters.apdus);
+    base::log::kCard->debug("card on \"{}\": ICCID {}, {} application(s), {} APDUs",
+                            transport.name(), info.iccid, info.applications.size(),
+                            info.counters.apdus);
     return info;
 }
 

@@ -5,6 +5,7 @@
 #include "seuicc/tlv.hpp"
 #include "seuicc/uicc.hpp"
 
+#include "base/big_endian.hpp"
 namespace seuicc {
 
 namespace {
@@ -21,11 +22,7 @@ std::uint32_t bigEndian(ByteView bytes, std::string_view what) {
         throw TlvError(
             fmt::format("FCP {}: {} bytes is not a 1 to 4 byte number", what, bytes.size()));
     }
-    std::uint32_t value = 0;
-    for (const std::uint8_t b : bytes) {
-        value = (value << 8) | b;
-    }
-    return value;
+    return static_cast<std::uint32_t>(base::readBigEndian(bytes));
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 
 #include <fmt/format.h>
 
+#include "base/log.hpp"
 #include "pcsc_context_handle.hpp"
 #include "seuicc/errors.hpp"
-#include "seuicc/log.hpp"
 #include "seuicc/pcsc.hpp"
 
 namespace seuicc {
@@ -34,15 +34,15 @@ PcscCard::PcscCard(std::shared_ptr<const detail::PcscContextHandle> context, std
     check(SCardConnect(state_->context->value, state_->reader.c_str(), SCARD_SHARE_SHARED,
                        kProtocols, &state_->handle, &state_->protocol),
           "SCardConnect");
-    log::category("pcsc")->debug("connected to \"{}\" (T={})", state_->reader, protocol());
+    base::log::kPcsc->debug("connected to \"{}\" (T={})", state_->reader, protocol());
 }
 
 PcscCard::~PcscCard() {
     // Never throws: a card already gone is only worth a debug line.
     const LONG rc = SCardDisconnect(state_->handle, SCARD_LEAVE_CARD);
     if (rc != SCARD_S_SUCCESS) {
-        log::category("pcsc")->debug("SCardDisconnect(\"{}\") returned 0x{:08X}", state_->reader,
-                                     static_cast<unsigned long>(rc));
+        base::log::kPcsc->debug("SCardDisconnect(\"{}\") returned 0x{:08X}", state_->reader,
+                                static_cast<unsigned long>(rc));
     }
 }
 
@@ -97,13 +97,13 @@ void PcscCard::reconnect(bool reset) {
     check(SCardReconnect(state_->handle, SCARD_SHARE_SHARED, kProtocols,
                          reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD, &state_->protocol),
           "SCardReconnect");
-    log::category("pcsc")->debug("reconnected to \"{}\"{} (T={})", state_->reader,
-                                 reset ? " with a card reset" : "", protocol());
+    base::log::kPcsc->debug("reconnected to \"{}\"{} (T={})", state_->reader,
+                            reset ? " with a card reset" : "", protocol());
 }
 
 void PcscCard::beginTransaction() {
     check(SCardBeginTransaction(state_->handle), "SCardBeginTransaction");
-    log::category("pcsc")->trace("transaction begun on \"{}\"", state_->reader);
+    base::log::kPcsc->trace("transaction begun on \"{}\"", state_->reader);
 }
 
 void PcscCard::endTransaction() noexcept {
@@ -111,10 +111,10 @@ void PcscCard::endTransaction() noexcept {
     // went away; a failure here is logged, never thrown.
     const LONG rc = SCardEndTransaction(state_->handle, SCARD_LEAVE_CARD);
     if (rc == SCARD_S_SUCCESS) {
-        log::category("pcsc")->trace("transaction ended on \"{}\"", state_->reader);
+        base::log::kPcsc->trace("transaction ended on \"{}\"", state_->reader);
     } else {
-        log::category("pcsc")->debug("SCardEndTransaction(\"{}\") returned 0x{:08X}",
-                                     state_->reader, static_cast<unsigned long>(rc));
+        base::log::kPcsc->debug("SCardEndTransaction(\"{}\") returned 0x{:08X}", state_->reader,
+                                static_cast<unsigned long>(rc));
     }
 }
 

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "base/log.hpp"
 #include "pcsc_context_handle.hpp"
 #include "seuicc/errors.hpp"
-#include "seuicc/log.hpp"
 #include "seuicc/pcsc.hpp"
 
 namespace seuicc {
@@ -180,7 +180,7 @@ std::string PcscContext::resolveReader(const std::optional<std::string>& name,
         throwPcscError(SCARD_E_NO_SMARTCARD,
                        fmt::format("no card in any reader ({})", listForMessage(readers)));
     }
-    log::category("pcsc")->debug("using reader \"{}\", the first with a card", withCard->name);
+    base::log::kPcsc->debug("using reader \"{}\", the first with a card", withCard->name);
     return withCard->name;
 }
 

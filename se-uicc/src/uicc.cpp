@@ -5,6 +5,7 @@
 #include "seuicc/errors.hpp"
 #include "seuicc/uicc.hpp"
 
+#include "base/big_endian.hpp"
 namespace seuicc {
 
 namespace {
@@ -51,8 +52,7 @@ ResponseApdu selectByAid(const Transaction& transaction, CardChannel& channel, B
 
 ResponseApdu selectByFileId(const Transaction& transaction, CardChannel& channel, std::uint16_t fid,
                             bool wantFcp) {
-    const std::uint8_t id[] = {static_cast<std::uint8_t>(fid >> 8),
-                               static_cast<std::uint8_t>(fid & 0xFF)};
+    const auto id = base::toBigEndian<2>(fid);
     return select(transaction, channel, kSelectByFileId, id, wantFcp);
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include "base/big_endian.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -200,11 +201,6 @@ SecretBuffer deriveKdf(const std::string& function, const char* algorithm, const
     return out;
 }
 
-void putUint16(std::uint8_t* to, std::size_t value) {
-    to[0] = static_cast<std::uint8_t>(value >> 8);
-    to[1] = static_cast<std::uint8_t>(value);
-}
-
 }  // namespace
 
 // ---- MACs and digests -----------------------------------------------------------------------
@@ -266,7 +262,7 @@ SecretBuffer kdf33220(ByteView key, std::uint8_t fc, std::span<const ByteView> p
         if (params[i].size() > 0xFFFF) {
             throwInput("kdf33220: parameter P" + std::to_string(i) + " is longer than 65535 bytes");
         }
-        putUint16(lengths[i].data(), params[i].size());
+        lengths[i] = base::toBigEndian<2>(params[i].size());
         chunks.push_back(params[i]);
         chunks.emplace_back(lengths[i]);
     }
@@ -305,8 +301,9 @@ SecretBuffer tlsPskPremaster(ByteView psk) {
     }
     SecretBuffer premaster(2 * n + 4);  // zero-filled: the N zero bytes are already there
     std::uint8_t* out = premaster.data();
-    putUint16(out, n);
-    putUint16(out + 2 + n, n);
+    const auto length = base::toBigEndian<2>(n);
+    std::copy(length.begin(), length.end(), out);
+    std::copy(length.begin(), length.end(), out + 2 + n);
     if (n != 0) {
         std::memcpy(out + 4 + n, psk.data(), n);
     }
@@ -406,13 +403,6 @@ SecretBuffer randomSecret(std::size_t n) {
         throwOpenSsl("randomSecret: RAND_priv_bytes");
     }
     return out;
-}
-
-bool constantTimeEqual(ByteView a, ByteView b) noexcept {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace securechannel

@@ -1,5 +1,7 @@
 #include "securechannel/key_file.hpp"
 
+#include "base/bytes.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,7 +9,9 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -56,23 +60,6 @@ std::string octalMode(mode_t mode) {
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
     throw KeyFileError("key file " + quoted(path) + " " + problem);
-}
-
-int hexValue(std::uint8_t c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-bool isSpace(std::uint8_t c) {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 /// Opens for reading without following a final symlink, and checks type, owner and mode.
@@ -182,18 +169,9 @@ SecretBuffer loadKeyFile(const std::filesystem::path& path, std::size_t expected
     }
 
     const ByteView bytes = content.view();
-    std::size_t digits = 0;
-    bool textOnly = true;
-    for (const std::uint8_t c : bytes) {
-        if (hexValue(c) >= 0) {
-            ++digits;
-        } else if (!isSpace(c)) {
-            textOnly = false;
-            break;
-        }
-    }
-
-    if (!textOnly || digits == 0) {
+    const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const std::optional<std::size_t> digits = base::countHexDigits(text);
+    if (!digits || *digits == 0) {
         if (count != expectedBytes) {
             fail(path, "is neither hex text nor exactly " + std::to_string(expectedBytes) +
                            " raw bytes (it has " + std::to_string(count) +
@@ -201,26 +179,17 @@ SecretBuffer loadKeyFile(const std::filesystem::path& path, std::size_t expected
         }
         return SecretBuffer::copyOf(bytes);
     }
-    if (digits % 2 != 0) {
-        fail(path, "holds an odd number of hex digits (" + std::to_string(digits) +
+    if (*digits % 2 != 0) {
+        fail(path, "holds an odd number of hex digits (" + std::to_string(*digits) +
                        "); the key is truncated or damaged: write it again");
     }
-    if (digits / 2 != expectedBytes) {
-        fail(path, "holds a key of " + std::to_string(digits / 2) + " bytes, expected " +
+    if (*digits / 2 != expectedBytes) {
+        fail(path, "holds a key of " + std::to_string(*digits / 2) + " bytes, expected " +
                        std::to_string(expectedBytes) + " bytes (" +
                        std::to_string(2 * expectedBytes) + " hex digits)");
     }
     SecretBuffer key(expectedBytes);
-    std::size_t nibble = 0;
-    for (const std::uint8_t c : bytes) {
-        const int value = hexValue(c);
-        if (value < 0) {
-            continue;
-        }
-        std::uint8_t& target = key.data()[nibble / 2];
-        target = static_cast<std::uint8_t>(nibble % 2 == 0 ? value << 4 : target | value);
-        ++nibble;
-    }
+    base::decodeHex(text, key.mutableView());  // straight into locked memory
     return key;
 }
 
@@ -228,12 +197,8 @@ void writeKeyFile(const std::filesystem::path& path, ByteView key) {
     if (key.empty()) {
         fail(path, "was not written: the key is empty");
     }
-    static constexpr char kDigits[] = "0123456789abcdef";
     SecretBuffer text(2 * key.size() + 1);
-    for (std::size_t i = 0; i < key.size(); ++i) {
-        text.data()[2 * i] = static_cast<std::uint8_t>(kDigits[key[i] >> 4]);
-        text.data()[2 * i + 1] = static_cast<std::uint8_t>(kDigits[key[i] & 0x0F]);
-    }
+    base::encodeLowerHex(key, text.mutableView().first(2 * key.size()));  // no unwiped copy
     text.data()[2 * key.size()] = '\n';
     writeSecretFile(path, text.view());
 }

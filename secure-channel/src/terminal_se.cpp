@@ -7,9 +7,10 @@
 #include <array>
 #include <stdexcept>
 
+#include "base/log.hpp"
+#include "base/process.hpp"
 #include "securechannel/crypto.hpp"
 #include "securechannel/key_file.hpp"
-#include "seuicc/log.hpp"
 
 namespace securechannel {
 
@@ -46,7 +47,7 @@ TerminalSecuredEnvironment::TerminalSecuredEnvironment(Options options)
         throw std::invalid_argument(
             fmt::format("container size {} is below the minimum of 32", policy_.containerSize));
     }
-    hardenProcess();
+    base::hardenProcess();
     kmsa_ = loadKeyFile(options.kmsaKeyFile, profile::v1::kKmsaSize);
 }
 
@@ -68,7 +69,7 @@ std::unique_ptr<ts102484::SecureChannelSession> TerminalSecuredEnvironment::open
     if (endpoints.uiccId && !std::equal(endpoints.uiccId->begin(), endpoints.uiccId->end(),
                                         iccidRaw.begin(), iccidRaw.end())) {
         throw ProtocolError(fmt::format("the card's UICC_ID {} is not the EF_ICCID given ({})",
-                                        seuicc::toHex(*endpoints.uiccId), seuicc::toHex(iccidRaw)));
+                                        base::toHex(*endpoints.uiccId), base::toHex(iccidRaw)));
     }
     const std::uint8_t containerSize = std::min(policy_.containerSize, endpoint.maxContainerSize);
 
@@ -79,10 +80,10 @@ std::unique_ptr<ts102484::SecureChannelSession> TerminalSecuredEnvironment::open
     auto session = ts102484::SecureChannelSession::open(
         transaction, channel, kmsa_, std::move(masterSa), containerSize, policy_, cost);
     const ts102484::SetupCost& setup = session->setupCost();
-    seuicc::log::category("securechannel")
-        ->debug("secure channel open: container {}, setup {} APDUs ({} + {} + {} + {})",
-                containerSize, setup.total().apdus, setup.retrieveEndpoints.apdus,
-                setup.masterSa.apdus, setup.connectionSa.apdus, setup.start.apdus);
+    base::log::kSecureChannel->debug(
+        "secure channel open: container {}, setup {} APDUs ({} + {} + {} + {})", containerSize,
+        setup.total().apdus, setup.retrieveEndpoints.apdus, setup.masterSa.apdus,
+        setup.connectionSa.apdus, setup.start.apdus);
     return session;
 }
 

@@ -120,7 +120,7 @@ public:
 
 private:
     static std::string lowerHex(const seuicc::NodeId& id) {
-        std::string hex = seuicc::toHex(id);
+        std::string hex = base::toHex(id);
         for (auto& c : hex) {
             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         }

@@ -93,7 +93,7 @@ TEST_CASE("cold start: connection, registration and data, with Kmr and Kmc kept 
     for (auto& c : logs) {
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
-    CHECK(logs.find(seuicc::toHex(seuicc::fromHex(kmr))) == std::string::npos);
+    CHECK(logs.find(base::toHex(base::fromHex(kmr))) == std::string::npos);
 }
 
 TEST_CASE("a network that does not know Kmr: bootstrap with Kbs, then connect", "[agent]") {

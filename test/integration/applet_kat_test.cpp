@@ -33,12 +33,7 @@ private:
     CardChannel channel_;
 };
 
-Bytes concat(std::initializer_list<Bytes> parts) {
-    Bytes out;
-    for (const auto& p : parts)
-        out.insert(out.end(), p.begin(), p.end());
-    return out;
-}
+using base::concat;
 Bytes hex(const nlohmann::json& j) {
     return fromHex(j.get<std::string>());
 }

@@ -36,7 +36,7 @@ std::optional<KeyCheckValue> kmcKcv(SedConnection& c) {
 }
 
 // A harmless operational command: a plain master secret from Kmr with the vector's randoms.
-SensitiveBytes masterSecret(SedConnection& c, SecureTunnel& tunnel) {
+base::SecretBuffer masterSecret(SedConnection& c, SecureTunnel& tunnel) {
     const auto h = testsupport::loadVectors("tls12-prf.json")["handshakes"][0];
     Bytes seed = hexField(h, "client_random");
     const Bytes server = hexField(h, "server_random");

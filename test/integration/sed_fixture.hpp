@@ -26,14 +26,14 @@ inline nlohmann::json loadVectors(const std::string& name) {
 }
 
 struct SimKeys {
-    seuicc::Bytes kmr, kbs, kmsa, kiv;
+    base::Bytes kmr, kbs, kmsa, kiv;
 };
 
 inline SimKeys vectorKeys() {
     const auto handshake = loadVectors("tls12-prf.json")["handshakes"][0];
-    const seuicc::Bytes psk = seuicc::fromHex(handshake["psk"].get<std::string>());
-    return {psk, psk, seuicc::fromHex("404142434445464748494a4b4c4d4e4f"),
-            seuicc::fromHex("A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF")};
+    const base::Bytes psk = base::fromHex(handshake["psk"].get<std::string>());
+    return {psk, psk, base::fromHex("404142434445464748494a4b4c4d4e4f"),
+            base::fromHex("A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF")};
 }
 
 // Writes a profile holding literal keys, so it must be (and is made) 0600.
@@ -44,10 +44,10 @@ inline std::filesystem::path writeProfile(const std::filesystem::path& path, con
         out << "[identity]\nnode_id = \"00112233445566778899AABBCCDDEEFF\"\n"
             << "scl_id = \"m2m:scl/test-device\"\nnscl = [\"https://nscl.lab.m2m:8443/m2m\"]\n"
             << "mas_fqdn = \"mas.lab.m2m\"\n"
-            << "[kmr]\nkey = \"" << seuicc::toHex(k.kmr) << "\"\nindex = 7\nlifetime_days = 30\n"
-            << "[kmsa]\nkey = \"" << seuicc::toHex(k.kmsa) << "\"\n"
-            << "[kbs]\nkey = \"" << seuicc::toHex(k.kbs) << "\"\n"
-            << "[kiv]\nkey = \"" << seuicc::toHex(k.kiv) << "\"\n"
+            << "[kmr]\nkey = \"" << base::toHex(k.kmr) << "\"\nindex = 7\nlifetime_days = 30\n"
+            << "[kmsa]\nkey = \"" << base::toHex(k.kmsa) << "\"\n"
+            << "[kbs]\nkey = \"" << base::toHex(k.kbs) << "\"\n"
+            << "[kiv]\nkey = \"" << base::toHex(k.kiv) << "\"\n"
             << "[admin]\ncode = \"3132333435363738\"\n";
     }
     ::chmod(path.c_str(), 0600);

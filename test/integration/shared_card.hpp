@@ -4,8 +4,8 @@
 
 #include <memory>
 
+#include "base/bytes.hpp"
 #include "emulated_card.hpp"
-#include "seuicc/bytes.hpp"
 #include "seuicc/pcsc.hpp"
 
 namespace testsupport {
@@ -16,7 +16,7 @@ inline EmulatedCard& sharedCard() {
 }
 
 // What testdata/cards/uicc-default.properties puts on the card.
-inline const seuicc::Bytes kTestAppletAid = seuicc::fromHex("F04D324D5445535401");
+inline const base::Bytes kTestAppletAid = base::fromHex("F04D324D5445535401");
 inline constexpr const char* kDefaultIccid = "8988211000000000018";
 
 }  // namespace testsupport

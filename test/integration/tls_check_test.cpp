@@ -10,8 +10,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "openssl_s_server.hpp"
 #include "m2m_cli.hpp"
+#include "openssl_s_server.hpp"
 #include "securechannel/crypto.hpp"
 #include "sed_fixture.hpp"
 
@@ -35,8 +35,8 @@ nlohmann::json cardStatus(PersonalisedCard& sim) {
     return nlohmann::json::parse(run.out);
 }
 
-std::vector<std::string> pskServer(const seuicc::Bytes& psk, const std::string& identity) {
-    return {"-nocert", "-psk", seuicc::toHex(psk), "-psk_identity", identity, "-tls1_2"};
+std::vector<std::string> pskServer(const base::Bytes& psk, const std::string& identity) {
+    return {"-nocert", "-psk", base::toHex(psk), "-psk_identity", identity, "-tls1_2"};
 }
 
 }  // namespace
@@ -84,7 +84,7 @@ TEST_CASE("m2m tls-check --export: the card's exporter matches openssl s_server'
             const auto material = server.keyingMaterial();
             REQUIRE(material);
             CHECK(result["export_kcv"] ==
-                  seuicc::toHex(securechannel::keyCheckValue(seuicc::fromHex(*material))));
+                  base::toHex(securechannel::keyCheckValue(base::fromHex(*material))));
             CHECK(server.output().find("PSK-AES128-CBC-SHA256") != std::string::npos);
 
             // The exporter went into the *pending* key: the active keys are what they were.
@@ -123,7 +123,7 @@ TEST_CASE("m2m tls-check: a plain request, then a server with another PSK",
         const auto result = nlohmann::json::parse(run.out);
         const std::string message = result["error"]["message"];
         CHECK(message.find("rejected the PSK") != std::string::npos);
-        CHECK(message.find(seuicc::toHex(sim.keys().kmr)) == std::string::npos);
+        CHECK(message.find(base::toHex(sim.keys().kmr)) == std::string::npos);
     }
     // A card without a Kmc: the identity cannot be formed, and nothing is sent.
     const auto noKmc = runM2m("tls-check https://127.0.0.1:1/ --key kmc --json" + readerArgs(sim));

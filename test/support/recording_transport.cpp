@@ -4,11 +4,11 @@
 
 namespace testsupport {
 
-seuicc::Bytes RecordingTransport::transmitRaw(seuicc::ByteView command) {
+base::Bytes RecordingTransport::transmitRaw(base::ByteView command) {
     requireTransaction();
-    const Send send = [this](seuicc::ByteView bytes) {
-        seuicc::Bytes response = inner_.transmitRaw(bytes);
-        exchanges_.push_back({seuicc::Bytes(bytes.begin(), bytes.end()), response});
+    const Send send = [this](base::ByteView bytes) {
+        base::Bytes response = inner_.transmitRaw(bytes);
+        exchanges_.push_back({base::Bytes(bytes.begin(), bytes.end()), response});
         return response;
     };
     if (commandHook_) {
@@ -16,7 +16,7 @@ seuicc::Bytes RecordingTransport::transmitRaw(seuicc::ByteView command) {
             return *response;
         }
     }
-    seuicc::Bytes response = send(command);
+    base::Bytes response = send(command);
     if (responseHook_) {
         if (auto replacement = responseHook_(command, response)) {
             return *replacement;
@@ -25,7 +25,7 @@ seuicc::Bytes RecordingTransport::transmitRaw(seuicc::ByteView command) {
     return response;
 }
 
-bool contains(seuicc::ByteView haystack, seuicc::ByteView needle) {
+bool contains(base::ByteView haystack, base::ByteView needle) {
     return !needle.empty() && std::search(haystack.begin(), haystack.end(), needle.begin(),
                                           needle.end()) != haystack.end();
 }

@@ -14,24 +14,24 @@ namespace testsupport {
 class RecordingTransport final : public seuicc::Transport {
 public:
     struct Exchange {
-        seuicc::Bytes command;   // as sent to the card (after any alteration)
-        seuicc::Bytes response;  // as the card answered (before any alteration)
+        base::Bytes command;   // as sent to the card (after any alteration)
+        base::Bytes response;  // as the card answered (before any alteration)
     };
     // Sends bytes to the card (recorded) and returns its answer.
-    using Send = std::function<seuicc::Bytes(seuicc::ByteView)>;
+    using Send = std::function<base::Bytes(base::ByteView)>;
     // Sees each command before the card does. Returns the response to hand back (after sending
     // whatever it likes through `send`: an altered command, a held one, nothing at all), or
     // nothing to let the command through unchanged.
     using CommandHook =
-        std::function<std::optional<seuicc::Bytes>(seuicc::ByteView command, const Send& send)>;
+        std::function<std::optional<base::Bytes>(base::ByteView command, const Send& send)>;
     // Returns the bytes to hand back instead, or nothing to pass the response unchanged.
-    using ResponseHook = std::function<std::optional<seuicc::Bytes>(seuicc::ByteView command,
-                                                                    seuicc::ByteView response)>;
+    using ResponseHook =
+        std::function<std::optional<base::Bytes>(base::ByteView command, base::ByteView response)>;
 
     explicit RecordingTransport(seuicc::Transport& inner) : inner_(inner) {}
 
-    seuicc::Bytes transmitRaw(seuicc::ByteView command) override;
-    seuicc::Bytes atr() override { return inner_.atr(); }
+    base::Bytes transmitRaw(base::ByteView command) override;
+    base::Bytes atr() override { return inner_.atr(); }
     std::string name() const override { return inner_.name(); }
     void reconnect(bool reset) override { inner_.reconnect(reset); }
 
@@ -56,6 +56,6 @@ private:
 };
 
 // Whether `needle` occurs anywhere in `haystack` (for the "no response carries a key" audit).
-bool contains(seuicc::ByteView haystack, seuicc::ByteView needle);
+bool contains(base::ByteView haystack, base::ByteView needle);
 
 }  // namespace testsupport

@@ -92,7 +92,7 @@ std::vector<Series> secureChannel(const std::string& reader, const std::string& 
         setup.ms.push_back(since(t));
         setup.traffic = session->setupCost().total();
 
-        const seuicc::Bytes seed(64, 0x5A);
+        const base::Bytes seed(64, 0x5A);
         auto before = channel.counters();
         t = Clock::now();
         sed.computeMasterSecret(tx, *session, seuicc::KeySlot::Kmr, seuicc::MasterSecretMode::Plain,

@@ -2,8 +2,8 @@
 
 #include <iostream>
 
+#include "base/log.hpp"
 #include "seuicc/errors.hpp"
-#include "seuicc/log.hpp"
 
 namespace m2m::cli {
 
@@ -76,12 +76,12 @@ Failure classify() {
         std::snprintf(sw, sizeof sw, "%04X", e.sw());
         return {Exit::CardError, "card", sw, e.what(),
                 std::string(seuicc::describeStatusWord(e.sw()))};
-    } catch (const seuicc::HexError& e) {
+    } catch (const base::HexError& e) {
         return {Exit::Usage, "usage", "", e.what(),
                 "Give APDUs as hex digits, e.g. 00A4000C023F00."};
     } catch (const seuicc::ApduFormatError& e) {
         return {Exit::Usage, "usage", "", e.what(), "The APDU is not a valid ISO 7816-4 command."};
-    } catch (const seuicc::Error& e) {
+    } catch (const base::Error& e) {
         return {Exit::Failure, "error", "", e.what(), ""};
     } catch (const std::exception& e) {
         return {Exit::Failure, "error", "", e.what(), ""};
@@ -93,7 +93,7 @@ Failure classify() {
 int runGuarded(const CommonOptions& options, const std::function<Exit()>& body) {
     try {
         if (!options.log.empty()) {
-            seuicc::log::configure(options.log);
+            base::log::configure(options.log);
         }
         return static_cast<int>(body());
     } catch (...) {

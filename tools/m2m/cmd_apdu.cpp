@@ -1,9 +1,9 @@
 // `m2m apdu HEX...`: raw APDUs for people who know what they send, in one PC/SC transaction.
 #include <iostream>
 
+#include "base/bytes.hpp"
 #include "commands.hpp"
 #include "seuicc/apdu.hpp"
-#include "seuicc/bytes.hpp"
 #include "seuicc/card_channel.hpp"
 #include "seuicc/errors.hpp"
 
@@ -25,7 +25,7 @@ struct ApduOptions {
 Exit sendApdus(const ApduOptions& options) {
     std::vector<seuicc::CommandApdu> commands;
     for (const auto& hex : options.apdus) {
-        commands.push_back(seuicc::CommandApdu::parse(seuicc::fromHex(hex)));
+        commands.push_back(seuicc::CommandApdu::parse(base::fromHex(hex)));
     }
     auto connection = connect(options.common);
     seuicc::Transaction transaction(*connection.card);
@@ -43,14 +43,14 @@ Exit sendApdus(const ApduOptions& options) {
         lastSw = response.sw;
         char sw[5];
         std::snprintf(sw, sizeof sw, "%04X", response.sw);
-        result["exchanges"].push_back({{"command", seuicc::toHex(command.encode())},
-                                       {"response", seuicc::toHex(response.data)},
+        result["exchanges"].push_back({{"command", base::toHex(command.encode())},
+                                       {"response", base::toHex(response.data)},
                                        {"sw", sw},
                                        {"status", seuicc::describeStatusWord(response.sw)}});
         if (!options.common.json) {
-            std::cout << "> " << seuicc::toHex(command.encode(), true) << '\n';
+            std::cout << "> " << base::toHex(command.encode(), true) << '\n';
             if (!response.data.empty()) {
-                std::cout << "< " << seuicc::toHex(response.data, true) << '\n';
+                std::cout << "< " << base::toHex(response.data, true) << '\n';
             }
             std::cout << "< " << sw << "  " << seuicc::describeStatusWord(response.sw) << '\n';
         }

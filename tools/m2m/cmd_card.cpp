@@ -2,10 +2,10 @@
 #include <chrono>
 #include <iostream>
 
+#include "base/bytes.hpp"
 #include "commands.hpp"
 #include "provisioning/personalisation.hpp"
 #include "securechannel/terminal_se.hpp"
-#include "seuicc/bytes.hpp"
 #include "seuicc/m2m_sed_client.hpp"
 #include "seuicc/uicc.hpp"
 
@@ -36,26 +36,26 @@ Exit cardInfo(const CommonOptions& options) {
 
     nlohmann::ordered_json result;
     result["reader"] = connection.readerName;
-    result["atr"] = seuicc::toHex(info.atr.raw);
+    result["atr"] = base::toHex(info.atr.raw);
     result["atr_decoded"] = info.atr.describe();
     result["iccid"] = info.iccid;
     result["applications"] = nlohmann::ordered_json::array();
     for (const auto& app : info.applications) {
-        result["applications"].push_back({{"aid", seuicc::toHex(app.aid)}, {"label", app.label}});
+        result["applications"].push_back({{"aid", base::toHex(app.aid)}, {"label", app.label}});
     }
     result["secure_channel"] = secureChannelSupport(info.atr);
     result["counters"] = countersJson(info.counters, elapsedMs);
 
     printResult(options, result, [&] {
         std::cout << "Reader:         " << connection.readerName << '\n'
-                  << "ATR:            " << seuicc::toHex(info.atr.raw, true) << '\n';
+                  << "ATR:            " << base::toHex(info.atr.raw, true) << '\n';
         for (const auto& line : info.atr.describe()) {
             std::cout << "                " << line << '\n';
         }
         std::cout << "ICCID:          " << info.iccid << '\n'
                   << "Applications:   " << (info.applications.empty() ? "(none)" : "") << '\n';
         for (const auto& app : info.applications) {
-            std::cout << "  " << seuicc::toHex(app.aid) << "  " << app.label << '\n';
+            std::cout << "  " << base::toHex(app.aid) << "  " << app.label << '\n';
         }
         std::cout << "Secure channel: " << secureChannelSupport(info.atr)
                   << " (TS 102 484, from the ATR)\n"
@@ -74,7 +74,7 @@ struct StatusOptions {
 // Sets up a real TS 102 484 channel to the M2M-SED (and terminates it): the only honest way to
 // say that the terminal's Kmsa and the card's agree.
 nlohmann::ordered_json checkSecureChannel(const seuicc::Transaction& tx,
-                                          seuicc::CardChannel& channel, seuicc::ByteView iccidRaw,
+                                          seuicc::CardChannel& channel, base::ByteView iccidRaw,
                                           const std::string& kmsaFile) {
     securechannel::TerminalSecuredEnvironment::Options o;
     o.kmsaKeyFile = kmsaFile;
@@ -88,10 +88,10 @@ nlohmann::ordered_json checkSecureChannel(const seuicc::Transaction& tx,
                  {{"apdus", cost.apdus},
                   {"bytes_sent", cost.bytesSent},
                   {"bytes_received", cost.bytesReceived}}}};
-    } catch (const seuicc::Error& e) {
+    } catch (const base::Error& e) {
         return {{"secure_channel", "failed"},
                 {"secure_channel_error", e.what()},
-                {"terminal_kmsa_kcv", seuicc::toHex(tsed.kmsaCheckValue())}};
+                {"terminal_kmsa_kcv", base::toHex(tsed.kmsaCheckValue())}};
     }
 }
 

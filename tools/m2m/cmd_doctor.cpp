@@ -4,8 +4,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "base/bytes.hpp"
 #include "commands.hpp"
-#include "seuicc/bytes.hpp"
 #include "seuicc/errors.hpp"
 #include "seuicc/uicc.hpp"
 

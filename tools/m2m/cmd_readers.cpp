@@ -1,8 +1,8 @@
 // `m2m readers`: the PC/SC readers pcscd knows, and whether each holds a card.
 #include <iostream>
 
+#include "base/bytes.hpp"
 #include "commands.hpp"
-#include "seuicc/bytes.hpp"
 
 namespace m2m::cli {
 
@@ -21,13 +21,13 @@ void addReadersCommand(CLI::App& app, int& exitCode) {
                 result["readers"].push_back({{"index", i},
                                              {"name", readers[i].name},
                                              {"card_present", readers[i].cardPresent},
-                                             {"atr", seuicc::toHex(readers[i].atr)}});
+                                             {"atr", base::toHex(readers[i].atr)}});
             }
             printResult(*options, result, [&] {
                 for (std::size_t i = 0; i < readers.size(); ++i) {
                     std::cout << i << ": " << readers[i].name;
                     if (readers[i].cardPresent) {
-                        std::cout << "  [card] " << seuicc::toHex(readers[i].atr);
+                        std::cout << "  [card] " << base::toHex(readers[i].atr);
                     } else {
                         std::cout << "  [empty]";
                     }

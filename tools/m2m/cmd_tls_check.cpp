@@ -8,11 +8,11 @@
 #include <optional>
 
 #include "agent/card_session.hpp"
+#include "base/bytes.hpp"
 #include "commands.hpp"
 #include "provisioning/psk_identity.hpp"
 #include "securechannel/tls/card_keys.hpp"
 #include "securechannel/tls/psk_https_client.hpp"
-#include "seuicc/bytes.hpp"
 
 namespace m2m::cli {
 
@@ -53,24 +53,24 @@ const char* exporterLabel(tls::Export e) {
 // security-profile §3 identities, from the card's public data.
 std::string identityFromCard(const seuicc::SedStatus& status, seuicc::KeySlot slot) {
     if (!status.nodeId) {
-        throw seuicc::Error("the M2M-SED has no M2M-Node-ID: personalise the card first");
+        throw base::Error("the M2M-SED has no M2M-Node-ID: personalise the card first");
     }
     switch (slot) {
         case seuicc::KeySlot::Kmr:
             if (!status.kmrIndex) {
-                throw seuicc::Error("the M2M-SED holds no Kmr (no KmrIndex): bootstrap first");
+                throw base::Error("the M2M-SED holds no Kmr (no KmrIndex): bootstrap first");
             }
             return provisioning::kmrIdentity(*status.nodeId, *status.kmrIndex);
         case seuicc::KeySlot::Kmc:
             if (!status.kmcIndex) {
-                throw seuicc::Error(
+                throw base::Error(
                     "the M2M-SED holds no Kmc (no KmcIndex): run the service connection first");
             }
             return provisioning::kmcIdentity(*status.nodeId, *status.kmcIndex);
         case seuicc::KeySlot::Kbs:
             return provisioning::kbsIdentity(*status.nodeId);
     }
-    throw seuicc::Error("unknown key slot");
+    throw base::Error("unknown key slot");
 }
 
 std::string cipherIdText(std::uint16_t id) {
@@ -133,7 +133,7 @@ Exit tlsCheck(const TlsCheckOptions& options) {
         result["export"] = options.exportTo;
         result["export_label"] = exporterLabel(exportTo);
         result["export_target"] = exportTo == tls::Export::Bootstrap ? "kmr" : "kmc";
-        result["export_kcv"] = seuicc::toHex(*response.tls.exportKcv);
+        result["export_kcv"] = base::toHex(*response.tls.exportKcv);
         result["export_state"] = "pending";
     }
     result["handshake_apdus"] = handshakeCost.apdus;
@@ -151,7 +151,7 @@ Exit tlsCheck(const TlsCheckOptions& options) {
         if (response.tls.exportKcv) {
             std::cout << "Export:      " << exporterLabel(exportTo) << " -> pending "
                       << (exportTo == tls::Export::Bootstrap ? "Kmr" : "Kmc") << ", KCV "
-                      << seuicc::toHex(*response.tls.exportKcv) << " (not activated)\n";
+                      << base::toHex(*response.tls.exportKcv) << " (not activated)\n";
         }
         std::cout << "Card cost:   " << handshakeCost.apdus << " APDUs for the handshake"
                   << (exportTo != tls::Export::None ? " and the export" : "") << ", "

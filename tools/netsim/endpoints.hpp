@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdint>
 
+#include "base/secret.hpp"
 #include "http.hpp"
-#include "securechannel/secret.hpp"
 #include "store.hpp"
 #include "tls_listener.hpp"
 
@@ -44,7 +44,7 @@ void serveHttp(TlsSession& session, Endpoint endpoint, KeyKind keys, Route route
 
 // RFC 5705 exporter of this session, 32 bytes, no context: the key both ends derive (Kmr from a
 // Kbs session, Kmc from a Kmr session).
-[[nodiscard]] securechannel::SecretBuffer exportKey(TlsSession& session, const char* label);
+[[nodiscard]] base::SecretBuffer exportKey(TlsSession& session, const char* label);
 
 // Shorthand for an XML answer.
 [[nodiscard]] http::Response xmlResponse(int status, std::string body);

@@ -5,16 +5,12 @@
 #include <stdexcept>
 #include <variant>
 
+#include "base/log.hpp"
 #include "endpoints.hpp"
-#include "seuicc/log.hpp"
 
 namespace netsim {
 
 namespace {
-
-auto logger() {
-    return seuicc::log::category("netsim");
-}
 
 constexpr std::size_t kOversizedBodyBytes = 2 * 1024 * 1024;
 
@@ -50,8 +46,8 @@ http::Response xmlResponse(int status, std::string body) {
     return r;
 }
 
-securechannel::SecretBuffer exportKey(TlsSession& session, const char* label) {
-    securechannel::SecretBuffer key(32);
+base::SecretBuffer exportKey(TlsSession& session, const char* label) {
+    base::SecretBuffer key(32);
     if (SSL_export_keying_material(session.ssl(), key.data(), key.size(), label, std::strlen(label),
                                    nullptr, 0, 0) != 1) {
         throw std::runtime_error(std::string("exporter ") + label + " failed");
@@ -74,8 +70,8 @@ void serveHttp(TlsSession& session, Endpoint endpoint, KeyKind keys, Route route
             context.store.count(endpoint, "requests");
             http::Response r = http::errorResponse(failure->status, failure->reason);
             r.close = true;
-            logger()->info("{} - - {} node={} identity={} ({})", name, r.status, session.nodeId(),
-                           session.identity(), failure->reason);
+            base::log::kNetsim->info("{} - - {} node={} identity={} ({})", name, r.status,
+                                     session.nodeId(), session.identity(), failure->reason);
             session.writeAll(http::serialise(r));
             return;
         }
@@ -84,8 +80,9 @@ void serveHttp(TlsSession& session, Endpoint endpoint, KeyKind keys, Route route
         // The key may have been revoked, expired or superseded while the connection was kept
         // alive: end it unanswered, as a fresh connection would be refused in the handshake.
         if (!context.store.stillValid(keys, session.identity())) {
-            logger()->info("{} {} {} - node={} identity={} (key no longer valid: closed)", name,
-                           request.method, request.path, session.nodeId(), session.identity());
+            base::log::kNetsim->info("{} {} {} - node={} identity={} (key no longer valid: closed)",
+                                     name, request.method, request.path, session.nodeId(),
+                                     session.identity());
             return;
         }
         http::Response response;
@@ -93,8 +90,9 @@ void serveHttp(TlsSession& session, Endpoint endpoint, KeyKind keys, Route route
         if (auto fault = context.store.takeFault(endpoint)) {
             auto injected = faultResponse(*fault);
             if (!injected) {
-                logger()->info("{} {} {} - node={} identity={} (fault close)", name, request.method,
-                               request.path, session.nodeId(), session.identity());
+                base::log::kNetsim->info("{} {} {} - node={} identity={} (fault close)", name,
+                                         request.method, request.path, session.nodeId(),
+                                         session.identity());
                 return;
             }
             response = std::move(*injected);
@@ -103,13 +101,15 @@ void serveHttp(TlsSession& session, Endpoint endpoint, KeyKind keys, Route route
             try {
                 response = route(request, session, context);
             } catch (const std::exception& e) {
-                logger()->error("{} {} {}: {}", name, request.method, request.path, e.what());
+                base::log::kNetsim->error("{} {} {}: {}", name, request.method, request.path,
+                                          e.what());
                 response = http::errorResponse(500, "internal error");
             }
         }
         response.close = response.close || !request.keepAlive;
-        logger()->info("{} {} {} {} node={} identity={}{}", name, request.method, request.path,
-                       response.status, session.nodeId(), session.identity(), note);
+        base::log::kNetsim->info("{} {} {} {} node={} identity={}{}", name, request.method,
+                                 request.path, response.status, session.nodeId(),
+                                 session.identity(), note);
         if (!session.writeAll(http::serialise(response)) || response.close) {
             return;
         }

@@ -4,9 +4,9 @@
 
 #include <iostream>
 
+#include "base/bytes.hpp"
 #include "commands.hpp"
 #include "securechannel/key_file.hpp"
-#include "seuicc/bytes.hpp"
 
 namespace netsim {
 
@@ -20,8 +20,8 @@ public:
 };
 
 // Decodes one hex key of the document and wipes its text there, whatever happens.
-std::optional<securechannel::SecretBuffer> takeKey(nlohmann::json& doc, const char* name,
-                                                   std::size_t bytes, bool required) {
+std::optional<base::SecretBuffer> takeKey(nlohmann::json& doc, const char* name, std::size_t bytes,
+                                          bool required) {
     if (!doc.contains(name)) {
         if (required) {
             throw ImportError(std::string("'") + name + "' is missing");
@@ -32,14 +32,12 @@ std::optional<securechannel::SecretBuffer> takeKey(nlohmann::json& doc, const ch
     if (text == nullptr) {
         throw ImportError(std::string("'") + name + "' is not a string");
     }
-    securechannel::SecretBuffer key(bytes);
+    base::SecretBuffer key(bytes);
     bool ok = text->size() == 2 * bytes;
     if (ok) {
         try {
-            seuicc::Bytes decoded = seuicc::fromHex(*text);
-            std::copy(decoded.begin(), decoded.end(), key.data());
-            OPENSSL_cleanse(decoded.data(), decoded.size());
-        } catch (const seuicc::Error&) {
+            base::decodeHex(*text, key.mutableView());  // straight into locked memory
+        } catch (const base::HexError&) {
             ok = false;
         }
     }
@@ -59,7 +57,7 @@ void wipeStrings(nlohmann::json& doc) {
     }
 }
 
-ImportRecord parseExport(const securechannel::SecretBuffer& content, const ImportOptions& o) {
+ImportRecord parseExport(const base::SecretBuffer& content, const ImportOptions& o) {
     nlohmann::json doc = nlohmann::json::parse(content.data(), content.data() + content.size(),
                                                nullptr, /*allow_exceptions=*/false);
     if (!doc.is_object()) {
@@ -68,7 +66,7 @@ ImportRecord parseExport(const securechannel::SecretBuffer& content, const Impor
     try {
         ImportRecord r;
         r.node.iccid = doc.value("iccid", "");
-        const seuicc::Bytes id = seuicc::fromHex(doc.value("node_id", ""));
+        const base::Bytes id = base::fromHex(doc.value("node_id", ""));
         if (id.size() != 16) {
             throw ImportError("node_id is not 16 bytes of hex");
         }
@@ -109,7 +107,7 @@ ImportRecord parseExport(const securechannel::SecretBuffer& content, const Impor
 
 int runImport(const ImportOptions& options) {
     try {
-        const securechannel::SecretBuffer content =
+        const base::SecretBuffer content =
             securechannel::readSecretFile(options.keys, kMaxExportBytes);
         ImportRecord record;
         try {

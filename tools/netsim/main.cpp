@@ -5,16 +5,17 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "base/log.hpp"
+#include "base/process.hpp"
+#include "base/secret.hpp"
 #include "commands.hpp"
-#include "securechannel/secret.hpp"
-#include "seuicc/log.hpp"
 
 int main(int argc, char** argv) {
     // The store and the keys in memory are the network's secrets: no core dumps, no ptrace,
     // and every file this process creates is private.
     ::umask(077);
     try {
-        securechannel::hardenProcess();
+        base::hardenProcess();
     } catch (const std::exception& e) {
         std::cerr << "m2m-netsim: " << e.what() << "\n";
         return 1;
@@ -112,7 +113,7 @@ int main(int argc, char** argv) {
 
     app.parse_complete_callback([&] {
         if (!logSpec.empty()) {
-            seuicc::log::configure(logSpec);
+            base::log::configure(logSpec);
         }
     });
     try {

@@ -1,8 +1,8 @@
 // MSBF: TLS-based bootstrap with the card-held Kbs (security-profile §4.3). The session itself
 // authenticates the node; the new Kmr is the session's exporter, which the card computes too.
+#include "base/bytes.hpp"
 #include "endpoints.hpp"
 #include "provisioning/param_sets.hpp"
-#include "seuicc/bytes.hpp"
 
 namespace netsim {
 
@@ -14,11 +14,11 @@ http::Response routeMsbf(const http::Request& request, TlsSession& session,
     if (request.method != "GET") {
         return http::notAllowed("GET");
     }
-    const securechannel::SecretBuffer kmr = exportKey(session, "EXPORTER-ETSI-TC-M2M-Bootstrap");
+    const base::SecretBuffer kmr = exportKey(session, "EXPORTER-ETSI-TC-M2M-Bootstrap");
     const NodeRecord node =
         context.store.issueKmr(session.nodeId(), kmr.view(), context.lifetimes.kmr);
     provisioning::BootstrapParamSet params;
-    const seuicc::Bytes id = seuicc::fromHex(node.nodeId);
+    const base::Bytes id = base::fromHex(node.nodeId);
     std::copy(id.begin(), id.end(), params.nodeId.begin());
     params.kmrIndex = node.kmrIndex;
     params.kmrExpiry = Clock::time_point(std::chrono::seconds(*node.kmrExpiry));

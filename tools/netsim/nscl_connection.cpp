@@ -13,7 +13,7 @@ http::Response routeConnection(const http::Request& request, TlsSession& session
     if (request.method != "POST") {
         return http::notAllowed("POST");
     }
-    const securechannel::SecretBuffer kmc = exportKey(session, "EXPORTER-ETSI-TC-M2M-Connection");
+    const base::SecretBuffer kmc = exportKey(session, "EXPORTER-ETSI-TC-M2M-Connection");
     const NodeRecord node =
         context.store.issueKmc(session.nodeId(), kmc.view(), context.lifetimes.kmc);
     provisioning::ConnectionParamSet params;

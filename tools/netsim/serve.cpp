@@ -5,8 +5,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "base/log.hpp"
 #include "commands.hpp"
-#include "seuicc/log.hpp"
 
 namespace netsim {
 
@@ -64,7 +64,7 @@ int runServe(const ServeOptions& options) {
                                               {"connection", connectionListener->port()},
                                               {"mid", midListener->port()},
                                               {"pid", ::getpid()}};
-        auto log = seuicc::log::category("netsim");
+        auto log = base::log::kNetsim;
         log->info("listening: msbf {}:{}, connection {}:{}, mid {}:{}", msbf.host,
                   msbfListener->port(), connection.host, connectionListener->port(), mid.host,
                   midListener->port());

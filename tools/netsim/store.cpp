@@ -1,6 +1,9 @@
 // SQLite persistence of the lab network (see store.hpp).
 #include "store.hpp"
 
+#include "base/big_endian.hpp"
+#include "provisioning/psk_identity.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,15 +12,15 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/bytes.hpp"
 #include "securechannel/crypto.hpp"
-#include "seuicc/bytes.hpp"
 
 namespace netsim {
 
 namespace {
 
-using securechannel::ByteView;
-using securechannel::SecretBuffer;
+using base::ByteView;
+using base::SecretBuffer;
 
 // One prepared statement; finalised on scope exit, so an exception never leaks one.
 class Statement {
@@ -140,39 +143,9 @@ CREATE TABLE IF NOT EXISTS counters(
   PRIMARY KEY(endpoint, name));
 )sql";
 
-// The identity forms of security-profile §3: 32 lowercase hex digits, a dot, then a decimal index
-// (no sign, no leading zero) or "bootstrap".
-struct ParsedIdentity {
-    std::string nodeId;
-    std::string suffix;
-};
-std::optional<ParsedIdentity> parseIdentity(const std::string& identity) {
-    if (identity.size() < 34 || identity[32] != '.') {
-        return std::nullopt;
-    }
-    const std::string node = identity.substr(0, 32);
-    if (!std::all_of(node.begin(), node.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
-        return std::nullopt;
-    }
-    return ParsedIdentity{node, identity.substr(33)};
-}
-
-std::optional<std::uint32_t> parseIndex(const std::string& text) {
-    if (text.empty() || text.size() > 10 || (text.size() > 1 && text[0] == '0') ||
-        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        return std::nullopt;
-    }
-    const unsigned long long v = std::stoull(text);
-    if (v > 0xFFFFFFFFULL) {
-        return std::nullopt;
-    }
-    return static_cast<std::uint32_t>(v);
-}
-
 // Uppercase, as `m2m card status` and `m2m agent status` print key check values.
 std::string kcvOf(const SecretBuffer& key) {
-    return seuicc::toHex(securechannel::keyCheckValue(key.view()));
+    return base::toHex(securechannel::keyCheckValue(key.view()));
 }
 
 // Whether `text` can go into JSON as a string as it is (printable, valid UTF-8).
@@ -240,10 +213,7 @@ Seconds nowSeconds() {
 }
 
 std::string nodeHex(const seuicc::NodeId& id) {
-    std::string hex = seuicc::toHex(id);
-    std::transform(hex.begin(), hex.end(), hex.begin(),
-                   [](char c) { return static_cast<char>(std::tolower(c)); });
-    return hex;
+    return base::toLowerHex(id);
 }
 
 const char* keyName(KeyKind kind) {
@@ -333,21 +303,12 @@ ON CONFLICT(node_id) DO UPDATE SET
 }
 
 std::optional<Store::Psk> Store::pskFor(KeyKind kind, const std::string& identity) {
-    const auto parsed = parseIdentity(identity);
-    if (!parsed) {
+    const auto parsed = provisioning::parsePskIdentity(identity);
+    if (!parsed || parsed->index.has_value() != (kind != KeyKind::Kbs)) {
         return std::nullopt;
     }
-    std::optional<std::uint32_t> index;
-    if (kind == KeyKind::Kbs) {
-        if (parsed->suffix != "bootstrap") {
-            return std::nullopt;
-        }
-    } else {
-        index = parseIndex(parsed->suffix);
-        if (!index) {
-            return std::nullopt;
-        }
-    }
+    const std::optional<std::uint32_t> index = parsed->index;
+    const std::string nodeId = nodeHex(parsed->nodeId);
     const char* sql = nullptr;
     switch (kind) {
         case KeyKind::Kbs:
@@ -367,7 +328,7 @@ std::optional<Store::Psk> Store::pskFor(KeyKind kind, const std::string& identit
     }
     std::lock_guard lock(mutex_);
     Statement s(db_, sql);
-    s.bind(1, parsed->nodeId);
+    s.bind(1, nodeId);
     if (index) {
         s.bind(2, static_cast<std::int64_t>(*index)).bind(3, nowSeconds());
     }
@@ -375,7 +336,7 @@ std::optional<Store::Psk> Store::pskFor(KeyKind kind, const std::string& identit
         return std::nullopt;
     }
     auto key = s.secret(0);
-    return Psk{parsed->nodeId, std::move(*key)};
+    return Psk{nodeId, std::move(*key)};
 }
 
 bool Store::stillValid(KeyKind kind, const std::string& identity) {
@@ -406,11 +367,7 @@ NodeRecord Store::issueKmr(const std::string& nodeId, ByteView kmr, Seconds life
 }
 
 NodeRecord Store::issueKmc(const std::string& nodeId, ByteView kmc, Seconds lifetime) {
-    const securechannel::Bytes random = securechannel::randomBytes(8);
-    std::uint64_t connectionId = 0;
-    for (std::uint8_t b : random) {
-        connectionId = (connectionId << 8) | b;
-    }
+    const std::uint64_t connectionId = base::readBigEndian(securechannel::randomBytes(8));
     {
         std::lock_guard lock(mutex_);
         Statement s(db_,
@@ -678,7 +635,7 @@ nlohmann::ordered_json Store::snapshot() {
             if (isShowableText(content)) {
                 row["content"] = content;
             }
-            row["content_hex"] = seuicc::toHex(
+            row["content_hex"] = base::toHex(
                 ByteView(reinterpret_cast<const std::uint8_t*>(content.data()), content.size()));
             out["content_instances"].push_back(std::move(row));
         }

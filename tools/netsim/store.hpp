@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "securechannel/secret.hpp"
+#include "base/secret.hpp"
 #include "seuicc/m2m_sed_client.hpp"
 
 namespace netsim {
@@ -54,9 +54,9 @@ struct NodeRecord {
 // What a node imports from `m2m provision --export-keys`, plus what the export file lacks.
 struct ImportRecord {
     NodeRecord node;
-    std::optional<securechannel::SecretBuffer> kmr;  // absent with --without-kmr
-    std::optional<securechannel::SecretBuffer> kbs;
-    std::optional<securechannel::SecretBuffer> kiv;
+    std::optional<base::SecretBuffer> kmr;  // absent with --without-kmr
+    std::optional<base::SecretBuffer> kbs;
+    std::optional<base::SecretBuffer> kiv;
 };
 
 struct Registration {
@@ -92,7 +92,7 @@ public:
     // is neither revoked nor expired; with the node it belongs to.
     struct Psk {
         std::string nodeId;
-        securechannel::SecretBuffer key;
+        base::SecretBuffer key;
     };
     [[nodiscard]] std::optional<Psk> pskFor(KeyKind kind, const std::string& identity);
     // Whether the key a connection was keyed with is still the current, valid one (it may have
@@ -101,9 +101,9 @@ public:
 
     [[nodiscard]] std::optional<NodeRecord> node(const std::string& nodeId);
     // Stores a new Kmr (superseding the old one) with index previous + 1; returns the node after.
-    NodeRecord issueKmr(const std::string& nodeId, securechannel::ByteView kmr, Seconds lifetime);
+    NodeRecord issueKmr(const std::string& nodeId, base::ByteView kmr, Seconds lifetime);
     // Stores a new Kmc with index previous + 1 and a fresh connection id.
-    NodeRecord issueKmc(const std::string& nodeId, securechannel::ByteView kmc, Seconds lifetime);
+    NodeRecord issueKmc(const std::string& nodeId, base::ByteView kmc, Seconds lifetime);
 
     void revoke(const std::string& nodeId, KeyKind kind);
     void expire(const std::string& nodeId, KeyKind kind);

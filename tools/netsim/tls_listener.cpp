@@ -14,15 +14,11 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "seuicc/log.hpp"
+#include "base/log.hpp"
 
 namespace netsim {
 
 namespace {
-
-auto logger() {
-    return seuicc::log::category("netsim");
-}
 
 // What the PSK callback learnt, for the session once the handshake is done.
 struct HandshakeState {
@@ -236,7 +232,8 @@ void TlsListener::acceptLoop() {
     for (;;) {
         pollfd fds[2] = {{listenFd_, POLLIN, 0}, {wakePipe_[0], POLLIN, 0}};
         if (::poll(fds, 2, 1000) < 0 && errno != EINTR) {
-            logger()->error("{}: poll: {}", endpointName(endpoint_), std::strerror(errno));
+            base::log::kNetsim->error("{}: poll: {}", endpointName(endpoint_),
+                                      std::strerror(errno));
             return;
         }
         if (stopping_ || (fds[1].revents & POLLIN) != 0) {
@@ -270,19 +267,21 @@ void TlsListener::serve(Connection& connection) {
         SSL_set_app_data(ssl, &state);
         if (SSL_accept(ssl) == 1) {
             store_.count(endpoint_, "handshakes");
-            logger()->debug("{}: handshake, identity {}, {}", endpointName(endpoint_),
-                            state.identity, SSL_get_cipher_name(ssl));
+            base::log::kNetsim->debug("{}: handshake, identity {}, {}", endpointName(endpoint_),
+                                      state.identity, SSL_get_cipher_name(ssl));
             TlsSession session(ssl, state.identity, state.nodeId);
             try {
                 handler_(session);
             } catch (const std::exception& e) {
-                logger()->error("{}: session ended: {}", endpointName(endpoint_), e.what());
+                base::log::kNetsim->error("{}: session ended: {}", endpointName(endpoint_),
+                                          e.what());
             }
             SSL_shutdown(ssl);
         } else {
             store_.count(endpoint_, "handshake_failures");
-            logger()->info("{}: handshake failed, identity {}: {}", endpointName(endpoint_),
-                           state.identity.empty() ? "-" : state.identity, opensslError());
+            base::log::kNetsim->info("{}: handshake failed, identity {}: {}",
+                                     endpointName(endpoint_),
+                                     state.identity.empty() ? "-" : state.identity, opensslError());
         }
     }
     SSL_free(ssl);
@@ -311,7 +310,8 @@ unsigned int TlsListener::pskCallback(SSL* ssl, const char* identity, unsigned c
         state->nodeId = found->nodeId;
         return static_cast<unsigned int>(found->key.size());
     } catch (const std::exception& e) {
-        logger()->error("{}: key lookup failed: {}", endpointName(self->endpoint_), e.what());
+        base::log::kNetsim->error("{}: key lookup failed: {}", endpointName(self->endpoint_),
+                                  e.what());
         return 0;
     }
 }

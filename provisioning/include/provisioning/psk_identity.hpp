@@ -1,16 +1,29 @@
 // TLS-PSK identities of the card-held keys [PROFILE, security-profile.md §3]: lowercase hex of the
-// M2M-Node-ID, a dot, then the decimal key index, or "bootstrap" for Kbs. ASCII.
+// M2M-Node-ID, a dot, then the decimal key index (no sign, no leading zero), or "bootstrap" for
+// Kbs. ASCII. Written by the device, read by the network: both sides use these functions.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
-#include "seuicc/m2m_sed_client.hpp"
+#include "seuicc/sed_status.hpp"
 
 namespace provisioning {
 
 [[nodiscard]] std::string kmrIdentity(const seuicc::NodeId& nodeId, std::uint32_t kmrIndex);
 [[nodiscard]] std::string kmcIdentity(const seuicc::NodeId& nodeId, std::uint32_t kmcIndex);
 [[nodiscard]] std::string kbsIdentity(const seuicc::NodeId& nodeId);
+
+// An identity taken apart.
+struct PskIdentity {
+    seuicc::NodeId nodeId{};
+    std::optional<std::uint32_t> index;  // empty: the bootstrap identity
+};
+
+// Parses an identity a peer sent, strictly: 32 lowercase hex digits, '.', then "bootstrap" or a
+// decimal index that fits 32 bits without a leading zero. Anything else: nullopt.
+[[nodiscard]] std::optional<PskIdentity> parsePskIdentity(std::string_view identity);
 
 }  // namespace provisioning

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "base/bytes.hpp"
+#include "base/secret.hpp"
 #include "securechannel/errors.hpp"
-#include "securechannel/secret.hpp"
-#include "seuicc/bytes.hpp"
 
 namespace provisioning {
 
@@ -22,12 +22,12 @@ public:
 
 // A key the profile either gives (hex) or asks to be generated at provisioning time.
 struct KeySpec {
-    std::optional<securechannel::SecretBuffer> value;  // empty: generate
+    std::optional<base::SecretBuffer> value;  // empty: generate
     bool generate() const { return !value.has_value(); }
 };
 
 struct SimProfile {
-    std::optional<seuicc::Bytes> nodeId;  // empty: generate (16 random bytes)
+    std::optional<base::Bytes> nodeId;  // empty: generate (16 random bytes)
     std::string sclId;
     std::vector<std::string> nscl;
     std::string masFqdn;
@@ -37,7 +37,7 @@ struct SimProfile {
     KeySpec kmsa;
     std::optional<KeySpec> kbs;
     std::optional<KeySpec> kiv;
-    securechannel::SecretBuffer adminCode;  // 8 bytes
+    base::SecretBuffer adminCode;  // 8 bytes
 };
 
 // Parses and checks a profile. A profile holding any literal key must be a 0600 file like any

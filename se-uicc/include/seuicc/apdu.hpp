@@ -5,7 +5,7 @@
 #include <optional>
 #include <string_view>
 
-#include "seuicc/bytes.hpp"
+#include "seuicc/types.hpp"
 
 namespace seuicc {
 

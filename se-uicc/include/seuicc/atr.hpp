@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "seuicc/bytes.hpp"
+#include "seuicc/types.hpp"
 
 namespace seuicc {
 

@@ -1,7 +1,7 @@
 // Every failure the card library reports, as exception types callers can catch by meaning.
 //
-//   Error
-//   ├── HexError, ApduFormatError, TlvError, AtrError   malformed input (ours or the card's)
+//   Error (a base::Error, like every error of the project)
+//   ├── ApduFormatError, TlvError, AtrError             malformed input (ours or the card's)
 //   ├── CardStatusError                                  the card answered with an error SW
 //   └── PcscError                                        the PC/SC stack failed (code, name,
 //   advice)
@@ -20,20 +20,16 @@
 #pragma once
 
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "base/error.hpp"
+
 namespace seuicc {
 
-class Error : public std::runtime_error {
+class Error : public base::Error {
 public:
-    using std::runtime_error::runtime_error;
-};
-
-class HexError : public Error {
-public:
-    using Error::Error;
+    using base::Error::Error;
 };
 
 class ApduFormatError : public Error {

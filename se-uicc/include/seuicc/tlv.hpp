@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "seuicc/bytes.hpp"
+#include "seuicc/types.hpp"
 
 namespace seuicc {
 

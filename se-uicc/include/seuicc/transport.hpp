@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "seuicc/bytes.hpp"
+#include "seuicc/types.hpp"
 
 namespace seuicc {
 

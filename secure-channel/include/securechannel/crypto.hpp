@@ -16,8 +16,8 @@
 #include <span>
 #include <string_view>
 
+#include "base/secret.hpp"
 #include "securechannel/errors.hpp"
-#include "securechannel/secret.hpp"
 #include "securechannel/types.hpp"
 
 namespace securechannel {
@@ -86,9 +86,5 @@ inline constexpr std::size_t kAesBlockSize = 16;
 [[nodiscard]] Bytes randomBytes(std::size_t n);
 /// `n` bytes from the private DRBG written straight into locked memory, for new keys.
 [[nodiscard]] SecretBuffer randomSecret(std::size_t n);
-
-/// Constant-time equality of two byte strings (CRYPTO_memcmp). Sizes are not secret: different
-/// sizes compare unequal at once.
-[[nodiscard]] bool constantTimeEqual(ByteView a, ByteView b) noexcept;
 
 }  // namespace securechannel

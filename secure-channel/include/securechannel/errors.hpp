@@ -1,14 +1,14 @@
 // Typed errors of secure-channel. Messages never contain key bytes or key-file content.
 #pragma once
 
-#include "seuicc/errors.hpp"
+#include "base/error.hpp"
 
 namespace securechannel {
 
-/// Base of every error secure-channel throws; a seuicc::Error like every error of the project.
-class Error : public seuicc::Error {
+/// Base of every error secure-channel throws; a base::Error like every error of the project.
+class Error : public base::Error {
 public:
-    using seuicc::Error::Error;
+    using base::Error::Error;
 };
 
 /// A cryptographic operation failed or was called with malformed input (wrong key length, input not
@@ -20,12 +20,6 @@ public:
 
 /// A key file could not be used. The message names the file and says what to do about it.
 class KeyFileError : public Error {
-public:
-    using Error::Error;
-};
-
-/// hardenProcess() could not apply a protection (core dumps, ptrace/dumpable flag).
-class HardeningError : public Error {
 public:
     using Error::Error;
 };

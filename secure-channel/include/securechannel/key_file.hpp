@@ -5,8 +5,8 @@
 #include <cstddef>
 #include <filesystem>
 
+#include "base/secret.hpp"
 #include "securechannel/errors.hpp"
-#include "securechannel/secret.hpp"
 #include "securechannel/types.hpp"
 
 namespace securechannel {

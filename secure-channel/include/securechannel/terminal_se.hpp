@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "securechannel/secret.hpp"
+#include "base/secret.hpp"
 #include "securechannel/ts102484/session.hpp"
 #include "securechannel/ts102484/steps.hpp"
 #include "seuicc/card_channel.hpp"

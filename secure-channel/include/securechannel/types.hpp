@@ -1,19 +1,15 @@
-// Byte types of secure-channel: the project-wide ones from se-uicc.
+// The base vocabulary (se-uicc/base) as secure-channel spells it inside its own namespace.
 #pragma once
 
-#include <cstdint>
-#include <string_view>
-
-#include "seuicc/bytes.hpp"
+#include "base/bytes.hpp"
+#include "base/secret.hpp"
 
 namespace securechannel {
 
-using seuicc::Bytes;
-using seuicc::ByteView;
-
-/// The bytes of an ASCII string (a KDF label, for instance), without a terminating NUL.
-inline ByteView asBytes(std::string_view text) noexcept {
-    return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
+using base::asBytes;
+using base::Bytes;
+using base::ByteView;
+using base::constantTimeEqual;
+using base::SecretBuffer;
 
 }  // namespace securechannel

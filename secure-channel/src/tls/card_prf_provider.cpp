@@ -19,10 +19,10 @@
 #include <openssl/params.h>
 #include <openssl/provider.h>
 
+#include "base/log.hpp"
 #include "securechannel/crypto.hpp"
 #include "securechannel/errors.hpp"
 #include "securechannel/tls/psk_https_client.hpp"
-#include "seuicc/log.hpp"
 
 namespace securechannel::tls::detail {
 
@@ -207,7 +207,7 @@ int prfSetParams(void* vctx, const OSSL_PARAM params[]) {
 // derivation fails, which makes libssl abort the handshake.
 int deriveWithCard(PrfContext& ctx, unsigned char* key, std::size_t keylen) {
     Entry& entry = *ctx.card;
-    auto log = seuicc::log::category("tls");
+    auto log = base::log::kTls;
     try {
         if (entry.card == nullptr) {
             throw CardFailure("TLS1-PRF for a handle whose transfer has ended");
@@ -363,7 +363,7 @@ void ensureCardPrfProvider() {
         if (EVP_set_default_properties(nullptr, "?provider=m2mcard") == 0) {
             throwOpenSsl("EVP_set_default_properties(?provider=m2mcard)");
         }
-        seuicc::log::category("tls")->debug("OpenSSL provider m2mcard loaded (TLS1-PRF)");
+        base::log::kTls->debug("OpenSSL provider m2mcard loaded (TLS1-PRF)");
     });
 }
 

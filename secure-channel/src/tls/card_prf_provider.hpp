@@ -12,7 +12,7 @@
 #include <exception>
 #include <memory>
 
-#include "securechannel/secret.hpp"
+#include "base/secret.hpp"
 #include "securechannel/tls/card_keys.hpp"
 
 namespace securechannel::tls::detail {

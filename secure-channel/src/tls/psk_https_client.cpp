@@ -12,9 +12,10 @@
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 
+#include "base/bytes.hpp"
+#include "base/log.hpp"
+#include "base/text.hpp"
 #include "card_prf_provider.hpp"
-#include "seuicc/bytes.hpp"
-#include "seuicc/log.hpp"
 
 namespace securechannel::tls {
 
@@ -40,10 +41,6 @@ constexpr int kAlertHandshakeFailure = 40;
 constexpr int kAlertDecryptError = 51;
 constexpr int kAlertUnknownPskIdentity = 115;
 
-auto tlsLog() {
-    return seuicc::log::category("tls");
-}
-
 int sslCtxIndex() {
     static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
     return index;
@@ -60,23 +57,6 @@ void initialiseOnce() {
             throw TransferFailed("SSL_CTX_get_ex_new_index failed");
         }
     });
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-        text.remove_suffix(1);
-    }
-    return text;
 }
 
 std::string alertName(int description) {
@@ -208,8 +188,8 @@ void infoCallback(const SSL* ssl, int where, int value) {
         t->summary.cipher = cipher != nullptr ? SSL_CIPHER_get_name(cipher) : "";
         t->summary.cipherId = cipher != nullptr ? SSL_CIPHER_get_protocol_id(cipher) : 0;
         t->summary.newHandshake = true;
-        tlsLog()->debug("handshake done protocol={} cipher={} identity={}", t->summary.protocol,
-                        t->summary.cipher, t->key->identity);
+        base::log::kTls->debug("handshake done protocol={} cipher={} identity={}",
+                               t->summary.protocol, t->summary.cipher, t->key->identity);
     }
 }
 
@@ -244,7 +224,10 @@ std::size_t writeCallback(char* data, std::size_t size, std::size_t count, void*
 std::size_t headerCallback(char* data, std::size_t size, std::size_t count, void* userdata) {
     auto* t = static_cast<Transfer*>(userdata);
     const std::size_t n = size * count;
-    const std::string_view line(data, n);
+    std::string_view line(data, n);
+    while (line.ends_with('\n') || line.ends_with('\r')) {
+        line.remove_suffix(1);
+    }
     if (line.starts_with("HTTP/")) {  // a new response (after a 100 Continue, say)
         t->contentType.clear();
         t->location.clear();
@@ -254,11 +237,11 @@ std::size_t headerCallback(char* data, std::size_t size, std::size_t count, void
     if (colon == std::string_view::npos) {
         return n;
     }
-    const std::string_view name = trim(line.substr(0, colon));
-    const std::string_view value = trim(line.substr(colon + 1));
-    if (equalsIgnoreCase(name, "Content-Type")) {
+    const std::string_view name = base::trim(line.substr(0, colon));
+    const std::string_view value = base::trim(line.substr(colon + 1));
+    if (base::equalsIgnoreCase(name, "Content-Type")) {
         t->contentType = value;
-    } else if (equalsIgnoreCase(name, "Location")) {
+    } else if (base::equalsIgnoreCase(name, "Location")) {
         t->location = value;
     }
     return n;
@@ -492,12 +475,12 @@ HttpResponse PskHttpsClient::perform(const HttpRequest& request, const PskKey& k
         response.tls.exportKcv = card.deriveExportedKey(
             exportTo == Export::Bootstrap ? seuicc::ExportTarget::Kmr : seuicc::ExportTarget::Kmc,
             t.clientRandom, t.serverRandom);
-        tlsLog()->debug("exported key into the card's pending {}, KCV {}",
-                        exportTo == Export::Bootstrap ? "Kmr" : "Kmc",
-                        seuicc::toHex(*response.tls.exportKcv));
+        base::log::kTls->debug("exported key into the card's pending {}, KCV {}",
+                               exportTo == Export::Bootstrap ? "Kmr" : "Kmc",
+                               base::toHex(*response.tls.exportKcv));
     }
-    tlsLog()->debug("{} {} -> {} ({} handshake)", request.method, request.url, response.status,
-                    response.tls.newHandshake ? "new" : "reused");
+    base::log::kTls->debug("{} {} -> {} ({} handshake)", request.method, request.url,
+                           response.status, response.tls.newHandshake ? "new" : "reused");
     return response;
 }
 

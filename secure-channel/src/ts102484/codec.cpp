@@ -1,5 +1,7 @@
 #include "securechannel/ts102484/codec.hpp"
 
+#include "base/big_endian.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -16,9 +18,7 @@ constexpr std::size_t kMaxShortLe = 256;
 // No MSC response of this protocol comes near this; a card that keeps answering 62 F1 is broken.
 constexpr std::size_t kMaxMscResponse = 4096;
 
-void append(Bytes& out, ByteView part) {
-    out.insert(out.end(), part.begin(), part.end());
-}
+using base::append;
 
 std::string swText(std::uint16_t sw) {
     return fmt::format("{:04X}", sw);
@@ -41,10 +41,7 @@ std::optional<TlvHeader> readHeader(ByteView data, std::uint8_t tag) {
     if (lengthBytes == 0 || lengthBytes > 3 || data.size() < 2 + lengthBytes) {
         return std::nullopt;  // indefinite, absurd, or not all there yet
     }
-    std::size_t value = 0;
-    for (std::size_t i = 0; i < lengthBytes; ++i) {
-        value = (value << 8) | data[2 + i];
-    }
+    const auto value = static_cast<std::size_t>(base::readBigEndian(data.subspan(2, lengthBytes)));
     return TlvHeader{2 + lengthBytes, value};
 }
 

@@ -1,6 +1,7 @@
 #include "securechannel/ts102484/profile_v1.hpp"
 
 #include <fmt/format.h>
+#include "base/big_endian.hpp"
 
 #include <limits>
 #include <string>
@@ -29,13 +30,10 @@ void requireSize(ByteView data, std::size_t size, std::string_view what) {
     }
 }
 
-void append(Bytes& out, ByteView part) {
-    out.insert(out.end(), part.begin(), part.end());
-}
+using base::append;
 
 std::array<std::uint8_t, kCounterSize> counterBytes(std::uint32_t counter) {
-    return {static_cast<std::uint8_t>(counter >> 24), static_cast<std::uint8_t>(counter >> 16),
-            static_cast<std::uint8_t>(counter >> 8), static_cast<std::uint8_t>(counter)};
+    return base::toBigEndian<kCounterSize>(counter);
 }
 
 Bytes sscmac(const SessionKeys& keys, std::string_view prefix, ByteView csaId, ByteView algorithms,
@@ -182,9 +180,7 @@ SecretBuffer unprotect(const SessionKeys& keys, Direction direction, DirectionSt
     const ByteView ciphertext = securedValue.subspan(kCounterSize, size - kCounterSize - kMacSize);
     const ByteView mac = securedValue.last(kMacSize);
 
-    const std::uint32_t counter =
-        (std::uint32_t{counterField[0]} << 24) | (std::uint32_t{counterField[1]} << 16) |
-        (std::uint32_t{counterField[2]} << 8) | std::uint32_t{counterField[3]};
+    const auto counter = static_cast<std::uint32_t>(base::readBigEndian(counterField));
     if (counter <= state.counter) {
         reject(Reason::Counter, fmt::format("counter {} is not greater than the last one, {}",
                                             counter, state.counter));

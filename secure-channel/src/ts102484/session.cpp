@@ -1,12 +1,12 @@
 #include "securechannel/ts102484/session.hpp"
 
 #include <fmt/format.h>
-#include <openssl/crypto.h>
+#include "base/big_endian.hpp"
 
 #include <stdexcept>
 #include <utility>
 
-#include "seuicc/log.hpp"
+#include "base/log.hpp"
 #include "seuicc/tlv.hpp"
 
 namespace securechannel::ts102484 {
@@ -17,12 +17,6 @@ namespace {
 
 constexpr std::uint16_t kSwChannelEnded = 0x6982;  // the card ended the CSA (M2M-SED.md §7)
 constexpr std::uint16_t kSwExpired = 0x9863;       // no live started CSA
-
-void add(ApduCounters& total, const ApduCounters& part) {
-    total.apdus += part.apdus;
-    total.bytesSent += part.bytesSent;
-    total.bytesReceived += part.bytesReceived;
-}
 
 // The card's own verdicts that end an exchange, whatever phase it is in.
 void checkCardVerdict(std::uint16_t sw) {
@@ -38,27 +32,14 @@ void checkCardVerdict(std::uint16_t sw) {
     }
 }
 
-// Copies of an inner APDU outside locked memory are wiped as soon as they are not needed.
-class WipedBytes {
-public:
-    explicit WipedBytes(Bytes bytes) : bytes_(std::move(bytes)) {}
-    ~WipedBytes() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
-    WipedBytes(const WipedBytes&) = delete;
-    WipedBytes& operator=(const WipedBytes&) = delete;
-    ByteView view() const { return bytes_; }
-
-private:
-    Bytes bytes_;
-};
-
 }  // namespace
 
 ApduCounters SetupCost::total() const {
     ApduCounters sum;
-    add(sum, retrieveEndpoints);
-    add(sum, masterSa);
-    add(sum, connectionSa);
-    add(sum, start);
+    sum += retrieveEndpoints;
+    sum += masterSa;
+    sum += connectionSa;
+    sum += start;
     return sum;
 }
 
@@ -134,8 +115,8 @@ void SecureChannelSession::die(SessionState state, const std::string& reason) no
         reason_ = reason;
         const auto level =
             state == SessionState::Broken ? spdlog::level::warn : spdlog::level::info;
-        seuicc::log::category("securechannel")
-            ->log(level, "secure channel session {}: {}", toString(state), reason);
+        base::log::kSecureChannel->log(level, "secure channel session {}: {}", toString(state),
+                                       reason);
     } catch (...) {
         // logging is best effort; the state change above is what matters
     }
@@ -207,7 +188,9 @@ ResponseApdu SecureChannelSession::transmit(const Transaction& transaction,
     if (inner.isExtended()) {
         throw SecureChannelError("an inner APDU goes through the secure channel in short form");
     }
-    const WipedBytes plaintext(inner.encode());
+    // The encoded inner APDU may carry key material one day (an imported key): locked memory.
+    Bytes encoded = inner.encode();
+    const SecretBuffer plaintext = SecretBuffer::takeFrom(encoded);
     if (plaintext.view().size() > v1::kMaxPlaintext) {
         throw SecureChannelError(fmt::format("an inner APDU has at most {} bytes, not {}",
                                              v1::kMaxPlaintext, plaintext.view().size()));
@@ -216,7 +199,7 @@ ResponseApdu SecureChannelSession::transmit(const Transaction& transaction,
     const ApduCounters before = channel_->counters();
     const auto account = [&] {
         messageCost_.last = trafficBetween(before, channel_->counters());
-        add(messageCost_.total, messageCost_.last);
+        messageCost_.total += messageCost_.last;
     };
     try {
         ResponseApdu response = exchange(transaction, plaintext.view());
@@ -290,7 +273,7 @@ ResponseApdu SecureChannelSession::exchange(const Transaction& transaction, Byte
     ResponseApdu response;
     const ByteView view = opened.view();
     response.data.assign(view.begin(), view.end() - 2);
-    response.sw = static_cast<std::uint16_t>((view[view.size() - 2] << 8) | view.back());
+    response.sw = static_cast<std::uint16_t>(base::readBigEndian(view.last(2)));
     return response;
 }
 

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include "base/big_endian.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 
+#include "base/log.hpp"
 #include "securechannel/crypto.hpp"
-#include "seuicc/log.hpp"
+#include "seuicc/errors.hpp"
 #include "seuicc/tlv.hpp"
 
 namespace securechannel::ts102484 {
@@ -28,9 +30,7 @@ constexpr std::size_t kStartResponseSize = 2 + 2 + v1::kFullMacSize;
 constexpr std::uint16_t kSwAuthentication = 0x9862;
 constexpr std::uint16_t kSwExpired = 0x9863;
 
-void append(Bytes& out, ByteView part) {
-    out.insert(out.end(), part.begin(), part.end());
-}
+using base::append;
 
 void appendTlv(Bytes& out, std::uint32_t tag, ByteView value) {
     append(out, seuicc::encodeTlv(tag, value));
@@ -118,7 +118,7 @@ Endpoint Endpoint::parse(ByteView value) {
     e.channelTypes = value[2];
     e.keyAgreements = value[3];
     e.maxContainerSize = value[4];
-    e.port = static_cast<std::uint16_t>((value[5] << 8) | value[6]);
+    e.port = static_cast<std::uint16_t>(base::readBigEndian(value.subspan(5, 2)));
     e.aid.assign(value.begin() + kEndpointFixedSize, value.end());
     return e;
 }
@@ -134,7 +134,7 @@ UiccEndpoints retrieveEndpoints(const Transaction& transaction, CardChannel& cha
             out.endpoints.push_back(Endpoint::parse(tlv.value));
         }
     }
-    seuicc::log::category("securechannel")->debug("UICC endpoints: {}", out.endpoints.size());
+    base::log::kSecureChannel->debug("UICC endpoints: {}", out.endpoints.size());
     return out;
 }
 
@@ -146,7 +146,7 @@ const Endpoint& usableEndpoint(const UiccEndpoints& endpoints, ByteView aid) {
     if (it == endpoints.endpoints.end()) {
         throw EndpointUnsupported(
             fmt::format("the card offers no secure channel endpoint for AID {} ({} endpoints)",
-                        seuicc::toHex(aid), endpoints.endpoints.size()));
+                        base::toHex(aid), endpoints.endpoints.size()));
     }
     std::vector<std::string_view> missing;
     if (!it->applicationLevel()) {
@@ -165,8 +165,8 @@ const Endpoint& usableEndpoint(const UiccEndpoints& endpoints, ByteView aid) {
         missing.push_back("a data container of at least 32 bytes");
     }
     if (!missing.empty()) {
-        throw EndpointUnsupported(fmt::format("the endpoint for AID {} lacks {}",
-                                              seuicc::toHex(aid), fmt::join(missing, ", ")));
+        throw EndpointUnsupported(fmt::format("the endpoint for AID {} lacks {}", base::toHex(aid),
+                                              fmt::join(missing, ", ")));
     }
     return *it;
 }
@@ -203,8 +203,7 @@ MasterSa establishMasterSa(const Transaction& transaction, CardChannel& channel,
             "exists (82): is Kmsa personalised in the card?",
             toString(op), sa.keyAgreement));
     }
-    seuicc::log::category("securechannel")
-        ->debug("master SA established, MSA_ID {}", seuicc::toHex(sa.msaId));
+    base::log::kSecureChannel->debug("master SA established, MSA_ID {}", base::toHex(sa.msaId));
     return sa;
 }
 
@@ -228,8 +227,7 @@ ConnectionSa establishConnectionSa(const Transaction& transaction, CardChannel& 
     const auto tlvs = parseResponse(op, response);
     const ByteView csaId = requireField(op, tlvs, kTagCsaId, v1::kSaIdSize);
     const ByteView uiccNonce = requireField(op, tlvs, v1::kTagUiccNonce, v1::kNonceSize);
-    seuicc::log::category("securechannel")
-        ->debug("connection SA established, CSA_ID {}", seuicc::toHex(csaId));
+    base::log::kSecureChannel->debug("connection SA established, CSA_ID {}", base::toHex(csaId));
     return ConnectionSa{Bytes(csaId.begin(), csaId.end()),
                         Bytes(terminalNonce.begin(), terminalNonce.end()),
                         Bytes(uiccNonce.begin(), uiccNonce.end())};
@@ -260,8 +258,7 @@ void startSecureChannel(const Transaction& transaction, CardChannel& channel,
             "in between; the connection SA is abandoned",
             toString(op)));
     }
-    seuicc::log::category("securechannel")
-        ->debug("secure channel started, container size {}", containerSize);
+    base::log::kSecureChannel->debug("secure channel started, container size {}", containerSize);
 }
 
 void terminateConnectionSa(const Transaction& transaction, CardChannel& channel,

@@ -46,7 +46,7 @@ Bytes pseudoRandom(std::size_t n, std::uint8_t seed, std::uint8_t salt) {
 }  // namespace
 
 std::string kcv(ByteView key) {
-    return seuicc::toHex(securechannel::keyCheckValue(key));
+    return base::toHex(securechannel::keyCheckValue(key));
 }
 
 std::filesystem::path netsimBinary() {
@@ -70,17 +70,14 @@ TestNode TestNode::random(std::uint8_t seed) {
 
 std::string TestNode::exportJson() const {
     // The form provisioning/src/personalisation.cpp writeExport produces: uppercase hex.
-    nlohmann::ordered_json doc = {{"iccid", iccid},
-                                  {"node_id", seuicc::toHex(nodeId)},
-                                  {"kmr_index", kmrIndex},
-                                  {"kmr_expiry_unix", 4102444800LL},
-                                  {"kmr", seuicc::toHex(kmr)},
-                                  {"kmsa", seuicc::toHex(kmsa)}};
+    nlohmann::ordered_json doc = {{"iccid", iccid},          {"node_id", base::toHex(nodeId)},
+                                  {"kmr_index", kmrIndex},   {"kmr_expiry_unix", 4102444800LL},
+                                  {"kmr", base::toHex(kmr)}, {"kmsa", base::toHex(kmsa)}};
     if (!kbs.empty()) {
-        doc["kbs"] = seuicc::toHex(kbs);
+        doc["kbs"] = base::toHex(kbs);
     }
     if (!kiv.empty()) {
-        doc["kiv"] = seuicc::toHex(kiv);
+        doc["kiv"] = base::toHex(kiv);
     }
     return doc.dump(2) + "\n";
 }
@@ -90,7 +87,7 @@ std::vector<std::string> TestNode::keyHexes() const {
     for (const Bytes* k : {&kmr, &kmsa, &kbs, &kiv}) {
         if (!k->empty()) {
             out.push_back(lowerHex(*k));
-            out.push_back(seuicc::toHex(*k));
+            out.push_back(base::toHex(*k));
         }
     }
     return out;

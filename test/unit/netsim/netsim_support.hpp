@@ -20,8 +20,8 @@
 
 namespace nstest {
 
-using securechannel::Bytes;
-using securechannel::ByteView;
+using base::Bytes;
+using base::ByteView;
 
 // Temporary directories, commands and lowercase hex: the secure-channel tests' helpers.
 using sctest::CommandResult;

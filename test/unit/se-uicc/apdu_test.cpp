@@ -27,13 +27,7 @@ void roundTrip(const CommandApdu& apdu, const Bytes& wire) {
     CHECK(back.le == apdu.le);
 }
 
-Bytes concat(std::initializer_list<Bytes> parts) {
-    Bytes out;
-    for (const auto& p : parts) {
-        out.insert(out.end(), p.begin(), p.end());
-    }
-    return out;
-}
+using base::concat;
 
 }  // namespace
 

@@ -15,13 +15,7 @@ ResponseApdu sw(std::uint16_t word) {
     return ResponseApdu{{}, word};
 }
 
-Bytes concat(std::initializer_list<Bytes> parts) {
-    Bytes out;
-    for (const auto& p : parts) {
-        out.insert(out.end(), p.begin(), p.end());
-    }
-    return out;
-}
+using base::concat;
 
 Bytes twoBytes(std::size_t v) {
     return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v & 0xFF)};

@@ -6,8 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "base/bytes.hpp"
 #include "seuicc/apdu.hpp"
-#include "seuicc/bytes.hpp"
 
 namespace fake {
 
@@ -18,7 +18,7 @@ class Uicc {
 public:
     struct Options {
         std::string iccid = "8988211000000000018";
-        std::vector<seuicc::Bytes> dirRecords;  // EF_DIR records, padded with FF on the card
+        std::vector<base::Bytes> dirRecords;  // EF_DIR records, padded with FF on the card
         std::size_t dirRecordLength = 38;
         bool withEfDir = true;
         bool t0 = true;
@@ -27,7 +27,7 @@ public:
     explicit Uicc(Options options);
 
     // The MemoryTransport handler.
-    seuicc::Bytes operator()(seuicc::ByteView command);
+    base::Bytes operator()(base::ByteView command);
 
 private:
     enum class File { None, Mf, EfIccid, EfDir };
@@ -38,16 +38,16 @@ private:
     seuicc::ResponseApdu readRecord(const seuicc::CommandApdu& command);
     seuicc::ResponseApdu getResponse(const seuicc::CommandApdu& command);
     // T=0: hold `data` for GET RESPONSE and answer 61xx; T=1: answer it now.
-    seuicc::ResponseApdu answerCase4(seuicc::Bytes data);
-    seuicc::Bytes fcpOf(File file) const;
+    seuicc::ResponseApdu answerCase4(base::Bytes data);
+    base::Bytes fcpOf(File file) const;
 
     Options options_;
-    seuicc::Bytes efIccid_;
+    base::Bytes efIccid_;
     File selected_ = File::Mf;
-    std::optional<seuicc::Bytes> pending_;  // response data waiting for GET RESPONSE
+    std::optional<base::Bytes> pending_;  // response data waiting for GET RESPONSE
 };
 
 // A record for EF_DIR: application template 61 with AID 4F and label 50.
-seuicc::Bytes efDirRecord(const seuicc::Bytes& aid, const std::string& label);
+base::Bytes efDirRecord(const base::Bytes& aid, const std::string& label);
 
 }  // namespace fake

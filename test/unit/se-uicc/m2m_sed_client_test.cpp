@@ -54,13 +54,7 @@ Bytes tlv(std::uint32_t tag, const std::string& hex) {
     return encodeTlv(tag, fromHex(hex));
 }
 
-Bytes concat(std::initializer_list<Bytes> parts) {
-    Bytes out;
-    for (const Bytes& p : parts) {
-        out.insert(out.end(), p.begin(), p.end());
-    }
-    return out;
-}
+using base::concat;
 
 Bytes text(std::string_view s) {
     return Bytes(s.begin(), s.end());
@@ -388,7 +382,7 @@ TEST_CASE("COMPUTE MASTER SECRET goes through the tunnel only", "[m2m-sed][opera
     }
     Bytes secret(48, 0x42);
     tunnel.answers.push_back(sw(0x9000, secret));
-    const SensitiveBytes ms =
+    const base::SecretBuffer ms =
         client.computeMasterSecret(tx, tunnel, KeySlot::Kmr, MasterSecretMode::Plain, seed);
     CHECK(ms.size() == 48);
     CHECK(Bytes(ms.view().begin(), ms.view().end()) == secret);
@@ -488,22 +482,4 @@ TEST_CASE("DERIVE EXPORTED KEY and ACTIVATE KEY coding and errors", "[m2m-sed][o
         client.activateKey(tx, tunnel, ExportTarget::Kmr, 1, system_clock::time_point{}, 5),
         SedInvalidArgument);
     CHECK(card.received.empty());
-}
-
-TEST_CASE("SensitiveBytes moves, and takeFrom wipes its source", "[m2m-sed][sensitive]") {
-    Bytes source = fromHex("0102030405");
-    SensitiveBytes a = SensitiveBytes::takeFrom(source);
-    CHECK(source.empty());
-    CHECK(toHex(a.view()) == "0102030405");
-    SensitiveBytes b = std::move(a);
-    CHECK(a.empty());  // NOLINT(bugprone-use-after-move): moved-from state is specified
-    CHECK(b.size() == 5);
-    SensitiveBytes c;
-    c = std::move(b);
-    CHECK(toHex(c.view()) == "0102030405");
-    CHECK(SensitiveBytes(ByteView{}).empty());
-
-    Bytes wiped = fromHex("FFFF");
-    secureWipe(wiped);
-    CHECK(toHex(wiped) == "0000");
 }

@@ -9,11 +9,11 @@
 #include <catch2/catch.hpp>
 #include <sstream>
 
+#include "base/log.hpp"
 #include "openssl_s_server.hpp"
 #include "psk_test_server.hpp"
 #include "securechannel/crypto.hpp"
 #include "securechannel/tls/psk_https_client.hpp"
-#include "seuicc/log.hpp"
 #include "software_keys.hpp"
 #include "test_support.hpp"
 
@@ -440,12 +440,12 @@ TEST_CASE("The tls log says what happened and holds no secret", "[tls][psk-clien
 
     std::ostringstream captured;
     const auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(captured);
-    seuicc::log::configure("tls=trace");
-    seuicc::log::addSink(sink);
+    base::log::configure("tls=trace");
+    base::log::addSink(sink);
     const HttpResponse response =
         client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card, Export::Connection);
-    seuicc::log::removeSink(sink);
-    seuicc::log::configure("*=info");
+    base::log::removeSink(sink);
+    base::log::configure("*=info");
 
     const std::string log = captured.str();
     INFO(log);

@@ -45,8 +45,8 @@ int clientHelloCallback(SSL* ssl, int* /*alert*/, void* /*arg*/) {
     return SSL_CLIENT_HELLO_SUCCESS;
 }
 
-securechannel::Bytes exporter(SSL* ssl, const char* label) {
-    securechannel::Bytes out(32);
+base::Bytes exporter(SSL* ssl, const char* label) {
+    base::Bytes out(32);
     if (SSL_export_keying_material(ssl, out.data(), out.size(), label, std::strlen(label), nullptr,
                                    0, 0) != 1) {
         out.clear();

@@ -18,7 +18,7 @@
 namespace sctest {
 
 struct PskTestServerOptions {
-    std::map<std::string, securechannel::Bytes> keys;  // identity -> PSK
+    std::map<std::string, base::Bytes> keys;  // identity -> PSK
     bool extendedMasterSecret = true;
     std::string cipherList = "PSK";
     std::string responseBody = "ok";
@@ -33,8 +33,8 @@ struct ServedConnection {
     std::string cipher;
     bool extendedMasterSecret = false;
     unsigned requests = 0;
-    securechannel::Bytes bootstrapExport;   // EXPORTER-ETSI-TC-M2M-Bootstrap, 32 bytes
-    securechannel::Bytes connectionExport;  // EXPORTER-ETSI-TC-M2M-Connection, 32 bytes
+    base::Bytes bootstrapExport;   // EXPORTER-ETSI-TC-M2M-Bootstrap, 32 bytes
+    base::Bytes connectionExport;  // EXPORTER-ETSI-TC-M2M-Connection, 32 bytes
 };
 
 class PskTestServer {

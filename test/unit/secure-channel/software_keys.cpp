@@ -7,8 +7,8 @@
 
 namespace sctest {
 
-using securechannel::ByteView;
-using securechannel::SecretBuffer;
+using base::ByteView;
+using base::SecretBuffer;
 
 void SoftwareKeyOperations::setKey(seuicc::KeySlot slot, ByteView key) {
     keys_[slot] = SecretBuffer::copyOf(key);
@@ -42,12 +42,12 @@ seuicc::KeyCheckValue SoftwareKeyOperations::deriveExportedKey(seuicc::ExportTar
     if (!lastSlot_ || *lastSlot_ != from) {
         throw seuicc::SedNoMasterSecret(0x6985, "DERIVE EXPORTED KEY");
     }
-    securechannel::Bytes seed(clientRandom.begin(), clientRandom.end());
+    base::Bytes seed(clientRandom.begin(), clientRandom.end());
     seed.insert(seed.end(), serverRandom.begin(), serverRandom.end());
     const SecretBuffer exported = securechannel::tls12Prf(
         lastMaster_.view(),
         bootstrap ? "EXPORTER-ETSI-TC-M2M-Bootstrap" : "EXPORTER-ETSI-TC-M2M-Connection", seed, 32);
-    const securechannel::Bytes kcv = securechannel::keyCheckValue(exported.view());
+    const base::Bytes kcv = securechannel::keyCheckValue(exported.view());
     seuicc::KeyCheckValue result{};
     std::copy_n(kcv.begin(), result.size(), result.begin());
     pendingKcv_ = result;
@@ -55,7 +55,7 @@ seuicc::KeyCheckValue SoftwareKeyOperations::deriveExportedKey(seuicc::ExportTar
     return result;
 }
 
-securechannel::Bytes SoftwareKeyOperations::lastMasterSecret() const {
+base::Bytes SoftwareKeyOperations::lastMasterSecret() const {
     return {lastMaster_.view().begin(), lastMaster_.view().end()};
 }
 

@@ -15,14 +15,13 @@ namespace sctest {
 
 class SoftwareKeyOperations final : public securechannel::tls::CardKeyOperations {
 public:
-    void setKey(seuicc::KeySlot slot, securechannel::ByteView key);
+    void setKey(seuicc::KeySlot slot, base::ByteView key);
 
-    securechannel::SecretBuffer computeMasterSecret(seuicc::KeySlot slot,
-                                                    seuicc::MasterSecretMode mode,
-                                                    securechannel::ByteView seed) override;
+    base::SecretBuffer computeMasterSecret(seuicc::KeySlot slot, seuicc::MasterSecretMode mode,
+                                           base::ByteView seed) override;
     seuicc::KeyCheckValue deriveExportedKey(seuicc::ExportTarget target,
-                                            securechannel::ByteView clientRandom,
-                                            securechannel::ByteView serverRandom) override;
+                                            base::ByteView clientRandom,
+                                            base::ByteView serverRandom) override;
 
     // Thrown by the next computeMasterSecret (once), as a broken card would.
     std::exception_ptr failNextMasterSecret;
@@ -31,12 +30,12 @@ public:
     std::vector<seuicc::MasterSecretMode> masterSecretModes;
     unsigned exports = 0;
     // The last master secret, to compare with what the peer printed (test only).
-    [[nodiscard]] securechannel::Bytes lastMasterSecret() const;
+    [[nodiscard]] base::Bytes lastMasterSecret() const;
     [[nodiscard]] std::optional<seuicc::KeyCheckValue> pendingKcv() const { return pendingKcv_; }
 
 private:
-    std::map<seuicc::KeySlot, securechannel::SecretBuffer> keys_;
-    securechannel::SecretBuffer lastMaster_;
+    std::map<seuicc::KeySlot, base::SecretBuffer> keys_;
+    base::SecretBuffer lastMaster_;
     std::optional<seuicc::KeySlot> lastSlot_;
     std::optional<seuicc::KeyCheckValue> pendingKcv_;
 };

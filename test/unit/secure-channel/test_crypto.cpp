@@ -19,13 +19,7 @@ std::string hexOf(const SecretBuffer& secret) {
     return toHex(secret.view());
 }
 
-Bytes concat(std::initializer_list<ByteView> parts) {
-    Bytes out;
-    for (const ByteView part : parts) {
-        out.insert(out.end(), part.begin(), part.end());
-    }
-    return out;
-}
+using base::concat;
 
 Bytes uint32Be(std::uint32_t value) {
     return {static_cast<std::uint8_t>(value >> 24), static_cast<std::uint8_t>(value >> 16),

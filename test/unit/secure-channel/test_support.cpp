@@ -25,7 +25,7 @@ std::string readText(const std::filesystem::path& path) {
 }
 
 std::string toHex(ByteView bytes) {
-    std::string hex = seuicc::toHex(bytes);
+    std::string hex = base::toHex(bytes);
     for (char& c : hex) {
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
@@ -93,7 +93,7 @@ void writeFile(const std::filesystem::path& path, ByteView content, unsigned mod
 }
 
 void writeFile(const std::filesystem::path& path, std::string_view content, unsigned mode) {
-    writeFile(path, securechannel::asBytes(content), mode);
+    writeFile(path, base::asBytes(content), mode);
 }
 
 std::optional<std::filesystem::path> findExecutable(std::string_view name) {

@@ -10,15 +10,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/bytes.hpp"
 #include "securechannel/types.hpp"
-#include "seuicc/bytes.hpp"
 
 namespace sctest {
 
-using securechannel::Bytes;
-using securechannel::ByteView;
+using base::Bytes;
+using base::ByteView;
 
-using seuicc::fromHex;
+using base::fromHex;
 /// Lowercase hex, the form the vector files use.
 std::string toHex(ByteView bytes);
 /// Lowercase hex digits of `text`, dropping everything else (separators, "(stdin)= ", newlines).

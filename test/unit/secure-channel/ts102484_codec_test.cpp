@@ -15,8 +15,8 @@
 
 using namespace securechannel;
 using namespace securechannel::ts102484;
-using seuicc::fromHex;
-using seuicc::toHex;
+using base::fromHex;
+using base::toHex;
 using Reason = SecuredMessageRejected::Reason;
 using sctest::rejection;
 

@@ -26,8 +26,8 @@
 
 using namespace securechannel;
 using namespace securechannel::ts102484;
-using seuicc::fromHex;
-using seuicc::toHex;
+using base::fromHex;
+using base::toHex;
 
 namespace {
 
@@ -35,13 +35,7 @@ const Bytes kAtr = fromHex("3B9A96803FC7888031E073FE211382900000");
 const Bytes kSedAid(seuicc::M2mSedClient::kAid.begin(), seuicc::M2mSedClient::kAid.end());
 const Bytes kKmsa = fromHex("404142434445464748494A4B4C4D4E4F");
 
-Bytes cat(std::initializer_list<ByteView> parts) {
-    Bytes out;
-    for (const ByteView p : parts) {
-        out.insert(out.end(), p.begin(), p.end());
-    }
-    return out;
-}
+using base::concat;
 
 Bytes ascii(std::string_view s) {
     return Bytes(s.begin(), s.end());
@@ -242,15 +236,15 @@ private:
     Bytes endpoints() const {
         Bytes out = seuicc::encodeTlv(0x83, o_.iccidRaw);
         for (std::size_t i = 0; i < o_.extraEndpoints; ++i) {
-            const Bytes other = cat({fromHex("02 01 04 02 FF 0000 A000000087100200"),
-                                     be32(static_cast<std::uint32_t>(i))});
+            const Bytes other = concat({fromHex("02 01 04 02 FF 0000 A000000087100200"),
+                                        be32(static_cast<std::uint32_t>(i))});
             const Bytes tlv = seuicc::encodeTlv(0x82, other);
             out.insert(out.end(), tlv.begin(), tlv.end());
         }
         const Bytes mine =
-            seuicc::encodeTlv(0x82, cat({Bytes{o_.endpointType, o_.transports, o_.channelTypes,
-                                               o_.keyAgreements, o_.maxContainer, 0x00, 0x00},
-                                         o_.aid}));
+            seuicc::encodeTlv(0x82, concat({Bytes{o_.endpointType, o_.transports, o_.channelTypes,
+                                                  o_.keyAgreements, o_.maxContainer, 0x00, 0x00},
+                                            o_.aid}));
         out.insert(out.end(), mine.begin(), mine.end());
         return out;
     }
@@ -282,12 +276,12 @@ private:
         csa_.reset();
         const std::uint8_t agreement = o_.kmsa.empty() ? 0x02 : 0x82;
         response =
-            cat({seuicc::encodeTlv(0x87, Bytes{agreement}), seuicc::encodeTlv(0x88, *msaId_)});
+            concat({seuicc::encodeTlv(0x87, Bytes{agreement}), seuicc::encodeTlv(0x88, *msaId_)});
         return 0x9000;
     }
 
     Bytes kdf(std::string_view label, ByteView context) const {
-        return aesCmac(o_.kmsa, cat({be32(1), ascii(label), Bytes{0x00}, context, be32(128)}));
+        return aesCmac(o_.kmsa, concat({be32(1), ascii(label), Bytes{0x00}, context, be32(128)}));
     }
 
     std::uint16_t connectionSa(const std::vector<seuicc::Tlv>& tlvs, Bytes& response) {
@@ -304,11 +298,11 @@ private:
         Csa csa;
         csa.id = o_.fixedCsaId ? *o_.fixedCsaId : randomBytes(16);
         const Bytes un = o_.fixedUiccNonce ? *o_.fixedUiccNonce : randomBytes(16);
-        const Bytes context = cat({*tn, un, csa.id});
+        const Bytes context = concat({*tn, un, csa.id});
         csa.enc = kdf("S-ENC", context);
         csa.mac = kdf("S-MAC", context);
         csa.rmac = kdf("S-RMAC", context);
-        response = cat({seuicc::encodeTlv(0x8B, csa.id), seuicc::encodeTlv(0x8C, un)});
+        response = concat({seuicc::encodeTlv(0x8B, csa.id), seuicc::encodeTlv(0x8C, un)});
         csa_ = std::move(csa);
         ++csasCreated_;
         return 0x9000;
@@ -324,14 +318,14 @@ private:
             (*size)[0] > o_.maxContainer) {
             return 0x6A80;
         }
-        const Bytes expected = aesCmac(csa_->mac, cat({ascii("T2U"), csa_->id, *alg, *size}));
+        const Bytes expected = aesCmac(csa_->mac, concat({ascii("T2U"), csa_->id, *alg, *size}));
         if (field(tlvs, 0x8D) != expected) {
             csa_.reset();
             return 0x9862;
         }
         csa_->started = true;
         csa_->container = (*size)[0];
-        Bytes mine = aesCmac(csa_->mac, cat({ascii("U2T"), csa_->id, *alg, *size}));
+        Bytes mine = aesCmac(csa_->mac, concat({ascii("U2T"), csa_->id, *alg, *size}));
         if (std::exchange(fault, fault == Fault::WrongUiccSscmac ? Fault::None : fault) ==
             Fault::WrongUiccSscmac) {
             mine[5] ^= 0x01;
@@ -346,7 +340,7 @@ private:
                 !std::equal(csa_->id.begin(), csa_->id.end(), c->begin())) {
                 return 0x6A88;
             }
-            if (aesCmac(csa_->mac, cat({ascii("TERM"), csa_->id})) !=
+            if (aesCmac(csa_->mac, concat({ascii("TERM"), csa_->id})) !=
                 Bytes(c->begin() + 16, c->end())) {
                 return 0x9862;
             }
@@ -358,7 +352,7 @@ private:
                 !std::equal(msaId_->begin(), msaId_->end(), m->begin())) {
                 return 0x6A88;
             }
-            if (aesCmac(o_.kmsa, cat({ascii("TERM"), *msaId_})) !=
+            if (aesCmac(o_.kmsa, concat({ascii("TERM"), *msaId_})) !=
                 Bytes(m->begin() + 16, m->end())) {
                 return 0x9862;
             }
@@ -456,12 +450,12 @@ private:
             return std::nullopt;
         }
         const Bytes mac =
-            aesCmac(s.mac, cat({s.cmdChain, Bytes{0x04, static_cast<std::uint8_t>(s.firstP2)},
-                                value.first(4), ct}));
+            aesCmac(s.mac, concat({s.cmdChain, Bytes{0x04, static_cast<std::uint8_t>(s.firstP2)},
+                                   value.first(4), ct}));
         if (!constantTimeEqual(ByteView(mac).first(8), value.last(8))) {
             return std::nullopt;
         }
-        const Bytes iv = aesEcbEncryptBlock(s.enc, cat({Bytes(12, 0), value.first(4)}));
+        const Bytes iv = aesEcbEncryptBlock(s.enc, concat({Bytes(12, 0), value.first(4)}));
         const SecretBuffer padded = aesCbcDecrypt(s.enc, iv, ct);
         Bytes p(padded.view().begin(), padded.view().end());
         while (!p.empty() && p.back() == 0x00) {
@@ -488,7 +482,7 @@ private:
         while (padded.size() % 16 != 0) {
             padded.push_back(0x00);
         }
-        Bytes ivIn = cat({Bytes(12, 0), be32(counter)});
+        Bytes ivIn = concat({Bytes(12, 0), be32(counter)});
         ivIn[0] |= 0x80;
         const Bytes iv = aesEcbEncryptBlock(s.enc, ivIn);
         Bytes ct = aesCbcEncrypt(s.enc, iv, padded);
@@ -500,10 +494,10 @@ private:
                                         valueSize;
         const std::size_t blocks = (encodedSize + s.container - 1) / s.container;
         const Bytes mac =
-            aesCmac(s.rmac, cat({s.rspChain, Bytes{0x00, static_cast<std::uint8_t>(blocks - 1)},
-                                 be32(counter), ct}));
+            aesCmac(s.rmac, concat({s.rspChain, Bytes{0x00, static_cast<std::uint8_t>(blocks - 1)},
+                                    be32(counter), ct}));
         s.rspChain = mac;
-        Bytes value = cat({be32(counter), ct, ByteView(mac).first(8)});
+        Bytes value = concat({be32(counter), ct, ByteView(mac).first(8)});
         s.lastResponse = seuicc::encodeTlv(0x86, value);
         if (f == Fault::TamperResponseMac) {
             value.back() ^= 0x01;
@@ -937,7 +931,7 @@ TEST_CASE("Terminating the master SA ends the session for good", "[ts102484][ses
 
 TEST_CASE("Session keys are wiped on death, terminate and destruction", "[ts102484][session]") {
     Rig rig;
-    securechannel::testing::setWipeObserver(&countWipe);
+    base::testing::setWipeObserver(&countWipe);
     {
         auto session = rig.open();
         gWiped = 0;
@@ -951,7 +945,7 @@ TEST_CASE("Session keys are wiped on death, terminate and destruction", "[ts1024
         gWiped = 0;
     }
     CHECK(gWiped.load() >= 1);  // the session's copy of Kmsa
-    securechannel::testing::setWipeObserver(nullptr);
+    base::testing::setWipeObserver(nullptr);
 }
 
 TEST_CASE("Inner APDUs the channel refuses leave the session alive", "[ts102484][session]") {
@@ -979,8 +973,8 @@ TEST_CASE("M2mSedClient operational commands through the secure channel",
     for (std::size_t i = 0; i < seed.size(); ++i) {
         seed[i] = static_cast<std::uint8_t>(0x40 + i);
     }
-    const seuicc::SensitiveBytes ms = client.computeMasterSecret(
-        rig.tx, *session, seuicc::KeySlot::Kmr, seuicc::MasterSecretMode::Plain, seed);
+    const base::SecretBuffer ms = client.computeMasterSecret(rig.tx, *session, seuicc::KeySlot::Kmr,
+                                                             seuicc::MasterSecretMode::Plain, seed);
     const SecretBuffer expected =
         tls12Prf(tlsPskPremaster(options.kmr).view(), "master secret", seed, 48);
     CHECK(expected.equals(ms.view()));

@@ -61,13 +61,7 @@ Bytes sslAes(const EVP_CIPHER* cipher, ByteView key, const std::uint8_t* iv, Byt
     return out;
 }
 
-Bytes cat(std::initializer_list<ByteView> parts) {
-    Bytes out;
-    for (const ByteView p : parts) {
-        out.insert(out.end(), p.begin(), p.end());
-    }
-    return out;
-}
+using base::concat;
 
 Bytes ascii(std::string_view s) {
     return Bytes(s.begin(), s.end());
@@ -125,12 +119,12 @@ TEST_CASE("profile v1 vectors agree with plain OpenSSL", "[ts102484][profile][ve
     const Bytes sRmac = hexOf(sk, "s_rmac");
 
     // Session keys: CMAC(Kmsa, 00000001 ‖ label ‖ 00 ‖ TN ‖ UN ‖ CSA_ID ‖ 00000080).
-    const Bytes ctx = cat({tn, un, csa});
+    const Bytes ctx = concat({tn, un, csa});
     const Bytes counter1 = fromHex("00000001");
     const Bytes separator = fromHex("00");
     const Bytes bits128 = fromHex("00000080");
     const auto kdf = [&](std::string_view label) {
-        return sslCmac(kmsa, cat({counter1, ascii(label), separator, ctx, bits128}));
+        return sslCmac(kmsa, concat({counter1, ascii(label), separator, ctx, bits128}));
     };
     CHECK(kdf("S-ENC") == sEnc);
     CHECK(kdf("S-MAC") == sMac);
@@ -138,11 +132,11 @@ TEST_CASE("profile v1 vectors agree with plain OpenSSL", "[ts102484][profile][ve
 
     for (const auto& s : doc["sscmac"]) {
         const std::uint8_t size[] = {s["container_size"].get<std::uint8_t>()};
-        CHECK(sslCmac(sMac, cat({ascii("T2U"), csa, alg, size})) == hexOf(s, "terminal"));
-        CHECK(sslCmac(sMac, cat({ascii("U2T"), csa, alg, size})) == hexOf(s, "uicc"));
+        CHECK(sslCmac(sMac, concat({ascii("T2U"), csa, alg, size})) == hexOf(s, "terminal"));
+        CHECK(sslCmac(sMac, concat({ascii("U2T"), csa, alg, size})) == hexOf(s, "uicc"));
     }
-    CHECK(sslCmac(sMac, cat({ascii("TERM"), csa})) == hexOf(doc["terminate"], "csa_mac"));
-    CHECK(sslCmac(kmsa, cat({ascii("TERM"), msa})) == hexOf(doc["terminate"], "msa_mac"));
+    CHECK(sslCmac(sMac, concat({ascii("TERM"), csa})) == hexOf(doc["terminate"], "csa_mac"));
+    CHECK(sslCmac(kmsa, concat({ascii("TERM"), msa})) == hexOf(doc["terminate"], "msa_mac"));
 
     int messages = 0;
     for (const auto& m : doc["messages"]) {
@@ -164,11 +158,11 @@ TEST_CASE("profile v1 vectors agree with plain OpenSSL", "[ts102484][profile][ve
             padded.push_back(0x00);
         }
         const Bytes ct = sslAes(EVP_aes_128_cbc(), sEnc, iv.data(), padded, true);
-        const Bytes header = cat({hexOf(m, "p1"), hexOf(m, "p2")});
+        const Bytes header = concat({hexOf(m, "p1"), hexOf(m, "p2")});
         const Bytes mac =
-            sslCmac(t2c ? sMac : sRmac, cat({hexOf(m, "chain_in"), header, counterBytes, ct}));
+            sslCmac(t2c ? sMac : sRmac, concat({hexOf(m, "chain_in"), header, counterBytes, ct}));
         CHECK(mac == hexOf(m, "full_mac"));
-        const Bytes secured = cat({counterBytes, ct, ByteView(mac).first(8)});
+        const Bytes secured = concat({counterBytes, ct, ByteView(mac).first(8)});
         CHECK(secured == hexOf(m, "secured"));
         ++messages;
     }
@@ -321,11 +315,11 @@ TEST_CASE("profile v1 rejects every tampered, replayed, reordered or malformed m
     SECTION("bad padding under a valid MAC") {
         // Built by hand: a plaintext block without 80 00.. padding, correctly encrypted and MACed.
         const Bytes counter = fromHex("00000001");
-        const Bytes iv = aesEcbEncryptBlock(keys.enc.view(), cat({Bytes(12, 0), counter}));
+        const Bytes iv = aesEcbEncryptBlock(keys.enc.view(), concat({Bytes(12, 0), counter}));
         const Bytes ct = aesCbcEncrypt(keys.enc.view(), iv, Bytes(16, 0x41));
         const Bytes mac =
-            aesCmac(keys.mac.view(), cat({Bytes(16, 0), fromHex("0400"), counter, ct}));
-        const Bytes bad = cat({counter, ct, ByteView(mac).first(8)});
+            aesCmac(keys.mac.view(), concat({Bytes(16, 0), fromHex("0400"), counter, ct}));
+        const Bytes bad = concat({counter, ct, ByteView(mac).first(8)});
         CHECK(rejection([&] { (void)open(bad); }) == Reason::Padding);
     }
     SECTION("a rejected message does not advance the state") {

@@ -4,7 +4,7 @@
 // TS 102 484 secure channel.
 #pragma once
 
-#include "securechannel/secret.hpp"
+#include "base/secret.hpp"
 #include "securechannel/types.hpp"
 #include "seuicc/card_channel.hpp"
 #include "seuicc/m2m_sed_client.hpp"

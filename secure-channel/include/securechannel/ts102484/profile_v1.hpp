@@ -15,7 +15,7 @@
 #include <optional>
 #include <string_view>
 
-#include "securechannel/secret.hpp"
+#include "base/secret.hpp"
 #include "securechannel/ts102484/errors.hpp"
 #include "securechannel/types.hpp"
 

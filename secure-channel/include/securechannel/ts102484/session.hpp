@@ -19,7 +19,7 @@
 #include <optional>
 #include <string>
 
-#include "securechannel/secret.hpp"
+#include "base/secret.hpp"
 #include "securechannel/ts102484/codec.hpp"
 #include "securechannel/ts102484/profile_v1.hpp"
 #include "securechannel/ts102484/steps.hpp"

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "securechannel/secret.hpp"
+#include "base/secret.hpp"
 #include "securechannel/ts102484/codec.hpp"
 #include "securechannel/ts102484/profile_v1.hpp"
 

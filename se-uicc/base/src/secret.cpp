@@ -1,23 +1,20 @@
-#include "securechannel/secret.hpp"
+#include "base/secret.hpp"
 
+#include <string.h>  // explicit_bzero
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <new>
-#include <string>
 #include <system_error>
+#include <utility>
 
-#include <openssl/crypto.h>
+#include "base/log.hpp"
 
-#include "securechannel/errors.hpp"
-#include "seuicc/log.hpp"
-
-namespace securechannel {
+namespace base {
 
 namespace {
 
@@ -40,6 +37,24 @@ std::string errnoText(int error) {
 }
 
 }  // namespace
+
+void secureWipe(std::span<std::uint8_t> bytes) noexcept {
+    if (!bytes.empty()) {
+        ::explicit_bzero(bytes.data(), bytes.size());
+    }
+}
+
+bool constantTimeEqual(ByteView a, ByteView b) noexcept {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    // Every byte is looked at, whatever the first difference; volatile keeps the loop whole.
+    volatile std::uint8_t difference = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        difference = static_cast<std::uint8_t>(difference | (a[i] ^ b[i]));
+    }
+    return difference == 0;
+}
 
 SecretBuffer::SecretBuffer(std::size_t size) {
     if (size == 0) {
@@ -66,7 +81,7 @@ SecretBuffer::SecretBuffer(std::size_t size) {
         const int error = errno;
         gDontDumpFailures.fetch_add(1, std::memory_order_relaxed);
         if (!gDontDumpFailureLogged.exchange(true)) {
-            seuicc::log::category("secret")->warn(
+            log::kSecret->warn(
                 "secret memory: madvise(MADV_DONTDUMP) failed ({}); secrets may appear in core "
                 "dumps (this warning is shown once)",
                 errnoText(error));
@@ -79,7 +94,7 @@ SecretBuffer::SecretBuffer(std::size_t size) {
         const int error = errno;
         gLockFailures.fetch_add(1, std::memory_order_relaxed);
         if (!gLockFailureLogged.exchange(true)) {
-            seuicc::log::category("secret")->warn(
+            log::kSecret->warn(
                 "secret memory: mlock failed ({}); secrets may be swapped to disk. Raise "
                 "RLIMIT_MEMLOCK (ulimit -l, LimitMEMLOCK= in the systemd unit) or grant "
                 "CAP_IPC_LOCK (this warning is shown once)",
@@ -96,32 +111,28 @@ SecretBuffer SecretBuffer::copyOf(ByteView data) {
     return buffer;
 }
 
-SecretBuffer::SecretBuffer(SecretBuffer&& other) noexcept
-    : data_(other.data_),
-      size_(other.size_),
-      mappedBytes_(other.mappedBytes_),
-      locked_(other.locked_),
-      dontDump_(other.dontDump_) {
-    other.data_ = nullptr;
-    other.size_ = 0;
-    other.mappedBytes_ = 0;
-    other.locked_ = false;
-    other.dontDump_ = false;
+SecretBuffer SecretBuffer::takeFrom(Bytes& source) {
+    SecretBuffer taken = copyOf(source);
+    secureWipe(source);
+    source.clear();
+    return taken;
 }
+
+SecretBuffer::SecretBuffer(SecretBuffer&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      mappedBytes_(std::exchange(other.mappedBytes_, 0)),
+      locked_(std::exchange(other.locked_, false)),
+      dontDump_(std::exchange(other.dontDump_, false)) {}
 
 SecretBuffer& SecretBuffer::operator=(SecretBuffer&& other) noexcept {
     if (this != &other) {
         release();
-        data_ = other.data_;
-        size_ = other.size_;
-        mappedBytes_ = other.mappedBytes_;
-        locked_ = other.locked_;
-        dontDump_ = other.dontDump_;
-        other.data_ = nullptr;
-        other.size_ = 0;
-        other.mappedBytes_ = 0;
-        other.locked_ = false;
-        other.dontDump_ = false;
+        data_ = std::exchange(other.data_, nullptr);
+        size_ = std::exchange(other.size_, 0);
+        mappedBytes_ = std::exchange(other.mappedBytes_, 0);
+        locked_ = std::exchange(other.locked_, false);
+        dontDump_ = std::exchange(other.dontDump_, false);
     }
     return *this;
 }
@@ -134,7 +145,7 @@ void SecretBuffer::release() noexcept {
     if (data_ == nullptr) {
         return;
     }
-    OPENSSL_cleanse(data_, size_);
+    secureWipe({data_, size_});
     if (const auto observer = gWipeObserver.load()) {
         observer(data_, size_);
     }
@@ -147,10 +158,7 @@ void SecretBuffer::release() noexcept {
 }
 
 bool SecretBuffer::equals(ByteView other) const noexcept {
-    if (other.size() != size_) {
-        return false;
-    }
-    return size_ == 0 || CRYPTO_memcmp(data_, other.data(), size_) == 0;
+    return constantTimeEqual(view(), other);
 }
 
 SecretMemoryStatus secretMemoryStatus() noexcept {
@@ -160,23 +168,10 @@ SecretMemoryStatus secretMemoryStatus() noexcept {
     return status;
 }
 
-void hardenProcess() {
-    const rlimit noCore{0, 0};
-    if (::setrlimit(RLIMIT_CORE, &noCore) != 0) {
-        const int error = errno;
-        throw HardeningError("cannot set RLIMIT_CORE to 0: " + errnoText(error));
-    }
-    if (::prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L) != 0) {
-        const int error = errno;
-        throw HardeningError("cannot clear the dumpable flag (prctl PR_SET_DUMPABLE): " +
-                             errnoText(error));
-    }
-}
-
 namespace testing {
 void setWipeObserver(WipeObserver observer) noexcept {
     gWipeObserver.store(observer);
 }
 }  // namespace testing
 
-}  // namespace securechannel
+}  // namespace base

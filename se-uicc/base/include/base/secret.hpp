@@ -1,23 +1,26 @@
-// The terminal secured environment's memory: secret buffers and process hardening
-// (security-profile.md §1 rule 4: locked, non-dumpable memory, wiped after use, never logged).
+// The one container for key material in the whole project (security-profile.md §1 rule 4:
+// locked, non-dumpable memory, wiped after use, never logged), and the wipe for the odd
+// temporary that cannot live in one.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
-#include "securechannel/errors.hpp"
-#include "securechannel/types.hpp"
+#include "base/bytes.hpp"
 
-namespace securechannel {
+namespace base {
+
+// Overwrites `bytes` with zeros in a way the compiler cannot drop (explicit_bzero).
+void secureWipe(std::span<std::uint8_t> bytes) noexcept;
 
 /// A fixed-size buffer for key material.
 ///
 /// The storage is a private anonymous mapping of whole pages: locked in RAM with mlock (so it is
-/// never swapped out) and excluded from core dumps with madvise(MADV_DONTDUMP). It is wiped with
-/// OPENSSL_cleanse before it is released. Moving steals the storage and leaves the source empty
-/// (size 0, no storage), so no copy of the secret stays behind. There is no copy constructor, no
-/// stream output and no implicit conversion to Bytes: a copy has to be asked for with copyOf().
+/// never swapped out) and excluded from core dumps with madvise(MADV_DONTDUMP). It is wiped before
+/// it is released. Moving steals the storage and leaves the source empty (size 0, no storage), so
+/// no copy of the secret stays behind. There is no copy constructor, no stream output and no
+/// implicit conversion to Bytes: a copy has to be asked for with copyOf().
 ///
 /// If mlock fails with EPERM or ENOMEM (RLIMIT_MEMLOCK, no CAP_IPC_LOCK), the buffer is still
 /// usable: the failure is logged once per process, counted in secretMemoryStatus(), and isLocked()
@@ -30,6 +33,9 @@ public:
     explicit SecretBuffer(std::size_t size);
     /// A buffer holding a copy of `data`.
     static SecretBuffer copyOf(ByteView data);
+    /// A buffer holding a copy of `source`, which is then wiped and cleared: for the one place
+    /// a secret arrives in a plain vector (a card response, say).
+    static SecretBuffer takeFrom(Bytes& source);
 
     SecretBuffer(const SecretBuffer&) = delete;
     SecretBuffer& operator=(const SecretBuffer&) = delete;
@@ -65,6 +71,9 @@ private:
     bool dontDump_ = false;
 };
 
+/// Constant-time equality of two byte strings of the same length (false for different lengths).
+[[nodiscard]] bool constantTimeEqual(ByteView a, ByteView b) noexcept;
+
 /// Process-wide counters of protections the kernel refused (none of them stops the program).
 struct SecretMemoryStatus {
     std::uint64_t lockFailures = 0;      ///< buffers whose mlock failed (EPERM/ENOMEM)
@@ -72,11 +81,6 @@ struct SecretMemoryStatus {
     [[nodiscard]] bool degraded() const noexcept { return lockFailures + dontDumpFailures != 0; }
 };
 [[nodiscard]] SecretMemoryStatus secretMemoryStatus() noexcept;
-
-/// Makes the process non-dumpable (prctl PR_SET_DUMPABLE 0, which also stops ptrace by other
-/// processes of the same user) and sets RLIMIT_CORE to 0 (soft and hard). Call it early in main().
-/// Idempotent: calling it again re-applies the same settings. Throws HardeningError on failure.
-void hardenProcess();
 
 namespace testing {
 /// Test hook: called with the storage of every SecretBuffer right after it has been wiped and just
@@ -86,4 +90,4 @@ using WipeObserver = void (*)(const std::uint8_t* storage, std::size_t size);
 void setWipeObserver(WipeObserver observer) noexcept;
 }  // namespace testing
 
-}  // namespace securechannel
+}  // namespace base

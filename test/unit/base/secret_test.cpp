@@ -1,4 +1,5 @@
-// SecretBuffer (locked, non-dumpable, wiped memory) and hardenProcess().
+// SecretBuffer (locked, non-dumpable, wiped memory), secureWipe, constantTimeEqual and
+// hardenProcess().
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -12,12 +13,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "securechannel/secret.hpp"
-#include "test_support.hpp"
+#include "base/process.hpp"
+#include "base/secret.hpp"
 
-using sctest::Bytes;
-using sctest::fromHex;
-using securechannel::SecretBuffer;
+using base::Bytes;
+using base::fromHex;
+using base::SecretBuffer;
 
 namespace {
 
@@ -33,11 +34,11 @@ struct WipeRecorder {
     WipeRecorder() {
         gWipes.clear();
         gWipeSizes.clear();
-        securechannel::testing::setWipeObserver(&recordWipe);
+        base::testing::setWipeObserver(&recordWipe);
     }
     WipeRecorder(const WipeRecorder&) = delete;
     WipeRecorder& operator=(const WipeRecorder&) = delete;
-    ~WipeRecorder() { securechannel::testing::setWipeObserver(nullptr); }
+    ~WipeRecorder() { base::testing::setWipeObserver(nullptr); }
 };
 
 template <typename T>
@@ -53,7 +54,7 @@ static_assert(!std::is_copy_assignable_v<SecretBuffer>);
 static_assert(std::is_nothrow_move_constructible_v<SecretBuffer>);
 static_assert(std::is_nothrow_move_assignable_v<SecretBuffer>);
 static_assert(!std::is_convertible_v<SecretBuffer, Bytes>);
-static_assert(!std::is_convertible_v<const SecretBuffer&, sctest::ByteView>);
+static_assert(!std::is_convertible_v<const SecretBuffer&, base::ByteView>);
 static_assert(!Streamable<SecretBuffer>);
 
 TEST_CASE("SecretBuffer is a fixed-size, zero-initialised buffer", "[secret]") {
@@ -85,7 +86,7 @@ TEST_CASE("SecretBuffer storage is page-aligned, locked and excluded from core d
     // Locking may be refused (no CAP_IPC_LOCK, RLIMIT_MEMLOCK); then the failure is counted.
     if (!buffer.isLocked()) {
         WARN("mlock refused in this environment; SecretBuffer runs unlocked");
-        CHECK(securechannel::secretMemoryStatus().lockFailures > 0);
+        CHECK(base::secretMemoryStatus().lockFailures > 0);
     }
 }
 
@@ -102,10 +103,10 @@ TEST_CASE("SecretBuffer counts an mlock refusal and still works", "[secret]") {
         if (::setrlimit(RLIMIT_MEMLOCK, &none) != 0) {
             ::_exit(11);
         }
-        const auto before = securechannel::secretMemoryStatus();
+        const auto before = base::secretMemoryStatus();
         SecretBuffer first(16);
         SecretBuffer second(16);
-        const auto after = securechannel::secretMemoryStatus();
+        const auto after = base::secretMemoryStatus();
         first.mutableView()[15] = 0x5A;
         int code = 0;
         if (first.isLocked() || second.isLocked()) {
@@ -196,8 +197,8 @@ TEST_CASE("hardenProcess makes the process non-dumpable with no core limit, idem
     if (child == 0) {
         int code = 0;
         try {
-            securechannel::hardenProcess();
-            securechannel::hardenProcess();
+            base::hardenProcess();
+            base::hardenProcess();
             rlimit core{};
             if (::prctl(PR_GET_DUMPABLE, 0L, 0L, 0L, 0L) != 0) {
                 code = 2;
@@ -205,7 +206,7 @@ TEST_CASE("hardenProcess makes the process non-dumpable with no core limit, idem
                        core.rlim_max != 0) {
                 code = 3;
             }
-        } catch (const securechannel::HardeningError&) {
+        } catch (const base::HardeningError&) {
             code = 4;
         } catch (...) {
             code = 5;
@@ -216,4 +217,29 @@ TEST_CASE("hardenProcess makes the process non-dumpable with no core limit, idem
     REQUIRE(::waitpid(child, &status, 0) == child);
     REQUIRE(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("SecretBuffer::takeFrom moves a plain vector into locked memory and wipes it",
+          "[secret]") {
+    Bytes source = fromHex("0102030405");
+    const std::uint8_t* old = source.data();
+    const SecretBuffer taken = SecretBuffer::takeFrom(source);
+    CHECK(source.empty());
+    CHECK(old[0] == 0);  // the capacity is still allocated: the wipe happened before clear()
+    CHECK(taken.equals(fromHex("0102030405")));
+    Bytes empty;
+    CHECK(SecretBuffer::takeFrom(empty).empty());
+}
+
+TEST_CASE("secureWipe zeroes a buffer; constantTimeEqual compares size and content", "[secret]") {
+    Bytes wiped = fromHex("FFFF");
+    base::secureWipe(wiped);
+    CHECK(wiped == Bytes{0, 0});
+    base::secureWipe({});
+
+    CHECK(base::constantTimeEqual(fromHex("0102"), fromHex("0102")));
+    CHECK(base::constantTimeEqual({}, {}));
+    CHECK_FALSE(base::constantTimeEqual(fromHex("0102"), fromHex("0103")));
+    CHECK_FALSE(base::constantTimeEqual(fromHex("0001"), fromHex("000100")));
+    CHECK_FALSE(base::constantTimeEqual(fromHex("80"), fromHex("00")));
 }

@@ -6,19 +6,19 @@
 #include <sstream>
 #include <string>
 
-#include "seuicc/log.hpp"
+#include "base/log.hpp"
 
 class LogCapture {
 public:
     explicit LogCapture(std::string_view spec)
         : sink_(std::make_shared<spdlog::sinks::ostream_sink_mt>(out_)) {
         sink_->set_pattern("%n %l %v");
-        seuicc::log::addSink(sink_);
-        seuicc::log::configure(spec);
+        base::log::addSink(sink_);
+        base::log::configure(spec);
     }
     ~LogCapture() {
-        seuicc::log::removeSink(sink_);
-        seuicc::log::configure("");
+        base::log::removeSink(sink_);
+        base::log::configure("");
     }
     LogCapture(const LogCapture&) = delete;
     LogCapture& operator=(const LogCapture&) = delete;

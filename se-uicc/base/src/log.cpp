@@ -1,34 +1,44 @@
-#include "seuicc/log.hpp"
+#include "base/log.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "seuicc/errors.hpp"
+#include "base/error.hpp"
+#include "base/text.hpp"
 
-namespace seuicc::log {
+namespace base::log {
 
 namespace {
 
 constexpr const char* kEnvironmentVariable = "M2M_LOG";
-constexpr std::string_view kWildcard = "*";
 constexpr spdlog::level::level_enum kDefaultLevel = spdlog::level::info;
 
-// Levels per category name; "*" for the rest.
-using LevelSpec = std::map<std::string, spdlog::level::level_enum, std::less<>>;
+// A parsed spec: the level of each category named, and of the rest ("*").
+struct LevelSpec {
+    std::array<std::optional<spdlog::level::level_enum>, kCategories.size()> named;
+    spdlog::level::level_enum rest = kDefaultLevel;
 
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t");
-    if (first == std::string_view::npos) {
-        return {};
+    spdlog::level::level_enum levelOf(const Category& c) const {
+        return named[c.index()].value_or(rest);
     }
-    const auto last = s.find_last_not_of(" \t");
-    return s.substr(first, last - first + 1);
+};
+
+std::string knownNames() {
+    std::string names;
+    for (const Category& c : kCategories) {
+        names += names.empty() ? "" : ", ";
+        names += c.name();
+    }
+    return names;
 }
 
 spdlog::level::level_enum parseLevel(std::string_view text, std::string_view entry) {
@@ -55,19 +65,27 @@ LevelSpec parseSpec(std::string_view spec) {
         }
         const auto equals = entry.find('=');
         if (equals == std::string_view::npos) {
-            levels[std::string(kWildcard)] = parseLevel(entry, entry);
+            levels.rest = parseLevel(entry, entry);
             continue;
         }
         const std::string_view name = trim(entry.substr(0, equals));
-        if (name.empty()) {
-            throw Error(fmt::format("log spec entry \"{}\" has no category name", entry));
+        const auto level = parseLevel(trim(entry.substr(equals + 1)), entry);
+        if (name == "*") {
+            levels.rest = level;
+            continue;
         }
-        levels[std::string(name)] = parseLevel(trim(entry.substr(equals + 1)), entry);
+        const auto it = std::find_if(kCategories.begin(), kCategories.end(),
+                                     [name](const Category& c) { return c.name() == name; });
+        if (it == kCategories.end()) {
+            throw Error(fmt::format("log spec entry \"{}\": unknown category \"{}\" (use {} or *)",
+                                    entry, name, knownNames()));
+        }
+        levels.named[it->index()] = level;
     }
     return levels;
 }
 
-// All categories, their shared sinks and the level spec, behind one mutex.
+// The loggers of all categories and their shared sinks.
 class Registry {
 public:
     Registry() : sinks_{std::make_shared<spdlog::sinks::stderr_color_sink_mt>()} {
@@ -82,32 +100,27 @@ public:
                 fmt::print(stderr, "{}: ignored: {}\n", kEnvironmentVariable, e.what());
             }
         }
-    }
-
-    std::shared_ptr<spdlog::logger> category(std::string_view name) {
-        const std::lock_guard lock(mutex_);
-        if (const auto it = loggers_.find(name); it != loggers_.end()) {
-            return it->second;
+        for (const Category& c : kCategories) {
+            loggers_[c.index()] = std::make_unique<spdlog::logger>(std::string(c.name()),
+                                                                   sinks_.begin(), sinks_.end());
+            loggers_[c.index()]->set_level(levels_.levelOf(c));
         }
-        auto logger =
-            std::make_shared<spdlog::logger>(std::string(name), sinks_.begin(), sinks_.end());
-        logger->set_level(levelFor(name));
-        loggers_.emplace(std::string(name), logger);
-        return logger;
     }
 
-    void configure(LevelSpec levels) {
+    spdlog::logger& logger(const Category& c) { return *loggers_[c.index()]; }
+
+    void configure(const LevelSpec& levels) {
         const std::lock_guard lock(mutex_);
-        levels_ = std::move(levels);
-        for (auto& [name, logger] : loggers_) {
-            logger->set_level(levelFor(name));
+        levels_ = levels;
+        for (const Category& c : kCategories) {
+            loggers_[c.index()]->set_level(levels_.levelOf(c));
         }
     }
 
     void addSink(spdlog::sink_ptr sink) {
         const std::lock_guard lock(mutex_);
         sinks_.push_back(sink);
-        for (auto& [name, logger] : loggers_) {
+        for (auto& logger : loggers_) {
             logger->sinks().push_back(sink);
         }
     }
@@ -115,26 +128,16 @@ public:
     void removeSink(const spdlog::sink_ptr& sink) {
         const std::lock_guard lock(mutex_);
         std::erase(sinks_, sink);
-        for (auto& [name, logger] : loggers_) {
+        for (auto& logger : loggers_) {
             std::erase(logger->sinks(), sink);
         }
     }
 
 private:
-    spdlog::level::level_enum levelFor(std::string_view name) const {
-        if (const auto it = levels_.find(name); it != levels_.end()) {
-            return it->second;
-        }
-        if (const auto it = levels_.find(kWildcard); it != levels_.end()) {
-            return it->second;
-        }
-        return kDefaultLevel;
-    }
-
     std::mutex mutex_;
     std::vector<spdlog::sink_ptr> sinks_;
     LevelSpec levels_;
-    std::map<std::string, std::shared_ptr<spdlog::logger>, std::less<>> loggers_;
+    std::array<std::unique_ptr<spdlog::logger>, kCategories.size()> loggers_;
 };
 
 Registry& registry() {
@@ -144,8 +147,8 @@ Registry& registry() {
 
 }  // namespace
 
-std::shared_ptr<spdlog::logger> category(std::string_view name) {
-    return registry().category(name);
+spdlog::logger& Category::operator*() const {
+    return registry().logger(*this);
 }
 
 void configure(std::string_view spec) {
@@ -160,4 +163,4 @@ void removeSink(const spdlog::sink_ptr& sink) {
     registry().removeSink(sink);
 }
 
-}  // namespace seuicc::log
+}  // namespace base::log
