@@ -1,155 +1,113 @@
 #include "agent/agent.hpp"
 
-#include <cxxabi.h>
-
-#include <cstdlib>
-#include <typeinfo>
+#include <atomic>
+#include <mutex>
 
 #include "agent/backoff.hpp"
 #include "agent/card_session.hpp"
 #include "agent/mid_client.hpp"
+#include "agent/outcome.hpp"
 #include "agent/service_connection.hpp"
 #include "base/log.hpp"
+#include "provisioning/param_sets.hpp"
 #include "provisioning/psk_identity.hpp"
 #include "provisioning/tls_bootstrap.hpp"
-#include "securechannel/ts102484/errors.hpp"
+#include "securechannel/tls/psk_https_client.hpp"
 
 namespace agent {
 
 namespace tls = securechannel::tls;
-using Clock = std::chrono::system_clock;
+using Steady = std::chrono::steady_clock;
 
 namespace {
 
-// A failure no retry can mend: the agent goes to `failed` and says why.
-class PermanentFailure : public securechannel::Error {
-public:
-    using securechannel::Error::Error;
-};
-
-// The type name a person can search for ("PskRejected"), without the namespace.
-std::string typeName(const std::exception& e) {
-    int status = 0;
-    std::unique_ptr<char, void (*)(void*)> demangled(
-        abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status), std::free);
-    const std::string name = status == 0 ? demangled.get() : typeid(e).name();
-    const auto colon = name.rfind("::");
-    return colon == std::string::npos ? name : name.substr(colon + 2);
+tls::ClientOptions clientOptions(const AgentConfig& c) {
+    tls::ClientOptions o;
+    o.resolve = c.resolve;
+    o.connectTimeout = c.connectTimeout;
+    o.timeout = c.requestTimeout;
+    return o;
 }
 
-struct Recovery {
-    bool permanent = false;
-    AgentState retry = AgentState::Starting;
-};
-
-// What to do after `failed` threw the exception being handled.
-Recovery classifyCurrentException(AgentState failed) {
-    try {
-        throw;
-    } catch (const tls::PskRejected&) {
-        switch (failed) {
-            case AgentState::Bootstrapping:
-                return {true, failed};  // the MSBF refused Kbs
-            case AgentState::Connecting:
-                return {false, AgentState::Bootstrapping};  // Kmr refused
-            case AgentState::Registering:
-            case AgentState::Registered:
-                return {false, AgentState::Connecting};  // Kmc refused
-            default:
-                return {false, failed};
-        }
-    } catch (const provisioning::RequestRefused& e) {
-        if (e.status() == 403 && failed == AgentState::Registered) {
-            return {false, AgentState::Registering};  // the registration lapsed at the NSCL
-        }
-        if (e.status() == 403 || e.status() == 408 || e.status() == 429) {
-            return {false, failed};
-        }
-        return {true, failed};
-    } catch (const PermanentFailure&) {
-        return {true, failed};
-    } catch (const securechannel::KeyFileError&) {
-        return {true, failed};
-    } catch (const securechannel::AuthenticationFailed&) {
-        return {true, failed};  // Kmsa differs from the card's: re-provisioning, not retrying
-    } catch (const seuicc::SedNotInstalled&) {
-        return {true, failed};
-    } catch (const seuicc::SedNotPersonalised&) {
-        return {true, failed};
-    } catch (const std::exception&) {
-        return {false, failed};
+Agent::Parts complete(Agent::Parts parts, const AgentConfig& config) {
+    if (!parts.card) {
+        parts.card =
+            std::make_unique<CardSession>(CardSession::Options{config.reader, config.kmsaFile});
     }
+    if (!parts.https) {
+        parts.https = std::make_unique<tls::PskHttpsClient>(clientOptions(config));
+    }
+    if (!parts.clock) {
+        parts.clock = std::make_unique<SystemClock>();
+    }
+    return parts;
 }
 
-bool expired(const std::optional<Clock::time_point>& at, Clock::duration margin = {}) {
-    return !at || *at - margin <= Clock::now();
+bool expired(const std::optional<Clock::time_point>& at, Clock::time_point now,
+             Clock::duration margin = {}) {
+    return !at || *at - margin <= now;
 }
 
-std::string reading(std::uint64_t seq, double uptimeMs) {
-    return "{\"seq\":" + std::to_string(seq) + ",\"time\":\"" +
-           provisioning::toDateTime(Clock::now()) +
-           "\",\"uptime_ms\":" + std::to_string(static_cast<long long>(uptimeMs)) + "}";
+// A permanent failure the agent itself detects (no exception behind it).
+Cause permanentCause(CauseKind kind, std::string message) {
+    return Cause{kind, "", std::move(message), 0};
+}
+
+// One reading: a small JSON document, carried base64 in an m2m:contentInstance.
+std::string reading(std::uint64_t seq, Clock::time_point at, Clock::duration uptime) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(uptime).count();
+    return "{\"seq\":" + std::to_string(seq) + ",\"time\":\"" + provisioning::toDateTime(at) +
+           "\",\"uptime_ms\":" + std::to_string(ms) + "}";
 }
 
 }  // namespace
 
 struct Agent::Impl {
-    Impl(AgentConfig c, Options o)
+    Impl(AgentConfig c, Options o, Parts p)
         : config(std::move(c)),
           options(std::move(o)),
-          card(CardSession::Options{config.reader, config.kmsaFile}),
-          client(clientOptions(config)),
-          backoff(config.retry) {}
-
-    static tls::ClientOptions clientOptions(const AgentConfig& c) {
-        tls::ClientOptions o;
-        o.resolve = c.resolve;
-        o.connectTimeout = c.connectTimeout;
-        o.timeout = c.requestTimeout;
-        return o;
-    }
+          parts(complete(std::move(p), config)),
+          card(*parts.card),
+          https(*parts.https),
+          clock(*parts.clock),
+          backoff(config.retry, parts.jitter) {}
 
     AgentConfig config;
     Options options;
-    CardSession card;
-    tls::PskHttpsClient client;
-    std::unique_ptr<MidClient> mid;
+    Parts parts;
+    CardPort& card;
+    tls::HttpsClient& https;
+    AgentClock& clock;
     Backoff backoff;
-    const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    std::unique_ptr<MidClient> mid;
+    const Steady::time_point started = Steady::now();
+    Clock::time_point startedAt{};  // by the agent's clock: the readings' uptime
+    std::atomic<bool> stopping{false};
 
-    mutable std::mutex mutex;  // guards st and stopping
-    std::condition_variable wake;
-    bool stopping = false;
+    mutable std::mutex mutex;  // guards st (status() reads it from other threads)
     AgentStatus st;
 
     std::optional<Registration> registration;
     Clock::time_point nextReport{};
     std::uint64_t nextSeq = 1;
 
-    bool stopRequested() const {
-        std::lock_guard lock(mutex);
-        return stopping;
-    }
-
-    // Sleeps until `deadline` or stop(); false if stopped.
-    bool sleepUntil(Clock::time_point deadline) {
-        std::unique_lock lock(mutex);
-        return !wake.wait_until(lock, deadline, [this] { return stopping; });
-    }
+    // --- status ----------------------------------------------------------------------------
 
     template <typename F>
     void update(F&& change) {
         AgentStatus copy;
         {
-            std::lock_guard lock(mutex);
+            const std::lock_guard lock(mutex);
             change(st);
-            st.cardTraffic = card.counters();
-            st.secureChannelSetups = card.secureChannelSetups();
-            st.tlsHandshakes = client.counters().handshakes;
-            st.httpRequests = client.counters().requests;
-            st.uptimeMs = std::chrono::duration<double, std::milli>(
-                              std::chrono::steady_clock::now() - started)
-                              .count();
+            const CardPathInfo path = card.info();
+            st.reader = path.reader;
+            st.iccid = path.iccid;
+            st.cardTraffic = path.traffic;
+            st.secureChannelSetups = path.secureChannelSetups;
+            st.tlsHandshakes = https.counters().handshakes;
+            st.httpRequests = https.counters().requests;
+            st.uptimeMs =
+                std::chrono::duration<double, std::milli>(Steady::now() - started).count();
             copy = st;
         }
         if (options.onStatus) {
@@ -160,7 +118,7 @@ struct Agent::Impl {
     void enter(AgentState state) {
         update([&](AgentStatus& s) {
             if (s.state != state) {
-                s.since = Clock::now();
+                s.since = clock.now();
                 base::log::kAgent->info("state: {}", toString(state));
             }
             s.state = state;
@@ -172,124 +130,149 @@ struct Agent::Impl {
         notifySystemd("STATUS=" + std::string(toString(state)));
     }
 
-    // Runs `body` as procedure `name`, recording its wall time, card traffic and TLS/HTTP counts.
+    // The card's public data and the PSK identities it implies, into the status.
+    void noteCard() {
+        const seuicc::SedStatus& c = card.status();
+        update([&](AgentStatus& a) {
+            a.card = c;
+            if (c.nodeId) {
+                a.kbsIdentity = c.kcv.kbs ? provisioning::kbsIdentity(*c.nodeId) : "";
+                a.kmrIdentity = c.kmrIndex ? provisioning::kmrIdentity(*c.nodeId, *c.kmrIndex) : "";
+                a.kmcIdentity = c.kmcIndex ? provisioning::kmcIdentity(*c.nodeId, *c.kmcIndex) : "";
+            }
+        });
+    }
+
+    // Runs `body` as procedure `name`: its wall time, card traffic (every APDU, the ones that
+    // reopen a lost card path and those of a failed run included) and TLS/HTTP counts go into
+    // the status.
     template <typename F>
     void measure(const std::string& name, F&& body) {
-        const auto cardBefore = card.counters();
-        const auto clientBefore = client.counters();
-        const auto t0 = std::chrono::steady_clock::now();
+        const seuicc::ApduCounters cardBefore = card.info().traffic;
+        const tls::ClientCounters httpsBefore = https.counters();
+        const auto t0 = Steady::now();
+        const auto cardSince = [&] {
+            const seuicc::ApduCounters after = card.info().traffic;
+            return seuicc::ApduCounters{after.apdus - cardBefore.apdus,
+                                        after.bytesSent - cardBefore.bytesSent,
+                                        after.bytesReceived - cardBefore.bytesReceived};
+        };
         try {
             body();
         } catch (...) {
-            update([&](AgentStatus& s) { ++s.procedures[name].failures; });
+            const seuicc::ApduCounters spent = cardSince();
+            update([&](AgentStatus& s) {
+                ProcedureStats& p = s.procedures[name];
+                ++p.failures;
+                p.totalCard += spent;
+            });
             throw;
         }
-        const double ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                .count();
-        const auto cardAfter = card.counters();
-        const auto clientAfter = client.counters();
+        const double ms = std::chrono::duration<double, std::milli>(Steady::now() - t0).count();
+        const seuicc::ApduCounters spent = cardSince();
+        const tls::ClientCounters httpsAfter = https.counters();
         update([&](AgentStatus& s) {
-            auto& p = s.procedures[name];
+            ProcedureStats& p = s.procedures[name];
             ++p.runs;
             p.lastMs = ms;
             p.totalMs += ms;
-            p.lastCard = securechannel::ts102484::trafficBetween(cardBefore, cardAfter);
-            p.lastHandshakes = clientAfter.handshakes - clientBefore.handshakes;
-            p.lastRequests = clientAfter.requests - clientBefore.requests;
+            p.lastCard = spent;
+            p.totalCard += spent;
+            p.lastHandshakes = httpsAfter.handshakes - httpsBefore.handshakes;
+            p.lastRequests = httpsAfter.requests - httpsBefore.requests;
         });
     }
 
-    seuicc::SedStatus refreshCard() {
-        seuicc::SedStatus s = card.status();
-        update([&](AgentStatus& a) {
-            a.reader = card.readerName();
-            a.iccid = card.iccid();
-            a.card = s;
-            if (s.nodeId) {
-                if (s.kcv.kbs) {
-                    a.kbsIdentity = provisioning::kbsIdentity(*s.nodeId);
-                }
-                if (s.kmrIndex) {
-                    a.kmrIdentity = provisioning::kmrIdentity(*s.nodeId, *s.kmrIndex);
-                }
-                if (s.kmcIndex) {
-                    a.kmcIdentity = provisioning::kmcIdentity(*s.nodeId, *s.kmcIndex);
-                }
+    // --- the steps -------------------------------------------------------------------------
+
+    Outcome start() {
+        measure("start", [&] {
+            card.open();
+            if (personalised()) {
+                // The secure channel now: a wrong Kmsa shows at once, not mid-procedure.
+                card.run([](provisioning::CardOperations&) {});
             }
         });
-        return s;
-    }
-
-    AgentState start() {
-        const seuicc::SedStatus s = refreshCard();
-        if (s.lifecycle == seuicc::SedLifecycle::Installed || !s.nodeId || !s.sclId) {
-            throw PermanentFailure("the M2M-SED is not personalised (run m2m provision)");
+        noteCard();
+        if (!personalised()) {
+            return Outcome::fail(permanentCause(
+                CauseKind::NotPersonalised, "the M2M-SED is not personalised (run m2m provision)"));
         }
-        // Sets up the secure channel now: a wrong Kmsa shows at once, not mid-procedure.
-        card.run([](provisioning::SedAccess&) {});
+        const seuicc::SedStatus& s = card.status();
         std::string midUrl = config.midUrl;
         if (midUrl.empty()) {
             if (s.nsclList.empty()) {
-                throw PermanentFailure("no mId URL: the card has no NSCL and network.mid is unset");
+                return Outcome::fail(
+                    permanentCause(CauseKind::Configuration,
+                                   "no mId URL: the card has no NSCL and network.mid is unset"));
             }
             midUrl = s.nsclList.front();
         }
-        mid = std::make_unique<MidClient>(client, midUrl);
+        mid = std::make_unique<MidClient>(https, midUrl);
         update([&](AgentStatus& a) { a.midUrl = midUrl; });
         notifySystemd("READY=1");
-        return expired(s.kmrExpiry) || !s.kcv.kmr ? AgentState::Bootstrapping
-                                                  : AgentState::Connecting;
+        return Outcome::next(kmrUsable() ? AgentState::Connecting : AgentState::Bootstrapping);
     }
 
-    AgentState bootstrap() {
-        const seuicc::SedStatus s = refreshCard();
+    bool personalised() const {
+        const seuicc::SedStatus& s = card.status();
+        return s.lifecycle != seuicc::SedLifecycle::Installed && s.nodeId && s.sclId;
+    }
+
+    bool kmrUsable() const {
+        const seuicc::SedStatus& s = card.status();
+        return s.kcv.kmr && s.kmrIndex && !expired(s.kmrExpiry, clock.now());
+    }
+
+    Outcome bootstrap() {
+        const seuicc::SedStatus s = card.status();
         if (!s.kcv.kbs) {
-            throw PermanentFailure(
-                "Kmr is missing, expired or refused and the card holds no bootstrap key (Kbs)");
+            return Outcome::fail(permanentCause(
+                CauseKind::NoBootstrapKey,
+                "Kmr is missing, expired or refused and the card holds no bootstrap key (Kbs)"));
         }
         measure("bootstrap", [&] {
-            card.run([&](provisioning::SedAccess& a) {
-                provisioning::runTlsBootstrap(client, a, config.msbfUrl, *s.nodeId);
+            card.run([&](provisioning::CardOperations& ops) {
+                provisioning::runTlsBootstrap(https, ops, config.msbfUrl, *s.nodeId);
             });
         });
-        refreshCard();
+        noteCard();
         update([](AgentStatus& a) { ++a.bootstraps; });
-        return AgentState::Connecting;
+        return Outcome::next(AgentState::Connecting);
     }
 
-    AgentState connect() {
-        const seuicc::SedStatus s = refreshCard();
-        if (expired(s.kmrExpiry) || !s.kmrIndex) {
-            return AgentState::Bootstrapping;
+    Outcome connect() {
+        if (!kmrUsable()) {
+            return Outcome::next(AgentState::Bootstrapping);
         }
+        const seuicc::SedStatus s = card.status();
         measure("connection", [&] {
-            card.run([&](provisioning::SedAccess& a) {
-                runServiceConnection(client, a, config.connectionUrl, *s.nodeId, *s.kmrIndex,
+            card.run([&](provisioning::CardOperations& ops) {
+                runServiceConnection(https, ops, config.connectionUrl, *s.nodeId, *s.kmrIndex,
                                      *s.sclId);
             });
         });
-        const seuicc::SedStatus after = refreshCard();
-        mid->useKey(
-            {provisioning::kmcIdentity(*after.nodeId, *after.kmcIndex), seuicc::KeySlot::Kmc});
+        noteCard();
+        const seuicc::SedStatus& now = card.status();
+        mid->useKey({provisioning::kmcIdentity(*now.nodeId, *now.kmcIndex), seuicc::KeySlot::Kmc});
         update([](AgentStatus& a) { ++a.connections; });
-        return registration && !expired(registration->scl.expirationTime) ? AgentState::Registered
-                                                                          : AgentState::Registering;
+        const bool stillRegistered =
+            registration && !expired(registration->scl.expirationTime, clock.now());
+        return Outcome::next(stillRegistered ? AgentState::Registered : AgentState::Registering);
     }
 
-    AgentState registerScl() {
-        const std::string sclId = *refreshCard().sclId;
+    Outcome registerScl() {
+        const std::string sclId = *card.status().sclId;
         std::string container;
         measure("registration", [&] {
-            card.run([&](provisioning::SedAccess& a) {
-                tls::SedKeyOperations keys(a.transaction, a.sed, a.tunnel);
+            card.run([&](provisioning::CardOperations& ops) {
                 SclRegistration request;
                 request.sclId = sclId;
                 request.link = sclId;
-                registration = mid->registerScl(keys, request);
+                registration = mid->registerScl(ops, request);
                 const std::string app =
-                    mid->createApplication(keys, registration->location, {config.applicationId});
-                container = mid->createContainer(keys, app, {config.containerId});
+                    mid->createApplication(ops, registration->location, {config.applicationId});
+                container = mid->createContainer(ops, app, {config.containerId});
             });
         });
         noteRegistration();
@@ -297,12 +280,12 @@ struct Agent::Impl {
             a.containerLocation = container;
             ++a.registrations;
         });
-        nextReport = Clock::now();
-        return AgentState::Registered;
+        nextReport = clock.now();
+        return Outcome::next(AgentState::Registered);
     }
 
     void noteRegistration() {
-        const auto now = Clock::now();
+        const auto now = clock.now();
         const auto expires = registration->scl.expirationTime;
         const auto refreshAt = now + (expires > now ? (expires - now) / 2 : Clock::duration{});
         update([&](AgentStatus& a) {
@@ -312,59 +295,60 @@ struct Agent::Impl {
         });
     }
 
-    AgentState serve() {
-        AgentStatus now;
+    Outcome serve() {
+        const seuicc::SedStatus& s = card.status();
+        const auto kmcDue = s.kmcExpiry ? *s.kmcExpiry - config.kmcRenewMargin : clock.now();
+        Clock::time_point refreshDue;
         {
-            std::lock_guard lock(mutex);
-            now = st;
+            const std::lock_guard lock(mutex);
+            refreshDue = st.registrationRefreshAt.value_or(clock.now());
         }
-        const auto kmcDue = now.card && now.card->kmcExpiry
-                                ? *now.card->kmcExpiry - config.kmcRenewMargin
-                                : Clock::now();
-        const auto refreshDue = now.registrationRefreshAt.value_or(Clock::now());
-        const auto deadline = std::min({kmcDue, refreshDue, nextReport});
-        if (!sleepUntil(deadline)) {
-            return AgentState::Registered;
+        if (!clock.sleepUntil(std::min({kmcDue, refreshDue, nextReport}))) {
+            return Outcome::next(AgentState::Registered);  // stopping
         }
-        if (Clock::now() >= kmcDue) {
+        const auto now = clock.now();
+        if (now >= kmcDue) {
             base::log::kAgent->info("Kmc expires at {}: service connection again",
-                                    provisioning::toDateTime(kmcDue + config.kmcRenewMargin));
-            return AgentState::Connecting;
+                                    provisioning::toDateTime(*s.kmcExpiry));
+            return Outcome::next(AgentState::Connecting);
         }
-        if (expired(registration->scl.expirationTime)) {
-            return AgentState::Registering;
+        if (expired(registration->scl.expirationTime, now)) {
+            return Outcome::next(AgentState::Registering);
         }
-        if (Clock::now() >= refreshDue) {
+        if (now >= refreshDue) {
             measure("registration_refresh", [&] {
-                card.run([&](provisioning::SedAccess& a) {
-                    tls::SedKeyOperations keys(a.transaction, a.sed, a.tunnel);
-                    registration = mid->refresh(keys, *registration);
+                card.run([&](provisioning::CardOperations& ops) {
+                    registration = mid->refresh(ops, *registration);
                 });
             });
             noteRegistration();
             update([](AgentStatus& a) { ++a.refreshes; });
         }
-        if (Clock::now() >= nextReport) {
-            report(now.containerLocation);
+        if (clock.now() >= nextReport) {
+            report();
         }
-        return AgentState::Registered;
+        return Outcome::next(AgentState::Registered);
     }
 
     // One reading as a contentInstance; the sequence number advances only once it is stored,
     // so a failed post is sent again, not lost.
-    void report(const std::string& container) {
+    void report() {
+        std::string container;
+        {
+            const std::lock_guard lock(mutex);
+            container = st.containerLocation;
+        }
         ContentInstance instance;
         instance.contentType = "application/json";
-        instance.content = reading(nextSeq, st.uptimeMs);
+        instance.content = reading(nextSeq, clock.now(), clock.now() - startedAt);
         ContentInstance stored;
         measure("content_instance", [&] {
-            card.run([&](provisioning::SedAccess& a) {
-                tls::SedKeyOperations keys(a.transaction, a.sed, a.tunnel);
-                stored = mid->postContentInstance(keys, container, instance);
+            card.run([&](provisioning::CardOperations& ops) {
+                stored = mid->postContentInstance(ops, container, instance);
             });
         });
         ++nextSeq;
-        nextReport = Clock::now() + config.reportInterval;
+        nextReport = clock.now() + config.reportInterval;
         std::uint64_t count = 0;
         update([&](AgentStatus& a) {
             count = ++a.contentInstances;
@@ -372,84 +356,116 @@ struct Agent::Impl {
         });
         if (options.stopAfterInstances != 0 && count >= options.stopAfterInstances) {
             base::log::kAgent->info("{} contentInstances stored: stopping as asked", count);
-            std::lock_guard lock(mutex);
             stopping = true;
         }
     }
 
-    AgentState step(AgentState state) {
-        switch (state) {
-            case AgentState::Starting:
-                return start();
-            case AgentState::Bootstrapping:
-                return bootstrap();
-            case AgentState::Connecting:
-                return connect();
-            case AgentState::Registering:
-                return registerScl();
-            case AgentState::Registered:
-                return serve();
-            default:
-                return AgentState::Starting;
+    // One step of `state`; a failure becomes the outcome decide() gives it.
+    Outcome step(AgentState state) {
+        try {
+            switch (state) {
+                case AgentState::Starting:
+                    return start();
+                case AgentState::Bootstrapping:
+                    return bootstrap();
+                case AgentState::Connecting:
+                    return connect();
+                case AgentState::Registering:
+                    return registerScl();
+                case AgentState::Registered:
+                    return serve();
+                default:
+                    return Outcome::next(AgentState::Starting);
+            }
+        } catch (const std::exception&) {
+            return decide(state, causeOf(std::current_exception()));
         }
     }
 
-    AgentState run() {
-        AgentState next = AgentState::Starting;
-        while (!stopRequested()) {
-            enter(next);
-            try {
-                next = step(next);
-                backoff.reset();
-                update([](AgentStatus& a) { a.attempt = 0; });
-                continue;
-            } catch (const std::exception& e) {
-                const Recovery recovery = classifyCurrentException(next);
-                base::log::kAgent->warn("{} failed: {} ({})", toString(next), e.what(),
-                                        typeName(e));
-                update([&](AgentStatus& a) {
-                    a.lastError = e.what();
-                    a.lastErrorType = typeName(e);
-                });
-                if (recovery.permanent || backoff.exhausted()) {
-                    return fail();
-                }
-                const auto delay = backoff.next();
-                const auto at = Clock::now() + delay;
-                enter(AgentState::Backoff);
-                update([&](AgentStatus& a) {
-                    a.retrying = recovery.retry;
-                    a.attempt = backoff.attempts();
-                    a.nextAttempt = at;
-                });
-                base::log::kAgent->info("retrying {} in {} ms (attempt {})",
-                                        toString(recovery.retry), delay.count(),
-                                        backoff.attempts());
-                if (!sleepUntil(at)) {
-                    break;
-                }
-                next = recovery.retry;
+    // --- applying outcomes -----------------------------------------------------------------
+
+    void noteFailure(AgentState state, const Cause& cause) {
+        base::log::kAgent->warn(
+            "{} failed: {} ({})", toString(state), cause.message,
+            cause.type.empty() ? std::string(toString(cause.kind)) : cause.type);
+        update([&](AgentStatus& a) { a.lastError = ErrorRecord{cause, state, clock.now(), {}}; });
+    }
+
+    void noteProgress() {
+        backoff.reset();
+        update([&](AgentStatus& a) {
+            a.attempt = 0;
+            if (a.lastError && !a.lastError->recoveredAt) {
+                a.lastError->recoveredAt = clock.now();
             }
+        });
+    }
+
+    AgentState run() {
+        startedAt = clock.now();
+        AgentState state = AgentState::Starting;
+        while (!stopping) {
+            enter(state);
+            const Outcome outcome = step(state);
+            switch (outcome.kind) {
+                case Outcome::Kind::Next:
+                    noteProgress();
+                    state = outcome.state;
+                    continue;
+                case Outcome::Kind::Fail:
+                    noteFailure(state, outcome.cause);
+                    return fail();
+                case Outcome::Kind::Retry:
+                    noteFailure(state, outcome.cause);
+                    if (backoff.exhausted()) {
+                        return fail();
+                    }
+                    if (!waitToRetry(outcome.state)) {
+                        break;
+                    }
+                    state = outcome.state;
+                    continue;
+            }
+            break;
         }
         card.close();
         enter(AgentState::Stopped);
         return AgentState::Stopped;
     }
 
+    // Backs off before retrying `next`; false if stopped meanwhile.
+    bool waitToRetry(AgentState next) {
+        const auto delay = backoff.next();
+        const auto at = clock.now() + delay;
+        enter(AgentState::Backoff);
+        update([&](AgentStatus& a) {
+            a.retrying = next;
+            a.attempt = backoff.attempts();
+            a.nextAttempt = at;
+        });
+        base::log::kAgent->info("retrying {} in {} ms (attempt {})", toString(next), delay.count(),
+                                backoff.attempts());
+        return clock.sleepUntil(at);
+    }
+
     AgentState fail() {
         enter(AgentState::Failed);
-        notifySystemd("STATUS=failed: " + st.lastError);
-        if (!options.exitOnFailure) {
-            std::unique_lock lock(mutex);
-            wake.wait(lock, [this] { return stopping; });
+        std::string message;
+        {
+            const std::lock_guard lock(mutex);
+            message = st.lastError ? st.lastError->cause.message : "";
+        }
+        notifySystemd("STATUS=failed: " + message);
+        while (!options.exitOnFailure && !stopping &&
+               clock.sleepUntil(clock.now() + std::chrono::hours(1))) {
         }
         card.close();
         return AgentState::Failed;
     }
 };
 
-Agent::Agent(AgentConfig config, Options options)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(options))) {}
+Agent::Agent(AgentConfig config, Options options, Parts parts)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(options), std::move(parts))) {}
 
 Agent::~Agent() = default;
 
@@ -458,15 +474,12 @@ AgentState Agent::run() {
 }
 
 void Agent::stop() {
-    {
-        std::lock_guard lock(impl_->mutex);
-        impl_->stopping = true;
-    }
-    impl_->wake.notify_all();
+    impl_->stopping = true;
+    impl_->clock.interrupt();
 }
 
 AgentStatus Agent::status() const {
-    std::lock_guard lock(impl_->mutex);
+    const std::lock_guard lock(impl_->mutex);
     return impl_->st;
 }
 

@@ -1,6 +1,9 @@
 #include "agent/card_session.hpp"
 
+#include <array>
+
 #include "base/log.hpp"
+#include "seuicc/uicc.hpp"
 
 namespace agent {
 
@@ -12,7 +15,59 @@ securechannel::TerminalSecuredEnvironment makeTsed(const std::filesystem::path& 
     return securechannel::TerminalSecuredEnvironment(std::move(o));
 }
 
+// The card keeps expiries in whole Unix seconds; so does the copy of its public data.
+std::chrono::system_clock::time_point wholeSeconds(std::chrono::system_clock::time_point at) {
+    return std::chrono::floor<std::chrono::seconds>(at);
+}
+
 }  // namespace
+
+// The M2M-SED's operational commands for one procedure, through the secure channel, in the
+// procedure's transaction. ACTIVATE KEY also brings the session's copy of the public data up to
+// date (index, expiry, ConnectionId, and the KCV DERIVE EXPORTED KEY reported for the pending key).
+class CardSession::Operations final : public provisioning::CardOperations {
+public:
+    Operations(CardSession& owner, const seuicc::Transaction& tx) : owner_(owner), tx_(tx) {}
+
+    base::SecretBuffer computeMasterSecret(seuicc::KeySlot slot, seuicc::MasterSecretMode mode,
+                                           base::ByteView seed) override {
+        return owner_.sed_->computeMasterSecret(tx_, *owner_.session_, slot, mode, seed);
+    }
+
+    seuicc::KeyCheckValue deriveExportedKey(seuicc::ExportTarget target,
+                                            base::ByteView clientRandom,
+                                            base::ByteView serverRandom) override {
+        const seuicc::KeyCheckValue kcv = owner_.sed_->deriveExportedKey(
+            tx_, *owner_.session_, target, clientRandom, serverRandom);
+        pending_ = {target, kcv};
+        return kcv;
+    }
+
+    void activateKey(seuicc::ExportTarget target, std::uint32_t index,
+                     std::chrono::system_clock::time_point expiry,
+                     std::optional<std::uint64_t> connectionId) override {
+        owner_.sed_->activateKey(tx_, *owner_.session_, target, index, expiry, connectionId);
+        seuicc::SedStatus& s = owner_.status_;
+        const std::optional<seuicc::KeyCheckValue> kcv =
+            pending_ && pending_->first == target ? std::optional(pending_->second) : std::nullopt;
+        if (target == seuicc::ExportTarget::Kmr) {
+            s.kmrIndex = index;
+            s.kmrExpiry = wholeSeconds(expiry);
+            s.kcv.kmr = kcv;
+        } else {
+            s.kmcIndex = index;
+            s.kmcExpiry = wholeSeconds(expiry);
+            s.connectionId = connectionId;
+            s.kcv.kmc = kcv;
+        }
+        pending_.reset();
+    }
+
+private:
+    CardSession& owner_;
+    const seuicc::Transaction& tx_;
+    std::optional<std::pair<seuicc::ExportTarget, seuicc::KeyCheckValue>> pending_;
+};
 
 CardSession::CardSession(Options options)
     : options_(std::move(options)), tsed_(makeTsed(options_.kmsaFile)) {}
@@ -25,42 +80,50 @@ void CardSession::connect() {
     context_ = std::make_unique<seuicc::PcscContext>();
     readerName_ = context_->resolveReader(options_.reader, std::nullopt);
     card_ = context_->connect(readerName_);
-    info_ = seuicc::readCardInfo(*card_);
-    dropped_ += info_.counters;
-    base::log::kAgent->info("card {} in '{}'", info_.iccid, readerName_);
+    const seuicc::CardInfo info = seuicc::readCardInfo(*card_);
+    iccid_ = info.iccid;
+    iccidRaw_ = info.iccidRaw;
+    dropped_ += info.counters;
+    base::log::kAgent->info("card {} in '{}'", iccid_, readerName_);
 }
 
-// Brings the path up to a started secure channel, reusing whatever still works.
-void CardSession::prepare(const seuicc::Transaction& tx) {
+void CardSession::openIn(const seuicc::Transaction& tx) {
     if (!channel_) {
         basic_ = std::make_unique<seuicc::CardChannel>(*card_);
         channel_ = std::make_unique<seuicc::CardChannel>(seuicc::CardChannel::open(tx, *basic_));
         sed_ = std::make_unique<seuicc::M2mSedClient>(*channel_);
         sed_->select(tx);
         session_.reset();
+        statusRead_ = false;
     }
+    if (!statusRead_) {
+        status_ = sed_->status(tx);
+        statusRead_ = true;
+    }
+}
+
+void CardSession::startChannel(const seuicc::Transaction& tx) {
     using securechannel::ts102484::SessionState;
     if (session_ && session_->state() == SessionState::Open) {
         return;
     }
     if (session_ && session_->state() != SessionState::Terminated) {
-        // A new connection SA on the same master SA: 4 APDUs instead of a full setup.
+        // A new connection SA on the same master SA: cheaper than a full setup.
         session_->reconnect(tx);
     } else {
-        session_ = tsed_.openSession(tx, *channel_, info_.iccidRaw, seuicc::M2mSedClient::kAid);
+        session_ = tsed_.openSession(tx, *channel_, iccidRaw_, seuicc::M2mSedClient::kAid);
     }
     ++setups_;
 }
 
-void CardSession::run(const std::function<void(provisioning::SedAccess&)>& procedure) {
+const seuicc::SedStatus& CardSession::open() {
     try {
         if (!card_) {
             connect();
         }
-        seuicc::Transaction tx(*card_);
-        prepare(tx);
-        provisioning::SedAccess access{tx, *sed_, *session_};
-        procedure(access);
+        const seuicc::Transaction tx(*card_);
+        openIn(tx);
+        return status_;
     } catch (const seuicc::PcscError& e) {
         base::log::kAgent->warn("card lost ({}): reconnecting next time", e.what());
         drop();
@@ -68,31 +131,36 @@ void CardSession::run(const std::function<void(provisioning::SedAccess&)>& proce
     }
 }
 
-seuicc::SedStatus CardSession::status() {
+void CardSession::run(const std::function<void(provisioning::CardOperations&)>& procedure) {
     try {
         if (!card_) {
             connect();
         }
-        seuicc::Transaction tx(*card_);
-        if (!channel_) {
-            prepare(tx);
-        }
-        return sed_->status(tx);
-    } catch (const seuicc::PcscError&) {
+        const seuicc::Transaction tx(*card_);
+        openIn(tx);
+        startChannel(tx);
+        Operations operations(*this, tx);
+        procedure(operations);
+    } catch (const seuicc::PcscError& e) {
+        base::log::kAgent->warn("card lost ({}): reconnecting next time", e.what());
         drop();
         throw;
     }
 }
 
-seuicc::ApduCounters CardSession::counters() const {
-    seuicc::ApduCounters total = dropped_;
+CardPathInfo CardSession::info() const {
+    CardPathInfo i;
+    i.reader = readerName_;
+    i.iccid = iccid_;
+    i.traffic = dropped_;
     if (basic_) {
-        total += basic_->counters();
+        i.traffic += basic_->counters();
     }
     if (channel_) {
-        total += channel_->counters();
+        i.traffic += channel_->counters();
     }
-    return total;
+    i.secureChannelSetups = setups_;
+    return i;
 }
 
 void CardSession::drop() noexcept {
@@ -108,12 +176,13 @@ void CardSession::drop() noexcept {
     basic_.reset();
     card_.reset();
     context_.reset();
+    statusRead_ = false;
 }
 
 void CardSession::close() noexcept {
     if (card_) {
         try {
-            seuicc::Transaction tx(*card_);
+            const seuicc::Transaction tx(*card_);
             if (session_) {
                 session_->terminate(tx);
             }

@@ -19,7 +19,7 @@ std::string originOf(const std::string& uri) {
 
 }  // namespace
 
-MidClient::MidClient(tls::PskHttpsClient& client, std::string nsclUri)
+MidClient::MidClient(tls::HttpsClient& client, std::string nsclUri)
     : client_(&client), nsclUri_(std::move(nsclUri)), origin_(originOf(nsclUri_)) {}
 
 void MidClient::useKey(const tls::PskKey& kmc) {

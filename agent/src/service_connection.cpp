@@ -8,16 +8,15 @@ namespace agent {
 namespace tls = securechannel::tls;
 using provisioning::ProtocolMismatch;
 
-ConnectionResult runServiceConnection(tls::PskHttpsClient& client, provisioning::SedAccess card,
+ConnectionResult runServiceConnection(tls::HttpsClient& client, provisioning::CardOperations& card,
                                       const std::string& connectionUrl,
                                       const seuicc::NodeId& nodeId, std::uint32_t kmrIndex,
                                       const std::string& sclId) {
-    tls::SedKeyOperations keys(card.transaction, card.sed, card.tunnel);
     tls::HttpRequest request;
     request.method = "POST";
     request.url = provisioning::joinUrl(connectionUrl, "/m2m/connection");
     const tls::PskKey kmr{provisioning::kmrIdentity(nodeId, kmrIndex), seuicc::KeySlot::Kmr};
-    const tls::HttpResponse response = client.perform(request, kmr, keys, tls::Export::Connection);
+    const tls::HttpResponse response = client.perform(request, kmr, card, tls::Export::Connection);
     provisioning::requireSuccess(response, "service connection (NSCL)");
 
     ConnectionResult result;
@@ -33,9 +32,8 @@ ConnectionResult runServiceConnection(tls::PskHttpsClient& client, provisioning:
     if (result.params.kmcExpiry <= std::chrono::system_clock::now()) {
         throw ProtocolMismatch("service connection: the Kmc lifetime is already over");
     }
-    card.sed.activateKey(card.transaction, card.tunnel, seuicc::ExportTarget::Kmc,
-                         result.params.kmcIndex, result.params.kmcExpiry,
-                         result.params.connectionId);
+    card.activateKey(seuicc::ExportTarget::Kmc, result.params.kmcIndex, result.params.kmcExpiry,
+                     result.params.connectionId);
     base::log::kAgent->info("new Kmc active: index {}, connection {}, cipher {}",
                             result.params.kmcIndex, result.params.connectionId, result.tls.cipher);
     return result;

@@ -64,8 +64,14 @@ Json toJson(const AgentStatus& s) {
     }
     j["attempt"] = s.attempt;
     j["next_attempt"] = time(s.nextAttempt);
-    j["last_error"] = text(s.lastError);
-    j["last_error_type"] = text(s.lastErrorType);
+    // Flat, so a script can test one field; null when there has been no failure.
+    const ErrorRecord* e = s.lastError ? &*s.lastError : nullptr;
+    j["last_error"] = e ? Json(e->cause.message) : Json(nullptr);
+    j["last_error_type"] = e ? Json(e->cause.type) : Json(nullptr);
+    j["last_error_cause"] = e ? Json(std::string(toString(e->cause.kind))) : Json(nullptr);
+    j["last_error_state"] = e ? Json(std::string(toString(e->state))) : Json(nullptr);
+    j["last_error_at"] = e ? Json(provisioning::toDateTime(e->at)) : Json(nullptr);
+    j["last_error_recovered_at"] = e ? time(e->recoveredAt) : Json(nullptr);
     j["reader"] = text(s.reader);
     j["iccid"] = text(s.iccid);
     if (s.card) {
@@ -92,6 +98,7 @@ Json toJson(const AgentStatus& s) {
                             {"last_ms", p.lastMs},
                             {"total_ms", p.totalMs},
                             {"last_card", traffic(p.lastCard)},
+                            {"total_card", traffic(p.totalCard)},
                             {"last_tls_handshakes", p.lastHandshakes},
                             {"last_http_requests", p.lastRequests}};
     }

@@ -2,6 +2,14 @@
 
 namespace provisioning {
 
+ServerError::ServerError(long status, std::string_view what)
+    : ProcedureError(std::string(what) + ": the server answered HTTP " + std::to_string(status)),
+      status_(status) {}
+
+RequestRefused::RequestRefused(long status, std::string_view what)
+    : ProcedureError(std::string(what) + ": refused with HTTP " + std::to_string(status)),
+      status_(status) {}
+
 void requireSuccess(const securechannel::tls::HttpResponse& response, std::string_view what) {
     if (response.status >= 200 && response.status < 300) {
         return;

@@ -7,14 +7,13 @@ namespace provisioning {
 
 namespace tls = securechannel::tls;
 
-BootstrapResult runTlsBootstrap(tls::PskHttpsClient& client, SedAccess card,
+BootstrapResult runTlsBootstrap(tls::HttpsClient& client, CardOperations& card,
                                 const std::string& msbfUrl, const seuicc::NodeId& nodeId) {
-    tls::SedKeyOperations keys(card.transaction, card.sed, card.tunnel);
     tls::HttpRequest request;
     request.method = "GET";
     request.url = joinUrl(msbfUrl, "/m2m/bootstrap");
     const tls::PskKey kbs{kbsIdentity(nodeId), seuicc::KeySlot::Kbs};
-    const tls::HttpResponse response = client.perform(request, kbs, keys, tls::Export::Bootstrap);
+    const tls::HttpResponse response = client.perform(request, kbs, card, tls::Export::Bootstrap);
     requireSuccess(response, "bootstrap (MSBF)");
 
     BootstrapResult result;
@@ -30,8 +29,8 @@ BootstrapResult runTlsBootstrap(tls::PskHttpsClient& client, SedAccess card,
     if (result.params.kmrExpiry <= std::chrono::system_clock::now()) {
         throw ProtocolMismatch("bootstrap: the MSBF gave a Kmr lifetime that is already over");
     }
-    card.sed.activateKey(card.transaction, card.tunnel, seuicc::ExportTarget::Kmr,
-                         result.params.kmrIndex, result.params.kmrExpiry, std::nullopt);
+    card.activateKey(seuicc::ExportTarget::Kmr, result.params.kmrIndex, result.params.kmrExpiry,
+                     std::nullopt);
     base::log::kProvisioning->info("new Kmr active: index {}, cipher {}", result.params.kmrIndex,
                                    result.tls.cipher);
     return result;

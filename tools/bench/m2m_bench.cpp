@@ -150,7 +150,7 @@ std::vector<Series> tlsHandshake(const std::string& reader, const std::string& k
     }
     agent::CardSession card(agent::CardSession::Options{
         reader.empty() ? std::nullopt : std::optional(reader), kmsaFile});
-    const auto status = card.status();
+    const auto status = card.open();
     if (!status.nodeId || !status.kmrIndex) {
         throw std::runtime_error("the card is not personalised");
     }
@@ -165,19 +165,16 @@ std::vector<Series> tlsHandshake(const std::string& reader, const std::string& k
     request.url = o.url;
 
     // Warm-up: the first run also sets up the secure channel; it is not a handshake's cost.
-    card.run([](provisioning::SedAccess&) {});
+    card.run([](provisioning::CardOperations&) {});
     Series cardHeld{
         "card-held PSK (" + o.key + "): TLS handshake + GET, libcurl + card PRF", {}, {}};
     for (int i = 0; i < runs; ++i) {
         client.closeConnections();
-        const auto before = card.counters();
+        const auto before = card.info().traffic;
         const auto t = Clock::now();
-        card.run([&](provisioning::SedAccess& a) {
-            tls::SedKeyOperations keys(a.transaction, a.sed, a.tunnel);
-            client.perform(request, psk, keys);
-        });
+        card.run([&](provisioning::CardOperations& keys) { client.perform(request, psk, keys); });
         cardHeld.ms.push_back(since(t));
-        cardHeld.traffic = securechannel::ts102484::trafficBetween(before, card.counters());
+        cardHeld.traffic = securechannel::ts102484::trafficBetween(before, card.info().traffic);
     }
 
     std::ifstream in(o.keysFile);

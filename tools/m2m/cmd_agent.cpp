@@ -91,6 +91,25 @@ Exit agentRun(const AgentOptions& options) {
     return final == agent::AgentState::Failed ? Exit::Failure : Exit::Ok;
 }
 
+// "PskRejected: ... (connecting, 2026-12-07T10:00:00Z; recovered 2026-12-07T10:00:02Z)", or
+// "none": a recovered failure must not read like the current state.
+std::string lastErrorText(const nlohmann::ordered_json& status) {
+    const auto& message = status["last_error"];
+    if (!message.is_string()) {
+        return "none";
+    }
+    const auto text = [&](const char* key) {
+        const auto& v = status[key];
+        return v.is_string() ? v.get<std::string>() : std::string();
+    };
+    std::string out = text("last_error_type");
+    out += (out.empty() ? "" : ": ") + message.get<std::string>() + " (in " +
+           text("last_error_state") + ", " + text("last_error_at");
+    const std::string recovered = text("last_error_recovered_at");
+    out += recovered.empty() ? "; not recovered)" : "; recovered " + recovered + ")";
+    return out;
+}
+
 bool processAlive(long pid) {
     return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
 }
@@ -128,7 +147,7 @@ Exit agentStatus(const AgentOptions& options) {
         std::cout << "psk identities:   " << status["psk_identities"].dump() << '\n'
                   << "registration:     " << status["registration"].dump() << '\n';
         line("content instances:", "content_instances");
-        line("last error:       ", "last_error");
+        std::cout << "last error:       " << lastErrorText(status) << '\n';
         std::cout << "counters:         " << status["counters"].dump() << '\n';
     });
     return Exit::Ok;

@@ -92,7 +92,7 @@ Exit tlsCheck(const TlsCheckOptions& options) {
     cardOptions.kmsaFile = options.kmsaFile;
     agent::CardSession card(std::move(cardOptions));
 
-    const seuicc::SedStatus status = card.status();
+    const seuicc::SedStatus status = card.open();
     const std::string identity =
         options.identity.empty() ? identityFromCard(status, slot) : options.identity;
 
@@ -106,21 +106,20 @@ Exit tlsCheck(const TlsCheckOptions& options) {
     tls::HttpResponse response;
     seuicc::ApduCounters handshakeCost;
     double elapsedMs = 0;
-    card.run([&](provisioning::SedAccess& access) {
-        tls::SedKeyOperations keys(access.transaction, access.sed, access.tunnel);
-        const seuicc::ApduCounters before = card.counters();
+    card.run([&](provisioning::CardOperations& keys) {
+        const seuicc::ApduCounters before = card.info().traffic;
         const auto start = std::chrono::steady_clock::now();
         response = client.perform(request, {identity, slot}, keys, exportTo);
         elapsedMs =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                 .count();
-        handshakeCost = securechannel::ts102484::trafficBetween(before, card.counters());
+        handshakeCost = securechannel::ts102484::trafficBetween(before, card.info().traffic);
     });
     card.close();
 
     nlohmann::ordered_json result;
     result["url"] = options.url;
-    result["reader"] = card.readerName();
+    result["reader"] = card.info().reader;
     result["key"] = options.key;
     result["identity"] = identity;
     result["protocol"] = response.tls.protocol;
@@ -140,7 +139,7 @@ Exit tlsCheck(const TlsCheckOptions& options) {
     result["handshake_bytes_sent"] = handshakeCost.bytesSent;
     result["handshake_bytes_received"] = handshakeCost.bytesReceived;
     result["request_ms"] = elapsedMs;
-    result["card_apdus"] = card.counters().apdus;
+    result["card_apdus"] = card.info().traffic.apdus;
 
     printResult(options.common, result, [&] {
         std::cout << "URL:         " << options.url << '\n'

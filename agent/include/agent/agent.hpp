@@ -7,21 +7,23 @@
 //
 // In `registered` the agent stores a contentInstance every report interval, refreshes the SCL
 // registration at half its lifetime, and runs the service connection again shortly before Kmc
-// expires. A transient failure (network down, 5xx, a malformed answer, a lost card) goes to
-// `backoff` (exponential, jittered, capped) and retries the failed step; a permanent one (Kbs
-// refused, no bootstrap key, the card not personalised, a 4xx other than 403) goes to `failed`,
-// a visible state the agent stays in until it is stopped.
+// expires. Each step ends in an Outcome (outcome.hpp): go on, retry after a backoff (exponential,
+// jittered, capped; the failed step or the one that mends it), or fail for good (`failed`, a
+// visible state the agent stays in until it is stopped).
+//
+// The agent depends on interfaces only: the card (CardPort), HTTPS with card-held keys
+// (securechannel::tls::HttpsClient) and time (AgentClock). The daemon gets the real ones; the unit
+// tests drive every transition with in-memory ones.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <optional>
 
+#include "agent/card_port.hpp"
+#include "agent/clock.hpp"
 #include "agent/config.hpp"
 #include "agent/status.hpp"
+#include "securechannel/tls/https_client.hpp"
 
 namespace agent {
 
@@ -30,21 +32,31 @@ public:
     struct Options {
         // Stop on its own once this many contentInstances are stored (the demo); 0: never.
         std::uint64_t stopAfterInstances = 0;
-        // Called after every change of the status (the daemon writes status.json).
+        // Called after every change of the status (the daemon writes status.json), on the
+        // agent's thread.
         std::function<void(const AgentStatus&)> onStatus;
         // Return from run() on a permanent failure instead of staying in `failed` until stopped
         // (the demo and tests; a daemon stays, visible, for a person to look at).
         bool exitOnFailure = false;
     };
 
-    Agent(AgentConfig config, Options options);
+    // What the agent works with. Empty members get the real thing: a CardSession for the card in
+    // the configured reader, a PskHttpsClient, the system clock, a randomly seeded jitter.
+    struct Parts {
+        std::unique_ptr<CardPort> card;
+        std::unique_ptr<securechannel::tls::HttpsClient> https;
+        std::unique_ptr<AgentClock> clock;
+        std::function<double()> jitter;  // uniform in [0, 1)
+    };
+
+    Agent(AgentConfig config, Options options, Parts parts = {});
     ~Agent();
     Agent(const Agent&) = delete;
     Agent& operator=(const Agent&) = delete;
 
     // Runs until stop() or stopAfterInstances; returns the final state (Stopped or Failed).
     AgentState run();
-    // Safe from another thread (the signal thread): wakes any wait and ends run() soon.
+    // Safe from any thread (the signal thread, an onStatus callback): ends run() soon.
     void stop();
 
     [[nodiscard]] AgentStatus status() const;

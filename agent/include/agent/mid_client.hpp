@@ -8,7 +8,7 @@
 
 #include "agent/mid_resources.hpp"
 #include "provisioning/procedure.hpp"
-#include "securechannel/tls/psk_https_client.hpp"
+#include "securechannel/tls/https_client.hpp"
 
 namespace agent {
 
@@ -20,7 +20,7 @@ struct Registration {
 class MidClient {
 public:
     // `nsclUri` is the NSCL's base URI from the card (e.g. https://nscl.lab.m2m:8443/m2m).
-    MidClient(securechannel::tls::PskHttpsClient& client, std::string nsclUri);
+    MidClient(securechannel::tls::HttpsClient& client, std::string nsclUri);
 
     // The Kmc identity to use from now on; a change drops kept-alive connections.
     void useKey(const securechannel::tls::PskKey& kmc);
@@ -47,7 +47,7 @@ private:
                                           std::string body, std::string_view what);
     std::string absolute(const std::string& location) const;
 
-    securechannel::tls::PskHttpsClient* client_;
+    securechannel::tls::HttpsClient* client_;
     std::string nsclUri_;
     std::string origin_;  // scheme://host[:port] of nsclUri_
     std::optional<securechannel::tls::PskKey> key_;

@@ -20,8 +20,8 @@ struct ConnectionResult {
 
 // `connectionUrl` is the NSCL connection endpoint's base URL. Throws like runTlsBootstrap;
 // PskRejected means the NSCL refused Kmr (the caller bootstraps again).
-ConnectionResult runServiceConnection(securechannel::tls::PskHttpsClient& client,
-                                      provisioning::SedAccess card,
+ConnectionResult runServiceConnection(securechannel::tls::HttpsClient& client,
+                                      provisioning::CardOperations& card,
                                       const std::string& connectionUrl,
                                       const seuicc::NodeId& nodeId, std::uint32_t kmrIndex,
                                       const std::string& sclId);

@@ -12,29 +12,29 @@
 #include <optional>
 #include <string>
 
+#include "agent/outcome.hpp"
+#include "agent/state.hpp"
 #include "seuicc/card_channel.hpp"
-#include "seuicc/m2m_sed_client.hpp"
+#include "seuicc/sed_status.hpp"
 
 namespace agent {
 
-enum class AgentState {
-    Starting,       // opening the card, reading its public data
-    Bootstrapping,  // M2M Service Bootstrap (TLS-based, Kbs)
-    Connecting,     // M2M Service Connection (Kmr -> new Kmc)
-    Registering,    // SCL registration over mId (Kmc)
-    Registered,     // application traffic; refreshes the registration, renews Kmc
-    Backoff,        // waiting before retrying `retrying`
-    Failed,         // a permanent failure: needs a person (see last_error)
-    Stopped,        // stopped on request
+// A failure as the status shows it: what, where, when, and whether the agent has got past it.
+struct ErrorRecord {
+    Cause cause;
+    AgentState state = AgentState::Starting;  // the step that failed
+    std::chrono::system_clock::time_point at;
+    // Set once the step that failed (or the one that mends it) succeeded afterwards.
+    std::optional<std::chrono::system_clock::time_point> recoveredAt;
 };
-std::string_view toString(AgentState state);
 
 struct ProcedureStats {
     std::uint64_t runs = 0;
     std::uint64_t failures = 0;
     double lastMs = 0;
     double totalMs = 0;
-    seuicc::ApduCounters lastCard;  // card traffic of the last successful run
+    seuicc::ApduCounters lastCard;   // card traffic of the last successful run
+    seuicc::ApduCounters totalCard;  // of all runs, failed ones included
     std::uint64_t lastHandshakes = 0;
     std::uint64_t lastRequests = 0;
 };
@@ -45,8 +45,7 @@ struct AgentStatus {
     std::optional<AgentState> retrying;  // with Backoff: the procedure that failed
     unsigned attempt = 0;
     std::optional<std::chrono::system_clock::time_point> nextAttempt;
-    std::string lastError;      // message of the last failure ("" when none)
-    std::string lastErrorType;  // its type, e.g. "PskRejected"
+    std::optional<ErrorRecord> lastError;  // the latest failure, recovered or not
 
     std::string reader;
     std::string iccid;

@@ -1,25 +1,28 @@
 // What the network procedures (bootstrap here, service connection and mId in agent/) share: the
-// card access a procedure runs with, its typed failures, and its cost.
+// card operations a procedure runs with, and its typed failures.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
-#include "securechannel/tls/psk_https_client.hpp"
-#include "seuicc/card_channel.hpp"
+#include "securechannel/tls/https_client.hpp"
 #include "seuicc/m2m_sed_client.hpp"
-#include "seuicc/secure_tunnel.hpp"
 
 namespace provisioning {
 
-// The M2M-SED as one procedure uses it: selected on `sed`'s channel, the secure channel started,
-// and a PC/SC transaction held for the procedure's duration.
-struct SedAccess {
-    const seuicc::Transaction& transaction;
-    seuicc::M2mSedClient& sed;
-    seuicc::SecureTunnel& tunnel;
+// The card's part of a procedure: the TLS side (master secret, exporter into a pending key) and
+// the activation of the pending key. The agent's CardSession implements it over the TS 102 484
+// channel inside one PC/SC transaction; the agent's unit tests implement it in memory.
+class CardOperations : public securechannel::tls::CardKeyOperations {
+public:
+    // ACTIVATE KEY: the pending Kmr or Kmc becomes active with `index`, `expiry` and, for Kmc, the
+    // `connectionId` (M2M-SED.md §4).
+    virtual void activateKey(seuicc::ExportTarget target, std::uint32_t index,
+                             std::chrono::system_clock::time_point expiry,
+                             std::optional<std::uint64_t> connectionId) = 0;
 };
 
 // Failures of a procedure that are not TLS or card errors.
@@ -36,10 +39,7 @@ public:
 };
 class ServerError : public ProcedureError {
 public:
-    ServerError(long status, std::string_view what)
-        : ProcedureError(std::string(what) + ": the server answered HTTP " +
-                         std::to_string(status)),
-          status_(status) {}
+    ServerError(long status, std::string_view what);
     long status() const { return status_; }
 
 private:
@@ -47,9 +47,7 @@ private:
 };
 class RequestRefused : public ProcedureError {
 public:
-    RequestRefused(long status, std::string_view what)
-        : ProcedureError(std::string(what) + ": refused with HTTP " + std::to_string(status)),
-          status_(status) {}
+    RequestRefused(long status, std::string_view what);
     long status() const { return status_; }
 
 private:

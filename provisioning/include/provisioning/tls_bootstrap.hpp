@@ -23,7 +23,7 @@ struct BootstrapResult {
 // RequestRefused, ParamSetError (a malformed answer), ProtocolMismatch (another node's
 // parameters, an expiry in the past) or the card's SedError family. Nothing is activated unless
 // every check passed.
-BootstrapResult runTlsBootstrap(securechannel::tls::PskHttpsClient& client, SedAccess card,
+BootstrapResult runTlsBootstrap(securechannel::tls::HttpsClient& client, CardOperations& card,
                                 const std::string& msbfUrl, const seuicc::NodeId& nodeId);
 
 }  // namespace provisioning

@@ -1,0 +1,50 @@
+// The card as the agent's state machine sees it. CardSession (card_session.hpp) is the real one:
+// PC/SC, the M2M-SED on a logical channel of its own, the TS 102 484 channel. The unit tests put an
+// in-memory card in its place, so every decision of the agent is tested without pcscd.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "provisioning/procedure.hpp"
+#include "seuicc/card_channel.hpp"
+#include "seuicc/sed_status.hpp"
+
+namespace agent {
+
+// Where the card is and what talking to it has cost.
+struct CardPathInfo {
+    std::string reader;
+    std::string iccid;             // empty until the secure channel told it
+    seuicc::ApduCounters traffic;  // every APDU since the agent started, re-reads included
+    std::uint64_t secureChannelSetups = 0;
+};
+
+class CardPort {
+public:
+    CardPort() = default;
+    virtual ~CardPort() = default;
+    CardPort(const CardPort&) = delete;
+    CardPort& operator=(const CardPort&) = delete;
+
+    // Reaches the M2M-SED (reader, logical channel, SELECT) and reads its public data (GET DATA),
+    // in one card transaction, unless that is done already. Returns status().
+    virtual const seuicc::SedStatus& open() = 0;
+
+    // Runs `procedure` in one card transaction with the secure channel started, opening and
+    // (re)keying first as needed. A lost card drops the path (the next call starts from the
+    // reader) and the error is rethrown.
+    virtual void run(const std::function<void(provisioning::CardOperations&)>& procedure) = 0;
+
+    // The public data as read by open() and kept in step with every ACTIVATE KEY since (the agent
+    // is the only one that changes keys), so no GET DATA is needed after a procedure.
+    [[nodiscard]] virtual const seuicc::SedStatus& status() const = 0;
+
+    [[nodiscard]] virtual CardPathInfo info() const = 0;
+
+    // Ends the secure channel and closes the logical channel (best effort; never throws).
+    virtual void close() noexcept = 0;
+};
+
+}  // namespace agent
