@@ -11,7 +11,8 @@ build_dir=${M2M_BUILD_DIR:-$root/build}
 keep=false
 [ "${1:-}" = "--keep" ] && keep=true
 
-"$root/tools/scripts/setup.sh"
+# Only what the demo runs: the CLI, the lab network and the emulated card (not the tests).
+M2M_BUILD_TARGETS="m2m m2m-netsim m2m-uicc-card.jar" "$root/tools/scripts/setup.sh"
 
 cardsim=$build_dir/tools/cardsim/m2m-cardsim
 m2m=$build_dir/tools/m2m

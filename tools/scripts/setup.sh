@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One idempotent install-and-build step, shared by the demo, the test runner and CI.
 # Installs the Debian packages and the jCardSim jar the project needs (only what is missing),
-# then configures and builds into ${M2M_BUILD_DIR:-build}.
+# then configures and builds into ${M2M_BUILD_DIR:-build}: everything, or only the meson targets
+# named in M2M_BUILD_TARGETS (the demo builds only what it runs).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -54,8 +55,10 @@ configure_and_build() {
   elif [ $# -gt 0 ]; then
     meson configure "$build_dir" "$@" >&2
   fi
-  log "building"
-  meson compile -C "$build_dir" >&2
+  local targets=()
+  read -r -a targets <<<"${M2M_BUILD_TARGETS:-}"
+  log "building ${targets[*]:-everything}"
+  meson compile -C "$build_dir" "${targets[@]}" >&2
 }
 
 install_packages
