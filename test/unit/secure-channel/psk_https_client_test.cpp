@@ -1,7 +1,8 @@
 // The card-held-PSK HTTPS client against real TLS servers on loopback: `openssl s_server` (an
 // implementation nobody here wrote) and a small in-test server for keep-alive, identities and
-// the plain master secret. The card is SoftwareKeyOperations (keys in memory, test tree only).
+// the plain master secret. The card is RecordingKeyOperations (InMemoryKeyOperations, recorded).
 #include <chrono>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -12,9 +13,9 @@
 #include "base/log.hpp"
 #include "openssl_s_server.hpp"
 #include "psk_test_server.hpp"
+#include "recording_keys.hpp"
 #include "securechannel/crypto.hpp"
 #include "securechannel/tls/psk_https_client.hpp"
-#include "software_keys.hpp"
 #include "test_support.hpp"
 
 using namespace securechannel;
@@ -42,9 +43,12 @@ std::string upperHex(ByteView bytes) {
     return hex;
 }
 
-void loadVectorKeys(sctest::SoftwareKeyOperations& card) {
-    card.setKey(KeySlot::Kmr, vectorPsk());
-    card.setKey(KeySlot::Kbs, vectorPsk());
+// Kmr and Kbs both hold the vector's PSK; Kmc is empty.
+sctest::RecordingKeyOperations vectorCard() {
+    std::map<KeySlot, SecretBuffer> keys;
+    keys.emplace(KeySlot::Kmr, SecretBuffer::copyOf(vectorPsk()));
+    keys.emplace(KeySlot::Kbs, SecretBuffer::copyOf(vectorPsk()));
+    return sctest::RecordingKeyOperations(std::move(keys));
 }
 
 HttpRequest get(const std::string& url) {
@@ -68,8 +72,7 @@ TEST_CASE("PSK handshake with openssl s_server, extended master secret", "[tls][
     auto args = pskServerArgs(psk, kKmrIdentity);
     args.push_back("-www");
     tlstest::OpensslServer server(args);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
 
     const HttpResponse response =
@@ -100,8 +103,7 @@ TEST_CASE("PSK handshake without the extended master secret (plain master secret
     options.keys[kKmrIdentity] = vectorPsk();
     options.extendedMasterSecret = false;
     sctest::PskTestServer server(options);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
 
     const HttpResponse response =
@@ -136,8 +138,7 @@ TEST_CASE("Exporters agree with openssl s_server -keymatexport", "[tls][psk-clie
             args.insert(args.end(), {"-keymatexport", c.label, "-keymatexportlen", "32"});
             tlstest::OpensslServer server(args);
             server.autoReply(tlstest::httpReply("exported"));
-            sctest::SoftwareKeyOperations card;
-            loadVectorKeys(card);
+            sctest::RecordingKeyOperations card = vectorCard();
             PskHttpsClient client;
 
             const HttpResponse response =
@@ -165,8 +166,7 @@ TEST_CASE("The client offers the three PSK suites only, with SNI", "[tls][psk-cl
     sctest::PskTestServer server(options);
     ClientOptions clientOptions;
     clientOptions.resolve.push_back("nscl.lab.m2m:" + std::to_string(server.port()) + ":127.0.0.1");
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client(clientOptions);
 
     const std::string url = "https://nscl.lab.m2m:" + std::to_string(server.port()) + "/m2m";
@@ -198,8 +198,7 @@ TEST_CASE("Each of the three PSK suites can be negotiated", "[tls][psk-client]")
             options.keys[kKmrIdentity] = vectorPsk();
             options.cipherList = name;
             sctest::PskTestServer server(options);
-            sctest::SoftwareKeyOperations card;
-            loadVectorKeys(card);
+            sctest::RecordingKeyOperations card = vectorCard();
             PskHttpsClient client;
             const HttpResponse response = client.perform(
                 get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card, Export::Connection);
@@ -221,8 +220,7 @@ TEST_CASE("Keep-alive: one handshake for two requests with the same key", "[tls]
     options.contentType = "application/xml";
     options.location = "/m2m/scls/device";
     sctest::PskTestServer server(options);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
 
     HttpRequest post = get(server.url("/m2m/scls"));
@@ -289,8 +287,7 @@ TEST_CASE("A wrong key is PskRejected, and the message holds no key", "[tls][psk
         args.push_back("-www");
         return args;
     }());
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
     try {
         client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
@@ -310,8 +307,7 @@ TEST_CASE("An unknown PSK identity is PskRejected", "[tls][psk-client][neg]") {
     sctest::PskTestServerOptions options;
     options.keys["someone-else.1"] = vectorPsk();
     sctest::PskTestServer server(options);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
     CHECK_THROWS_AS(client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card),
                     PskRejected);
@@ -331,8 +327,7 @@ TEST_CASE("A server with certificate suites only is NoSharedCipher", "[tls][psk-
     REQUIRE(made.exitCode == 0);
     tlstest::OpensslServer server({"-cert", cert, "-key", key, "-cipher",
                                    "ECDHE-ECDSA-AES128-GCM-SHA256", "-tls1_2", "-www"});
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
     try {
         client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
@@ -345,8 +340,7 @@ TEST_CASE("A server with certificate suites only is NoSharedCipher", "[tls][psk-
 }
 
 TEST_CASE("Nothing listening is ConnectFailed", "[tls][psk-client][neg]") {
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     ClientOptions options;
     options.connectTimeout = std::chrono::milliseconds(2000);
     PskHttpsClient client(options);
@@ -364,8 +358,7 @@ TEST_CASE("A body over the limit is ResponseTooLarge", "[tls][psk-client][neg]")
     auto args = pskServerArgs(vectorPsk(), kKmrIdentity);
     args.push_back("-www");  // the status page is a few kilobytes
     tlstest::OpensslServer server(args);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     ClientOptions options;
     options.maxResponseBytes = 100;
     PskHttpsClient client(options);
@@ -378,8 +371,7 @@ TEST_CASE("The card failing inside the handshake comes out of perform()",
     sctest::PskTestServerOptions options;
     options.keys[kKmrIdentity] = vectorPsk();
     sctest::PskTestServer server(options);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
 
     card.failNextMasterSecret =
@@ -402,8 +394,7 @@ TEST_CASE("The card failing inside the handshake comes out of perform()",
 }
 
 TEST_CASE("An export needs the handshake of its source key", "[tls][psk-client][neg]") {
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
     CHECK_THROWS_AS(client.perform(get("https://127.0.0.1:1/"), {kKmrIdentity, KeySlot::Kmr}, card,
                                    Export::Bootstrap),
@@ -417,8 +408,7 @@ TEST_CASE("An export needs the handshake of its source key", "[tls][psk-client][
 
 TEST_CASE("Terminal-side TLS1-PRF calls still go to the default provider", "[tls][psk-client]") {
     // After the card provider is preferred process-wide, tls12Prf must still give the RFC answer.
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;  // perform() loads the provider; a refused URL is enough
     CHECK_THROWS(client.perform(get("http://x/"), {kKmrIdentity, KeySlot::Kmr}, card));
     const auto handshake = sctest::loadSection("tls12-prf.json", "/handshakes/0");
@@ -434,8 +424,7 @@ TEST_CASE("The tls log says what happened and holds no secret", "[tls][psk-clien
     sctest::PskTestServerOptions options;
     options.keys[kKmrIdentity] = vectorPsk();
     sctest::PskTestServer server(options);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
 
     std::ostringstream captured;

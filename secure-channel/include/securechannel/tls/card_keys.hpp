@@ -4,6 +4,8 @@
 // TS 102 484 secure channel.
 #pragma once
 
+#include <string_view>
+
 #include "base/secret.hpp"
 #include "securechannel/types.hpp"
 #include "seuicc/card_channel.hpp"
@@ -11,6 +13,11 @@
 #include "seuicc/secure_tunnel.hpp"
 
 namespace securechannel::tls {
+
+// The RFC 5705 exporters of security-profile.md §4.3 and §5.1 (32 bytes, no context), computed by
+// DERIVE EXPORTED KEY into the pending Kmr and Kmc.
+inline constexpr std::string_view kBootstrapExporterLabel = "EXPORTER-ETSI-TC-M2M-Bootstrap";
+inline constexpr std::string_view kConnectionExporterLabel = "EXPORTER-ETSI-TC-M2M-Connection";
 
 class CardKeyOperations {
 public:
