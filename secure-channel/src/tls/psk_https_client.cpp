@@ -45,6 +45,7 @@ struct PskHttpsClient::Impl {
     std::optional<std::pair<std::string, seuicc::KeySlot>> connectionKey;
     TlsSummary connectionSummary;  // of the last full handshake on a reusable connection
     ClientCounters counters;
+    std::optional<TlsSummary> last;  // lastHandshake()
 
     void dropHandle() {
         easy.reset();
@@ -53,7 +54,7 @@ struct PskHttpsClient::Impl {
 };
 
 PskHttpsClient::PskHttpsClient(ClientOptions options)
-    : impl_(std::make_unique<Impl>(Impl{std::move(options), {}, {}, {}, {}})) {}
+    : impl_(std::make_unique<Impl>(Impl{std::move(options), {}, {}, {}, {}, {}})) {}
 
 PskHttpsClient::~PskHttpsClient() = default;
 
@@ -63,6 +64,10 @@ void PskHttpsClient::closeConnections() {
 
 const ClientCounters& PskHttpsClient::counters() const {
     return impl_->counters;
+}
+
+const std::optional<TlsSummary>& PskHttpsClient::lastHandshake() const {
+    return impl_->last;
 }
 
 HttpResponse PskHttpsClient::perform(const HttpRequest& request, const PskKey& key,
@@ -77,6 +82,7 @@ HttpResponse PskHttpsClient::perform(const HttpRequest& request, const PskKey& k
                                         : "the connection exporter needs a Kmr handshake");
     }
     Impl& impl = *impl_;
+    impl.last.reset();
     const auto wantedKey = std::make_pair(key.identity, key.slot);
     if (!impl.easy || impl.connectionKey != wantedKey) {
         impl.dropHandle();
@@ -102,45 +108,57 @@ HttpResponse PskHttpsClient::perform(const HttpRequest& request, const PskKey& k
         impl.dropHandle();
         throw;
     }
+    std::string curlText;
+    bool connected = false;
     if (code != CURLE_OK) {
-        const std::string curlText = impl.easy->errorText();
-        const bool connected = impl.easy->connected();
+        curlText = impl.easy->errorText();
+        connected = impl.easy->connected();
+    }
+    const long status = code == CURLE_OK ? impl.easy->responseStatus() : 0;
+    if (code != CURLE_OK) {
         impl.dropHandle();
-        detail::throwTransferError(t, code, request.url, curlText, connected);
     }
 
-    HttpResponse response;
-    response.status = impl.easy->responseStatus();
-    response.body = std::move(t.body);
-    response.contentType = std::move(t.contentType);
-    response.location = std::move(t.location);
+    // The TLS session of this request: its own handshake, or the kept-alive connection it
+    // reused. Known, and kept in lastHandshake(), even when the HTTP exchange then failed.
     if (t.handshakes > 0) {
-        response.tls = t.summary;
+        impl.last = t.summary;
         if (exportTo == Export::None) {
             impl.connectionSummary = t.summary;
         }
-    } else {
-        response.tls = impl.connectionSummary;
-        response.tls.newHandshake = false;
+    } else if (code == CURLE_OK) {
+        impl.last = impl.connectionSummary;
+        impl.last->newHandshake = false;
     }
-    if (!detail::withinProfile(response.tls)) {
+    if (impl.last && !detail::withinProfile(*impl.last)) {
         impl.dropHandle();
-        throw HandshakeFailed(request.url + ": negotiated " + response.tls.protocol + " " +
-                              response.tls.cipher + ", outside the PSK profile");
+        throw HandshakeFailed(request.url + ": negotiated " + impl.last->protocol + " " +
+                              impl.last->cipher + ", outside the PSK profile");
     }
-
-    if (exportTo != Export::None) {
+    if (impl.last && exportTo != Export::None) {
         if (t.handshakes != 1) {
             throw HandshakeFailed(request.url + ": no fresh handshake to export from");
         }
         // Nothing has touched the card since the master secret: the exporter is bound to it.
-        response.tls.exportKcv = card.deriveExportedKey(
+        // Also after a failed HTTP exchange, so that a caller can compare the KCV with the
+        // server's; the key stays pending (only ACTIVATE KEY makes it the card's).
+        impl.last->exportKcv = card.deriveExportedKey(
             exportTo == Export::Bootstrap ? seuicc::ExportTarget::Kmr : seuicc::ExportTarget::Kmc,
             t.clientRandom, t.serverRandom);
         base::log::kTls->debug("exported key into the card's pending {}, KCV {}",
                                exportTo == Export::Bootstrap ? "Kmr" : "Kmc",
-                               base::toHex(*response.tls.exportKcv));
+                               base::toHex(*impl.last->exportKcv));
     }
+    if (code != CURLE_OK) {
+        detail::throwTransferError(t, code, request.url, curlText, connected);
+    }
+
+    HttpResponse response;
+    response.status = status;
+    response.body = std::move(t.body);
+    response.contentType = std::move(t.contentType);
+    response.location = std::move(t.location);
+    response.tls = *impl.last;
     base::log::kTls->debug("{} {} -> {} ({} handshake)", request.method, request.url,
                            response.status, response.tls.newHandshake ? "new" : "reused");
     return response;

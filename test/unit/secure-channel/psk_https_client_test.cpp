@@ -233,6 +233,9 @@ TEST_CASE("Keep-alive: one handshake for two requests with the same key", "[tls]
 
     CHECK(first.tls.newHandshake);
     CHECK_FALSE(second.tls.newHandshake);
+    REQUIRE(client.lastHandshake());
+    CHECK_FALSE(client.lastHandshake()->newHandshake);
+    CHECK(client.lastHandshake()->cipher == second.tls.cipher);
     CHECK(second.tls.cipher == first.tls.cipher);
     CHECK(second.tls.cipherId == first.tls.cipherId);
     CHECK(client.counters().handshakes == 1);
@@ -280,6 +283,49 @@ TEST_CASE("Keep-alive: one handshake for two requests with the same key", "[tls]
     }
 }
 
+TEST_CASE(
+    "A server that closes unanswered after the handshake: TransferFailed, and "
+    "lastHandshake() keeps the session and the export",
+    "[tls][psk-client][neg][last-handshake]") {
+    auto args = pskServerArgs(vectorPsk(), kKmrIdentity);
+    args.insert(args.end(),
+                {"-keymatexport", std::string(kConnectionExporterLabel), "-keymatexportlen", "32"});
+    tlstest::OpensslServer server(args);
+    server.autoReply("q\n");  // s_server's command: end this connection, answer nothing
+    sctest::RecordingKeyOperations card = vectorCard();
+    PskHttpsClient client;
+    CHECK_FALSE(client.lastHandshake());
+
+    try {
+        client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card, Export::Connection);
+        FAIL("a request without an answer succeeded");
+    } catch (const TransferFailed& e) {
+        INFO(e.what());
+        CHECK(std::string(e.what()).find(server.url()) != std::string::npos);
+    }
+    REQUIRE(client.lastHandshake());
+    const TlsSummary session = *client.lastHandshake();
+    CHECK(session.protocol == "TLSv1.2");
+    CHECK(session.cipher == "PSK-AES128-CBC-SHA256");
+    CHECK(session.cipherId == 0x00AE);
+    CHECK(session.newHandshake);
+    CHECK(client.counters().handshakes == 1);
+    // The card derived the exporter after the handshake, as it does after an answered request,
+    // and it is the one the server computed.
+    CHECK(card.exports == 1);
+    REQUIRE(session.exportKcv);
+    REQUIRE(server.waitFor("Keying material:", std::chrono::seconds(5)));
+    const auto material = server.keyingMaterial();
+    REQUIRE(material);
+    CHECK(kcvHex(*session.exportKcv) == toHex(keyCheckValue(fromHex(*material))));
+
+    // The next request starts afresh: one that completes no handshake leaves nothing behind.
+    const std::string nowhere = "https://127.0.0.1:" + std::to_string(tlstest::freeLoopbackPort());
+    CHECK_THROWS_AS(client.perform(get(nowhere), {kKmrIdentity, KeySlot::Kmr}, card),
+                    ConnectFailed);
+    CHECK_FALSE(client.lastHandshake());
+}
+
 TEST_CASE("A wrong key is PskRejected, and the message holds no key", "[tls][psk-client][neg]") {
     const Bytes serverKey = randomBytes(32);
     tlstest::OpensslServer server([&] {
@@ -301,6 +347,7 @@ TEST_CASE("A wrong key is PskRejected, and the message holds no key", "[tls][psk
         CHECK(message.find(upperHex(vectorPsk())) == std::string::npos);
     }
     CHECK(client.counters().handshakes == 0);
+    CHECK_FALSE(client.lastHandshake());  // no session to speak of
 }
 
 TEST_CASE("An unknown PSK identity is PskRejected", "[tls][psk-client][neg]") {
