@@ -108,14 +108,12 @@ HttpResponse PskHttpsClient::perform(const HttpRequest& request, const PskKey& k
         impl.dropHandle();
         throw;
     }
+    const long status = code == CURLE_OK ? impl.easy->responseStatus() : 0;
     std::string curlText;
     bool connected = false;
-    if (code != CURLE_OK) {
+    if (code != CURLE_OK) {  // the handle's connection is of no further use
         curlText = impl.easy->errorText();
         connected = impl.easy->connected();
-    }
-    const long status = code == CURLE_OK ? impl.easy->responseStatus() : 0;
-    if (code != CURLE_OK) {
         impl.dropHandle();
     }
 
