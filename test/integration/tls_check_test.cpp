@@ -133,3 +133,47 @@ TEST_CASE("m2m tls-check: a plain request, then a server with another PSK",
     CHECK(runM2m("tls-check https://127.0.0.1:1/ --key kbs --export connection" + readerArgs(sim))
               .exitCode == 2);
 }
+
+TEST_CASE(
+    "m2m tls-check: the handshake and the export are reported when the server then closes "
+    "without an answer",
+    "[integration][tls-check][negative]") {
+    PersonalisedCard sim;
+    const std::string label = "EXPORTER-ETSI-TC-M2M-Connection";
+    auto args = pskServer(sim.keys().kmr, kKmrIdentity);
+    args.insert(args.end(), {"-keymatexport", label, "-keymatexportlen", "32"});
+    tlstest::OpensslServer server(args);
+    server.autoReply("q\n");  // s_server's command: end the connection, answer nothing
+
+    const auto json = runM2m("tls-check " + server.url() + " --key kmr --export connection --json" +
+                             readerArgs(sim));
+    INFO(json.out);
+    INFO(server.output());
+    CHECK(json.exitCode == 1);  // as before: a failed request is a failure
+    const auto result = nlohmann::json::parse(json.out);
+    CHECK(result["protocol"] == "TLSv1.2");
+    CHECK(result["cipher"] == "PSK-AES128-CBC-SHA256");
+    CHECK(result["identity"] == kKmrIdentity);
+    CHECK(result["handshake_apdus"].get<int>() > 0);
+    CHECK_FALSE(result.contains("http_status"));
+    CHECK(result["failed_after"] == "handshake");
+    CHECK(result["error"]["message"].get<std::string>().find("Empty reply") != std::string::npos);
+    CHECK(result["error"]["exit_code"] == 1);
+    REQUIRE(server.waitFor("Keying material:", std::chrono::seconds(5)));
+    const auto material = server.keyingMaterial();
+    REQUIRE(material);
+    CHECK(result["export_kcv"] ==
+          base::toHex(securechannel::keyCheckValue(base::fromHex(*material))));
+    CHECK(result["export_state"] == "pending");
+
+    // The same in text, for a person.
+    const auto text =
+        runM2m("tls-check " + server.url() + " --key kmr --export connection" + readerArgs(sim));
+    INFO(text.out);
+    CHECK(text.exitCode == 1);
+    CHECK(text.out.find("TLS:         TLSv1.2 PSK-AES128-CBC-SHA256 (0x00AE)") !=
+          std::string::npos);
+    CHECK(text.out.find("HTTP:        failed after the handshake") != std::string::npos);
+    CHECK(text.out.find("-> pending Kmc, KCV ") != std::string::npos);
+    CHECK(text.out.find("Card cost:") != std::string::npos);
+}

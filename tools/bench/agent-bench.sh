@@ -3,38 +3,18 @@
 # behind pcscd, m2m-netsim on loopback) from the agent's own counters (m2m agent status --json):
 # APDUs and bytes to the card, TLS handshakes, HTTP requests and wall time.
 #   tools/bench/agent-bench.sh [--kmc-lifetime S]     (after tools/scripts/setup.sh; uses slot 0)
-# Then m2m-bench tls-handshake: a card-held-PSK handshake next to openssl s_client -psk.
+# Then m2m-bench tls-handshake: a handshake with the Kmr in the card next to the same client with the
+# same Kmr in memory (the honest baseline). It drives the card: run it under the machine's card lock,
+#   flock /tmp/m2m-card.lock tools/bench/agent-bench.sh
 # Cold start = process start .. first "registered" (card info, secure channel, GET DATA, service
 # connection, SCL registration, application, container). Re-connection = the service connection
 # the agent runs when Kmc nears expiry (Kmc lifetime S, default 8 s, renewed 1 s early).
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-build_dir=${M2M_BUILD_DIR:-$root/build}
 kmc_lifetime=8
 [ "${1:-}" = "--kmc-lifetime" ] && kmc_lifetime=$2
-m2m=$build_dir/tools/m2m
-netsim=$build_dir/tools/netsim/m2m-netsim
-cardsim=$build_dir/tools/cardsim/m2m-cardsim
-dir=$(mktemp -d /tmp/m2m-agent-bench.XXXXXX)
-reader="Virtual PCD 00 00"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  "$cardsim" stop --slot 0 >/dev/null 2>&1 || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
-"$cardsim" start --slot 0 --image "$dir/card.img" --profile "$root/testdata/cards/uicc-default.properties" >/dev/null
-"$m2m" provision --reader "$reader" --profile "$root/testdata/profiles/test-sim.toml" \
-  --kmsa-file "$dir/kmsa.key" --export-keys "$dir/keys.json" >/dev/null
-"$netsim" import --db "$dir/lab.db" "$dir/keys.json" >/dev/null
-"$netsim" serve --db "$dir/lab.db" --msbf 127.0.0.1:0 --connection 127.0.0.1:0 --mid 127.0.0.1:0 \
-  --kmc-lifetime "$kmc_lifetime" --ready-file "$dir/ready.json" 2>"$dir/netsim.log" &
-pids+=($!)
-for _ in $(seq 100); do [ -f "$dir/ready.json" ] && break; sleep 0.1; done
-read -r msbf conn mid < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["msbf"], d["connection"], d["mid"])' "$dir/ready.json")
+source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+start_lab --kmc-lifetime "$kmc_lifetime"
 cat > "$dir/agent.toml" <<TOML
 [card]
 reader = "$reader"
@@ -50,7 +30,8 @@ report_interval_ms = 60000
 kmc_renew_margin_s = 1
 TOML
 "$m2m" agent run --config "$dir/agent.toml" 2>"$dir/agent.log" &
-pids+=($!)
+agent_pid=$!
+pids+=("$agent_pid")
 status() { "$m2m" agent status --state-dir "$dir/state" --json 2>/dev/null || echo '{}'; }
 field() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 
@@ -80,10 +61,10 @@ print(f"re-connection (Kmc renewal, KmcIndex {cold['kmc_index']} -> {again['kmc_
       f"{p['last_http_requests']} HTTP requests, {p['last_ms']:.0f} ms")
 PY
 
-# One card-held-PSK handshake against m2m-netsim next to `openssl s_client -psk` with the same key
-# in memory (the provisioned Kmr, from the export), same server, same run. The agent stops first:
-# the bench opens a master SA of its own, which would replace the agent's.
-kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
-"$build_dir/tools/bench/m2m-bench" tls-handshake --url "https://nscl.lab.m2m:$conn/" \
+# A handshake against m2m-netsim with the card-held Kmr next to the same client with the same Kmr in
+# memory (from the export), same server, same run. The agent stops first: the bench opens a master
+# SA of its own, which would replace the agent's.
+kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
+"$bench" tls-handshake --url "https://nscl.lab.m2m:$conn/" \
   --resolve "nscl.lab.m2m:$conn:127.0.0.1" --key kmr --kmsa-file "$dir/kmsa.key" \
   --keys-file "$dir/keys.json" --reader "$reader" --runs "${M2M_BENCH_RUNS:-20}"

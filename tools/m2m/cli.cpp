@@ -34,19 +34,9 @@ void printResult(const CommonOptions& options, const nlohmann::ordered_json& res
     }
 }
 
-namespace {
-
-struct Failure {
-    Exit exit;
-    std::string type;
-    std::string code;  // PC/SC code name or status word, when there is one
-    std::string message;
-    std::string explanation;
-};
-
-Failure classify() {
+Failure describeFailure(std::exception_ptr error) {
     try {
-        throw;
+        std::rethrow_exception(error);
     } catch (const seuicc::PcscServiceUnavailable& e) {
         return {Exit::ServiceDown, "pcsc", std::string(e.name()), e.what(),
                 std::string(e.explanation())};
@@ -88,7 +78,24 @@ Failure classify() {
     }
 }
 
-}  // namespace
+nlohmann::ordered_json Failure::json() const {
+    return {{"type", type},
+            {"code", code},
+            {"message", message},
+            {"explanation", explanation},
+            {"exit_code", static_cast<int>(exit)}};
+}
+
+void printFailure(const Failure& f) {
+    std::cerr << "m2m: " << f.message;
+    if (!f.code.empty() && f.message.find(f.code) == std::string::npos) {
+        std::cerr << " (" << f.code << ")";
+    }
+    std::cerr << '\n';
+    if (!f.explanation.empty()) {
+        std::cerr << "     " << f.explanation << '\n';
+    }
+}
 
 int runGuarded(const CommonOptions& options, const std::function<Exit()>& body) {
     try {
@@ -97,24 +104,13 @@ int runGuarded(const CommonOptions& options, const std::function<Exit()>& body) 
         }
         return static_cast<int>(body());
     } catch (...) {
-        const Failure f = classify();
+        const Failure f = describeFailure(std::current_exception());
         if (options.json) {
             nlohmann::ordered_json j;
-            j["error"] = {{"type", f.type},
-                          {"code", f.code},
-                          {"message", f.message},
-                          {"explanation", f.explanation},
-                          {"exit_code", static_cast<int>(f.exit)}};
+            j["error"] = f.json();
             std::cout << j.dump(2) << '\n';
         }
-        std::cerr << "m2m: " << f.message;
-        if (!f.code.empty() && f.message.find(f.code) == std::string::npos) {
-            std::cerr << " (" << f.code << ")";
-        }
-        std::cerr << '\n';
-        if (!f.explanation.empty()) {
-            std::cerr << "     " << f.explanation << '\n';
-        }
+        printFailure(f);
         return static_cast<int>(f.exit);
     }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -47,7 +48,24 @@ Connection connect(const CommonOptions& options);
 void printResult(const CommonOptions& options, const nlohmann::ordered_json& result,
                  const std::function<void()>& printText);
 
-// Runs a subcommand body, turning every typed error into a clear message and its exit code.
+// What went wrong, for a person and a script: the exit code, a type ("pcsc", "card", "usage",
+// "error"), a code (PC/SC name or status word, if any), the message and what to do about it.
+struct Failure {
+    Exit exit = Exit::Failure;
+    std::string type;
+    std::string code;
+    std::string message;
+    std::string explanation;
+
+    // {"type", "code", "message", "explanation", "exit_code"}: the "error" object of --json.
+    [[nodiscard]] nlohmann::ordered_json json() const;
+};
+Failure describeFailure(std::exception_ptr error);
+// "m2m: message (code)" and the explanation, on stderr.
+void printFailure(const Failure& failure);
+
+// Runs a subcommand body, turning every typed error into a clear message and its exit code
+// (with --json also {"error": Failure::json()} on stdout).
 int runGuarded(const CommonOptions& options, const std::function<Exit()>& body);
 
 }  // namespace m2m::cli

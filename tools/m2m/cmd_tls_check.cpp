@@ -2,13 +2,16 @@
 // TLS 1.2 PSK with the key held in the card (security-profile.md §3), to check a server (or the
 // lab network) against the card before the agent relies on it. With --export the card derives
 // the exporter into its *pending* Kmr or Kmc and the command prints its KCV; nothing is
-// activated, so the card's active keys do not change.
+// activated, so the card's active keys do not change. When the server completes the handshake but
+// does not answer the request, the handshake's facts are still printed, with the HTTP failure and
+// its exit code.
 #include <chrono>
 #include <iostream>
 #include <optional>
 
 #include "agent/card_session.hpp"
 #include "base/bytes.hpp"
+#include "base/scope_exit.hpp"
 #include "commands.hpp"
 #include "provisioning/psk_identity.hpp"
 #include "securechannel/tls/card_keys.hpp"
@@ -45,9 +48,9 @@ tls::Export exportOf(const std::string& name) {
     return name == "connection" ? tls::Export::Connection : tls::Export::None;
 }
 
-const char* exporterLabel(tls::Export e) {
-    return e == tls::Export::Bootstrap ? "EXPORTER-ETSI-TC-M2M-Bootstrap"
-                                       : "EXPORTER-ETSI-TC-M2M-Connection";
+std::string_view exporterLabel(tls::Export e) {
+    return e == tls::Export::Bootstrap ? tls::kBootstrapExporterLabel
+                                       : tls::kConnectionExporterLabel;
 }
 
 // security-profile §3 identities, from the card's public data.
@@ -103,36 +106,53 @@ Exit tlsCheck(const TlsCheckOptions& options) {
     tls::HttpRequest request;
     request.url = options.url;
 
-    tls::HttpResponse response;
+    // The HTTP exchange may fail after the handshake (the server closes without an answer):
+    // what is known of the TLS session (suite, export KCV, card cost) is still reported, next to
+    // the failure, with the failure's exit code. A failure before or inside the handshake leaves
+    // nothing to report and goes to runGuarded as it is.
+    std::optional<tls::HttpResponse> response;
+    std::optional<Failure> failure;
     seuicc::ApduCounters handshakeCost;
     double elapsedMs = 0;
-    card.run([&](provisioning::CardOperations& keys) {
-        const seuicc::ApduCounters before = card.info().traffic;
-        const auto start = std::chrono::steady_clock::now();
-        response = client.perform(request, {identity, slot}, keys, exportTo);
-        elapsedMs =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                .count();
-        handshakeCost = securechannel::ts102484::trafficBetween(before, card.info().traffic);
-    });
+    try {
+        card.run([&](provisioning::CardOperations& keys) {
+            const seuicc::ApduCounters before = card.info().traffic;
+            const auto start = std::chrono::steady_clock::now();
+            const base::ScopeExit measured([&] {
+                elapsedMs = std::chrono::duration<double, std::milli>(
+                                std::chrono::steady_clock::now() - start)
+                                .count();
+                handshakeCost = securechannel::ts102484::trafficBetween(before, card.info().traffic);
+            });
+            response = client.perform(request, {identity, slot}, keys, exportTo);
+        });
+    } catch (...) {
+        if (!client.lastHandshake()) {
+            throw;
+        }
+        failure = describeFailure(std::current_exception());
+    }
     card.close();
+    const tls::TlsSummary& session = *client.lastHandshake();
 
     nlohmann::ordered_json result;
     result["url"] = options.url;
     result["reader"] = card.info().reader;
     result["key"] = options.key;
     result["identity"] = identity;
-    result["protocol"] = response.tls.protocol;
-    result["cipher"] = response.tls.cipher;
-    result["cipher_id"] = cipherIdText(response.tls.cipherId);
-    result["http_status"] = response.status;
-    result["content_type"] = response.contentType;
-    result["body_bytes"] = response.body.size();
-    if (exportTo != tls::Export::None && response.tls.exportKcv) {
+    result["protocol"] = session.protocol;
+    result["cipher"] = session.cipher;
+    result["cipher_id"] = cipherIdText(session.cipherId);
+    if (response) {
+        result["http_status"] = response->status;
+        result["content_type"] = response->contentType;
+        result["body_bytes"] = response->body.size();
+    }
+    if (exportTo != tls::Export::None && session.exportKcv) {
         result["export"] = options.exportTo;
         result["export_label"] = exporterLabel(exportTo);
         result["export_target"] = exportTo == tls::Export::Bootstrap ? "kmr" : "kmc";
-        result["export_kcv"] = base::toHex(*response.tls.exportKcv);
+        result["export_kcv"] = base::toHex(*session.exportKcv);
         result["export_state"] = "pending";
     }
     result["handshake_apdus"] = handshakeCost.apdus;
@@ -140,22 +160,34 @@ Exit tlsCheck(const TlsCheckOptions& options) {
     result["handshake_bytes_received"] = handshakeCost.bytesReceived;
     result["request_ms"] = elapsedMs;
     result["card_apdus"] = card.info().traffic.apdus;
+    if (failure) {
+        result["failed_after"] = "handshake";  // the TLS session above is complete
+        result["error"] = failure->json();
+    }
 
     printResult(options.common, result, [&] {
         std::cout << "URL:         " << options.url << '\n'
                   << "PSK:         " << options.key << " (card-held), identity " << identity << '\n'
-                  << "TLS:         " << response.tls.protocol << ' ' << response.tls.cipher << " ("
-                  << cipherIdText(response.tls.cipherId) << ")\n"
-                  << "HTTP status: " << response.status << '\n';
-        if (response.tls.exportKcv) {
+                  << "TLS:         " << session.protocol << ' ' << session.cipher << " ("
+                  << cipherIdText(session.cipherId) << ")\n";
+        if (response) {
+            std::cout << "HTTP status: " << response->status << '\n';
+        } else {
+            std::cout << "HTTP:        failed after the handshake: " << failure->message << '\n';
+        }
+        if (session.exportKcv) {
             std::cout << "Export:      " << exporterLabel(exportTo) << " -> pending "
                       << (exportTo == tls::Export::Bootstrap ? "Kmr" : "Kmc") << ", KCV "
-                      << base::toHex(*response.tls.exportKcv) << " (not activated)\n";
+                      << base::toHex(*session.exportKcv) << " (not activated)\n";
         }
         std::cout << "Card cost:   " << handshakeCost.apdus << " APDUs for the handshake"
                   << (exportTo != tls::Export::None ? " and the export" : "") << ", "
                   << static_cast<long>(elapsedMs) << " ms for the request\n";
     });
+    if (failure) {
+        printFailure(*failure);
+        return failure->exit;
+    }
     return Exit::Ok;
 }
 

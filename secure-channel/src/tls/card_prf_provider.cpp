@@ -1,7 +1,6 @@
 #include "card_prf_provider.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -20,52 +19,17 @@
 #include <openssl/provider.h>
 
 #include "base/log.hpp"
+#include "base/text.hpp"
+#include "psk_handles.hpp"
 #include "securechannel/crypto.hpp"
 #include "securechannel/errors.hpp"
-#include "securechannel/tls/psk_https_client.hpp"
+#include "securechannel/tls/https_client.hpp"
 
 namespace securechannel::tls::detail {
 
-// ---- the registry of handles ----------------------------------------------------------------
-
-struct HandleRegistration::Entry {
-    SecretBuffer handle;
-    CardKeyOperations* card = nullptr;
-    seuicc::KeySlot slot = seuicc::KeySlot::Kmr;
-    // Written and read on the thread that runs the transfer (libssl calls the provider from
-    // inside SSL_connect, on the caller's stack), so no lock is needed.
-    std::exception_ptr error;
-    unsigned masterSecrets = 0;
-};
-
 namespace {
 
-using Entry = HandleRegistration::Entry;
-
-struct Registry {
-    std::mutex mutex;
-    std::vector<std::shared_ptr<Entry>> entries;
-};
-
-Registry& registry() {
-    static Registry* r = new Registry();  // never destroyed: OpenSSL may call us at exit
-    return *r;
-}
-
-// Every entry is compared, with CRYPTO_memcmp, whatever matched before: how long a lookup takes
-// says nothing about which handle (or which real PSK, on a server in the same process) it saw.
-std::shared_ptr<Entry> findHandle(ByteView candidate) {
-    Registry& r = registry();
-    const std::lock_guard lock(r.mutex);
-    std::shared_ptr<Entry> found;
-    for (const auto& entry : r.entries) {
-        const bool same = CRYPTO_memcmp(entry->handle.data(), candidate.data(), kHandleSize) == 0;
-        if (same) {
-            found = entry;
-        }
-    }
-    return found;
-}
+using Entry = HandleEntry;
 
 // ---- the premaster of a handle --------------------------------------------------------------
 
@@ -96,11 +60,9 @@ bool startsWith(const Bytes& seed, std::string_view label) {
     return seed.size() >= label.size() && std::memcmp(seed.data(), label.data(), label.size()) == 0;
 }
 
-bool isSha256(const std::string& digest) {
-    std::string upper = digest;
-    std::transform(upper.begin(), upper.end(), upper.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return upper == "SHA256" || upper == "SHA2-256" || upper == "SHA-256";
+bool isSha256(std::string_view digest) {
+    return base::equalsIgnoreCase(digest, "SHA256") || base::equalsIgnoreCase(digest, "SHA2-256") ||
+           base::equalsIgnoreCase(digest, "SHA-256");
 }
 
 // ---- the provider's TLS1-PRF ----------------------------------------------------------------
@@ -365,40 +327,6 @@ void ensureCardPrfProvider() {
         }
         base::log::kTls->debug("OpenSSL provider m2mcard loaded (TLS1-PRF)");
     });
-}
-
-// ---- HandleRegistration ---------------------------------------------------------------------
-
-HandleRegistration::HandleRegistration(CardKeyOperations& card, seuicc::KeySlot slot)
-    : entry_(std::make_shared<Entry>()) {
-    entry_->handle = randomSecret(kHandleSize);
-    entry_->card = &card;
-    entry_->slot = slot;
-    Registry& r = registry();
-    const std::lock_guard lock(r.mutex);
-    r.entries.push_back(entry_);
-}
-
-HandleRegistration::~HandleRegistration() {
-    Registry& r = registry();
-    {
-        const std::lock_guard lock(r.mutex);
-        std::erase(r.entries, entry_);
-    }
-    // The SecretBuffer wipes the handle when the last reference (maybe a PRF context) goes.
-    entry_->card = nullptr;
-}
-
-ByteView HandleRegistration::handle() const {
-    return entry_->handle.view();
-}
-
-std::exception_ptr HandleRegistration::error() const {
-    return entry_->error;
-}
-
-unsigned HandleRegistration::masterSecrets() const {
-    return entry_->masterSecrets;
 }
 
 }  // namespace securechannel::tls::detail

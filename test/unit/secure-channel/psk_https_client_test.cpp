@@ -1,7 +1,8 @@
 // The card-held-PSK HTTPS client against real TLS servers on loopback: `openssl s_server` (an
 // implementation nobody here wrote) and a small in-test server for keep-alive, identities and
-// the plain master secret. The card is SoftwareKeyOperations (keys in memory, test tree only).
+// the plain master secret. The card is RecordingKeyOperations (InMemoryKeyOperations, recorded).
 #include <chrono>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -12,9 +13,9 @@
 #include "base/log.hpp"
 #include "openssl_s_server.hpp"
 #include "psk_test_server.hpp"
+#include "recording_keys.hpp"
 #include "securechannel/crypto.hpp"
 #include "securechannel/tls/psk_https_client.hpp"
-#include "software_keys.hpp"
 #include "test_support.hpp"
 
 using namespace securechannel;
@@ -42,9 +43,12 @@ std::string upperHex(ByteView bytes) {
     return hex;
 }
 
-void loadVectorKeys(sctest::SoftwareKeyOperations& card) {
-    card.setKey(KeySlot::Kmr, vectorPsk());
-    card.setKey(KeySlot::Kbs, vectorPsk());
+// Kmr and Kbs both hold the vector's PSK; Kmc is empty.
+sctest::RecordingKeyOperations vectorCard() {
+    std::map<KeySlot, SecretBuffer> keys;
+    keys.emplace(KeySlot::Kmr, SecretBuffer::copyOf(vectorPsk()));
+    keys.emplace(KeySlot::Kbs, SecretBuffer::copyOf(vectorPsk()));
+    return sctest::RecordingKeyOperations(std::move(keys));
 }
 
 HttpRequest get(const std::string& url) {
@@ -68,8 +72,7 @@ TEST_CASE("PSK handshake with openssl s_server, extended master secret", "[tls][
     auto args = pskServerArgs(psk, kKmrIdentity);
     args.push_back("-www");
     tlstest::OpensslServer server(args);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
 
     const HttpResponse response =
@@ -100,8 +103,7 @@ TEST_CASE("PSK handshake without the extended master secret (plain master secret
     options.keys[kKmrIdentity] = vectorPsk();
     options.extendedMasterSecret = false;
     sctest::PskTestServer server(options);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
 
     const HttpResponse response =
@@ -136,8 +138,7 @@ TEST_CASE("Exporters agree with openssl s_server -keymatexport", "[tls][psk-clie
             args.insert(args.end(), {"-keymatexport", c.label, "-keymatexportlen", "32"});
             tlstest::OpensslServer server(args);
             server.autoReply(tlstest::httpReply("exported"));
-            sctest::SoftwareKeyOperations card;
-            loadVectorKeys(card);
+            sctest::RecordingKeyOperations card = vectorCard();
             PskHttpsClient client;
 
             const HttpResponse response =
@@ -165,8 +166,7 @@ TEST_CASE("The client offers the three PSK suites only, with SNI", "[tls][psk-cl
     sctest::PskTestServer server(options);
     ClientOptions clientOptions;
     clientOptions.resolve.push_back("nscl.lab.m2m:" + std::to_string(server.port()) + ":127.0.0.1");
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client(clientOptions);
 
     const std::string url = "https://nscl.lab.m2m:" + std::to_string(server.port()) + "/m2m";
@@ -198,8 +198,7 @@ TEST_CASE("Each of the three PSK suites can be negotiated", "[tls][psk-client]")
             options.keys[kKmrIdentity] = vectorPsk();
             options.cipherList = name;
             sctest::PskTestServer server(options);
-            sctest::SoftwareKeyOperations card;
-            loadVectorKeys(card);
+            sctest::RecordingKeyOperations card = vectorCard();
             PskHttpsClient client;
             const HttpResponse response = client.perform(
                 get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card, Export::Connection);
@@ -221,8 +220,7 @@ TEST_CASE("Keep-alive: one handshake for two requests with the same key", "[tls]
     options.contentType = "application/xml";
     options.location = "/m2m/scls/device";
     sctest::PskTestServer server(options);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
 
     HttpRequest post = get(server.url("/m2m/scls"));
@@ -235,6 +233,9 @@ TEST_CASE("Keep-alive: one handshake for two requests with the same key", "[tls]
 
     CHECK(first.tls.newHandshake);
     CHECK_FALSE(second.tls.newHandshake);
+    REQUIRE(client.lastHandshake());
+    CHECK_FALSE(client.lastHandshake()->newHandshake);
+    CHECK(client.lastHandshake()->cipher == second.tls.cipher);
     CHECK(second.tls.cipher == first.tls.cipher);
     CHECK(second.tls.cipherId == first.tls.cipherId);
     CHECK(client.counters().handshakes == 1);
@@ -282,6 +283,49 @@ TEST_CASE("Keep-alive: one handshake for two requests with the same key", "[tls]
     }
 }
 
+TEST_CASE(
+    "A server that closes unanswered after the handshake: TransferFailed, and "
+    "lastHandshake() keeps the session and the export",
+    "[tls][psk-client][neg][last-handshake]") {
+    auto args = pskServerArgs(vectorPsk(), kKmrIdentity);
+    args.insert(args.end(),
+                {"-keymatexport", std::string(kConnectionExporterLabel), "-keymatexportlen", "32"});
+    tlstest::OpensslServer server(args);
+    server.autoReply("q\n");  // s_server's command: end this connection, answer nothing
+    sctest::RecordingKeyOperations card = vectorCard();
+    PskHttpsClient client;
+    CHECK_FALSE(client.lastHandshake());
+
+    try {
+        client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card, Export::Connection);
+        FAIL("a request without an answer succeeded");
+    } catch (const TransferFailed& e) {
+        INFO(e.what());
+        CHECK(std::string(e.what()).find(server.url()) != std::string::npos);
+    }
+    REQUIRE(client.lastHandshake());
+    const TlsSummary session = *client.lastHandshake();
+    CHECK(session.protocol == "TLSv1.2");
+    CHECK(session.cipher == "PSK-AES128-CBC-SHA256");
+    CHECK(session.cipherId == 0x00AE);
+    CHECK(session.newHandshake);
+    CHECK(client.counters().handshakes == 1);
+    // The card derived the exporter after the handshake, as it does after an answered request,
+    // and it is the one the server computed.
+    CHECK(card.exports == 1);
+    REQUIRE(session.exportKcv);
+    REQUIRE(server.waitFor("Keying material:", std::chrono::seconds(5)));
+    const auto material = server.keyingMaterial();
+    REQUIRE(material);
+    CHECK(kcvHex(*session.exportKcv) == toHex(keyCheckValue(fromHex(*material))));
+
+    // The next request starts afresh: one that completes no handshake leaves nothing behind.
+    const std::string nowhere = "https://127.0.0.1:" + std::to_string(tlstest::freeLoopbackPort());
+    CHECK_THROWS_AS(client.perform(get(nowhere), {kKmrIdentity, KeySlot::Kmr}, card),
+                    ConnectFailed);
+    CHECK_FALSE(client.lastHandshake());
+}
+
 TEST_CASE("A wrong key is PskRejected, and the message holds no key", "[tls][psk-client][neg]") {
     const Bytes serverKey = randomBytes(32);
     tlstest::OpensslServer server([&] {
@@ -289,8 +333,7 @@ TEST_CASE("A wrong key is PskRejected, and the message holds no key", "[tls][psk
         args.push_back("-www");
         return args;
     }());
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
     try {
         client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
@@ -304,14 +347,14 @@ TEST_CASE("A wrong key is PskRejected, and the message holds no key", "[tls][psk
         CHECK(message.find(upperHex(vectorPsk())) == std::string::npos);
     }
     CHECK(client.counters().handshakes == 0);
+    CHECK_FALSE(client.lastHandshake());  // no session to speak of
 }
 
 TEST_CASE("An unknown PSK identity is PskRejected", "[tls][psk-client][neg]") {
     sctest::PskTestServerOptions options;
     options.keys["someone-else.1"] = vectorPsk();
     sctest::PskTestServer server(options);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
     CHECK_THROWS_AS(client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card),
                     PskRejected);
@@ -331,8 +374,7 @@ TEST_CASE("A server with certificate suites only is NoSharedCipher", "[tls][psk-
     REQUIRE(made.exitCode == 0);
     tlstest::OpensslServer server({"-cert", cert, "-key", key, "-cipher",
                                    "ECDHE-ECDSA-AES128-GCM-SHA256", "-tls1_2", "-www"});
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
     try {
         client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
@@ -345,8 +387,7 @@ TEST_CASE("A server with certificate suites only is NoSharedCipher", "[tls][psk-
 }
 
 TEST_CASE("Nothing listening is ConnectFailed", "[tls][psk-client][neg]") {
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     ClientOptions options;
     options.connectTimeout = std::chrono::milliseconds(2000);
     PskHttpsClient client(options);
@@ -364,8 +405,7 @@ TEST_CASE("A body over the limit is ResponseTooLarge", "[tls][psk-client][neg]")
     auto args = pskServerArgs(vectorPsk(), kKmrIdentity);
     args.push_back("-www");  // the status page is a few kilobytes
     tlstest::OpensslServer server(args);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     ClientOptions options;
     options.maxResponseBytes = 100;
     PskHttpsClient client(options);
@@ -378,8 +418,7 @@ TEST_CASE("The card failing inside the handshake comes out of perform()",
     sctest::PskTestServerOptions options;
     options.keys[kKmrIdentity] = vectorPsk();
     sctest::PskTestServer server(options);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
 
     card.failNextMasterSecret =
@@ -402,8 +441,7 @@ TEST_CASE("The card failing inside the handshake comes out of perform()",
 }
 
 TEST_CASE("An export needs the handshake of its source key", "[tls][psk-client][neg]") {
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
     CHECK_THROWS_AS(client.perform(get("https://127.0.0.1:1/"), {kKmrIdentity, KeySlot::Kmr}, card,
                                    Export::Bootstrap),
@@ -417,8 +455,7 @@ TEST_CASE("An export needs the handshake of its source key", "[tls][psk-client][
 
 TEST_CASE("Terminal-side TLS1-PRF calls still go to the default provider", "[tls][psk-client]") {
     // After the card provider is preferred process-wide, tls12Prf must still give the RFC answer.
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;  // perform() loads the provider; a refused URL is enough
     CHECK_THROWS(client.perform(get("http://x/"), {kKmrIdentity, KeySlot::Kmr}, card));
     const auto handshake = sctest::loadSection("tls12-prf.json", "/handshakes/0");
@@ -434,8 +471,7 @@ TEST_CASE("The tls log says what happened and holds no secret", "[tls][psk-clien
     sctest::PskTestServerOptions options;
     options.keys[kKmrIdentity] = vectorPsk();
     sctest::PskTestServer server(options);
-    sctest::SoftwareKeyOperations card;
-    loadVectorKeys(card);
+    sctest::RecordingKeyOperations card = vectorCard();
     PskHttpsClient client;
 
     std::ostringstream captured;

@@ -4,14 +4,21 @@
 // TS 102 484 secure channel.
 #pragma once
 
+#include <string_view>
+
 #include "base/secret.hpp"
 #include "securechannel/types.hpp"
-#include "seuicc/card_channel.hpp"
 #include "seuicc/m2m_sed_client.hpp"
-#include "seuicc/secure_tunnel.hpp"
 
 namespace securechannel::tls {
 
+// The RFC 5705 exporters of security-profile.md §4.3 and §5.1 (32 bytes, no context), computed by
+// DERIVE EXPORTED KEY into the pending Kmr and Kmc.
+inline constexpr std::string_view kBootstrapExporterLabel = "EXPORTER-ETSI-TC-M2M-Bootstrap";
+inline constexpr std::string_view kConnectionExporterLabel = "EXPORTER-ETSI-TC-M2M-Connection";
+
+// Implemented by the agent's card session (the M2M-SED through the TS 102 484 channel, in the
+// procedure's PC/SC transaction) and, for baselines and tests, by InMemoryKeyOperations.
 class CardKeyOperations {
 public:
     CardKeyOperations() = default;
@@ -28,25 +35,6 @@ public:
     virtual seuicc::KeyCheckValue deriveExportedKey(seuicc::ExportTarget target,
                                                     ByteView clientRandom,
                                                     ByteView serverRandom) = 0;
-};
-
-// The real one: the M2M-SED through a started secure channel, inside a PC/SC transaction the
-// caller holds for as long as this object lives (one procedure).
-class SedKeyOperations final : public CardKeyOperations {
-public:
-    SedKeyOperations(const seuicc::Transaction& transaction, seuicc::M2mSedClient& sed,
-                     seuicc::SecureTunnel& tunnel)
-        : transaction_(&transaction), sed_(&sed), tunnel_(&tunnel) {}
-
-    SecretBuffer computeMasterSecret(seuicc::KeySlot slot, seuicc::MasterSecretMode mode,
-                                     ByteView seed) override;
-    seuicc::KeyCheckValue deriveExportedKey(seuicc::ExportTarget target, ByteView clientRandom,
-                                            ByteView serverRandom) override;
-
-private:
-    const seuicc::Transaction* transaction_;
-    seuicc::M2mSedClient* sed_;
-    seuicc::SecureTunnel* tunnel_;
 };
 
 }  // namespace securechannel::tls

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "securechannel/tls/https_client.hpp"
 
@@ -24,6 +25,14 @@ public:
                          Export exportTo = Export::None) override;
     void closeConnections() override;
     [[nodiscard]] const ClientCounters& counters() const override;
+
+    // The TLS session of the last perform(), also when perform() threw after the handshake (the
+    // server closed without an answer, a timeout, a body over the limit): protocol, suite,
+    // whether the handshake was new, and with an export the KCV of the key the card derived
+    // (pending, as after a successful request). nullopt when that perform() completed no
+    // handshake and reused no connection (refused, no shared suite, the card failed...).
+    // `m2m tls-check` reports it next to the HTTP failure.
+    [[nodiscard]] const std::optional<TlsSummary>& lastHandshake() const;
 
 private:
     struct Impl;

@@ -1,0 +1,90 @@
+#include "securechannel/tls/memory_keys.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "securechannel/crypto.hpp"
+#include "seuicc/m2m_sed_client.hpp"
+
+namespace securechannel::tls {
+
+namespace {
+
+// M2M-SED.md §4: the card's key slots, its master secret and its exported keys.
+constexpr std::size_t kKeySize = 32;
+constexpr std::size_t kMasterSecretSize = seuicc::M2mSedClient::kMasterSecretSize;
+constexpr std::size_t kRandomSize = seuicc::M2mSedClient::kRandomSize;
+constexpr std::size_t kMinSessionHash = 20;  // the range the card accepts
+constexpr std::size_t kMaxSessionHash = 64;
+
+constexpr const char* kComputeMasterSecret = "COMPUTE MASTER SECRET (key in memory)";
+constexpr const char* kDeriveExportedKey = "DERIVE EXPORTED KEY (key in memory)";
+constexpr std::uint16_t kSwConditionsNotSatisfied = 0x6985;
+constexpr std::uint16_t kSwReferencedDataNotFound = 0x6A88;
+
+void requireSize(ByteView value, std::size_t size, const char* what) {
+    if (value.size() != size) {
+        throw seuicc::SedInvalidArgument(std::string(what) + ": " + std::to_string(value.size()) +
+                                         " bytes, " + std::to_string(size) + " expected");
+    }
+}
+
+}  // namespace
+
+InMemoryKeyOperations::InMemoryKeyOperations(std::map<seuicc::KeySlot, SecretBuffer> keys)
+    : keys_(std::move(keys)) {
+    for (const auto& [slot, key] : keys_) {
+        requireSize(key.view(), kKeySize, "a key slot of the M2M-SED");
+    }
+}
+
+InMemoryKeyOperations::InMemoryKeyOperations(seuicc::KeySlot slot, SecretBuffer key)
+    : InMemoryKeyOperations([&] {
+          std::map<seuicc::KeySlot, SecretBuffer> keys;
+          keys.emplace(slot, std::move(key));
+          return keys;
+      }()) {}
+
+SecretBuffer InMemoryKeyOperations::computeMasterSecret(seuicc::KeySlot slot,
+                                                        seuicc::MasterSecretMode mode,
+                                                        ByteView seed) {
+    const bool extended = mode == seuicc::MasterSecretMode::Extended;
+    if (!extended) {
+        requireSize(seed, 2 * kRandomSize, "master secret seed (client_random ‖ server_random)");
+    } else if (seed.size() < kMinSessionHash || seed.size() > kMaxSessionHash) {
+        throw seuicc::SedInvalidArgument("session hash: " + std::to_string(seed.size()) +
+                                         " bytes, 20..64 allowed");
+    }
+    const auto key = keys_.find(slot);
+    if (key == keys_.end()) {
+        throw seuicc::SedKeyMissing(kSwReferencedDataNotFound, kComputeMasterSecret);
+    }
+    const SecretBuffer premaster = tlsPskPremaster(key->second.view());
+    lastMaster_ = tls12Prf(premaster.view(), extended ? "extended master secret" : "master secret",
+                           seed, kMasterSecretSize);
+    lastMasterSlot_ = slot;
+    return SecretBuffer::copyOf(lastMaster_.view());
+}
+
+seuicc::KeyCheckValue InMemoryKeyOperations::deriveExportedKey(seuicc::ExportTarget target,
+                                                               ByteView clientRandom,
+                                                               ByteView serverRandom) {
+    requireSize(clientRandom, kRandomSize, "client_random");
+    requireSize(serverRandom, kRandomSize, "server_random");
+    const bool bootstrap = target == seuicc::ExportTarget::Kmr;
+    // Kmr comes from a master secret made with Kbs (bootstrap), Kmc from one made with Kmr.
+    const seuicc::KeySlot source = bootstrap ? seuicc::KeySlot::Kbs : seuicc::KeySlot::Kmr;
+    if (lastMasterSlot_ != source) {
+        throw seuicc::SedNoMasterSecret(kSwConditionsNotSatisfied, kDeriveExportedKey);
+    }
+    pending_ = SecretBuffer();  // as the card: the old pending key is gone even if this fails
+    pending_ =
+        tls12Prf(lastMaster_.view(), bootstrap ? kBootstrapExporterLabel : kConnectionExporterLabel,
+                 base::concat({clientRandom, serverRandom}), kKeySize);
+    const Bytes kcv = keyCheckValue(pending_.view());
+    seuicc::KeyCheckValue result{};
+    std::copy_n(kcv.begin(), result.size(), result.begin());
+    return result;
+}
+
+}  // namespace securechannel::tls
