@@ -61,7 +61,8 @@ std::unique_ptr<ts102484::SecureChannelSession> TerminalSecuredEnvironment::open
     ts102484::SetupCost cost;
 
     const seuicc::ApduCounters start = channel.counters();
-    const ts102484::UiccEndpoints endpoints = ts102484::retrieveEndpoints(transaction, channel);
+    const ts102484::UiccEndpoints endpoints =
+        ts102484::retrieveEndpoints(transaction, channel, aid);
     const seuicc::ApduCounters afterEndpoints = channel.counters();
     cost.retrieveEndpoints = ts102484::trafficBetween(start, afterEndpoints);
 

@@ -196,13 +196,17 @@ ResponseApdu SecureChannelSession::transmit(const Transaction& transaction,
                                              v1::kMaxPlaintext, plaintext.view().size()));
     }
 
+    // The protected answer to a response of exactly Ne data bytes (and the status word).
+    const std::size_t expectedPlaintext = inner.le.value_or(0) + 2;
+    const std::size_t expectedResponseSize = tlvSize(v1::securedValueSize(expectedPlaintext));
+
     const ApduCounters before = channel_->counters();
     const auto account = [&] {
         messageCost_.last = trafficBetween(before, channel_->counters());
         messageCost_.total += messageCost_.last;
     };
     try {
-        ResponseApdu response = exchange(transaction, plaintext.view());
+        ResponseApdu response = exchange(transaction, plaintext.view(), expectedResponseSize);
         ++messageCost_.messages;
         account();
         return response;
@@ -226,7 +230,8 @@ ResponseApdu SecureChannelSession::transmit(const Transaction& transaction,
     }
 }
 
-ResponseApdu SecureChannelSession::exchange(const Transaction& transaction, ByteView plaintext) {
+ResponseApdu SecureChannelSession::exchange(const Transaction& transaction, ByteView plaintext,
+                                            std::optional<std::size_t> expectedResponseSize) {
     const v1::SessionKeys& keys = *keys_;
 
     // Command: the block count is fixed first, since the MAC covers P2 = blocks - 1.
@@ -253,7 +258,7 @@ ResponseApdu SecureChannelSession::exchange(const Transaction& transaction, Byte
         responseBlocks = *pending;
     }
 
-    SecuredDataAssembler assembler(responseBlocks, containerSize_);
+    SecuredDataAssembler assembler(responseBlocks, containerSize_, expectedResponseSize);
     while (!assembler.complete()) {
         const ResponseApdu r =
             channel_->transmit(transaction, transactResponseBlockRequest(assembler.nextLe()));

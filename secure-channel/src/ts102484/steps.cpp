@@ -11,6 +11,7 @@
 #include "securechannel/crypto.hpp"
 #include "seuicc/errors.hpp"
 #include "seuicc/tlv.hpp"
+#include "seuicc/uicc.hpp"
 
 namespace securechannel::ts102484 {
 
@@ -123,9 +124,16 @@ Endpoint Endpoint::parse(ByteView value) {
     return e;
 }
 
-UiccEndpoints retrieveEndpoints(const Transaction& transaction, CardChannel& channel) {
+std::size_t endpointsResponseSize(std::size_t aidSize) {
+    return tlvSize(tlvSize(seuicc::kEfIccidSize) + tlvSize(kEndpointFixedSize + aidSize));
+}
+
+UiccEndpoints retrieveEndpoints(const Transaction& transaction, CardChannel& channel,
+                                ByteView aid) {
     const MscOperation op = MscOperation::RetrieveEndpoints;
-    const Bytes response = exchange(transaction, channel, op, std::nullopt, std::nullopt);
+    const std::optional<std::size_t> expected =
+        aid.empty() ? std::nullopt : std::optional(endpointsResponseSize(aid.size()));
+    const Bytes response = exchange(transaction, channel, op, std::nullopt, expected);
     UiccEndpoints out;
     for (const seuicc::Tlv& tlv : parseResponse(op, response)) {
         if (tlv.tag == v1::kTagUiccId) {

@@ -608,16 +608,16 @@ TEST_CASE("Secure channel setup and messages: the APDUs each step costs", "[ts10
     CHECK(rig.sim.csaStarted());
 
     const SetupCost& cost = session->setupCost();
-    CHECK(cost.retrieveEndpoints.apdus == (t0 ? 2u : 1u));  // T=0: A0 Le=256 -> 6Cxx -> again
-    CHECK(cost.masterSa.apdus == 2u);                       // command block + exact A0
+    CHECK(cost.retrieveEndpoints.apdus == 1u);  // A0 with the predicted Le: no 6Cxx under T=0
+    CHECK(cost.masterSa.apdus == 2u);           // command block + exact A0
     CHECK(cost.connectionSa.apdus == 2u);
     CHECK(cost.start.apdus == 2u);
-    CHECK(cost.total().apdus == (t0 ? 8u : 7u));
+    CHECK(cost.total().apdus == 7u);
     CHECK(cost.total().bytesSent > 0);
     CHECK(rig.channel.counters().apdus == cost.total().apdus);
 
     // One-block messages both ways: one command block, one response block (+ 6Cxx under T=0,
-    // since the terminal cannot know the length of a single response block in advance).
+    // since the echo's inner Le 00 says only "up to 256": the response's length is unknown).
     for (const std::size_t size :
          {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{100}, std::size_t{200}}) {
         INFO("echo of " << size << " bytes");
@@ -978,7 +978,8 @@ TEST_CASE("M2mSedClient operational commands through the secure channel",
     const SecretBuffer expected =
         tls12Prf(tlsPskPremaster(options.kmr).view(), "master secret", seed, 48);
     CHECK(expected.equals(ms.view()));
-    CHECK(session->messageCost().last.apdus == 3u);  // T=0: block, 6C, response block
+    // T=0: the command block, then the response block with the Le the inner Le (48) implies.
+    CHECK(session->messageCost().last.apdus == 2u);
 
     // The seed and the master secret never cross the interface in clear.
     for (const Bytes& apdu : rig.transport.sent()) {
@@ -989,7 +990,7 @@ TEST_CASE("M2mSedClient operational commands through the secure channel",
                     seuicc::SedKeyMissing);
     CHECK(session->state() == SessionState::Open);
     REQUIRE(rig.sim.innerReceived.size() == 2u);
-    CHECK(toHex(rig.sim.innerReceived[0].encode()) == "8040010040" + toHex(seed) + "00");
+    CHECK(toHex(rig.sim.innerReceived[0].encode()) == "8040010040" + toHex(seed) + "30");
 }
 
 TEST_CASE("A session on a logical channel codes the channel in every CLA", "[ts102484][session]") {

@@ -78,7 +78,9 @@ public:
         SetupCost costSoFar = {});
     ~SecureChannelSession() override;
 
-    // One inner APDU (short form, at most 1024 bytes encoded) through TRANSACT DATA.
+    // One inner APDU (short form, at most 1024 bytes encoded) through TRANSACT DATA. The inner
+    // Le gives the expected response, hence the size of the protected one: a single response
+    // block is read with exactly that Le (2 APDUs per message under T=0).
     ResponseApdu transmit(const Transaction& transaction, const CommandApdu& inner) override;
 
     // A new connection SA (and start) on the same master SA: after Broken or Expired, or to
@@ -106,7 +108,8 @@ private:
     bool lifetimeOver() const;
     void requireUsable();
     void connect(const Transaction& transaction);
-    ResponseApdu exchange(const Transaction& transaction, ByteView plaintext);
+    ResponseApdu exchange(const Transaction& transaction, ByteView plaintext,
+                          std::optional<std::size_t> expectedResponseSize);
     void die(SessionState state, const std::string& reason) noexcept;
 
     CardChannel* channel_;

@@ -72,7 +72,14 @@ struct UiccEndpoints {
     std::vector<Endpoint> endpoints;
 };
 
-[[nodiscard]] UiccEndpoints retrieveEndpoints(const Transaction& transaction, CardChannel& channel);
+// The response size (TLV 73 included) of a card that knows its ICCID and offers one endpoint,
+// for an application of `aidSize` bytes: 73 L ‖ 83 0A ICCID ‖ 82 L capabilities(7) ‖ AID.
+[[nodiscard]] std::size_t endpointsResponseSize(std::size_t aidSize);
+
+// With `aid`, the response block is asked for with the size a card offering just that endpoint
+// answers (endpointsResponseSize): one APDU under T=0; another answer costs a 6Cxx round.
+[[nodiscard]] UiccEndpoints retrieveEndpoints(const Transaction& transaction, CardChannel& channel,
+                                              ByteView aid = {});
 
 // The endpoint whose identifier is `aid`, if this terminal can use it: application level, APDU
 // interface, APDU secure channel, strong PSK proprietary pre-agreed, container size >= 32.
