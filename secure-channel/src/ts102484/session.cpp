@@ -8,6 +8,7 @@
 
 #include "base/log.hpp"
 #include "seuicc/tlv.hpp"
+#include "seuicc/uicc.hpp"
 
 namespace securechannel::ts102484 {
 
@@ -34,8 +35,23 @@ void checkCardVerdict(std::uint16_t sw) {
 
 }  // namespace
 
+std::string_view toString(MasterSaReuse reuse) {
+    switch (reuse) {
+        case MasterSaReuse::None:
+            return "none";
+        case MasterSaReuse::Reused:
+            return "reused";
+        case MasterSaReuse::Refused:
+            return "refused";
+        case MasterSaReuse::Stale:
+            return "stale";
+    }
+    return "unknown";
+}
+
 ApduCounters SetupCost::total() const {
     ApduCounters sum;
+    sum += staleMasterSa;
     sum += retrieveEndpoints;
     sum += masterSa;
     sum += connectionSa;
@@ -131,7 +147,13 @@ void SecureChannelSession::connect(const Transaction& transaction) {
     reason_ = "setting up";
 
     const ApduCounters beforeCsa = channel_->counters();
-    const ConnectionSa csa = establishConnectionSa(transaction, *channel_, masterSa_.msaId);
+    ConnectionSa csa;
+    try {
+        csa = establishConnectionSa(transaction, *channel_, masterSa_.msaId);
+    } catch (...) {
+        setupCost_.connectionSa = trafficBetween(beforeCsa, channel_->counters());
+        throw;
+    }
     const ApduCounters afterCsa = channel_->counters();
     setupCost_.connectionSa = trafficBetween(beforeCsa, afterCsa);
 
@@ -157,7 +179,25 @@ void SecureChannelSession::connect(const Transaction& transaction) {
 }
 
 void SecureChannelSession::reconnect(const Transaction& transaction) {
-    connect(transaction);
+    setupCost_ = {};  // this setup's own cost: the master SA is the one in hand
+    try {
+        connect(transaction);
+    } catch (const MasterSaUnknown& e) {
+        // Retrying could never work: only a new master SA (a new session) can.
+        masterSaTerminated_ = true;
+        die(SessionState::Terminated, e.what());
+        throw;
+    }
+}
+
+std::string SecureChannelSession::iccid() const {
+    return seuicc::decodeIccid(masterSa_.uiccId);
+}
+
+MasterSaRecord SecureChannelSession::masterSaRecord() const {
+    return sealMasterSaRecord(
+        kmsa_.view(),
+        MasterSaRecord{masterSa_.msaId, masterSa_.uiccId, masterSa_.aid, containerSize_, {}});
 }
 
 void SecureChannelSession::requireUsable() {
