@@ -2,6 +2,8 @@
 // EF_DIR record format it needs (TS 102 221 §13.1).
 #include <algorithm>
 
+#include "base/big_endian.hpp"
+
 #include "base/log.hpp"
 #include "seuicc/errors.hpp"
 #include "seuicc/tlv.hpp"
@@ -20,16 +22,10 @@ bool isEmptyRecord(ByteView record) {
     return std::all_of(record.begin(), record.end(), [](std::uint8_t b) { return b == 0xFF; });
 }
 
-void readIccid(const Transaction& tx, CardChannel& channel, CardInfo& info) {
-    const ResponseApdu selected = selectByFileId(tx, channel, kFidEfIccid);
-    selected.requireOk("SELECT EF_ICCID");
-    const std::size_t size = Fcp::parse(selected.data).fileSize.value_or(10);
-    info.iccidRaw = readBinary(tx, channel, 0, size);
-    info.iccid = decodeIccid(info.iccidRaw);
-}
-
 void readApplications(const Transaction& tx, CardChannel& channel, CardInfo& info) {
-    const ResponseApdu selected = selectByFileId(tx, channel, kFidEfDir);
+    // By path: the channel's current DF does not matter. The FCP is what gives the records.
+    const ResponseApdu selected =
+        selectByPath(tx, channel, base::toBigEndian<2>(kFidEfDir), /*wantFcp=*/true);
     if (selected.sw == kSwFileNotFound) {
         base::log::kCard->debug("no EF_DIR: the card lists no applications");
         return;
@@ -75,8 +71,8 @@ CardInfo readCardInfo(Transport& transport) {
     info.atr = Atr::parse(transport.atr());
     const Transaction tx(transport);
     CardChannel basic(transport);
-    selectByFileId(tx, basic, kFidMf).requireOk("SELECT MF");
-    readIccid(tx, basic, info);
+    info.iccidRaw = readEfIccid(tx, basic);
+    info.iccid = decodeIccid(info.iccidRaw);
     readApplications(tx, basic, info);
     info.counters = basic.counters();
     base::log::kCard->debug("card on \"{}\": ICCID {}, {} application(s), {} APDUs",

@@ -1,5 +1,7 @@
-// EF_ICCID (TS 102 221 §13.2): the ICCID in BCD, low nibble first, padded with F.
+// EF_ICCID (TS 102 221 §13.2): the ICCID in BCD, low nibble first, padded with F; and reading it.
 #include <fmt/format.h>
+
+#include "base/big_endian.hpp"
 
 #include "seuicc/errors.hpp"
 #include "seuicc/uicc.hpp"
@@ -8,7 +10,6 @@ namespace seuicc {
 
 namespace {
 
-constexpr std::size_t kEfIccidSize = 10;
 constexpr std::size_t kMaxIccidDigits = 2 * kEfIccidSize;
 constexpr std::uint8_t kFiller = 0x0F;
 
@@ -42,6 +43,13 @@ Bytes encodeIccid(std::string_view digits) {
                           : static_cast<std::uint8_t>((byte & 0x0F) | (value << 4));
     }
     return ef;
+}
+
+Bytes readEfIccid(const Transaction& transaction, CardChannel& channel) {
+    // The size is fixed by TS 102 221, so the FCP (one more APDU under T=0) would tell nothing.
+    selectByPath(transaction, channel, base::toBigEndian<2>(kFidEfIccid))
+        .requireOk("SELECT EF_ICCID");
+    return readBinary(transaction, channel, 0, kEfIccidSize);
 }
 
 }  // namespace seuicc

@@ -25,10 +25,16 @@ void M2mSedClient::select(const Transaction& tx) {
 }
 
 SedStatus M2mSedClient::status(const Transaction& tx) {
-    const CommandApdu getData{kClaProprietary, kInsGetData, 0x00,
-                              kGetDataAllP2,   {},          CommandApdu::kMaxShortNe};
+    // The public data have no fixed size; the last answer's is the best guess, and a T=0 card
+    // answers 6Cxx (one more APDU, CardChannel re-reads) only when they changed since.
+    const std::uint32_t le = lastStatusSize_ > 0 && lastStatusSize_ <= CommandApdu::kMaxShortNe
+                                 ? static_cast<std::uint32_t>(lastStatusSize_)
+                                 : CommandApdu::kMaxShortNe;
+    const CommandApdu getData{kClaProprietary, kInsGetData, 0x00, kGetDataAllP2, {}, le};
     const ResponseApdu response = channel_->transmit(tx, getData);
-    return SedStatus::parse(requireOk(SedCommand::GetData, response).data);
+    requireOk(SedCommand::GetData, response);
+    lastStatusSize_ = response.data.size();
+    return SedStatus::parse(response.data);
 }
 
 void M2mSedClient::verifyAdmin(const Transaction& tx, ByteView code) {
@@ -83,12 +89,14 @@ base::SecretBuffer M2mSedClient::computeMasterSecret(const Transaction& tx, Secu
         throw SedInvalidArgument(
             fmt::format("session hash: {} bytes, 20..64 allowed", seed.size()));
     }
+    // Le = the exact answer, so the tunnel reads the protected response in one go (see
+    // SecureTunnel::transmit).
     const CommandApdu command{kClaProprietary,
                               kInsComputeMasterSecret,
                               static_cast<std::uint8_t>(slot),
                               static_cast<std::uint8_t>(mode),
                               Bytes(seed.begin(), seed.end()),
-                              CommandApdu::kMaxShortNe};
+                              static_cast<std::uint32_t>(kMasterSecretSize)};
     ResponseApdu response = tunnel.transmit(tx, command);
     if (!response.ok()) {
         base::secureWipe(response.data);
@@ -108,18 +116,21 @@ KeyCheckValue M2mSedClient::deriveExportedKey(const Transaction& tx, SecureTunne
                                               ByteView serverRandom) {
     requireSize(clientRandom, kRandomSize, "client_random");
     requireSize(serverRandom, kRandomSize, "server_random");
-    CommandApdu command{
-        kClaProprietary,         kInsDeriveExportedKey, static_cast<std::uint8_t>(target), 0x00, {},
-        CommandApdu::kMaxShortNe};
+    CommandApdu command{kClaProprietary,
+                        kInsDeriveExportedKey,
+                        static_cast<std::uint8_t>(target),
+                        0x00,
+                        {},
+                        static_cast<std::uint32_t>(KeyCheckValue{}.size())};
     command.data.assign(clientRandom.begin(), clientRandom.end());
     command.data.insert(command.data.end(), serverRandom.begin(), serverRandom.end());
     const ResponseApdu response = tunnel.transmit(tx, command);
     requireOk(SedCommand::DeriveExportedKey, response);
-    if (response.data.size() != 3) {
+    KeyCheckValue kcv{};
+    if (response.data.size() != kcv.size()) {
         throw SedMalformedResponse(fmt::format(
             "M2M-SED DERIVE EXPORTED KEY: {} bytes returned, a KCV has 3", response.data.size()));
     }
-    KeyCheckValue kcv{};
     std::copy(response.data.begin(), response.data.end(), kcv.begin());
     return kcv;
 }

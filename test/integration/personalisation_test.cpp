@@ -4,6 +4,7 @@
 
 #include "m2m_cli.hpp"
 #include "sed_fixture.hpp"
+#include "shared_card.hpp"
 
 using namespace seuicc;
 using testsupport::EmulatedCard;
@@ -66,6 +67,9 @@ TEST_CASE("m2m provision personalises and locks a test SIM; card status proves t
     CHECK(status["kmr_index"] == 1);
     CHECK(status["kmr_kcv"] == record["kmr_kcv"]);
     CHECK(status["secure_channel"] == "ok");
+    CHECK(status["secure_channel_setup"]["apdus"] == 7);
+    CHECK(status["iccid"] == testsupport::kDefaultIccid);  // from the session, not EF_ICCID
+    CHECK(cardStatus(card)["iccid"] == testsupport::kDefaultIccid);  // from the endpoints
 
     // Running it again changes nothing and says so.
     const auto again = testsupport::runM2m(provisionArgs(card, dir));

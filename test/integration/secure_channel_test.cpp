@@ -7,6 +7,7 @@
 #include "securechannel/crypto.hpp"
 #include "securechannel/key_file.hpp"
 #include "securechannel/ts102484/errors.hpp"
+#include "securechannel/ts102484/master_sa_record.hpp"
 #include "sed_fixture.hpp"
 
 using namespace seuicc;
@@ -104,6 +105,105 @@ TEST_CASE("a full secure-channel session: TLS computations in the card match the
 
     session->terminate(c->tx);
     CHECK(session->state() == ts102484::SessionState::Terminated);
+}
+
+TEST_CASE("every procedure at the protocol minimum of APDUs on the emulated T=0 card",
+          "[integration][secure-channel][apdus]") {
+    PersonalisedCard sim;
+    std::string record;
+    {
+        auto c = sim.connect();
+        auto tsed = sim.terminal();
+        // Fresh: endpoints 1 (Le predicted), master SA 2, connection SA 2, start 2. No EF_ICCID:
+        // the ICCID is the endpoints' UICC_ID.
+        auto session = tsed.openSession(c->tx, c->channel, M2mSedClient::kAid);
+        CHECK(session->setupCost().retrieveEndpoints.apdus == 1u);
+        CHECK(session->setupCost().total().apdus == 7u);
+        CHECK(session->iccid() == c->info.iccid);
+        CHECK(session->uiccId() == c->info.iccidRaw);
+
+        // One master secret (the card-held TLS handshake): 2.
+        auto before = c->channel.counters();
+        REQUIRE(masterSecret(*c, *session).size() == 48);
+        CHECK(ts102484::trafficBetween(before, c->channel.counters()).apdus == 2u);
+
+        // An inner error answers shorter than expected (no Kmc yet: 6A88): the 6Cxx re-read,
+        // counted.
+        CHECK_THROWS_AS(c->sed.computeMasterSecret(c->tx, *session, KeySlot::Kmc,
+                                                   MasterSecretMode::Plain, Bytes(64, 1)),
+                        SedKeyMissing);
+        CHECK(session->messageCost().last.apdus == 3u);
+
+        // A service connection (Kmc renewal): COMPUTE MASTER SECRET, DERIVE, ACTIVATE: 6.
+        const auto h = testsupport::loadVectors("tls12-prf.json")["handshakes"][0];
+        before = c->channel.counters();
+        REQUIRE(masterSecret(*c, *session).size() == 48);
+        c->sed.deriveExportedKey(c->tx, *session, ExportTarget::Kmc, hexField(h, "client_random"),
+                                 hexField(h, "server_random"));
+        c->sed.activateKey(c->tx, *session, ExportTarget::Kmc, 3,
+                           std::chrono::system_clock::now() + std::chrono::hours(1), 5);
+        CHECK(ts102484::trafficBetween(before, c->channel.counters()).apdus == 6u);
+        record = session->masterSaRecord().toText();
+        session->terminate(c->tx);
+        c->channel.close(c->tx);
+    }
+    // The next process: a new PC/SC connection and T-SED, the record as the agent stores it.
+    auto c = sim.connect();
+    auto tsed = sim.terminal();
+    const auto before = c->channel.counters();
+    auto session = tsed.openSession(c->tx, c->channel, M2mSedClient::kAid,
+                                    ts102484::MasterSaRecord::fromText(record));
+    CHECK(session->setupCost().masterSaReuse == ts102484::MasterSaReuse::Reused);
+    CHECK(session->setupCost().total().apdus == 4u);
+    CHECK(ts102484::trafficBetween(before, c->channel.counters()).apdus == 4u);
+    CHECK(session->iccid() == c->info.iccid);
+    CHECK(masterSecret(*c, *session).size() == 48);
+}
+
+TEST_CASE("a remembered master SA: stale, tampered, or without the right Kmsa",
+          "[integration][secure-channel][negative]") {
+    PersonalisedCard sim;
+    auto c = sim.connect();
+    auto tsed = sim.terminal();
+    const auto record = tsed.openSession(c->tx, c->channel, M2mSedClient::kAid)->masterSaRecord();
+
+    SECTION("another program made a new master SA: a full setup, 1 APDU more") {
+        (void)sim.terminal().openSession(c->tx, c->channel, M2mSedClient::kAid);
+        auto session = tsed.openSession(c->tx, c->channel, M2mSedClient::kAid, record);
+        CHECK(session->setupCost().masterSaReuse == ts102484::MasterSaReuse::Stale);
+        CHECK(session->setupCost().staleMasterSa.apdus == 1u);
+        CHECK(session->setupCost().total().apdus == 8u);
+        CHECK(masterSecret(*c, *session).size() == 48);
+    }
+    SECTION("a tampered container size: refused, a full setup") {
+        auto tampered = record;
+        tampered.containerSize = 64;
+        auto session = tsed.openSession(c->tx, c->channel, M2mSedClient::kAid, tampered);
+        CHECK(session->setupCost().masterSaReuse == ts102484::MasterSaReuse::Refused);
+        CHECK(session->setupCost().total().apdus == 7u);
+        CHECK(session->containerSize() == 255);
+    }
+    SECTION("the MSA_ID with another Kmsa: the card says 98 62") {
+        const auto other =
+            testsupport::runDir() / ("reuse-kmsa-" + std::to_string(::getpid()) + ".key");
+        std::filesystem::remove(other);
+        const Bytes otherKmsa = fromHex("000102030405060708090A0B0C0D0E0F");
+        writeKeyFile(other, otherKmsa);
+        TerminalSecuredEnvironment::Options o;
+        o.kmsaKeyFile = other;
+        TerminalSecuredEnvironment wrong(std::move(o));
+        try {
+            (void)wrong.openSession(c->tx, c->channel, M2mSedClient::kAid,
+                                    ts102484::sealMasterSaRecord(otherKmsa, record));
+            FAIL("a channel without Kmsa");
+        } catch (const AuthenticationFailed& e) {
+            CHECK(e.sw() == std::optional<std::uint16_t>(0x9862));
+        }
+        std::filesystem::remove(other);
+        // The genuine terminal's master SA survived it.
+        auto session = tsed.openSession(c->tx, c->channel, M2mSedClient::kAid, record);
+        CHECK(session->setupCost().masterSaReuse == ts102484::MasterSaReuse::Reused);
+    }
 }
 
 TEST_CASE("operational commands are refused in clear", "[integration][secure-channel]") {

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "provisioning/personalisation.hpp"
 #include "securechannel/terminal_se.hpp"
+#include "securechannel/ts102484/steps.hpp"
 #include "seuicc/m2m_sed_client.hpp"
 #include "seuicc/uicc.hpp"
 
@@ -72,15 +73,17 @@ struct StatusOptions {
 };
 
 // Sets up a real TS 102 484 channel to the M2M-SED (and terminates it): the only honest way to
-// say that the terminal's Kmsa and the card's agree.
+// say that the terminal's Kmsa and the card's agree. `iccid` gets the card's ICCID from the
+// session (the endpoints' UICC_ID) when the setup gets that far.
 nlohmann::ordered_json checkSecureChannel(const seuicc::Transaction& tx,
-                                          seuicc::CardChannel& channel, base::ByteView iccidRaw,
-                                          const std::string& kmsaFile) {
+                                          seuicc::CardChannel& channel, const std::string& kmsaFile,
+                                          std::string& iccid) {
     securechannel::TerminalSecuredEnvironment::Options o;
     o.kmsaKeyFile = kmsaFile;
     securechannel::TerminalSecuredEnvironment tsed(std::move(o));
     try {
-        auto session = tsed.openSession(tx, channel, iccidRaw, seuicc::M2mSedClient::kAid);
+        auto session = tsed.openSession(tx, channel, seuicc::M2mSedClient::kAid);
+        iccid = session->iccid();
         const auto cost = session->setupCost().total();
         session->terminate(tx);
         return {{"secure_channel", "ok"},
@@ -95,10 +98,19 @@ nlohmann::ordered_json checkSecureChannel(const seuicc::Transaction& tx,
     }
 }
 
+// The ICCID as the M2M-SED's endpoints carry it (UICC_ID, one APDU on its channel), or from
+// EF_ICCID on the basic channel for a card whose endpoints leave it out.
+std::string iccidOf(const seuicc::Transaction& tx, seuicc::CardChannel& basic,
+                    seuicc::CardChannel& sedChannel) {
+    const auto endpoints =
+        securechannel::ts102484::retrieveEndpoints(tx, sedChannel, seuicc::M2mSedClient::kAid);
+    return seuicc::decodeIccid(endpoints.uiccId ? *endpoints.uiccId
+                                                : seuicc::readEfIccid(tx, basic));
+}
+
 Exit cardStatus(const StatusOptions& options) {
     auto connection = connect(options.common);
     seuicc::Transaction tx(*connection.card);
-    const seuicc::CardInfo info = seuicc::readCardInfo(*connection.card);
     seuicc::CardChannel basic(*connection.card);
     seuicc::CardChannel channel = seuicc::CardChannel::open(tx, basic);
     seuicc::M2mSedClient sed(channel);
@@ -107,13 +119,15 @@ Exit cardStatus(const StatusOptions& options) {
 
     nlohmann::ordered_json result;
     result["reader"] = connection.readerName;
-    result["iccid"] = info.iccid;
+    result["iccid"] = "";  // filled in below; set now to keep its place in the output
     result.update(provisioning::statusJson(status));
+    std::string iccid;
     if (options.kmsaFile.empty()) {
         result["secure_channel"] = "not checked (no --kmsa-file)";
     } else {
-        result.update(checkSecureChannel(tx, channel, info.iccidRaw, options.kmsaFile));
+        result.update(checkSecureChannel(tx, channel, options.kmsaFile, iccid));
     }
+    result["iccid"] = iccid.empty() ? iccidOf(tx, basic, channel) : iccid;
     channel.close(tx);
 
     printResult(options.common, result, [&] {

@@ -57,7 +57,8 @@ public:
 
     // SELECT by AID (no FCP). 6A82 -> SedNotInstalled.
     void select(const Transaction& tx);
-    // GET DATA 80 CA 00 FF.
+    // GET DATA 80 CA 00 FF, with Le = the size of this client's previous answer (00 the first
+    // time): under T=0 one APDU as long as the public data keep their size, two otherwise.
     SedStatus status(const Transaction& tx);
 
     // VERIFY ADMIN 00 20 00 81 with the 8-byte code (traced redacted).
@@ -74,6 +75,9 @@ public:
     // LOCK 80 E8 02 00.
     void lock(const Transaction& tx);
 
+    // The operational commands state the exact inner Le (48, 3, none), so the tunnel reads each
+    // protected response with the right length at once: 2 APDUs per command under T=0.
+    //
     // COMPUTE MASTER SECRET 80 40 through the tunnel. Plain: `seed` 64 bytes; extended: 20..64.
     // Returns the 48-byte TLS master secret. 6A88 -> SedKeyMissing, 6985 -> SedNotPersonalised.
     base::SecretBuffer computeMasterSecret(const Transaction& tx, SecureTunnel& tunnel,
@@ -91,6 +95,7 @@ public:
 
 private:
     CardChannel* channel_;
+    std::size_t lastStatusSize_ = 0;  // data bytes of the last GET DATA answer; 0: none yet
 };
 
 }  // namespace seuicc

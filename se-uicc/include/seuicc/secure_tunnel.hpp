@@ -24,6 +24,11 @@ public:
     // result is the inner one, as a value: 6A88 from the application is an answer, not an
     // exception. Failures of the tunnel itself (a broken or expired session, a rejected MAC, a
     // lost card) are thrown by the implementation. `transaction` must hold the card's transport.
+    //
+    // The inner Le is the response data the caller expects (absent: none, only the status word).
+    // State it exactly when the command's answer has a fixed size: the tunnel then knows the size
+    // of the protected response before it asks for it, and a T=0 card answers without a 6Cxx
+    // round. A shorter answer (an inner error status word) costs that round, nothing more.
     virtual ResponseApdu transmit(const Transaction& transaction, const CommandApdu& inner) = 0;
 };
 

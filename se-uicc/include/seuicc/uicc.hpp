@@ -19,15 +19,18 @@ inline constexpr std::uint16_t kFidMf = 0x3F00;
 inline constexpr std::uint16_t kFidEfDir = 0x2F00;
 inline constexpr std::uint16_t kFidEfIccid = 0x2FE2;
 
-// SELECT (INS A4). With `wantFcp` the card returns the FCP template (P2 04, Le 00), without it
-// nothing (P2 0C). The status word comes back as it is: 6A82 is an answer, not an exception.
+// SELECT (INS A4). Without `wantFcp` the card returns nothing (P2 0C): one APDU. With it, the
+// FCP template (P2 04, Le 00), which a T=0 card sends only after 61xx + GET RESPONSE: two APDUs,
+// so ask for it only when it is read. The status word comes back as it is: 6A82 is an answer,
+// not an exception.
 ResponseApdu selectByAid(const Transaction& transaction, CardChannel& channel, ByteView aid,
-                         bool wantFcp = true);
+                         bool wantFcp = false);
 ResponseApdu selectByFileId(const Transaction& transaction, CardChannel& channel, std::uint16_t fid,
-                            bool wantFcp = true);
-// `pathFromMf`: the file IDs below the MF, e.g. 7FFF 6F07; a leading 3F00 is dropped.
+                            bool wantFcp = false);
+// `pathFromMf`: the file IDs below the MF, e.g. 7FFF 6F07; a leading 3F00 is dropped. Reaches
+// the file whatever the channel's current DF is.
 ResponseApdu selectByPath(const Transaction& transaction, CardChannel& channel, ByteView pathFromMf,
-                          bool wantFcp = true);
+                          bool wantFcp = false);
 
 // READ BINARY of the selected transparent EF, in chunks of at most 255 bytes. Stops early, with
 // what it has, at the end of the file (short answer, 6282, or 6B00 after the first chunk).
@@ -52,11 +55,18 @@ struct Fcp {
     static Fcp parse(ByteView selectResponse);
 };
 
+// EF_ICCID's size (TS 102 221 §13.2): what TS 102 484 calls UICC_ID.
+inline constexpr std::size_t kEfIccidSize = 10;
+
 // EF_ICCID content (swapped-nibble BCD) to digits; stops at the first F nibble. Nibbles A-E,
 // which no valid ICCID has, come out as hex letters rather than being dropped.
 std::string decodeIccid(ByteView ef);
 // Digits (1 to 20) to the 10-byte EF_ICCID content, padded with F. Throws Error otherwise.
 Bytes encodeIccid(std::string_view digits);
+// EF_ICCID as stored, read on `channel`: SELECT by path from the MF without FCP, READ BINARY of
+// its 10 bytes (2 APDUs, whatever the channel's current DF). Throws CardStatusError if the card
+// refuses either.
+Bytes readEfIccid(const Transaction& transaction, CardChannel& channel);
 
 // One application template (tag 61) of EF_DIR: its AID (4F) and label (50).
 struct ApplicationEntry {
@@ -77,7 +87,8 @@ struct CardInfo {
 
 // Everything `m2m card info` shows, in one transaction of its own on the basic channel:
 // the ATR, EF_ICCID, and every non-empty EF_DIR record (a card without EF_DIR has no
-// applications).
+// applications). 4 APDUs + one per EF_DIR record under T=0: EF_ICCID (readEfIccid), then EF_DIR
+// selected by path with its FCP (the record size and count), then its records.
 CardInfo readCardInfo(Transport& transport);
 
 }  // namespace seuicc

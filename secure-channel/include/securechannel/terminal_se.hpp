@@ -5,9 +5,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/secret.hpp"
+#include "securechannel/ts102484/master_sa_record.hpp"
 #include "securechannel/ts102484/session.hpp"
 #include "securechannel/ts102484/steps.hpp"
 #include "seuicc/card_channel.hpp"
@@ -37,14 +39,38 @@ public:
     // AuthenticationFailed.
     [[nodiscard]] Bytes kmsaCheckValue() const;
 
-    // On `channel`, where the M2M-SED (`aid`) is selected: retrieve endpoints, check the one for
-    // `aid`, establish a master SA (UICC_ID = `iccidRaw`, EF_ICCID as stored), a connection SA,
-    // and start the channel. The session's setupCost() has the traffic of each step.
+    // On `channel`, where the application `aid` (the M2M-SED) is selected: retrieve endpoints,
+    // check the one for `aid`, establish a master SA with the UICC_ID the endpoints give (the
+    // card's ICCID: no need to read EF_ICCID), a connection SA, and start the channel: 7 APDUs
+    // under T=0. The session reports the ICCID (iccid(), uiccId()), the record to remember
+    // (masterSaRecord()) and each step's traffic (setupCost()).
+    [[nodiscard]] std::unique_ptr<ts102484::SecureChannelSession> openSession(
+        const seuicc::Transaction& transaction, seuicc::CardChannel& channel, ByteView aid);
+
+    // The same, trying the master SA of `remembered` first (M2M-SED.md §10): connection SA +
+    // start only, 4 APDUs. A record that fails the checks (tag under this Kmsa, AID, sizes) is
+    // not used; one the card no longer knows (6A88) costs 1 APDU; both fall back to a full setup
+    // (setupCost().masterSaReuse says which). Other failures are not fallen back from: a wrong
+    // Kmsa is AuthenticationFailed here as in a full setup.
+    [[nodiscard]] std::unique_ptr<ts102484::SecureChannelSession> openSession(
+        const seuicc::Transaction& transaction, seuicc::CardChannel& channel, ByteView aid,
+        const ts102484::MasterSaRecord& remembered);
+
+    // For a caller that has read EF_ICCID itself: as openSession(transaction, channel, aid), and
+    // the card's UICC_ID must be `iccidRaw` (ProtocolError otherwise).
     [[nodiscard]] std::unique_ptr<ts102484::SecureChannelSession> openSession(
         const seuicc::Transaction& transaction, seuicc::CardChannel& channel, ByteView iccidRaw,
         ByteView aid);
 
 private:
+    std::unique_ptr<ts102484::SecureChannelSession> open(const seuicc::Transaction& transaction,
+                                                         seuicc::CardChannel& channel, ByteView aid,
+                                                         const ts102484::MasterSaRecord* remembered,
+                                                         std::optional<ByteView> expectedUiccId);
+    std::unique_ptr<ts102484::SecureChannelSession> openFresh(
+        const seuicc::Transaction& transaction, seuicc::CardChannel& channel, ByteView aid,
+        std::optional<ByteView> expectedUiccId, ts102484::SetupCost cost);
+
     ts102484::TerminalIdentity identity_;
     ts102484::SessionPolicy policy_;
     SecretBuffer kmsa_;

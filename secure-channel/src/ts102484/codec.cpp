@@ -256,8 +256,9 @@ CommandApdu transactAbort() {
                        std::nullopt};
 }
 
-SecuredDataAssembler::SecuredDataAssembler(std::size_t blocks, std::size_t containerSize)
-    : blocks_(blocks), containerSize_(containerSize) {
+SecuredDataAssembler::SecuredDataAssembler(std::size_t blocks, std::size_t containerSize,
+                                           std::optional<std::size_t> expectedSize)
+    : blocks_(blocks), containerSize_(containerSize), expectedSize_(expectedSize) {
     if (blocks == 0 || blocks > 255) {
         throw SecuredMessageRejected(
             SecuredMessageRejected::Reason::Malformed,
@@ -271,7 +272,10 @@ SecuredDataAssembler::SecuredDataAssembler(std::size_t blocks, std::size_t conta
 std::uint32_t SecuredDataAssembler::nextLe() const {
     const std::size_t left = blocks_ - received_;
     if (left == 1) {
-        const auto total = announcedTlvSize(data_, profile::v1::kTagSecuredData);
+        auto total = announcedTlvSize(data_, profile::v1::kTagSecuredData);
+        if (!total && data_.empty()) {
+            total = expectedSize_;  // a single block: only the prediction can say
+        }
         if (total && *total > data_.size() && *total - data_.size() <= containerSize_) {
             return static_cast<std::uint32_t>(*total - data_.size());
         }

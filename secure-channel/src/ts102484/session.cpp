@@ -8,6 +8,7 @@
 
 #include "base/log.hpp"
 #include "seuicc/tlv.hpp"
+#include "seuicc/uicc.hpp"
 
 namespace securechannel::ts102484 {
 
@@ -34,8 +35,23 @@ void checkCardVerdict(std::uint16_t sw) {
 
 }  // namespace
 
+std::string_view toString(MasterSaReuse reuse) {
+    switch (reuse) {
+        case MasterSaReuse::None:
+            return "none";
+        case MasterSaReuse::Reused:
+            return "reused";
+        case MasterSaReuse::Refused:
+            return "refused";
+        case MasterSaReuse::Stale:
+            return "stale";
+    }
+    return "unknown";
+}
+
 ApduCounters SetupCost::total() const {
     ApduCounters sum;
+    sum += staleMasterSa;
     sum += retrieveEndpoints;
     sum += masterSa;
     sum += connectionSa;
@@ -131,7 +147,13 @@ void SecureChannelSession::connect(const Transaction& transaction) {
     reason_ = "setting up";
 
     const ApduCounters beforeCsa = channel_->counters();
-    const ConnectionSa csa = establishConnectionSa(transaction, *channel_, masterSa_.msaId);
+    ConnectionSa csa;
+    try {
+        csa = establishConnectionSa(transaction, *channel_, masterSa_.msaId);
+    } catch (...) {
+        setupCost_.connectionSa = trafficBetween(beforeCsa, channel_->counters());
+        throw;
+    }
     const ApduCounters afterCsa = channel_->counters();
     setupCost_.connectionSa = trafficBetween(beforeCsa, afterCsa);
 
@@ -157,7 +179,25 @@ void SecureChannelSession::connect(const Transaction& transaction) {
 }
 
 void SecureChannelSession::reconnect(const Transaction& transaction) {
-    connect(transaction);
+    setupCost_ = {};  // this setup's own cost: the master SA is the one in hand
+    try {
+        connect(transaction);
+    } catch (const MasterSaUnknown& e) {
+        // Retrying could never work: only a new master SA (a new session) can.
+        masterSaTerminated_ = true;
+        die(SessionState::Terminated, e.what());
+        throw;
+    }
+}
+
+std::string SecureChannelSession::iccid() const {
+    return seuicc::decodeIccid(masterSa_.uiccId);
+}
+
+MasterSaRecord SecureChannelSession::masterSaRecord() const {
+    return sealMasterSaRecord(
+        kmsa_.view(),
+        MasterSaRecord{masterSa_.msaId, masterSa_.uiccId, masterSa_.aid, containerSize_, {}});
 }
 
 void SecureChannelSession::requireUsable() {
@@ -196,13 +236,17 @@ ResponseApdu SecureChannelSession::transmit(const Transaction& transaction,
                                              v1::kMaxPlaintext, plaintext.view().size()));
     }
 
+    // The protected answer to a response of exactly Ne data bytes (and the status word).
+    const std::size_t expectedPlaintext = inner.le.value_or(0) + 2;
+    const std::size_t expectedResponseSize = tlvSize(v1::securedValueSize(expectedPlaintext));
+
     const ApduCounters before = channel_->counters();
     const auto account = [&] {
         messageCost_.last = trafficBetween(before, channel_->counters());
         messageCost_.total += messageCost_.last;
     };
     try {
-        ResponseApdu response = exchange(transaction, plaintext.view());
+        ResponseApdu response = exchange(transaction, plaintext.view(), expectedResponseSize);
         ++messageCost_.messages;
         account();
         return response;
@@ -226,7 +270,8 @@ ResponseApdu SecureChannelSession::transmit(const Transaction& transaction,
     }
 }
 
-ResponseApdu SecureChannelSession::exchange(const Transaction& transaction, ByteView plaintext) {
+ResponseApdu SecureChannelSession::exchange(const Transaction& transaction, ByteView plaintext,
+                                            std::optional<std::size_t> expectedResponseSize) {
     const v1::SessionKeys& keys = *keys_;
 
     // Command: the block count is fixed first, since the MAC covers P2 = blocks - 1.
@@ -253,7 +298,7 @@ ResponseApdu SecureChannelSession::exchange(const Transaction& transaction, Byte
         responseBlocks = *pending;
     }
 
-    SecuredDataAssembler assembler(responseBlocks, containerSize_);
+    SecuredDataAssembler assembler(responseBlocks, containerSize_, expectedResponseSize);
     while (!assembler.complete()) {
         const ResponseApdu r =
             channel_->transmit(transaction, transactResponseBlockRequest(assembler.nextLe()));

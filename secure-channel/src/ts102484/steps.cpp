@@ -11,6 +11,7 @@
 #include "securechannel/crypto.hpp"
 #include "seuicc/errors.hpp"
 #include "seuicc/tlv.hpp"
+#include "seuicc/uicc.hpp"
 
 namespace securechannel::ts102484 {
 
@@ -19,7 +20,6 @@ namespace v1 = profile::v1;
 namespace {
 
 constexpr std::size_t kEndpointFixedSize = 7;  // type, 4 capability bytes, port
-constexpr std::size_t kIccidSize = 10;
 constexpr std::size_t kMaxAidSize = 16;
 
 // Response sizes (TLV 73 included) of the steps whose response layout M2M-SED.md §5 fixes.
@@ -29,6 +29,7 @@ constexpr std::size_t kStartResponseSize = 2 + 2 + v1::kFullMacSize;
 
 constexpr std::uint16_t kSwAuthentication = 0x9862;
 constexpr std::uint16_t kSwExpired = 0x9863;
+constexpr std::uint16_t kSwNotFound = 0x6A88;
 
 using base::append;
 
@@ -98,6 +99,15 @@ void throwStepError(MscOperation operation, std::uint16_t sw) {
             throw SessionExpired(
                 fmt::format("{}: the card says the security association expired (98 63)", name),
                 sw);
+        case kSwNotFound:
+            if (operation == MscOperation::EstablishConnectionSa) {
+                throw MasterSaUnknown(
+                    fmt::format("{}: the card does not know this MSA_ID (6A88): a new master SA "
+                                "is needed",
+                                name),
+                    sw);
+            }
+            [[fallthrough]];
         default:
             throw CardRefused(fmt::format("{}: the card answered {:04X} ({})", name, sw,
                                           seuicc::describeStatusWord(sw)),
@@ -123,9 +133,16 @@ Endpoint Endpoint::parse(ByteView value) {
     return e;
 }
 
-UiccEndpoints retrieveEndpoints(const Transaction& transaction, CardChannel& channel) {
+std::size_t endpointsResponseSize(std::size_t aidSize) {
+    return tlvSize(tlvSize(seuicc::kEfIccidSize) + tlvSize(kEndpointFixedSize + aidSize));
+}
+
+UiccEndpoints retrieveEndpoints(const Transaction& transaction, CardChannel& channel,
+                                ByteView aid) {
     const MscOperation op = MscOperation::RetrieveEndpoints;
-    const Bytes response = exchange(transaction, channel, op, std::nullopt, std::nullopt);
+    const std::optional<std::size_t> expected =
+        aid.empty() ? std::nullopt : std::optional(endpointsResponseSize(aid.size()));
+    const Bytes response = exchange(transaction, channel, op, std::nullopt, expected);
     UiccEndpoints out;
     for (const seuicc::Tlv& tlv : parseResponse(op, response)) {
         if (tlv.tag == v1::kTagUiccId) {
@@ -177,7 +194,7 @@ MasterSa establishMasterSa(const Transaction& transaction, CardChannel& channel,
                            const TerminalIdentity& identity, ByteView iccidRaw, ByteView aid) {
     requireIdentity(identity.terminalId, "Terminal_ID");
     requireIdentity(identity.terminalAppliId, "Terminal_appli_ID");
-    if (iccidRaw.size() != kIccidSize) {
+    if (iccidRaw.size() != seuicc::kEfIccidSize) {
         throw std::invalid_argument(
             fmt::format("UICC_ID: EF_ICCID has 10 bytes, not {}", iccidRaw.size()));
     }
@@ -194,6 +211,8 @@ MasterSa establishMasterSa(const Transaction& transaction, CardChannel& channel,
 
     const auto tlvs = parseResponse(op, response);
     MasterSa sa;
+    sa.uiccId.assign(iccidRaw.begin(), iccidRaw.end());
+    sa.aid.assign(aid.begin(), aid.end());
     sa.keyAgreement = requireField(op, tlvs, kTagKeyAgreement, 1)[0];
     const ByteView msaId = requireField(op, tlvs, kTagMsaId, v1::kSaIdSize);
     sa.msaId.assign(msaId.begin(), msaId.end());

@@ -59,7 +59,8 @@ ResponseApdu Uicc::respond(const CommandApdu& command) {
 }
 
 ResponseApdu Uicc::select(const CommandApdu& command) {
-    if (command.p1 != 0x00 || command.data.size() != 2) {
+    // By file ID (P1 00), or by a path from the MF of one file ID (P1 08): the same files here.
+    if ((command.p1 != 0x00 && command.p1 != 0x08) || command.data.size() != 2) {
         return sw(0x6A86);
     }
     const std::uint16_t fid = static_cast<std::uint16_t>((command.data[0] << 8) | command.data[1]);

@@ -1,6 +1,7 @@
-// An emulated UICC for MemoryTransport: the MF with EF_ICCID and EF_DIR, answering the way a
-// T=0 card does (a case-4 SELECT gets 61xx and waits for GET RESPONSE; a READ with the wrong
-// Le gets 6Cxx), or, with t0 = false, the way a T=1 card does (data straight away).
+// An emulated UICC for MemoryTransport: the MF with EF_ICCID and EF_DIR (selected by file ID or
+// by path from the MF), answering the way a T=0 card does (a case-4 SELECT gets 61xx and waits
+// for GET RESPONSE; a READ with the wrong Le gets 6Cxx), or, with t0 = false, the way a T=1 card
+// does (data straight away).
 #pragma once
 
 #include <optional>

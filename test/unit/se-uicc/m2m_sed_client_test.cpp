@@ -155,6 +155,11 @@ TEST_CASE("status() sends GET DATA 80 CA 00 FF 00 and maps its status word", "[m
     CHECK(client.status(tx).lifecycle == SedLifecycle::Locked);
     REQUIRE(card.received.size() == 1);
     CHECK(toHex(card.received[0].encode()) == "80CA00FF00");
+    // The next GET DATA asks for the length of the last answer: no 6Cxx round on a T=0 card
+    // while the public data keep their size.
+    CHECK(client.status(tx).lifecycle == SedLifecycle::Locked);
+    CHECK(toHex(card.received[1].encode()) ==
+          "80CA00FF" + toHex(Bytes{static_cast<std::uint8_t>(fullGetData().size())}));
 
     card.respond = [](const CommandApdu&) { return sw(0x6D00); };
     requireSedError<SedNotSupported>([&] { client.status(tx); }, 0x6D00);
@@ -387,13 +392,14 @@ TEST_CASE("COMPUTE MASTER SECRET goes through the tunnel only", "[m2m-sed][opera
     CHECK(ms.size() == 48);
     CHECK(Bytes(ms.view().begin(), ms.view().end()) == secret);
     REQUIRE(tunnel.sent.size() == 1);
-    CHECK(toHex(tunnel.sent[0].encode()) == "8040010040" + toHex(seed) + "00");
+    // Le 30: the exact answer, so the tunnel reads the protected response in one go.
+    CHECK(toHex(tunnel.sent[0].encode()) == "8040010040" + toHex(seed) + "30");
     CHECK(card.received.empty());  // nothing went to the card in clear
 
     const Bytes hash(32, 0x11);
     tunnel.answers.push_back(sw(0x9000, secret));
     (void)client.computeMasterSecret(tx, tunnel, KeySlot::Kbs, MasterSecretMode::Extended, hash);
-    CHECK(toHex(tunnel.sent[1].encode()) == "8040030120" + toHex(hash) + "00");
+    CHECK(toHex(tunnel.sent[1].encode()) == "8040030120" + toHex(hash) + "30");
 
     tunnel.answers.push_back(sw(0x6A88));
     requireSedError<SedKeyMissing>(
@@ -441,7 +447,7 @@ TEST_CASE("DERIVE EXPORTED KEY and ACTIVATE KEY coding and errors", "[m2m-sed][o
         client.deriveExportedKey(tx, tunnel, ExportTarget::Kmc, clientRandom, serverRandom);
     CHECK(toHex(kcv) == "ABCDEF");
     CHECK(toHex(tunnel.sent.back().encode()) ==
-          "8042020040" + toHex(clientRandom) + toHex(serverRandom) + "00");
+          "8042020040" + toHex(clientRandom) + toHex(serverRandom) + "03");  // Le: a KCV
 
     tunnel.answers.push_back(sw(0x6985));
     requireSedError<SedNoMasterSecret>(

@@ -123,12 +123,13 @@ TEST_CASE("SELECT command coding", "[uicc][select]") {
     auto card = recordingCard(fromHex("9000"));
     Transaction tx(card);
     CardChannel basic(card);
+    // Without a request for the FCP, nothing comes back (P2 0C, case 3): one APDU under T=0.
+    selectByAid(tx, basic, kUsimAid, true);
     selectByAid(tx, basic, kUsimAid);
-    selectByAid(tx, basic, kUsimAid, false);
-    selectByFileId(tx, basic, 0x2FE2);
-    selectByFileId(tx, basic, 0x3F00, false);
-    selectByPath(tx, basic, fromHex("7FFF6F07"));
-    selectByPath(tx, basic, fromHex("3F007FFF6F07"), false);  // a leading MF is dropped
+    selectByFileId(tx, basic, 0x2FE2, true);
+    selectByFileId(tx, basic, 0x3F00);
+    selectByPath(tx, basic, fromHex("7FFF6F07"), true);
+    selectByPath(tx, basic, fromHex("3F007FFF6F07"));  // a leading MF is dropped
     std::vector<std::string> sent;
     for (const auto& c : card.sent()) {
         sent.push_back(toHex(c));
@@ -214,10 +215,29 @@ TEST_CASE("readCardInfo against an emulated UICC", "[uicc][cardinfo]") {
     CHECK(info.applications[1].label == "ISIM");
     CHECK(info.applications[2].aid == kTestAppletAid);
     CHECK(info.counters.apdus == card.sent().size());
-    // SELECT MF, EF_ICCID, EF_DIR (each + GET RESPONSE under T=0), READ BINARY, 4 READ RECORDs.
-    CHECK(info.counters.apdus == (t0 ? 11u : 8u));
+    // SELECT EF_ICCID by path without FCP (its size is fixed), READ BINARY, SELECT EF_DIR by path
+    // with its FCP (+ GET RESPONSE under T=0: the FCP gives the records), 4 READ RECORDs. No
+    // SELECT MF, no 6Cxx.
+    CHECK(info.counters.apdus == (t0 ? 8u : 7u));
+    CHECK(toHex(card.sent()[0]) == "00A4080C022FE2");
+    CHECK(toHex(card.sent()[1]) == "00B000000A");
+    CHECK(toHex(card.sent()[2]) == "00A40804022F0000");
     CHECK(card.transactionsBegun() == 1);
     CHECK_FALSE(card.inTransaction());
+}
+
+TEST_CASE("readEfIccid: two APDUs, from any current DF", "[uicc][iccid]") {
+    fake::Uicc uicc(fake::Uicc::Options{});
+    MemoryTransport card(fromHex(fake::kAtr), [&uicc](ByteView c) { return uicc(c); });
+    Transaction tx(card);
+    CardChannel basic(card);
+    CHECK(toHex(readEfIccid(tx, basic)) == "988812010000000010F8");
+    CHECK(basic.counters().apdus == 2u);
+
+    auto refusing = recordingCard(fromHex("6A82"));
+    Transaction tx2(refusing);
+    CardChannel basic2(refusing);
+    CHECK_THROWS_AS(readEfIccid(tx2, basic2), CardStatusError);
 }
 
 TEST_CASE("readCardInfo on a card without EF_DIR lists no applications", "[uicc][cardinfo]") {

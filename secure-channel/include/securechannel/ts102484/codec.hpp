@@ -116,11 +116,14 @@ struct MscResult {
 class SecuredDataAssembler {
 public:
     // `blocks`: the NN the card announced after the last command block (1..255).
-    SecuredDataAssembler(std::size_t blocks, std::size_t containerSize);
+    // `expectedSize`: the size of the whole TLV 86 when the caller can predict it (from the
+    // inner response it expects); it gives the Le of a single response block.
+    SecuredDataAssembler(std::size_t blocks, std::size_t containerSize,
+                         std::optional<std::size_t> expectedSize = std::nullopt);
 
     // The Le for the next request: exactly what the block will hold when that is known (a full
-    // container before the last block; the rest the TLV 86 header announced for the last one),
-    // else the container size.
+    // container before the last block; the rest the TLV 86 header announced, or the expected
+    // size for a single block, for the last one), else the container size.
     [[nodiscard]] std::uint32_t nextLe() const;
     void add(ByteView block, std::uint16_t sw);
     [[nodiscard]] bool complete() const { return received_ == blocks_; }
@@ -131,6 +134,7 @@ public:
 private:
     std::size_t blocks_;
     std::size_t containerSize_;
+    std::optional<std::size_t> expectedSize_;
     std::size_t received_ = 0;
     Bytes data_;
 };

@@ -6,9 +6,11 @@
 //       ├── ProtocolError             the card broke the command coding (chaining, TLVs, SWs)
 //       ├── EndpointUnsupported       no endpoint this terminal can use (capabilities, key)
 //       ├── CardRefused               an MSC step got an error status word (6A80, 6A88...)
+//       │   └── MasterSaUnknown       the card does not know the MSA_ID (6A88 on a connection SA)
 //       ├── AuthenticationFailed      a wrong UICC SSCMAC, or the card's 9862 (wrong Kmsa/MAC)
 //       ├── SessionExpired            the session's lifetime is over, or the card's 9863
-//       └── ChannelBroken             the session is dead; a new connection SA is needed
+//       ├── ChannelBroken             the session is dead; a new connection SA is needed
+//       └── MasterSaRecordError       a remembered master SA's text form is malformed
 #pragma once
 
 #include <cstdint>
@@ -64,6 +66,13 @@ public:
     using SecureChannelError::SecureChannelError;
 };
 
+// The connection SA named an MSA_ID the card does not know (any more): another program made a
+// new master SA, Kmsa was re-personalised, or it is another card. A new master SA is needed.
+class MasterSaUnknown : public CardRefused {
+public:
+    using CardRefused::CardRefused;
+};
+
 class AuthenticationFailed : public SecureChannelError {
 public:
     using SecureChannelError::SecureChannelError;
@@ -75,6 +84,13 @@ public:
 };
 
 class ChannelBroken : public SecureChannelError {
+public:
+    using SecureChannelError::SecureChannelError;
+};
+
+// The text form of a master SA record (ts102484::MasterSaRecord::fromText) is not one this
+// version reads.
+class MasterSaRecordError : public SecureChannelError {
 public:
     using SecureChannelError::SecureChannelError;
 };

@@ -21,6 +21,7 @@
 
 #include "base/secret.hpp"
 #include "securechannel/ts102484/codec.hpp"
+#include "securechannel/ts102484/master_sa_record.hpp"
 #include "securechannel/ts102484/profile_v1.hpp"
 #include "securechannel/ts102484/steps.hpp"
 #include "seuicc/card_channel.hpp"
@@ -39,12 +40,24 @@ struct SessionPolicy {
     std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
-// Wire traffic (CardChannel counters) of each setup step.
+// What became of a remembered master SA (MasterSaRecord) in a setup.
+enum class MasterSaReuse {
+    None,     // none was offered, or a re-connection: the master SA in hand was used
+    Reused,   // the record's master SA: connection SA + start only
+    Refused,  // the record did not pass the terminal's checks: a new master SA
+    Stale,    // the card no longer knows its MSA_ID (6A88): a new master SA
+};
+std::string_view toString(MasterSaReuse reuse);
+
+// Wire traffic (CardChannel counters) of each step of the latest setup (open, or reconnect),
+// every APDU included: GET RESPONSEs, 6Cxx re-reads, the connection SA a stale MSA_ID cost.
 struct SetupCost {
+    ApduCounters staleMasterSa;  // the connection SA refused (6A88) under a remembered MSA_ID
     ApduCounters retrieveEndpoints;
     ApduCounters masterSa;
     ApduCounters connectionSa;
     ApduCounters start;
+    MasterSaReuse masterSaReuse = MasterSaReuse::None;
     [[nodiscard]] ApduCounters total() const;
 };
 
@@ -78,11 +91,14 @@ public:
         SetupCost costSoFar = {});
     ~SecureChannelSession() override;
 
-    // One inner APDU (short form, at most 1024 bytes encoded) through TRANSACT DATA.
+    // One inner APDU (short form, at most 1024 bytes encoded) through TRANSACT DATA. The inner
+    // Le gives the expected response, hence the size of the protected one: a single response
+    // block is read with exactly that Le (2 APDUs per message under T=0).
     ResponseApdu transmit(const Transaction& transaction, const CommandApdu& inner) override;
 
     // A new connection SA (and start) on the same master SA: after Broken or Expired, or to
-    // rekey. Counters, lifetime and message costs start again.
+    // rekey. Counters, lifetime, message costs and setupCost() start again. If the card no longer
+    // knows the master SA (MasterSaUnknown), the session is Terminated: open a new one.
     void reconnect(const Transaction& transaction);
     // MSC terminate of the connection SA (with its MAC), then wipes the keys. Without live keys
     // (a dead session) only the local state changes. The keys are wiped even if the card fails.
@@ -92,7 +108,14 @@ public:
     void terminateMasterSa(const Transaction& transaction);
 
     [[nodiscard]] SessionState state() const;
+    [[nodiscard]] const MasterSa& masterSa() const { return masterSa_; }
     [[nodiscard]] const Bytes& msaId() const { return masterSa_.msaId; }
+    // The card's ICCID: the UICC_ID of the master SA (EF_ICCID as stored), and as digits.
+    [[nodiscard]] const Bytes& uiccId() const { return masterSa_.uiccId; }
+    [[nodiscard]] std::string iccid() const;
+    // What to remember so that a later process can reuse this master SA (M2M-SED.md §10),
+    // tagged under Kmsa.
+    [[nodiscard]] MasterSaRecord masterSaRecord() const;
     [[nodiscard]] const Bytes& csaId() const { return csaId_; }
     [[nodiscard]] std::uint8_t containerSize() const { return containerSize_; }
     [[nodiscard]] const SetupCost& setupCost() const { return setupCost_; }
@@ -106,7 +129,8 @@ private:
     bool lifetimeOver() const;
     void requireUsable();
     void connect(const Transaction& transaction);
-    ResponseApdu exchange(const Transaction& transaction, ByteView plaintext);
+    ResponseApdu exchange(const Transaction& transaction, ByteView plaintext,
+                          std::optional<std::size_t> expectedResponseSize);
     void die(SessionState state, const std::string& reason) noexcept;
 
     CardChannel* channel_;

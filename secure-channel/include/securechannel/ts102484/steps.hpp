@@ -72,7 +72,14 @@ struct UiccEndpoints {
     std::vector<Endpoint> endpoints;
 };
 
-[[nodiscard]] UiccEndpoints retrieveEndpoints(const Transaction& transaction, CardChannel& channel);
+// The response size (TLV 73 included) of a card that knows its ICCID and offers one endpoint,
+// for an application of `aidSize` bytes: 73 L ‖ 83 0A ICCID ‖ 82 L capabilities(7) ‖ AID.
+[[nodiscard]] std::size_t endpointsResponseSize(std::size_t aidSize);
+
+// With `aid`, the response block is asked for with the size a card offering just that endpoint
+// answers (endpointsResponseSize): one APDU under T=0; another answer costs a 6Cxx round.
+[[nodiscard]] UiccEndpoints retrieveEndpoints(const Transaction& transaction, CardChannel& channel,
+                                              ByteView aid = {});
 
 // The endpoint whose identifier is `aid`, if this terminal can use it: application level, APDU
 // interface, APDU secure channel, strong PSK proprietary pre-agreed, container size >= 32.
@@ -87,10 +94,13 @@ struct TerminalIdentity {
 struct MasterSa {
     Bytes msaId;                    // 16 bytes, chosen by the card
     std::uint8_t keyAgreement = 0;  // '87'
+    Bytes uiccId;                   // UICC_ID '83' it was established for: EF_ICCID as stored
+    Bytes aid;                      // UICC_appli_ID '84' it was established for
 };
 
-// `iccidRaw`: EF_ICCID as stored (10 bytes); `aid`: the M2M-SED's AID. Requires the card to
-// offer strong PSK proprietary with an existing key ('87' = 82), EndpointUnsupported otherwise.
+// `iccidRaw`: EF_ICCID as stored (10 bytes), as the endpoints' '83' gives it; `aid`: the
+// M2M-SED's AID. Requires the card to offer strong PSK proprietary with an existing key
+// ('87' = 82), EndpointUnsupported otherwise.
 [[nodiscard]] MasterSa establishMasterSa(const Transaction& transaction, CardChannel& channel,
                                          const TerminalIdentity& identity, ByteView iccidRaw,
                                          ByteView aid);
@@ -101,7 +111,7 @@ struct ConnectionSa {
     Bytes uiccNonce;      // 16 bytes
 };
 
-// With a fresh random terminal nonce.
+// With a fresh random terminal nonce. An MSA_ID the card does not know: MasterSaUnknown.
 [[nodiscard]] ConnectionSa establishConnectionSa(const Transaction& transaction,
                                                  CardChannel& channel, ByteView msaId);
 // With the given nonce (known-answer tests).
@@ -120,7 +130,8 @@ void terminateConnectionSa(const Transaction& transaction, CardChannel& channel,
 void terminateMasterSa(const Transaction& transaction, CardChannel& channel, ByteView kmsa,
                        ByteView msaId);
 
-// The typed error for an MSC status word other than 9000.
+// The typed error for an MSC status word other than 9000 (6A88 to a connection SA:
+// MasterSaUnknown).
 [[noreturn]] void throwStepError(MscOperation operation, std::uint16_t sw);
 
 }  // namespace securechannel::ts102484
