@@ -31,8 +31,8 @@ tls::ClientOptions clientOptions(const AgentConfig& c) {
 
 Agent::Parts complete(Agent::Parts parts, const AgentConfig& config) {
     if (!parts.card) {
-        parts.card =
-            std::make_unique<CardSession>(CardSession::Options{config.reader, config.kmsaFile});
+        parts.card = std::make_unique<CardSession>(
+            CardSession::Options{config.reader, config.kmsaFile, config.stateDir / "master-sa"});
     }
     if (!parts.https) {
         parts.https = std::make_unique<tls::PskHttpsClient>(clientOptions(config));
@@ -104,6 +104,7 @@ struct Agent::Impl {
             st.iccid = path.iccid;
             st.cardTraffic = path.traffic;
             st.secureChannelSetups = path.secureChannelSetups;
+            st.masterSa = path.masterSa;
             st.tlsHandshakes = https.counters().handshakes;
             st.httpRequests = https.counters().requests;
             st.uptimeMs =

@@ -1,9 +1,11 @@
 #include "agent/card_session.hpp"
 
-#include <array>
+#include <sys/stat.h>
+
+#include <fstream>
 
 #include "base/log.hpp"
-#include "seuicc/uicc.hpp"
+#include "securechannel/ts102484/errors.hpp"
 
 namespace agent {
 
@@ -80,11 +82,53 @@ void CardSession::connect() {
     context_ = std::make_unique<seuicc::PcscContext>();
     readerName_ = context_->resolveReader(options_.reader, std::nullopt);
     card_ = context_->connect(readerName_);
-    const seuicc::CardInfo info = seuicc::readCardInfo(*card_);
-    iccid_ = info.iccid;
-    iccidRaw_ = info.iccidRaw;
-    dropped_ += info.counters;
-    base::log::kAgent->info("card {} in '{}'", iccid_, readerName_);
+    base::log::kAgent->info("card in '{}'", readerName_);
+}
+
+std::optional<securechannel::ts102484::MasterSaRecord> CardSession::rememberedMasterSa() const {
+    if (options_.masterSaFile.empty()) {
+        return std::nullopt;
+    }
+    std::ifstream in(options_.masterSaFile);
+    std::string line;
+    if (!in || !std::getline(in, line)) {
+        return std::nullopt;
+    }
+    try {
+        return securechannel::ts102484::MasterSaRecord::fromText(line);
+    } catch (const securechannel::MasterSaRecordError& e) {
+        base::log::kAgent->warn("ignoring {}: {}", options_.masterSaFile.string(), e.what());
+        return std::nullopt;
+    }
+}
+
+// The record of the session's master SA, written whole (temporary file and rename) when it
+// changed. Not a secret: the tag only proves to this terminal that it made the record.
+void CardSession::rememberMasterSa() {
+    if (options_.masterSaFile.empty() || !session_) {
+        return;
+    }
+    const std::string text = session_->masterSaRecord().toText();
+    const auto old = rememberedMasterSa();
+    if (old && old->toText() == text) {
+        return;
+    }
+    const std::filesystem::path temporary = options_.masterSaFile.string() + ".tmp";
+    try {
+        std::filesystem::create_directories(options_.masterSaFile.parent_path());
+        {
+            std::ofstream out(temporary, std::ios::trunc);
+            out << text << '\n';
+            if (!out) {
+                throw std::runtime_error("cannot write " + temporary.string());
+            }
+        }
+        ::chmod(temporary.c_str(), 0600);
+        std::filesystem::rename(temporary, options_.masterSaFile);
+    } catch (const std::exception& e) {
+        // The agent works without it; the next start just makes a new master SA.
+        base::log::kAgent->warn("cannot remember the master SA: {}", e.what());
+    }
 }
 
 void CardSession::openIn(const seuicc::Transaction& tx) {
@@ -110,10 +154,20 @@ void CardSession::startChannel(const seuicc::Transaction& tx) {
     if (session_ && session_->state() != SessionState::Terminated) {
         // A new connection SA on the same master SA: cheaper than a full setup.
         session_->reconnect(tx);
+        masterSa_ = "kept";
+    } else if (const auto remembered = rememberedMasterSa()) {
+        session_ = tsed_.openSession(tx, *channel_, seuicc::M2mSedClient::kAid, *remembered);
+        masterSa_ = securechannel::ts102484::toString(session_->setupCost().masterSaReuse);
     } else {
-        session_ = tsed_.openSession(tx, *channel_, iccidRaw_, seuicc::M2mSedClient::kAid);
+        session_ = tsed_.openSession(tx, *channel_, seuicc::M2mSedClient::kAid);
+        masterSa_ = "new";
     }
     ++setups_;
+    if (iccid_.empty()) {
+        iccid_ = session_->iccid();
+        base::log::kAgent->info("card {} in '{}'", iccid_, readerName_);
+    }
+    rememberMasterSa();
 }
 
 const seuicc::SedStatus& CardSession::open() {
@@ -160,6 +214,7 @@ CardPathInfo CardSession::info() const {
         i.traffic += channel_->counters();
     }
     i.secureChannelSetups = setups_;
+    i.masterSa = masterSa_;
     return i;
 }
 
@@ -177,6 +232,7 @@ void CardSession::drop() noexcept {
     card_.reset();
     context_.reset();
     statusRead_ = false;
+    iccid_.clear();  // another card may come
 }
 
 void CardSession::close() noexcept {

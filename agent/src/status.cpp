@@ -102,12 +102,17 @@ Json toJson(const AgentStatus& s) {
                             {"last_tls_handshakes", p.lastHandshakes},
                             {"last_http_requests", p.lastRequests}};
     }
-    j["counters"] = {
-        {"card", traffic(s.cardTraffic)},    {"secure_channel_setups", s.secureChannelSetups},
-        {"tls_handshakes", s.tlsHandshakes}, {"http_requests", s.httpRequests},
-        {"bootstraps", s.bootstraps},        {"connections", s.connections},
-        {"registrations", s.registrations},  {"registration_refreshes", s.refreshes},
-        {"uptime_ms", s.uptimeMs},           {"procedures", procedures}};
+    j["counters"] = {{"card", traffic(s.cardTraffic)},
+                     {"secure_channel_setups", s.secureChannelSetups},
+                     {"master_sa", text(s.masterSa)},
+                     {"tls_handshakes", s.tlsHandshakes},
+                     {"http_requests", s.httpRequests},
+                     {"bootstraps", s.bootstraps},
+                     {"connections", s.connections},
+                     {"registrations", s.registrations},
+                     {"registration_refreshes", s.refreshes},
+                     {"uptime_ms", s.uptimeMs},
+                     {"procedures", procedures}};
     return j;
 }
 

@@ -58,7 +58,7 @@ Report tlsHandshake(const std::optional<std::string>& reader, const std::string&
     const seuicc::KeySlot slot = kmr ? seuicc::KeySlot::Kmr : seuicc::KeySlot::Kbs;
     tls::InMemoryKeyOperations inMemory(slot, loadExportedKey(o.keysFile, o.key));
 
-    agent::CardSession card(agent::CardSession::Options{reader, kmsaFile});
+    agent::CardSession card(agent::CardSession::Options{reader, kmsaFile, {}});
     const auto sed = card.open();
     if (!sed.nodeId || !sed.kmrIndex) {
         throw std::runtime_error("the card is not personalised");

@@ -19,6 +19,10 @@ struct CardPathInfo {
     std::string iccid;             // empty until the secure channel told it
     seuicc::ApduCounters traffic;  // every APDU since the agent started, re-reads included
     std::uint64_t secureChannelSetups = 0;
+    // The master SA of the latest secure-channel setup: "new" (none remembered), "kept" (a new
+    // connection SA on the one in hand), "reused" (the remembered one), "refused" or "stale" (the
+    // remembered one could not be used: a new one was made).
+    std::string masterSa;
 };
 
 class CardPort {

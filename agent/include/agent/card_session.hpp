@@ -20,6 +20,9 @@ public:
     struct Options {
         std::optional<std::string> reader;  // empty: the first reader with a card
         std::filesystem::path kmsaFile;
+        // Where the master SA is remembered between runs (M2M-SED.md §10: a Kmsa-tagged record,
+        // no secret); empty: a new master SA at every start.
+        std::filesystem::path masterSaFile;
     };
 
     // Loads Kmsa (KeyFileError on a bad file) and hardens the process; touches no card yet.
@@ -41,6 +44,8 @@ private:
     void startChannel(const seuicc::Transaction& tx);
     void connect();
     void drop() noexcept;
+    std::optional<securechannel::ts102484::MasterSaRecord> rememberedMasterSa() const;
+    void rememberMasterSa();
 
     Options options_;
     securechannel::TerminalSecuredEnvironment tsed_;
@@ -48,7 +53,6 @@ private:
     std::unique_ptr<seuicc::PcscCard> card_;
     std::string readerName_;
     std::string iccid_;
-    seuicc::Bytes iccidRaw_;
     std::unique_ptr<seuicc::CardChannel> basic_;
     std::unique_ptr<seuicc::CardChannel> channel_;
     std::unique_ptr<seuicc::M2mSedClient> sed_;
@@ -57,6 +61,7 @@ private:
     bool statusRead_ = false;
     seuicc::ApduCounters dropped_;  // traffic of the connections already dropped
     std::uint64_t setups_ = 0;
+    std::string masterSa_ = "none";
 };
 
 }  // namespace agent

@@ -62,6 +62,7 @@ struct AgentStatus {
 
     seuicc::ApduCounters cardTraffic;
     std::uint64_t secureChannelSetups = 0;
+    std::string masterSa;  // the latest setup's master SA: CardPathInfo::masterSa
     std::uint64_t tlsHandshakes = 0;
     std::uint64_t httpRequests = 0;
     std::uint64_t bootstraps = 0, connections = 0, registrations = 0, refreshes = 0;

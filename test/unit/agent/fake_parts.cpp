@@ -113,7 +113,7 @@ void FakeCard::run(const std::function<void(provisioning::CardOperations&)>& pro
 
 agent::CardPathInfo FakeCard::info() const {
     return {"Fake reader", "8988211000000000018", traffic_,
-            static_cast<std::uint64_t>(channelSetups)};
+            static_cast<std::uint64_t>(channelSetups), channelSetups > 0 ? "new" : ""};
 }
 
 void FakeCard::close() noexcept {
