@@ -80,15 +80,24 @@ void M2mSedClient::lock(const Transaction& tx) {
 // ---------------------------------------------------------------------------------------------
 // M2mSedClient: operational commands, through the tunnel only
 
-base::SecretBuffer M2mSedClient::computeMasterSecret(const Transaction& tx, SecureTunnel& tunnel,
-                                                     KeySlot slot, MasterSecretMode mode,
-                                                     ByteView seed) {
+void M2mSedClient::checkMasterSecretSeed(MasterSecretMode mode, ByteView seed) {
     if (mode == MasterSecretMode::Plain) {
         requireSize(seed, 2 * kRandomSize, "master secret seed (client_random ‖ server_random)");
     } else if (seed.size() < kMinSessionHash || seed.size() > kMaxSessionHash) {
         throw SedInvalidArgument(
             fmt::format("session hash: {} bytes, 20..64 allowed", seed.size()));
     }
+}
+
+void M2mSedClient::checkRandoms(ByteView clientRandom, ByteView serverRandom) {
+    requireSize(clientRandom, kRandomSize, "client_random");
+    requireSize(serverRandom, kRandomSize, "server_random");
+}
+
+base::SecretBuffer M2mSedClient::computeMasterSecret(const Transaction& tx, SecureTunnel& tunnel,
+                                                     KeySlot slot, MasterSecretMode mode,
+                                                     ByteView seed) {
+    checkMasterSecretSeed(mode, seed);
     // Le = the exact answer, so the tunnel reads the protected response in one go (see
     // SecureTunnel::transmit).
     const CommandApdu command{kClaProprietary,
@@ -114,8 +123,7 @@ base::SecretBuffer M2mSedClient::computeMasterSecret(const Transaction& tx, Secu
 KeyCheckValue M2mSedClient::deriveExportedKey(const Transaction& tx, SecureTunnel& tunnel,
                                               ExportTarget target, ByteView clientRandom,
                                               ByteView serverRandom) {
-    requireSize(clientRandom, kRandomSize, "client_random");
-    requireSize(serverRandom, kRandomSize, "server_random");
+    checkRandoms(clientRandom, serverRandom);
     CommandApdu command{kClaProprietary,
                         kInsDeriveExportedKey,
                         static_cast<std::uint8_t>(target),

@@ -49,6 +49,13 @@ public:
     static constexpr std::size_t kMasterSecretSize = 48;
     static constexpr std::size_t kRandomSize = 32;
 
+    // The arguments the card's key operations take (M2M-SED.md §4), checked before anything is
+    // sent: a seed of 64 bytes (plain) or a 20..64-byte session hash (extended); two 32-byte
+    // randoms. SedInvalidArgument otherwise. Public so that every implementation of these
+    // operations (the key in memory, for baselines) refuses what the card refuses.
+    static void checkMasterSecretSeed(MasterSecretMode mode, ByteView seed);
+    static void checkRandoms(ByteView clientRandom, ByteView serverRandom);
+
     // `channel` is the logical channel the M2M-SED is (or will be) selected on; it must outlive
     // the client.
     explicit M2mSedClient(CardChannel& channel) : channel_(&channel) {}

@@ -13,9 +13,6 @@ namespace {
 // M2M-SED.md §4: the card's key slots, its master secret and its exported keys.
 constexpr std::size_t kKeySize = 32;
 constexpr std::size_t kMasterSecretSize = seuicc::M2mSedClient::kMasterSecretSize;
-constexpr std::size_t kRandomSize = seuicc::M2mSedClient::kRandomSize;
-constexpr std::size_t kMinSessionHash = 20;  // the range the card accepts
-constexpr std::size_t kMaxSessionHash = 64;
 
 constexpr const char* kComputeMasterSecret = "COMPUTE MASTER SECRET (key in memory)";
 constexpr const char* kDeriveExportedKey = "DERIVE EXPORTED KEY (key in memory)";
@@ -48,13 +45,8 @@ InMemoryKeyOperations::InMemoryKeyOperations(seuicc::KeySlot slot, SecretBuffer 
 SecretBuffer InMemoryKeyOperations::computeMasterSecret(seuicc::KeySlot slot,
                                                         seuicc::MasterSecretMode mode,
                                                         ByteView seed) {
+    seuicc::M2mSedClient::checkMasterSecretSeed(mode, seed);
     const bool extended = mode == seuicc::MasterSecretMode::Extended;
-    if (!extended) {
-        requireSize(seed, 2 * kRandomSize, "master secret seed (client_random ‖ server_random)");
-    } else if (seed.size() < kMinSessionHash || seed.size() > kMaxSessionHash) {
-        throw seuicc::SedInvalidArgument("session hash: " + std::to_string(seed.size()) +
-                                         " bytes, 20..64 allowed");
-    }
     const auto key = keys_.find(slot);
     if (key == keys_.end()) {
         throw seuicc::SedKeyMissing(kSwReferencedDataNotFound, kComputeMasterSecret);
@@ -69,8 +61,7 @@ SecretBuffer InMemoryKeyOperations::computeMasterSecret(seuicc::KeySlot slot,
 seuicc::KeyCheckValue InMemoryKeyOperations::deriveExportedKey(seuicc::ExportTarget target,
                                                                ByteView clientRandom,
                                                                ByteView serverRandom) {
-    requireSize(clientRandom, kRandomSize, "client_random");
-    requireSize(serverRandom, kRandomSize, "server_random");
+    seuicc::M2mSedClient::checkRandoms(clientRandom, serverRandom);
     const bool bootstrap = target == seuicc::ExportTarget::Kmr;
     // Kmr comes from a master secret made with Kbs (bootstrap), Kmc from one made with Kmr.
     const seuicc::KeySlot source = bootstrap ? seuicc::KeySlot::Kbs : seuicc::KeySlot::Kmr;
