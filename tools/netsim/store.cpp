@@ -533,12 +533,13 @@ std::optional<std::string> Store::takeFault(Endpoint endpoint) {
     return kind;
 }
 
-void Store::count(Endpoint endpoint, const char* counter) {
+void Store::count(Endpoint endpoint, const char* counter, std::int64_t amount) {
     std::lock_guard lock(mutex_);
     Statement s(db_,
-                "INSERT INTO counters(endpoint, name, value) VALUES(?1, ?2, 1) "
-                "ON CONFLICT(endpoint, name) DO UPDATE SET value = value + 1");
-    s.bind(1, std::string(endpointName(endpoint))).bind(2, std::string(counter)).run();
+                "INSERT INTO counters(endpoint, name, value) VALUES(?1, ?2, ?3) "
+                "ON CONFLICT(endpoint, name) DO UPDATE SET value = value + ?3");
+    s.bind(1, std::string(endpointName(endpoint))).bind(2, std::string(counter)).bind(3, amount);
+    s.run();
 }
 
 nlohmann::ordered_json Store::snapshot() {

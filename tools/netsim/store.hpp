@@ -131,7 +131,7 @@ public:
     // Takes one pending fault of `endpoint`, if any.
     [[nodiscard]] std::optional<std::string> takeFault(Endpoint endpoint);
 
-    void count(Endpoint endpoint, const char* counter);
+    void count(Endpoint endpoint, const char* counter, std::int64_t amount = 1);
 
     // Everything `show` prints: never a key, only key check values.
     [[nodiscard]] nlohmann::ordered_json snapshot();
