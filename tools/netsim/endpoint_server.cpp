@@ -126,9 +126,9 @@ std::unique_ptr<PskServer> startEndpoint(Endpoint endpoint, KeyKind keys, Route 
                                  connection.owner(), base::printable(connection.identity()),
                                  reason);
     };
-    config.events.answered = [&store, endpoint, name](const httplib::Request& request,
-                                                      const httplib::Response& response,
-                                                      const PskConnection& connection) {
+    config.events.answering = [&store, endpoint, name](const httplib::Request& request,
+                                                       const httplib::Response& response,
+                                                       const PskConnection& connection) {
         store.count(endpoint, "requests");
         logRequest(name, request.method, request.path, std::to_string(response.status), connection);
     };

@@ -46,7 +46,10 @@ public:
     // The answer being prepared is the last: the connection ends once it has been sent.
     void closeAfterAnswer() { closeAfterAnswer_ = true; }
     // Ends the connection now; the request being handled gets no answer.
-    void closeUnanswered() { watchdog_.end(id_, ConnectionWatchdog::Ending::Server); }
+    void closeUnanswered() {
+        unanswered_ = true;
+        watchdog_.end(id_, ConnectionWatchdog::Ending::Server);
+    }
 
 private:
     friend class PskServer;
@@ -72,6 +75,7 @@ private:
     // The request being served; reset after each answer.
     bool headChecked_ = false;
     bool closeAfterAnswer_ = false;
+    bool unanswered_ = false;
     std::string note_;
 };
 

@@ -242,9 +242,13 @@ void PskServer::setUpHttp() {
             }
             http::setError(response, 500, "internal error");
         });
-    http.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
-        onAnswered(request, response);
-    });
+    // httplib calls the post-routing handler for every answer (its own error answers too) just
+    // before writing it, and the logger once it has been written.
+    http.set_post_routing_handler(
+        [this](const httplib::Request& request, httplib::Response& response) {
+            onAnswering(request, response);
+        });
+    http.set_logger([this](const httplib::Request&, const httplib::Response&) { onAnswered(); });
     const httplib::Server::Handler dispatch = [this](const httplib::Request& request,
                                                      httplib::Response& response) {
         PskConnection* c = tCurrent;
@@ -269,6 +273,7 @@ bool PskServer::refuseHead(const httplib::Request& request, httplib::Response& r
     connection.headChecked_ = true;
     if (watchdog_.ended(connection.id())) {
         // Closing: a request read from what was already buffered is not served.
+        connection.unanswered_ = true;
         http::setError(response, 400, "connection closing");
         return true;
     }
@@ -315,13 +320,19 @@ httplib::Server::HandlerResponse PskServer::onError(const httplib::Request&,
     return httplib::Server::HandlerResponse::Handled;
 }
 
-void PskServer::onAnswered(const httplib::Request& request, const httplib::Response& response) {
+void PskServer::onAnswering(const httplib::Request& request, const httplib::Response& response) {
+    PskConnection* c = tCurrent;
+    // Left unanswered by the handler, or the socket is already shut down (a deadline, the byte
+    // cap, the server stopping): this answer goes nowhere.
+    if (c != nullptr && !c->unanswered_ && !watchdog_.ended(c->id())) {
+        notify(config_.events.answering, request, response, static_cast<const PskConnection&>(*c));
+    }
+}
+
+void PskServer::onAnswered() {
     PskConnection* c = tCurrent;
     if (c == nullptr) {
         return;
-    }
-    if (!watchdog_.ended(c->id())) {
-        notify(config_.events.answered, request, response, static_cast<const PskConnection&>(*c));
     }
     if (c->closeAfterAnswer_) {
         // The answer is in the socket; shutdown sends it, then the FIN.
@@ -331,6 +342,7 @@ void PskServer::onAnswered(const httplib::Request& request, const httplib::Respo
     }
     c->headChecked_ = false;
     c->closeAfterAnswer_ = false;
+    c->unanswered_ = false;
     c->note_.clear();
 }
 

@@ -65,9 +65,10 @@ struct PskServerEvents {
     // A handshaken connection the server ended because a deadline passed or a request was too
     // large (`reason` says which).
     std::function<void(const PskConnection&, const std::string& reason)> cutOff;
-    // After each answer has been written (not for a request left unanswered).
+    // Each answer, just before it is written (so that what a client sees has been counted and
+    // logged); not for a request left unanswered.
     std::function<void(const httplib::Request&, const httplib::Response&, const PskConnection&)>
-        answered;
+        answering;
 };
 
 // Every request that passes the HTTP rules, its body read, whatever its method or path.
@@ -123,7 +124,8 @@ private:
                     PskConnection& connection);
     httplib::Server::HandlerResponse onError(const httplib::Request& request,
                                              httplib::Response& response);
-    void onAnswered(const httplib::Request& request, const httplib::Response& response);
+    void onAnswering(const httplib::Request& request, const httplib::Response& response);
+    void onAnswered();
 
     PskServerConfig config_;
     ConnectionWatchdog watchdog_;
