@@ -51,9 +51,22 @@ std::string kcv(ByteView key) {
 
 namespace {
 
-// A write to a connection the server has closed is then an error return, not the test's death.
-void ignoreBrokenPipes() {
+// A TCP connection to 127.0.0.1:port; -1 (errno set) if it fails. A write to a connection the
+// server has closed is then an error return, not the test's death.
+int connectLoopback(std::uint16_t port) {
     ::signal(SIGPIPE, SIG_IGN);
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        const int error = errno;
+        ::close(fd);
+        errno = error;
+        return -1;
+    }
+    return fd;
 }
 
 std::size_t entriesIn(const std::filesystem::path& directory) {
@@ -74,18 +87,7 @@ std::size_t threads(int pid) {
     return entriesIn("/proc/" + std::to_string(pid) + "/task");
 }
 
-RawConnection::RawConnection(std::uint16_t port) {
-    ignoreBrokenPipes();
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-        ::close(fd_);
-        fd_ = -1;
-    }
-}
+RawConnection::RawConnection(std::uint16_t port) : fd_(connectLoopback(port)) {}
 
 RawConnection::~RawConnection() {
     if (fd_ >= 0) {
@@ -273,13 +275,8 @@ std::string HttpResponse::header(const std::string& name) const {
 
 PskClient::PskClient(std::uint16_t port, std::string identity, Bytes key, std::string cipherList)
     : identity_(std::move(identity)), key_(std::move(key)) {
-    ignoreBrokenPipes();
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    fd_ = connectLoopback(port);
+    if (fd_ < 0) {
         handshakeError_ = std::string("connect: ") + std::strerror(errno);
         return;
     }
