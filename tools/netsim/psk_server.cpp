@@ -363,7 +363,9 @@ void PskServer::runConnection(std::function<void()>& task, bool refused) {
 void PskServer::report(const PskConnection& c) {
     const PskServerEvents& events = config_.events;
     if (c.refused_) {
-        ++refusals_;
+        if (!stopping_) {  // closing what still waits at a stop is no refusal
+            ++refusals_;
+        }
         return;
     }
     if (!c.handshakeDone_) {
