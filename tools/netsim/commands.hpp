@@ -28,7 +28,7 @@ struct ServeOptions {
     std::string connection = "127.0.0.1:8442";
     std::string mid = "127.0.0.1:8443";
     Lifetimes lifetimes;
-    Seconds idleTimeout = 30;
+    PskServerLimits limits;  // per endpoint
     std::optional<std::filesystem::path> readyFile;
 };
 int runServe(const ServeOptions& options);

@@ -1,14 +1,17 @@
 // The three endpoints of the lab network and what they share: the store, the lifetimes the
-// network gives out, and the HTTP session loop that runs one endpoint's routes on a TLS session.
+// network gives out, and the PSK server each endpoint runs on (its key table, counters, faults
+// and log line).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <string>
 
-#include "base/secret.hpp"
-#include "http.hpp"
+#include <httplib.h>
+
+#include "psk_server.hpp"
 #include "store.hpp"
-#include "tls_listener.hpp"
 
 namespace netsim {
 
@@ -23,30 +26,30 @@ struct EndpointContext {
     Lifetimes lifetimes;
 };
 
-using Route = http::Response (*)(const http::Request& request, TlsSession& session,
-                                 EndpointContext& context);
+// One endpoint's requests: `connection` is the TLS session the request came on (its owner is the
+// node whose key opened it).
+using Route = void (*)(const httplib::Request& request, httplib::Response& response,
+                       const PskConnection& connection, EndpointContext& context);
 
 // MSBF, TLS-based bootstrap with Kbs (security-profile §4.3): GET /m2m/bootstrap.
-http::Response routeMsbf(const http::Request& request, TlsSession& session,
-                         EndpointContext& context);
+void routeMsbf(const httplib::Request& request, httplib::Response& response,
+               const PskConnection& connection, EndpointContext& context);
 // NSCL service connection with Kmr (§5.1): POST /m2m/connection.
-http::Response routeConnection(const http::Request& request, TlsSession& session,
-                               EndpointContext& context);
+void routeConnection(const httplib::Request& request, httplib::Response& response,
+                     const PskConnection& connection, EndpointContext& context);
 // NSCL mId with Kmc (§5.3, §6): /m2m/scls and the resources below.
-http::Response routeMid(const http::Request& request, TlsSession& session,
-                        EndpointContext& context);
+void routeMid(const httplib::Request& request, httplib::Response& response,
+              const PskConnection& connection, EndpointContext& context);
 
-// Serves requests on `session` until the peer leaves, idles out, a framing error ends the
-// connection, or the key the session was keyed with stops being valid. Applies injected faults
-// and logs one line per request (never a key or a body).
-void serveHttp(TlsSession& session, Endpoint endpoint, KeyKind keys, Route route,
-               EndpointContext& context);
-
-// RFC 5705 exporter of this session, 32 bytes, no context: the key both ends derive (Kmr from a
-// Kbs session, Kmc from a Kmr session).
-[[nodiscard]] base::SecretBuffer exportKey(TlsSession& session, const char* label);
+// The PSK server of one endpoint on `host:port`: PSK identities looked up in the `keys` table;
+// each request counted, checked against its key still being valid (revoked, expired or
+// superseded while kept alive: the connection ends unanswered), given an injected fault if one
+// is pending, routed, and logged in one line (never a key or a body).
+std::unique_ptr<PskServer> startEndpoint(Endpoint endpoint, KeyKind keys, Route route,
+                                         EndpointContext& context, const std::string& host,
+                                         std::uint16_t port, const PskServerLimits& limits);
 
 // Shorthand for an XML answer.
-[[nodiscard]] http::Response xmlResponse(int status, std::string body);
+void setXml(httplib::Response& response, int status, std::string body);
 
 }  // namespace netsim

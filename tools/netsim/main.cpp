@@ -3,12 +3,25 @@
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 
 #include "base/log.hpp"
 #include "base/process.hpp"
 #include "base/secret.hpp"
 #include "commands.hpp"
+
+namespace {
+
+double seconds(std::chrono::milliseconds duration) {
+    return std::chrono::duration<double>(duration).count();
+}
+
+std::chrono::milliseconds milliseconds(double seconds) {
+    return std::chrono::round<std::chrono::milliseconds>(std::chrono::duration<double>(seconds));
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     // The store and the keys in memory are the network's secrets: no core dumps, no ptrace,
@@ -57,14 +70,46 @@ int main(int argc, char** argv) {
     serveCmd->add_option("--registration-lifetime", serve.lifetimes.registration, "seconds")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
-    serveCmd
-        ->add_option("--idle-timeout", serve.idleTimeout,
-                     "seconds a kept-alive connection may idle")
+    // Limits of each endpoint's server; the timeouts in seconds, fractions allowed.
+    netsim::PskServerLimits& limits = serve.limits;
+    double handshakeTimeout = seconds(limits.handshakeTimeout);
+    double requestTimeout = seconds(limits.requestTimeout);
+    // httplib keeps the idle timeout in whole seconds.
+    long idleTimeout = std::chrono::duration_cast<std::chrono::seconds>(limits.idleTimeout).count();
+    serveCmd->add_option("--workers", limits.workers, "connections served at once, per endpoint")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(1, 1024));
+    serveCmd
+        ->add_option("--backlog", limits.backlog,
+                     "connections waiting for a worker, per endpoint; more are refused")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 4096));
+    serveCmd
+        ->add_option("--handshake-timeout", handshakeTimeout, "seconds a TLS handshake may take")
+        ->capture_default_str()
+        ->check(CLI::Range(0.05, 3600.0));
+    serveCmd
+        ->add_option("--request-timeout", requestTimeout,
+                     "seconds a request may take from its first byte until read, and its answer")
+        ->capture_default_str()
+        ->check(CLI::Range(0.05, 3600.0));
+    serveCmd->add_option("--idle-timeout", idleTimeout, "seconds a kept-alive connection may idle")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 86400));
+    serveCmd->add_option("--max-head-bytes", limits.maxHeadBytes, "request line and headers")
+        ->capture_default_str()
+        ->check(CLI::Range(1024, 1024 * 1024));
+    serveCmd->add_option("--max-body-bytes", limits.maxBodyBytes, "request body")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 16 * 1024 * 1024));
     serveCmd->add_option("--ready-file", serve.readyFile,
                          "written (JSON with the ports) once listening");
-    serveCmd->callback([&] { exitCode = netsim::runServe(serve); });
+    serveCmd->callback([&] {
+        limits.handshakeTimeout = milliseconds(handshakeTimeout);
+        limits.requestTimeout = milliseconds(requestTimeout);
+        limits.idleTimeout = std::chrono::seconds(idleTimeout);
+        exitCode = netsim::runServe(serve);
+    });
 
     std::filesystem::path faultDb;
     std::string faultEndpoint;

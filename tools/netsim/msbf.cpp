@@ -2,21 +2,22 @@
 // authenticates the node; the new Kmr is the session's exporter, which the card computes too.
 #include "base/bytes.hpp"
 #include "endpoints.hpp"
+#include "http_rules.hpp"
 #include "provisioning/param_sets.hpp"
 
 namespace netsim {
 
-http::Response routeMsbf(const http::Request& request, TlsSession& session,
-                         EndpointContext& context) {
+void routeMsbf(const httplib::Request& request, httplib::Response& response,
+               const PskConnection& connection, EndpointContext& context) {
     if (request.path != "/m2m/bootstrap") {
-        return http::errorResponse(404, "no such resource");
+        return http::setError(response, 404, "no such resource");
     }
     if (request.method != "GET") {
-        return http::notAllowed("GET");
+        return http::setNotAllowed(response, "GET");
     }
-    const base::SecretBuffer kmr = exportKey(session, "EXPORTER-ETSI-TC-M2M-Bootstrap");
+    const base::SecretBuffer kmr = connection.exportKey("EXPORTER-ETSI-TC-M2M-Bootstrap");
     const NodeRecord node =
-        context.store.issueKmr(session.nodeId(), kmr.view(), context.lifetimes.kmr);
+        context.store.issueKmr(connection.owner(), kmr.view(), context.lifetimes.kmr);
     provisioning::BootstrapParamSet params;
     const base::Bytes id = base::fromHex(node.nodeId);
     std::copy(id.begin(), id.end(), params.nodeId.begin());
@@ -25,7 +26,7 @@ http::Response routeMsbf(const http::Request& request, TlsSession& session,
     params.masFqdn = node.masFqdn;
     params.sclId = node.sclId;
     params.nsclList = node.nscl;
-    return xmlResponse(200, provisioning::toXml(params));
+    setXml(response, 200, provisioning::toXml(params));
 }
 
 }  // namespace netsim

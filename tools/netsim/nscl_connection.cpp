@@ -1,28 +1,29 @@
 // NSCL service connection with the card-held Kmr (security-profile §5.1): a new Kmc, the
 // session's exporter, for every connection procedure.
 #include "endpoints.hpp"
+#include "http_rules.hpp"
 #include "provisioning/param_sets.hpp"
 
 namespace netsim {
 
-http::Response routeConnection(const http::Request& request, TlsSession& session,
-                               EndpointContext& context) {
+void routeConnection(const httplib::Request& request, httplib::Response& response,
+                     const PskConnection& connection, EndpointContext& context) {
     if (request.path != "/m2m/connection") {
-        return http::errorResponse(404, "no such resource");
+        return http::setError(response, 404, "no such resource");
     }
     if (request.method != "POST") {
-        return http::notAllowed("POST");
+        return http::setNotAllowed(response, "POST");
     }
-    const base::SecretBuffer kmc = exportKey(session, "EXPORTER-ETSI-TC-M2M-Connection");
+    const base::SecretBuffer kmc = connection.exportKey("EXPORTER-ETSI-TC-M2M-Connection");
     const NodeRecord node =
-        context.store.issueKmc(session.nodeId(), kmc.view(), context.lifetimes.kmc);
+        context.store.issueKmc(connection.owner(), kmc.view(), context.lifetimes.kmc);
     provisioning::ConnectionParamSet params;
     params.connectionId = node.connectionId;
     params.kmcIndex = node.kmcIndex;
     params.kmcExpiry = Clock::time_point(std::chrono::seconds(*node.kmcExpiry));
     params.sclId = node.sclId;
     params.midFlags = "tls";
-    return xmlResponse(200, provisioning::toXml(params));
+    setXml(response, 200, provisioning::toXml(params));
 }
 
 }  // namespace netsim

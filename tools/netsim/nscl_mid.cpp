@@ -6,14 +6,14 @@
 
 #include "agent/mid_resources.hpp"
 #include "endpoints.hpp"
+#include "http_rules.hpp"
 
 namespace netsim {
 
 namespace {
 
-using http::notAllowed;
-using http::Request;
-using http::Response;
+using httplib::Request;
+using httplib::Response;
 
 std::vector<std::string> segments(const std::string& path) {
     std::vector<std::string> out;
@@ -35,10 +35,9 @@ std::optional<std::int64_t> parseId(const std::string& text) {
     return v;
 }
 
-Response created(const std::string& location, std::string body, bool isNew) {
-    Response r = xmlResponse(isNew ? 201 : 200, std::move(body));
-    r.headers.emplace_back("Location", location);
-    return r;
+void setCreated(Response& response, const std::string& location, std::string body, bool isNew) {
+    setXml(response, isNew ? 201 : 200, std::move(body));
+    response.set_header("Location", location);
 }
 
 Clock::time_point at(Seconds s) {
@@ -62,123 +61,129 @@ agent::ContentInstance instanceOf(const StoredInstance& s) {
     return c;
 }
 
-Response registerScl(const Request& request, TlsSession& session, EndpointContext& context) {
+void registerScl(const Request& request, Response& response, const std::string& nodeId,
+                 EndpointContext& context) {
     const agent::SclRegistration scl = agent::parseSclRegistration(request.body);
-    const auto node = context.store.node(session.nodeId());
+    const auto node = context.store.node(nodeId);
     if (!node || scl.sclId != node->sclId) {
-        return http::errorResponse(403, "sclId is not this node's SCL");
+        return http::setError(response, 403, "sclId is not this node's SCL");
     }
-    const Registration r = context.store.registerScl(session.nodeId(), scl.sclId, scl.link,
-                                                     context.lifetimes.registration);
-    return created("/m2m/scls/" + std::to_string(r.id), agent::toXml(sclOf(r)), true);
+    const Registration r =
+        context.store.registerScl(nodeId, scl.sclId, scl.link, context.lifetimes.registration);
+    setCreated(response, "/m2m/scls/" + std::to_string(r.id), agent::toXml(sclOf(r)), true);
 }
 
 }  // namespace
 
-Response routeMid(const Request& request, TlsSession& session, EndpointContext& context) {
+void routeMid(const Request& request, Response& response, const PskConnection& connection,
+              EndpointContext& context) {
     const std::vector<std::string> s = segments(request.path);
     if (s.size() < 2 || s[0] != "m2m" || s[1] != "scls") {
-        return http::errorResponse(404, "no such resource");
+        return http::setError(response, 404, "no such resource");
     }
+    const std::string& nodeId = connection.owner();
     try {
         if (s.size() == 2) {
-            return request.method == "POST" ? registerScl(request, session, context)
-                                            : notAllowed("POST");
+            return request.method == "POST" ? registerScl(request, response, nodeId, context)
+                                            : http::setNotAllowed(response, "POST");
         }
         const auto sclNumber = parseId(s[2]);
         const auto registration = sclNumber ? context.store.registration(*sclNumber) : std::nullopt;
         if (!registration) {
-            return http::errorResponse(404, "no such SCL");
+            return http::setError(response, 404, "no such SCL");
         }
-        if (registration->nodeId != session.nodeId()) {
-            return http::errorResponse(403, "not this node's SCL");
+        if (registration->nodeId != nodeId) {
+            return http::setError(response, 403, "not this node's SCL");
         }
         if (registration->expires <= nowSeconds()) {
-            return http::errorResponse(403, "registration expired: register again");
+            return http::setError(response, 403, "registration expired: register again");
         }
         const std::string sclPath = "/m2m/scls/" + s[2];
         if (s.size() == 3) {
             if (request.method == "GET") {
-                return xmlResponse(200, agent::toXml(sclOf(*registration)));
+                return setXml(response, 200, agent::toXml(sclOf(*registration)));
             }
             if (request.method != "PUT") {
-                return notAllowed("GET, PUT");
+                return http::setNotAllowed(response, "GET, PUT");
             }
             std::string link;
             if (!request.body.empty()) {
                 const agent::SclRegistration scl = agent::parseSclRegistration(request.body);
                 if (scl.sclId != registration->sclId) {
-                    return http::errorResponse(403, "sclId is not this node's SCL");
+                    return http::setError(response, 403, "sclId is not this node's SCL");
                 }
                 link = scl.link;
             }
             const Registration r =
                 context.store.refreshScl(registration->id, link, context.lifetimes.registration);
-            return xmlResponse(200, agent::toXml(sclOf(r)));
+            return setXml(response, 200, agent::toXml(sclOf(r)));
         }
         if (s[3] != "applications") {
-            return http::errorResponse(404, "no such resource");
+            return http::setError(response, 404, "no such resource");
         }
         if (s.size() == 4) {
             if (request.method != "POST") {
-                return notAllowed("POST");
+                return http::setNotAllowed(response, "POST");
             }
             const agent::Application app = agent::parseApplication(request.body);
             const auto [id, isNew] = context.store.createApplication(registration->id, app.appId);
             static_cast<void>(id);
-            return created(sclPath + "/applications/" + app.appId, agent::toXml(app), isNew);
+            return setCreated(response, sclPath + "/applications/" + app.appId, agent::toXml(app),
+                              isNew);
         }
         const auto application = context.store.application(registration->id, s[4]);
         if (!application) {
-            return http::errorResponse(404, "no such application");
+            return http::setError(response, 404, "no such application");
         }
         const std::string appPath = sclPath + "/applications/" + s[4];
         if (s.size() == 5) {
             return request.method == "GET"
-                       ? xmlResponse(200, agent::toXml(agent::Application{s[4]}))
-                       : notAllowed("GET");
+                       ? setXml(response, 200, agent::toXml(agent::Application{s[4]}))
+                       : http::setNotAllowed(response, "GET");
         }
         if (s[5] != "containers") {
-            return http::errorResponse(404, "no such resource");
+            return http::setError(response, 404, "no such resource");
         }
         if (s.size() == 6) {
             if (request.method != "POST") {
-                return notAllowed("POST");
+                return http::setNotAllowed(response, "POST");
             }
             const agent::Container c = agent::parseContainer(request.body);
             const auto [id, isNew] = context.store.createContainer(*application, c.id);
             static_cast<void>(id);
-            return created(appPath + "/containers/" + c.id, agent::toXml(c), isNew);
+            return setCreated(response, appPath + "/containers/" + c.id, agent::toXml(c), isNew);
         }
         const auto container = context.store.container(*application, s[6]);
         if (!container) {
-            return http::errorResponse(404, "no such container");
+            return http::setError(response, 404, "no such container");
         }
         const std::string containerPath = appPath + "/containers/" + s[6];
         if (s.size() == 7) {
-            return request.method == "GET" ? xmlResponse(200, agent::toXml(agent::Container{s[6]}))
-                                           : notAllowed("GET");
+            return request.method == "GET"
+                       ? setXml(response, 200, agent::toXml(agent::Container{s[6]}))
+                       : http::setNotAllowed(response, "GET");
         }
         if (s[7] != "contentInstances" || s.size() != 8) {
-            return http::errorResponse(404, "no such resource");
+            return http::setError(response, 404, "no such resource");
         }
         if (request.method == "GET") {
             std::vector<agent::ContentInstance> list;
             for (const StoredInstance& i : context.store.instances(*container)) {
                 list.push_back(instanceOf(i));
             }
-            return xmlResponse(200, agent::toXml(list));
+            return setXml(response, 200, agent::toXml(list));
         }
         if (request.method != "POST") {
-            return notAllowed("GET, POST");
+            return http::setNotAllowed(response, "GET, POST");
         }
         const agent::ContentInstance posted = agent::parseContentInstance(request.body);
         const StoredInstance stored =
             context.store.addInstance(*container, posted.contentType, posted.content);
-        return created(containerPath + "/contentInstances/" + std::to_string(stored.id),
-                       agent::toXml(instanceOf(stored)), true);
+        return setCreated(response,
+                          containerPath + "/contentInstances/" + std::to_string(stored.id),
+                          agent::toXml(instanceOf(stored)), true);
     } catch (const agent::ParamSetError& e) {
-        return http::errorResponse(400, e.what());
+        return http::setError(response, 400, e.what());
     }
 }
 

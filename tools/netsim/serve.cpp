@@ -1,4 +1,4 @@
-// `m2m-netsim serve`: the three TLS-PSK listeners over one store, until SIGTERM or SIGINT.
+// `m2m-netsim serve`: the three TLS-PSK endpoints over one store, until SIGTERM or SIGINT.
 #include <signal.h>
 #include <unistd.h>
 
@@ -7,6 +7,7 @@
 
 #include "base/log.hpp"
 #include "commands.hpp"
+#include "loopback_address.hpp"
 
 namespace netsim {
 
@@ -43,40 +44,33 @@ int runServe(const ServeOptions& options) {
 
         Store store(options.db);
         EndpointContext context{store, options.lifetimes};
-        const std::chrono::seconds idle(options.idleTimeout);
-        auto listener = [&](Endpoint endpoint, KeyKind keys, Route route,
-                            const ListenAddress& address) {
-            return std::make_unique<TlsListener>(
-                store, endpoint, keys, address, idle,
-                [&context, endpoint, keys, route](TlsSession& session) {
-                    serveHttp(session, endpoint, keys, route, context);
-                });
+        auto start = [&](Endpoint endpoint, KeyKind keys, Route route,
+                         const ListenAddress& address) {
+            return startEndpoint(endpoint, keys, route, context, address.host, address.port,
+                                 options.limits);
         };
-        auto msbfListener = listener(Endpoint::Msbf, KeyKind::Kbs, &routeMsbf, msbf);
-        auto connectionListener =
-            listener(Endpoint::Connection, KeyKind::Kmr, &routeConnection, connection);
-        auto midListener = listener(Endpoint::Mid, KeyKind::Kmc, &routeMid, mid);
-        msbfListener->start();
-        connectionListener->start();
-        midListener->start();
+        auto msbfServer = start(Endpoint::Msbf, KeyKind::Kbs, &routeMsbf, msbf);
+        auto connectionServer =
+            start(Endpoint::Connection, KeyKind::Kmr, &routeConnection, connection);
+        auto midServer = start(Endpoint::Mid, KeyKind::Kmc, &routeMid, mid);
 
-        const nlohmann::ordered_json ready = {{"msbf", msbfListener->port()},
-                                              {"connection", connectionListener->port()},
-                                              {"mid", midListener->port()},
+        const nlohmann::ordered_json ready = {{"msbf", msbfServer->port()},
+                                              {"connection", connectionServer->port()},
+                                              {"mid", midServer->port()},
                                               {"pid", ::getpid()}};
         auto log = base::log::kNetsim;
-        log->info("listening: msbf {}:{}, connection {}:{}, mid {}:{}", msbf.host,
-                  msbfListener->port(), connection.host, connectionListener->port(), mid.host,
-                  midListener->port());
+        log->info("listening: msbf {}:{}, connection {}:{}, mid {}:{}; {} workers, backlog {} each",
+                  msbf.host, msbfServer->port(), connection.host, connectionServer->port(),
+                  mid.host, midServer->port(), options.limits.workers, options.limits.backlog);
         if (options.readyFile) {
             writeReadyFile(*options.readyFile, ready);
         }
         int signal = 0;
         sigwait(&stopSignals, &signal);
         log->info("signal {}: stopping", signal);
-        msbfListener->stop();
-        connectionListener->stop();
-        midListener->stop();
+        msbfServer->stop();
+        connectionServer->stop();
+        midServer->stop();
         if (options.readyFile) {
             std::error_code ignored;
             std::filesystem::remove(*options.readyFile, ignored);

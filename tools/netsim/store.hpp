@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,13 +18,9 @@
 
 #include "base/secret.hpp"
 #include "seuicc/m2m_sed_client.hpp"
+#include "store_error.hpp"
 
 namespace netsim {
-
-class StoreError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 using Clock = std::chrono::system_clock;
 using Seconds = std::int64_t;  // unix time
@@ -131,14 +126,12 @@ public:
     // Takes one pending fault of `endpoint`, if any.
     [[nodiscard]] std::optional<std::string> takeFault(Endpoint endpoint);
 
-    void count(Endpoint endpoint, const char* counter);
+    void count(Endpoint endpoint, const char* counter, std::int64_t amount = 1);
 
     // Everything `show` prints: never a key, only key check values.
     [[nodiscard]] nlohmann::ordered_json snapshot();
 
 private:
-    void exec(const char* sql);
-
     std::mutex mutex_;
     sqlite3* db_ = nullptr;
 };

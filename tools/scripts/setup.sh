@@ -16,6 +16,7 @@ packages=(
   pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools
   libssl-dev openssl libcurl4-openssl-dev
   libcli11-dev catch2 libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libpugixml-dev
+  libcpp-httplib-dev
   openjdk-17-jdk-headless maven
   procps iproute2 netcat-openbsd python3
 )

@@ -49,6 +49,78 @@ std::string kcv(ByteView key) {
     return base::toHex(securechannel::keyCheckValue(key));
 }
 
+namespace {
+
+// A TCP connection to 127.0.0.1:port; -1 (errno set) if it fails. A write to a connection the
+// server has closed is then an error return, not the test's death.
+int connectLoopback(std::uint16_t port) {
+    ::signal(SIGPIPE, SIG_IGN);
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        const int error = errno;
+        ::close(fd);
+        errno = error;
+        return -1;
+    }
+    return fd;
+}
+
+std::size_t entriesIn(const std::filesystem::path& directory) {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(directory)) {
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+std::size_t openFds(int pid) {
+    return entriesIn("/proc/" + std::to_string(pid) + "/fd");
+}
+
+std::size_t threads(int pid) {
+    return entriesIn("/proc/" + std::to_string(pid) + "/task");
+}
+
+RawConnection::RawConnection(std::uint16_t port) : fd_(connectLoopback(port)) {}
+
+RawConnection::~RawConnection() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+    }
+}
+
+bool RawConnection::send(std::string_view bytes) {
+    return fd_ >= 0 && ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                           static_cast<ssize_t>(bytes.size());
+}
+
+bool RawConnection::closedByPeer(std::chrono::milliseconds timeout) {
+    if (fd_ < 0) {
+        return true;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(std::max<long>(0, left.count()))) <= 0) {
+            return false;
+        }
+        char buffer[4096];
+        const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+        if (n <= 0) {
+            return true;  // EOF, or reset
+        }
+        // The server's bytes (a TLS alert): keep reading for the close.
+    }
+}
+
 std::filesystem::path netsimBinary() {
     const char* path = std::getenv("M2M_NETSIM");
     if (path == nullptr || *path == '\0') {
@@ -203,12 +275,8 @@ std::string HttpResponse::header(const std::string& name) const {
 
 PskClient::PskClient(std::uint16_t port, std::string identity, Bytes key, std::string cipherList)
     : identity_(std::move(identity)), key_(std::move(key)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    fd_ = connectLoopback(port);
+    if (fd_ < 0) {
         handshakeError_ = std::string("connect: ") + std::strerror(errno);
         return;
     }

@@ -71,6 +71,7 @@ public:
     [[nodiscard]] std::uint16_t connection() const { return connection_; }
     [[nodiscard]] std::uint16_t mid() const { return mid_; }
     [[nodiscard]] const std::filesystem::path& db() const { return db_; }
+    [[nodiscard]] int pid() const { return pid_; }
     [[nodiscard]] const TempDir& dir() const { return dir_; }
 
     // `m2m-netsim ARGS... --db DB`.
@@ -142,5 +143,26 @@ private:
 
 // Key check value as `show` reports it: first 3 bytes of AES-256-ECB(key, 0^16), uppercase hex.
 std::string kcv(ByteView key);
+
+// Open file descriptors and threads of a process (from /proc).
+std::size_t openFds(int pid);
+std::size_t threads(int pid);
+
+// A plain TCP connection to 127.0.0.1:port that says nothing unless told (no TLS): an idle or
+// trickling client. Closed on destruction.
+class RawConnection {
+public:
+    explicit RawConnection(std::uint16_t port);
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+    ~RawConnection();
+    [[nodiscard]] bool connected() const { return fd_ >= 0; }
+    bool send(std::string_view bytes);
+    // True if the peer closed (EOF or reset) within `timeout`.
+    bool closedByPeer(std::chrono::milliseconds timeout);
+
+private:
+    int fd_ = -1;
+};
 
 }  // namespace nstest

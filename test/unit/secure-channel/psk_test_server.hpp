@@ -1,19 +1,22 @@
-// A small TLS 1.2 PSK HTTPS server on a thread of the test, for what `openssl s_server` cannot
-// do: HTTP keep-alive (several requests on one connection), refusing an unknown PSK identity,
+// A small TLS 1.2 PSK HTTPS server in the test process, for what `openssl s_server` cannot do:
+// HTTP keep-alive (several requests on one connection), refusing an unknown PSK identity,
 // turning the extended master secret off, and reporting what the client offered (cipher suites,
-// SNI) and the exporters of each connection.
+// SNI) and the exporters of each connection. It is the lab network's server component
+// (tools/netsim/psk_server.hpp) with a table of keys and one fixed answer.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "securechannel/types.hpp"
+
+namespace netsim {
+class PskServer;
+}
 
 namespace sctest {
 
@@ -21,6 +24,9 @@ struct PskTestServerOptions {
     std::map<std::string, base::Bytes> keys;  // identity -> PSK
     bool extendedMasterSecret = true;
     std::string cipherList = "PSK";
+    // A server with a certificate and certificate suites only (no PSK): a PSK-only client finds
+    // no suite to share.
+    bool certificateOnly = false;
     std::string responseBody = "ok";
     std::string contentType = "text/plain";
     std::string location;  // sent as Location when not empty
@@ -48,18 +54,17 @@ public:
     [[nodiscard]] std::string url(const std::string& path = "/") const;
     // Connections whose handshake completed, oldest first.
     [[nodiscard]] std::vector<ServedConnection> connections() const;
+    // Handshakes that failed (an unknown identity, a wrong key, no shared suite).
+    [[nodiscard]] unsigned handshakeFailures() const;
 
 private:
-    void run();
-    void serve(int fd);
-
     PskTestServerOptions options_;
-    int listenFd_ = -1;
-    int port_ = 0;
-    std::atomic<bool> stopping_{false};
     mutable std::mutex mutex_;
     std::vector<ServedConnection> connections_;
-    std::thread thread_;
+    std::map<std::uint64_t, std::size_t> indexOf_;  // PskConnection::id() -> connections_
+    unsigned handshakeFailures_ = 0;
+    std::unique_ptr<netsim::PskServer> server_;
+    int port_ = 0;
 };
 
 }  // namespace sctest

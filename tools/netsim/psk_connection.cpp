@@ -1,0 +1,18 @@
+// The exporter of a PSK connection (see psk_connection.hpp).
+#include "psk_connection.hpp"
+
+#include <stdexcept>
+
+namespace netsim {
+
+base::SecretBuffer PskConnection::exportKey(std::string_view label, std::size_t length) const {
+    base::SecretBuffer key(length);
+    const std::string text(label);
+    if (SSL_export_keying_material(ssl_, key.data(), key.size(), text.c_str(), text.size(), nullptr,
+                                   0, 0) != 1) {
+        throw std::runtime_error("exporter " + text + " failed");
+    }
+    return key;
+}
+
+}  // namespace netsim

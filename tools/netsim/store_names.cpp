@@ -1,0 +1,50 @@
+// The names the store, the command line and the log share: endpoints, key kinds, node ids in
+// hex, unix time (see store.hpp).
+#include "base/bytes.hpp"
+#include "store.hpp"
+
+namespace netsim {
+
+Seconds nowSeconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch())
+        .count();
+}
+
+std::string nodeHex(const seuicc::NodeId& id) {
+    return base::toLowerHex(id);
+}
+
+const char* keyName(KeyKind kind) {
+    switch (kind) {
+        case KeyKind::Kbs:
+            return "kbs";
+        case KeyKind::Kmr:
+            return "kmr";
+        case KeyKind::Kmc:
+            return "kmc";
+    }
+    return "?";
+}
+
+const char* endpointName(Endpoint endpoint) {
+    switch (endpoint) {
+        case Endpoint::Msbf:
+            return "msbf";
+        case Endpoint::Connection:
+            return "connection";
+        case Endpoint::Mid:
+            return "mid";
+    }
+    return "?";
+}
+
+std::optional<Endpoint> endpointFrom(std::string_view name) {
+    for (Endpoint e : {Endpoint::Msbf, Endpoint::Connection, Endpoint::Mid}) {
+        if (name == endpointName(e)) {
+            return e;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace netsim

@@ -1,0 +1,167 @@
+// The store as `m2m-netsim show` prints it: key check values, never a key (see store.hpp).
+#include <algorithm>
+
+#include "base/bytes.hpp"
+#include "securechannel/crypto.hpp"
+#include "sqlite_statement.hpp"
+#include "store.hpp"
+
+namespace netsim {
+
+namespace {
+
+using base::ByteView;
+using base::SecretBuffer;
+
+// Uppercase, as `m2m card status` and `m2m agent status` print key check values.
+std::string kcvOf(const SecretBuffer& key) {
+    return base::toHex(securechannel::keyCheckValue(key.view()));
+}
+
+// Whether `text` can go into JSON as a string as it is (printable, valid UTF-8).
+bool isShowableText(const std::string& text) {
+    const bool printable = std::all_of(text.begin(), text.end(), [](char c) {
+        return static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t' || c == '\r';
+    });
+    if (!printable) {
+        return false;
+    }
+    try {
+        static_cast<void>(nlohmann::json(text).dump());
+        return true;
+    } catch (const nlohmann::json::exception&) {
+        return false;
+    }
+}
+
+nlohmann::ordered_json optionalTime(const std::optional<std::int64_t>& t) {
+    return t ? nlohmann::ordered_json(*t) : nlohmann::ordered_json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::ordered_json Store::snapshot() {
+    std::lock_guard lock(mutex_);
+    nlohmann::ordered_json out;
+    out["nodes"] = nlohmann::ordered_json::array();
+    {
+        Statement s(db_,
+                    "SELECT node_id, iccid, scl_id, nscl, mas_fqdn, kmr_index, kmr_expiry, "
+                    "kmr_revoked, kmc_index, kmc_expiry, kmc_revoked, connection_id, kbs_revoked, "
+                    "kmr, kmc, kbs, kiv FROM nodes ORDER BY node_id");
+        while (s.step()) {
+            const auto kmr = s.secret(13), kmc = s.secret(14), kbs = s.secret(15),
+                       kiv = s.secret(16);
+            auto kcv = [&](const std::optional<SecretBuffer>& key) {
+                return key ? nlohmann::ordered_json(kcvOf(*key)) : nlohmann::ordered_json(nullptr);
+            };
+            out["nodes"].push_back({
+                {"node_id", s.text(0)},
+                {"iccid", s.text(1)},
+                {"scl_id", s.text(2)},
+                {"nscl", nlohmann::ordered_json::parse(s.text(3))},
+                {"mas_fqdn", s.text(4)},
+                {"kmr_index", s.integer(5)},
+                {"kmr_expiry_unix", optionalTime(s.optionalInteger(6))},
+                {"kmr_revoked", s.integer(7) != 0},
+                {"kmr_kcv", kcv(kmr)},
+                {"kmc_index", s.integer(8)},
+                {"kmc_expiry_unix", optionalTime(s.optionalInteger(9))},
+                {"kmc_revoked", s.integer(10) != 0},
+                {"kmc_kcv", kcv(kmc)},
+                {"connection_id", s.isNull(11) ? nlohmann::ordered_json(nullptr)
+                                               : nlohmann::ordered_json(std::stoull(s.text(11)))},
+                {"kbs_revoked", s.integer(12) != 0},
+                {"kbs_kcv", kcv(kbs)},
+                {"kiv_kcv", kcv(kiv)},
+            });
+        }
+    }
+    out["registrations"] = nlohmann::ordered_json::array();
+    {
+        Statement s(db_,
+                    "SELECT id, node_id, scl_id, link, expires, created FROM registrations "
+                    "ORDER BY id");
+        while (s.step()) {
+            out["registrations"].push_back({{"id", s.integer(0)},
+                                            {"path", "/m2m/scls/" + std::to_string(s.integer(0))},
+                                            {"node_id", s.text(1)},
+                                            {"scl_id", s.text(2)},
+                                            {"link", s.text(3)},
+                                            {"expires_unix", s.integer(4)},
+                                            {"created_unix", s.integer(5)}});
+        }
+    }
+    out["applications"] = nlohmann::ordered_json::array();
+    {
+        Statement s(db_, "SELECT id, registration, app_id, created FROM applications ORDER BY id");
+        while (s.step()) {
+            out["applications"].push_back({{"id", s.integer(0)},
+                                           {"registration", s.integer(1)},
+                                           {"app_id", s.text(2)},
+                                           {"created_unix", s.integer(3)}});
+        }
+    }
+    out["containers"] = nlohmann::ordered_json::array();
+    {
+        Statement s(db_,
+                    "SELECT c.id, c.application, c.container_id, c.created, a.app_id, "
+                    "a.registration FROM containers c JOIN applications a ON a.id = c.application "
+                    "ORDER BY c.id");
+        while (s.step()) {
+            out["containers"].push_back(
+                {{"id", s.integer(0)},
+                 {"application", s.integer(1)},
+                 {"container_id", s.text(2)},
+                 {"created_unix", s.integer(3)},
+                 {"path", "/m2m/scls/" + std::to_string(s.integer(5)) + "/applications/" +
+                              s.text(4) + "/containers/" + s.text(2)}});
+        }
+    }
+    out["content_instances"] = nlohmann::ordered_json::array();
+    {
+        Statement s(db_,
+                    "SELECT id, container, content_type, content, created FROM content_instances "
+                    "ORDER BY id");
+        while (s.step()) {
+            const std::string content = s.blobText(3);
+            nlohmann::ordered_json row = {{"id", s.integer(0)},
+                                          {"container", s.integer(1)},
+                                          {"content_type", s.text(2)},
+                                          {"created_unix", s.integer(4)}};
+            // Content is shown as text when it is text, else as hex: the demo's proof of where
+            // the data landed.
+            if (isShowableText(content)) {
+                row["content"] = content;
+            }
+            row["content_hex"] = base::toHex(
+                ByteView(reinterpret_cast<const std::uint8_t*>(content.data()), content.size()));
+            out["content_instances"].push_back(std::move(row));
+        }
+    }
+    out["faults"] = nlohmann::ordered_json::array();
+    {
+        Statement s(db_, "SELECT endpoint, kind, remaining FROM faults WHERE remaining > 0");
+        while (s.step()) {
+            out["faults"].push_back(
+                {{"endpoint", s.text(0)}, {"kind", s.text(1)}, {"remaining", s.integer(2)}});
+        }
+    }
+    out["counters"] = nlohmann::ordered_json::object();
+    for (Endpoint e : {Endpoint::Msbf, Endpoint::Connection, Endpoint::Mid}) {
+        out["counters"][endpointName(e)] = {{"requests", 0},
+                                            {"handshakes", 0},
+                                            {"handshake_failures", 0},
+                                            {"refused", 0},
+                                            {"cut_off", 0}};
+    }
+    {
+        Statement s(db_, "SELECT endpoint, name, value FROM counters ORDER BY endpoint, name");
+        while (s.step()) {
+            out["counters"][s.text(0)][s.text(1)] = s.integer(2);
+        }
+    }
+    return out;
+}
+
+}  // namespace netsim
