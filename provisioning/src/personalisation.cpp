@@ -1,5 +1,7 @@
 #include "provisioning/personalisation.hpp"
 
+#include "provisioning/key_export.hpp"
+
 #include "provisioning/param_sets.hpp"
 
 #include <openssl/crypto.h>
@@ -20,42 +22,12 @@ using base::ByteView;
 using base::SecretBuffer;
 using Clock = std::chrono::system_clock;
 
-constexpr std::size_t kMaxExportFileBytes = 8 * 1024;
-
-// Everything the card will hold, resolved from the profile or from an earlier run's files.
-struct Material {
-    seuicc::NodeId nodeId{};
-    SecretBuffer kmr;
-    SecretBuffer kmsa;
-    std::optional<SecretBuffer> kbs;
-    std::optional<SecretBuffer> kiv;
-    Clock::time_point kmrExpiry;
-};
+// Everything the card will hold, resolved from the profile or from an earlier run's export.
+using Material = KeyExport;
 
 SecretBuffer resolveKey(const KeySpec& spec, std::size_t bytes) {
     return spec.value ? SecretBuffer::copyOf(spec.value->view())
                       : securechannel::randomSecret(bytes);
-}
-
-// Decodes a hex key out of the parsed export document and wipes the text it came from.
-SecretBuffer takeHexSecret(nlohmann::json& doc, const char* name, std::size_t bytes,
-                           const std::filesystem::path& path) {
-    auto* text = doc.contains(name) ? doc[name].get_ptr<std::string*>() : nullptr;
-    if (text == nullptr || text->size() != 2 * bytes) {
-        throw ProvisioningError("key export '" + path.string() + "': '" + name +
-                                "' is missing or not " + std::to_string(bytes) + " bytes of hex");
-    }
-    SecretBuffer key(bytes);
-    try {
-        const Bytes decoded = base::fromHex(*text);
-        std::copy(decoded.begin(), decoded.end(), key.data());
-        OPENSSL_cleanse(const_cast<std::uint8_t*>(decoded.data()), decoded.size());
-    } catch (const base::HexError&) {
-        OPENSSL_cleanse(text->data(), text->size());
-        throw ProvisioningError("key export '" + path.string() + "': '" + name + "' is not hex");
-    }
-    OPENSSL_cleanse(text->data(), text->size());
-    return key;
 }
 
 // An earlier run's export for this card: its keys are the ones to (re)write.
@@ -63,61 +35,13 @@ std::optional<Material> loadExport(const std::filesystem::path& path, const std:
     if (!std::filesystem::exists(std::filesystem::symlink_status(path))) {
         return std::nullopt;
     }
-    const SecretBuffer content = securechannel::readSecretFile(path, kMaxExportFileBytes);
-    nlohmann::json doc = nlohmann::json::parse(content.data(), content.data() + content.size(),
-                                               nullptr, /*allow_exceptions=*/false);
-    if (!doc.is_object()) {
-        throw ProvisioningError("key export '" + path.string() + "' is not a JSON object");
-    }
-    if (doc.value("iccid", "") != iccid) {
+    Material m = readKeyExport(path);
+    if (m.iccid != iccid) {
         throw ProvisioningError("key export '" + path.string() + "' belongs to the card " +
-                                doc.value("iccid", std::string("?")) + ", not to " + iccid +
+                                m.iccid + ", not to " + iccid +
                                 ": choose a new path for each card");
     }
-    Material m;
-    const Bytes nodeId = base::fromHex(doc.value("node_id", ""));
-    if (nodeId.size() != m.nodeId.size()) {
-        throw ProvisioningError("key export '" + path.string() + "': node_id is not 16 bytes");
-    }
-    std::copy(nodeId.begin(), nodeId.end(), m.nodeId.begin());
-    m.kmr = takeHexSecret(doc, "kmr", 32, path);
-    m.kmsa = takeHexSecret(doc, "kmsa", 16, path);
-    if (doc.contains("kbs")) {
-        m.kbs = takeHexSecret(doc, "kbs", 32, path);
-    }
-    if (doc.contains("kiv")) {
-        m.kiv = takeHexSecret(doc, "kiv", 32, path);
-    }
-    m.kmrExpiry = Clock::time_point(std::chrono::seconds(doc.value("kmr_expiry_unix", 0LL)));
     return m;
-}
-
-void writeExport(const std::filesystem::path& path, const std::string& iccid, const Material& m,
-                 const SimProfile& profile) {
-    // Built by hand so that the key text lives in one string that is wiped after the write.
-    std::string text =
-        "{\n  \"iccid\": \"" + iccid + "\",\n  \"node_id\": \"" + base::toHex(m.nodeId) +
-        "\",\n  \"kmr_index\": " + std::to_string(profile.kmrIndex) + ",\n  \"kmr_expiry_unix\": " +
-        std::to_string(
-            std::chrono::duration_cast<std::chrono::seconds>(m.kmrExpiry.time_since_epoch())
-                .count()) +
-        ",\n  \"kmr\": \"" + base::toHex(m.kmr.view()) + "\",\n  \"kmsa\": \"" +
-        base::toHex(m.kmsa.view()) + "\"";
-    if (m.kbs) {
-        text += ",\n  \"kbs\": \"" + base::toHex(m.kbs->view()) + "\"";
-    }
-    if (m.kiv) {
-        text += ",\n  \"kiv\": \"" + base::toHex(m.kiv->view()) + "\"";
-    }
-    text += "\n}\n";
-    try {
-        securechannel::writeSecretFile(
-            path, ByteView(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
-    } catch (...) {
-        OPENSSL_cleanse(text.data(), text.size());
-        throw;
-    }
-    OPENSSL_cleanse(text.data(), text.size());
 }
 
 Material resolveMaterial(const SimProfile& profile, const PersonaliseOptions& options,
@@ -130,6 +54,8 @@ Material resolveMaterial(const SimProfile& profile, const PersonaliseOptions& op
     if (earlier) {
         m = std::move(*earlier);
     } else {
+        m.iccid = iccid;
+        m.kmrIndex = profile.kmrIndex;
         if (profile.nodeId) {
             std::copy(profile.nodeId->begin(), profile.nodeId->end(), m.nodeId.begin());
         } else {
@@ -159,7 +85,7 @@ Material resolveMaterial(const SimProfile& profile, const PersonaliseOptions& op
         securechannel::writeKeyFile(options.kmsaFile, m.kmsa.view());
     }
     if (options.exportKeysFile && !earlier) {
-        writeExport(*options.exportKeysFile, iccid, m, profile);
+        writeKeyExport(*options.exportKeysFile, m);
     }
     return m;
 }

@@ -157,7 +157,11 @@ TEST_CASE(
     CHECK(result["handshake_apdus"].get<int>() > 0);
     CHECK_FALSE(result.contains("http_status"));
     CHECK(result["failed_after"] == "handshake");
-    CHECK(result["error"]["message"].get<std::string>().find("Empty reply") != std::string::npos);
+    // curl says "Empty reply from server", or, when s_server closes before reading the request
+    // (a busy machine), "Recv failure: Connection reset by peer": either way, no answer.
+    const std::string message = result["error"]["message"].get<std::string>();
+    CHECK((message.find("Empty reply") != std::string::npos ||
+           message.find("Recv failure") != std::string::npos));
     CHECK(result["error"]["exit_code"] == 1);
     REQUIRE(server.waitFor("Keying material:", std::chrono::seconds(5)));
     const auto material = server.keyingMaterial();

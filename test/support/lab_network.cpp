@@ -103,10 +103,16 @@ std::string LabNetwork::control(const std::string& command, const std::vector<st
 }
 
 nlohmann::json LabNetwork::show() {
-    std::string line = quote(netsimBinary()) + " show --json --db " + quote(db_.string());
+    const std::filesystem::path errors = dir_ / "show.err";
+    const std::string line = quote(netsimBinary()) + " show --json --db " + quote(db_.string()) +
+                             " 2>" + quote(errors.string());
     const CliRun run = runCommand(line);
     if (run.exitCode != 0) {
-        throw std::runtime_error("m2m-netsim show failed: " + run.out);
+        std::ifstream in(errors);
+        std::stringstream text;
+        text << in.rdbuf();
+        throw std::runtime_error("m2m-netsim show failed (" + std::to_string(run.exitCode) +
+                                 "): " + text.str() + run.out);
     }
     return nlohmann::json::parse(run.out);
 }

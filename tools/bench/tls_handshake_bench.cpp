@@ -2,13 +2,11 @@
 // baseline: the same PskHttpsClient, the same server, the same key, with the key in memory
 // (InMemoryKeyOperations) instead of in the card. The two variants alternate (ABBA), so that a
 // drift of the machine's load hits both alike.
-#include <openssl/crypto.h>
 
 #include "agent/card_session.hpp"
-#include "base/scope_exit.hpp"
 #include "benchmarks.hpp"
+#include "provisioning/key_export.hpp"
 #include "provisioning/psk_identity.hpp"
-#include "securechannel/key_file.hpp"
 #include "securechannel/tls/card_keys.hpp"
 #include "securechannel/tls/memory_keys.hpp"
 #include "securechannel/tls/psk_https_client.hpp"
@@ -20,33 +18,6 @@ namespace {
 namespace tls = securechannel::tls;
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kMaxKeysFileBytes = 8 * 1024;
-constexpr std::size_t kKeySize = 32;
-
-// Key `name` of an `m2m provision --export-keys` file (0600, checked as a key file), decoded
-// straight into locked memory; every string of the parsed document is wiped afterwards.
-base::SecretBuffer loadExportedKey(const std::string& path, const std::string& name) {
-    const base::SecretBuffer content = securechannel::readSecretFile(path, kMaxKeysFileBytes);
-    nlohmann::json doc = nlohmann::json::parse(content.data(), content.data() + content.size(),
-                                               nullptr, /*allow_exceptions=*/false);
-    const base::ScopeExit wipe([&doc] {
-        for (auto& item : doc.items()) {
-            if (auto* text = item.value().get_ptr<std::string*>()) {
-                OPENSSL_cleanse(text->data(), text->size());
-            }
-        }
-    });
-    const auto* text =
-        doc.is_object() && doc.contains(name) ? doc[name].get_ptr<const std::string*>() : nullptr;
-    if (text == nullptr || text->size() != 2 * kKeySize) {
-        throw base::Error("keys file '" + path + "': '" + name + "' is missing or not " +
-                          std::to_string(kKeySize) + " bytes of hex");
-    }
-    base::SecretBuffer key(kKeySize);
-    base::decodeHex(*text, key.mutableView());
-    return key;
-}
-
 }  // namespace
 
 Report tlsHandshake(const std::optional<std::string>& reader, const std::string& kmsaFile,
@@ -56,7 +27,12 @@ Report tlsHandshake(const std::optional<std::string>& reader, const std::string&
     }
     const bool kmr = o.key == "kmr";
     const seuicc::KeySlot slot = kmr ? seuicc::KeySlot::Kmr : seuicc::KeySlot::Kbs;
-    tls::InMemoryKeyOperations inMemory(slot, loadExportedKey(o.keysFile, o.key));
+    provisioning::KeyExport exported = provisioning::readKeyExport(o.keysFile);
+    if (!kmr && !exported.kbs) {
+        throw std::invalid_argument("the keys file has no Kbs");
+    }
+    tls::InMemoryKeyOperations inMemory(slot,
+                                        kmr ? std::move(exported.kmr) : std::move(*exported.kbs));
 
     agent::CardSession card(agent::CardSession::Options{reader, kmsaFile, {}});
     const auto sed = card.open();

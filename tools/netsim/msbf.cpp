@@ -4,6 +4,7 @@
 #include "endpoints.hpp"
 #include "http_rules.hpp"
 #include "provisioning/param_sets.hpp"
+#include "securechannel/tls/card_keys.hpp"
 
 namespace netsim {
 
@@ -15,7 +16,8 @@ void routeMsbf(const httplib::Request& request, httplib::Response& response,
     if (request.method != "GET") {
         return http::setNotAllowed(response, "GET");
     }
-    const base::SecretBuffer kmr = connection.exportKey("EXPORTER-ETSI-TC-M2M-Bootstrap");
+    const base::SecretBuffer kmr =
+        connection.exportKey(securechannel::tls::kBootstrapExporterLabel);
     const NodeRecord node =
         context.store.issueKmr(connection.owner(), kmr.view(), context.lifetimes.kmr);
     provisioning::BootstrapParamSet params;

@@ -3,6 +3,7 @@
 #include "endpoints.hpp"
 #include "http_rules.hpp"
 #include "provisioning/param_sets.hpp"
+#include "securechannel/tls/card_keys.hpp"
 
 namespace netsim {
 
@@ -14,7 +15,8 @@ void routeConnection(const httplib::Request& request, httplib::Response& respons
     if (request.method != "POST") {
         return http::setNotAllowed(response, "POST");
     }
-    const base::SecretBuffer kmc = connection.exportKey("EXPORTER-ETSI-TC-M2M-Connection");
+    const base::SecretBuffer kmc =
+        connection.exportKey(securechannel::tls::kConnectionExporterLabel);
     const NodeRecord node =
         context.store.issueKmc(connection.owner(), kmc.view(), context.lifetimes.kmc);
     provisioning::ConnectionParamSet params;

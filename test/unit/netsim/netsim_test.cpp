@@ -757,7 +757,11 @@ TEST_CASE("netsim: import and serve refusals", "[netsim]") {
     CHECK(shown["nodes"][0]["iccid"] == node.iccid);
 
     const auto broken = dir / "broken.json";
-    { std::ofstream(broken) << "{\"node_id\": \"0011\", \"kmr\": \"" + lowerHex(node.kmr) + "\"}"; }
+    {
+        std::ofstream(broken) << "{\"iccid\": \"" + node.iccid +
+                                     "\", \"node_id\": \"0011\", \"kmr\": \"" + lowerHex(node.kmr) +
+                                     "\"}";
+    }
     ::chmod(broken.c_str(), 0600);
     const CommandResult bad = runCommand({netsim, "import", "--db", db, broken.string()});
     CHECK(bad.exitCode == 1);

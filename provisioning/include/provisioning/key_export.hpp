@@ -1,0 +1,48 @@
+// The key record `m2m provision --export-keys` writes for the network side, and reads back to
+// finish an interrupted run: the card's ICCID, M2M-Node-ID, KmrIndex, Kmr expiry and its keys as
+// hex, in a JSON file of its own with mode 0600 (a test SIM's secrets: for the lab network and
+// benchmarks only; a production card's keys never leave the provisioning station).
+//
+// One reader and one writer for every program that uses it (the provisioning tool, the lab
+// network's import, the benchmarks): keys are decoded straight into SecretBuffers, and every string
+// of the parsed document, and the text written, is wiped.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "base/secret.hpp"
+#include "securechannel/errors.hpp"
+#include "seuicc/sed_status.hpp"
+
+namespace provisioning {
+
+// The file is not a key export this version reads. The message names the file and the field;
+// never a key.
+class KeyExportError : public securechannel::Error {
+public:
+    using securechannel::Error::Error;
+};
+
+struct KeyExport {
+    std::string iccid;  // digits (and F filler), as the card reports it
+    seuicc::NodeId nodeId{};
+    std::uint32_t kmrIndex = 0;
+    std::chrono::system_clock::time_point kmrExpiry{};  // whole seconds
+    base::SecretBuffer kmr;                             // 32 bytes
+    base::SecretBuffer kmsa;                            // 16 bytes
+    std::optional<base::SecretBuffer> kbs;              // 32 bytes
+    std::optional<base::SecretBuffer> kiv;              // 32 bytes
+};
+
+// Reads `path`, checked as a key file (regular, owned by the user, 0600 or 0400, at most 8 KiB).
+// Every field is required but kbs and kiv; each is checked for type, size and range.
+[[nodiscard]] KeyExport readKeyExport(const std::filesystem::path& path);
+
+// Writes `record` to a new file at `path` (mode 0600, never over an existing file).
+void writeKeyExport(const std::filesystem::path& path, const KeyExport& record);
+
+}  // namespace provisioning

@@ -1,0 +1,142 @@
+#include "provisioning/key_export.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "base/bytes.hpp"
+#include "base/scope_exit.hpp"
+#include "securechannel/key_file.hpp"
+
+namespace provisioning {
+
+namespace {
+
+constexpr std::size_t kMaxFileBytes = 8 * 1024;
+// The card keeps expiries as unsigned Unix seconds; past year 9999 nothing prints them.
+constexpr std::int64_t kMaxExpiryUnix = 253402300799;
+
+using Json = nlohmann::json;
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
+    throw KeyExportError("key export '" + path.string() + "': " + problem);
+}
+
+void wipeStrings(Json& doc) {
+    for (auto& item : doc.items()) {
+        if (auto* text = item.value().get_ptr<std::string*>()) {
+            base::secureWipe({reinterpret_cast<std::uint8_t*>(text->data()), text->size()});
+        }
+    }
+}
+
+// Key `name` decoded straight into locked memory; nullopt if absent and not `required`.
+std::optional<base::SecretBuffer> key(const Json& doc, const char* name, std::size_t bytes,
+                                      bool required, const std::filesystem::path& path) {
+    if (!doc.contains(name)) {
+        if (required) {
+            fail(path, std::string("'") + name + "' is missing");
+        }
+        return std::nullopt;
+    }
+    const auto* text = doc[name].get_ptr<const std::string*>();
+    if (text == nullptr || text->size() != 2 * bytes) {
+        fail(path, std::string("'") + name + "' is not " + std::to_string(bytes) + " bytes of hex");
+    }
+    base::SecretBuffer value(bytes);
+    try {
+        base::decodeHex(*text, value.mutableView());
+    } catch (const base::HexError&) {
+        fail(path, std::string("'") + name + "' is not hex");
+    }
+    return value;
+}
+
+// Appends `"name": "<hex>"`, the hex encoded in place: no other copy of it exists.
+void appendKey(std::string& text, const char* name, const base::SecretBuffer& value) {
+    text += ",\n  \"";
+    text += name;
+    text += "\": \"";
+    const std::size_t at = text.size();
+    text.append(2 * value.size(), '0');
+    base::encodeLowerHex(value.view(),
+                         {reinterpret_cast<std::uint8_t*>(text.data()) + at, 2 * value.size()});
+    text += '"';
+}
+
+bool expiryInRange(const Json& value) {
+    if (value.is_number_unsigned()) {
+        return value.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxExpiryUnix);
+    }
+    return value.is_number_integer() && value.get<std::int64_t>() >= 0 &&
+           value.get<std::int64_t>() <= kMaxExpiryUnix;
+}
+
+}  // namespace
+
+KeyExport readKeyExport(const std::filesystem::path& path) {
+    const base::SecretBuffer content = securechannel::readSecretFile(path, kMaxFileBytes);
+    Json doc = Json::parse(content.data(), content.data() + content.size(), nullptr,
+                           /*allow_exceptions=*/false);
+    const base::ScopeExit wipe([&doc] { wipeStrings(doc); });
+    if (!doc.is_object()) {
+        fail(path, "not a JSON object");
+    }
+    KeyExport r;
+    const auto* iccid =
+        doc.contains("iccid") ? doc["iccid"].get_ptr<const std::string*>() : nullptr;
+    if (iccid == nullptr || iccid->empty() || iccid->size() > 20 ||
+        iccid->find_first_not_of("0123456789Ff") != std::string::npos) {
+        fail(path, "'iccid' is missing or not up to 20 digits");
+    }
+    r.iccid = *iccid;
+    const auto* node =
+        doc.contains("node_id") ? doc["node_id"].get_ptr<const std::string*>() : nullptr;
+    if (node == nullptr || node->size() != 2 * r.nodeId.size()) {
+        fail(path, "'node_id' is missing or not 16 bytes of hex");
+    }
+    try {
+        base::decodeHex(*node, r.nodeId);
+    } catch (const base::HexError&) {
+        fail(path, "'node_id' is not hex");
+    }
+    if (!doc.contains("kmr_index") || !doc["kmr_index"].is_number_unsigned() ||
+        doc["kmr_index"].get<std::uint64_t>() > UINT32_MAX) {
+        fail(path, "'kmr_index' is missing or not a uint32");
+    }
+    r.kmrIndex = doc["kmr_index"].get<std::uint32_t>();
+    if (!doc.contains("kmr_expiry_unix") || !expiryInRange(doc["kmr_expiry_unix"])) {
+        fail(path, "'kmr_expiry_unix' is missing or not Unix seconds up to year 9999");
+    }
+    r.kmrExpiry = std::chrono::system_clock::time_point(
+        std::chrono::seconds(doc["kmr_expiry_unix"].get<std::int64_t>()));
+    r.kmr = std::move(*key(doc, "kmr", 32, true, path));
+    r.kmsa = std::move(*key(doc, "kmsa", 16, true, path));
+    r.kbs = key(doc, "kbs", 32, false, path);
+    r.kiv = key(doc, "kiv", 32, false, path);
+    return r;
+}
+
+void writeKeyExport(const std::filesystem::path& path, const KeyExport& r) {
+    const auto expiry =
+        std::chrono::duration_cast<std::chrono::seconds>(r.kmrExpiry.time_since_epoch()).count();
+    // Built by hand so that the key text lives in one string, wiped after the write.
+    std::string text;
+    text.reserve(1024);  // no reallocation leaves an unwiped copy behind
+    text += "{\n  \"iccid\": \"" + r.iccid + "\",\n  \"node_id\": \"" + base::toHex(r.nodeId) +
+            "\",\n  \"kmr_index\": " + std::to_string(r.kmrIndex) +
+            ",\n  \"kmr_expiry_unix\": " + std::to_string(expiry);
+    const base::ScopeExit wipe([&text] {
+        base::secureWipe({reinterpret_cast<std::uint8_t*>(text.data()), text.size()});
+    });
+    appendKey(text, "kmr", r.kmr);
+    appendKey(text, "kmsa", r.kmsa);
+    if (r.kbs) {
+        appendKey(text, "kbs", *r.kbs);
+    }
+    if (r.kiv) {
+        appendKey(text, "kiv", *r.kiv);
+    }
+    text += "\n}\n";
+    securechannel::writeSecretFile(path, base::asBytes(text));
+}
+
+}  // namespace provisioning

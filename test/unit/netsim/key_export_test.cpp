@@ -1,0 +1,110 @@
+// The key export of `m2m provision --export-keys`, read by the provisioning tool, the lab network
+// and the benchmarks through one reader: round trip, and every refusal with its field named and no
+// key in the message.
+#include <sys/stat.h>
+
+#include "../secure-channel/test_support.hpp"
+#include "provisioning/key_export.hpp"
+
+using provisioning::KeyExport;
+using provisioning::KeyExportError;
+using provisioning::readKeyExport;
+
+namespace {
+
+const std::string kKmrHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+const std::string kKmsaHex = "404142434445464748494a4b4c4d4e4f";
+
+std::string document(const std::string& fields) {
+    return "{\"iccid\": \"8988211000000000018\", \"node_id\": "
+           "\"8F43EC68186D02883E7E13AD5E94CDE7\", "
+           "\"kmr_index\": 7, \"kmr_expiry_unix\": 4102444800, \"kmr\": \"" +
+           kKmrHex + "\", \"kmsa\": \"" + kKmsaHex + "\"" + fields + "}";
+}
+
+// The same document with one field replaced ("name": value).
+std::string with(const std::string& name, const std::string& value) {
+    std::string doc = document("");
+    const auto at = doc.find("\"" + name + "\": ");
+    const auto end = doc.find_first_of(",}", at);
+    return doc.substr(0, at) + "\"" + name + "\": " + value + doc.substr(end);
+}
+
+}  // namespace
+
+TEST_CASE("a key export written is read back the same, as a 0600 file", "[key-export]") {
+    sctest::TempDir dir;
+    KeyExport in;
+    in.iccid = "8988211000000000018";
+    in.nodeId = {0x8F, 0x43, 0xEC, 0x68, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    in.kmrIndex = 4294967295u;
+    in.kmrExpiry = std::chrono::system_clock::time_point(std::chrono::seconds(4102444800));
+    in.kmr = base::SecretBuffer::copyOf(base::fromHex(kKmrHex));
+    in.kmsa = base::SecretBuffer::copyOf(base::fromHex(kKmsaHex));
+    in.kbs = base::SecretBuffer::copyOf(base::fromHex(kKmrHex));
+    const auto path = dir.path() / "keys.json";
+    provisioning::writeKeyExport(path, in);
+    struct stat info {};
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    CHECK((info.st_mode & 07777) == 0600);
+    const KeyExport out = readKeyExport(path);
+    CHECK(out.iccid == in.iccid);
+    CHECK(out.nodeId == in.nodeId);
+    CHECK(out.kmrIndex == in.kmrIndex);
+    CHECK(out.kmrExpiry == in.kmrExpiry);
+    CHECK(out.kmr.equals(in.kmr));
+    CHECK(out.kmsa.equals(in.kmsa));
+    REQUIRE(out.kbs);
+    CHECK(out.kbs->equals(*in.kbs));
+    CHECK_FALSE(out.kiv);
+    // Never over an existing file.
+    CHECK_THROWS_AS(provisioning::writeKeyExport(path, in), securechannel::KeyFileError);
+}
+
+TEST_CASE("a key export with a missing, mistyped or out-of-range field is refused by name",
+          "[key-export][neg]") {
+    sctest::TempDir dir;
+    const auto path = dir.path() / "keys.json";
+    const auto refused = [&](const std::string& text, const std::string& field) {
+        std::filesystem::remove(path);
+        sctest::writeFile(path, text);
+        try {
+            (void)readKeyExport(path);
+            FAIL("accepted: " << field);
+        } catch (const KeyExportError& e) {
+            const std::string message = e.what();
+            INFO(message);
+            CHECK(message.find(field) != std::string::npos);
+            CHECK(message.find(kKmrHex) == std::string::npos);
+            CHECK(message.find(kKmsaHex) == std::string::npos);
+        }
+    };
+    refused("not json", "not a JSON object");
+    refused("[1, 2]", "not a JSON object");
+    refused(with("iccid", "\"89882110\\u001b[2J\""), "'iccid'");
+    refused(with("node_id", "\"8F43\""), "'node_id'");
+    refused(with("node_id", "\"8F43EC68186D02883E7E13AD5E94CDZZ\""), "'node_id'");
+    refused(with("kmr_index", "4294967296"), "'kmr_index'");
+    refused(with("kmr_index", "-1"), "'kmr_index'");
+    refused(with("kmr_index", "\"7\""), "'kmr_index'");
+    refused(with("kmr_expiry_unix", "18446744073709551615"), "'kmr_expiry_unix'");
+    refused(with("kmr_expiry_unix", "-1"), "'kmr_expiry_unix'");
+    refused(with("kmr_expiry_unix", "253402300800"), "'kmr_expiry_unix'");
+    refused(with("kmr_expiry_unix", "1.5"), "'kmr_expiry_unix'");
+    refused(with("kmr", "\"" + kKmrHex.substr(2) + "\""), "'kmr'");
+    refused(with("kmr", "\"" + kKmrHex.substr(0, 62) + "zz\""), "'kmr'");
+    refused(with("kmr", "7"), "'kmr'");
+    refused(with("kmsa", "\"" + kKmrHex + "\""), "'kmsa'");
+    refused(document(", \"kbs\": \"00\""), "'kbs'");
+    std::string noKmr = document("");
+    const std::string kmrField = ", \"kmr\": \"" + kKmrHex + "\"";
+    noKmr.erase(noKmr.find(kmrField), kmrField.size());
+    refused(noKmr, "'kmr' is missing");
+}
+
+TEST_CASE("a key export readable by others is refused as a key file", "[key-export][neg]") {
+    sctest::TempDir dir;
+    const auto path = dir.path() / "keys.json";
+    sctest::writeFile(path, document(""), 0644);
+    CHECK_THROWS_AS(readKeyExport(path), securechannel::KeyFileError);
+}
