@@ -74,8 +74,11 @@ PskTestServer::PskTestServer(PskTestServerOptions options) : options_(std::move(
         connections_.push_back(std::move(seen));
     };
     config.events.handshakeFailed = [this](const netsim::PskConnection&, const std::string&) {
-        const std::lock_guard lock(mutex_);
-        ++handshakeFailures_;
+        {
+            const std::lock_guard lock(mutex_);
+            ++handshakeFailures_;
+        }
+        failed_.notify_all();
     };
     config.handler = [this](const httplib::Request&, httplib::Response& response,
                             netsim::PskConnection& connection) {
@@ -102,8 +105,10 @@ std::vector<ServedConnection> PskTestServer::connections() const {
     return connections_;
 }
 
-unsigned PskTestServer::handshakeFailures() const {
-    const std::lock_guard lock(mutex_);
+unsigned PskTestServer::handshakeFailures(unsigned atLeast,
+                                          std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    failed_.wait_for(lock, timeout, [&] { return handshakeFailures_ >= atLeast; });
     return handshakeFailures_;
 }
 

@@ -5,6 +5,8 @@
 // (tools/netsim/psk_server.hpp) with a table of keys and one fixed answer.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -54,12 +56,16 @@ public:
     [[nodiscard]] std::string url(const std::string& path = "/") const;
     // Connections whose handshake completed, oldest first.
     [[nodiscard]] std::vector<ServedConnection> connections() const;
-    // Handshakes that failed (an unknown identity, a wrong key, no shared suite).
-    [[nodiscard]] unsigned handshakeFailures() const;
+    // Handshakes that failed (an unknown identity, a wrong key, no shared suite), once at least
+    // `atLeast` have, or after `timeout`: the server notes a failure on its own thread, after
+    // the client already has the alert.
+    [[nodiscard]] unsigned handshakeFailures(
+        unsigned atLeast = 0, std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
 private:
     PskTestServerOptions options_;
     mutable std::mutex mutex_;
+    mutable std::condition_variable failed_;
     std::vector<ServedConnection> connections_;
     std::map<std::uint64_t, std::size_t> indexOf_;  // PskConnection::id() -> connections_
     unsigned handshakeFailures_ = 0;

@@ -7,8 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include "psk_test_server.hpp"
-#include "securechannel/tls/psk_https_client.hpp"
 #include "recording_keys.hpp"
+#include "securechannel/tls/psk_https_client.hpp"
 #include "test_support.hpp"
 
 using namespace securechannel::tls;
@@ -55,7 +55,7 @@ TEST_CASE("The in-test server counts refused handshakes and stops with a connect
     auto server = std::make_unique<sctest::PskTestServer>(sctest::PskTestServerOptions{});
     CHECK_THROWS_AS(client.perform(get(server->url()), {kIdentity, KeySlot::Kmr}, card),
                     PskRejected);
-    CHECK(server->handshakeFailures() == 1);
+    CHECK(server->handshakeFailures(1) == 1);
 
     sctest::PskTestServerOptions options;
     options.keys[kIdentity] = kKey;
