@@ -2,14 +2,18 @@
 
 #include <toml++/toml.h>
 #include <cstdlib>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 namespace agent {
 
 namespace {
 
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
-    throw ConfigError("configuration '" + path.string() + "': " + problem);
+    throw ConfigError(
+        (path.empty() ? std::string("configuration") : "configuration '" + path.string() + "'") +
+        ": " + problem);
 }
 
 // Refuses every key of `table` that is not in `known`: a typo must not fall back to a default.
@@ -72,9 +76,9 @@ double number(const std::filesystem::path& path, const toml::table* t, std::stri
     return *value;
 }
 
-std::filesystem::path relativeTo(const std::filesystem::path& config, const std::string& value) {
+std::filesystem::path relativeTo(const std::filesystem::path& baseDir, const std::string& value) {
     const std::filesystem::path p(value);
-    return p.is_absolute() ? p : config.parent_path() / p;
+    return p.is_absolute() ? p : baseDir / p;
 }
 
 void requireHttps(const std::filesystem::path& path, std::string_view key, const std::string& url) {
@@ -83,12 +87,12 @@ void requireHttps(const std::filesystem::path& path, std::string_view key, const
     }
 }
 
-}  // namespace
-
-AgentConfig loadAgentConfig(const std::filesystem::path& path) {
+// `path` names the document in messages (empty: text that came from no file).
+AgentConfig parse(std::string_view toml, const std::filesystem::path& baseDir,
+                  const std::filesystem::path& path) {
     toml::table root;
     try {
-        root = toml::parse_file(path.string());
+        root = toml::parse(toml, path.string());
     } catch (const toml::parse_error& e) {
         fail(path, std::string(e.description()) + " (line " +
                        std::to_string(e.source().begin.line) + ")");
@@ -120,7 +124,7 @@ AgentConfig loadAgentConfig(const std::filesystem::path& path) {
         c.reader = reader;
     }
     if (auto kmsa = string(path, card, "card", "kmsa_file", ""); !kmsa.empty()) {
-        c.kmsaFile = relativeTo(path, kmsa);
+        c.kmsaFile = relativeTo(baseDir, kmsa);
     } else if (const char* credentials = std::getenv("CREDENTIALS_DIRECTORY")) {
         c.kmsaFile = std::filesystem::path(credentials) / "kmsa";
     } else {
@@ -153,7 +157,7 @@ AgentConfig loadAgentConfig(const std::filesystem::path& path) {
     c.requestTimeout = std::chrono::milliseconds(
         integer(path, network, "network", "timeout_ms", 15000, 100, 600000));
 
-    c.stateDir = relativeTo(path, string(path, agentSection, "agent", "state_dir", "."));
+    c.stateDir = relativeTo(baseDir, string(path, agentSection, "agent", "state_dir", "."));
     c.applicationId = string(path, agentSection, "agent", "application", c.applicationId);
     c.containerId = string(path, agentSection, "agent", "container", c.containerId);
     c.reportInterval = std::chrono::milliseconds(
@@ -173,6 +177,21 @@ AgentConfig loadAgentConfig(const std::filesystem::path& path) {
     c.retry.maxAttempts =
         static_cast<unsigned>(integer(path, retry, "retry", "max_attempts", 0, 0, 1000000));
     return c;
+}
+
+}  // namespace
+
+AgentConfig parseAgentConfig(std::string_view toml, const std::filesystem::path& baseDir) {
+    return parse(toml, baseDir, {});
+}
+
+AgentConfig loadAgentConfig(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    if (!in || !(text << in.rdbuf())) {
+        fail(path, "cannot be read");
+    }
+    return parse(text.str(), path.parent_path(), path);
 }
 
 }  // namespace agent

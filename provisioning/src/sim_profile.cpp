@@ -2,6 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "securechannel/key_file.hpp"
 
 namespace provisioning {
@@ -10,8 +13,10 @@ namespace {
 
 constexpr std::size_t kMaxProfileBytes = 64 * 1024;
 
+// `path` names the document in messages (empty: text that came from no file).
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
-    throw ProfileError("profile '" + path.string() + "': " + problem);
+    throw ProfileError((path.empty() ? std::string("profile") : "profile '" + path.string() + "'") +
+                       ": " + problem);
 }
 
 // Hex without separators into locked memory; the text itself is never echoed in a message.
@@ -66,23 +71,17 @@ KeySpec keySpec(const std::filesystem::path& path, const toml::table& t, std::st
     return KeySpec{secretFromHex(path, std::string(key), *value, bytes)};
 }
 
-}  // namespace
-
-SimProfile loadSimProfile(const std::filesystem::path& path) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::is_regular_file(status)) {
-        fail(path, "cannot be read (not a regular file)");
-    }
+// The profile in `toml`; `literal` records whether it holds key material.
+SimProfile parse(std::string_view toml, const std::filesystem::path& baseDir,
+                 const std::filesystem::path& path, bool& literal) {
     toml::table t;
     try {
-        t = toml::parse_file(path.string());
+        t = toml::parse(toml, path.string());
     } catch (const toml::parse_error& e) {
         fail(path, std::string("is not valid TOML: ") + std::string(e.description()));
     }
 
     SimProfile p;
-    bool literal = false;
     const auto nodeId = t.at_path("identity.node_id").value<std::string>();
     if (!nodeId) {
         fail(path, "identity.node_id is missing (hex or \"generate\")");
@@ -134,11 +133,36 @@ SimProfile loadSimProfile(const std::filesystem::path& path) {
     if (const auto code = t.at_path("admin.code").value<std::string>()) {
         p.adminCode = secretFromHex(path, "admin.code", *code, 8);
     } else if (const auto file = t.at_path("admin.code_file").value<std::string>()) {
-        p.adminCode = securechannel::loadKeyFile(*file, 8);
+        const std::filesystem::path codeFile(*file);
+        p.adminCode =
+            securechannel::loadKeyFile(codeFile.is_absolute() ? codeFile : baseDir / codeFile, 8);
     } else {
         fail(path, "admin.code or admin.code_file is missing");
     }
 
+    return p;
+}
+
+}  // namespace
+
+SimProfile parseSimProfile(std::string_view toml, const std::filesystem::path& baseDir) {
+    bool literal = false;
+    return parse(toml, baseDir, {}, literal);
+}
+
+SimProfile loadSimProfile(const std::filesystem::path& path) {
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::is_regular_file(status)) {
+        fail(path, "cannot be read (not a regular file)");
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    if (!in || !(text << in.rdbuf())) {
+        fail(path, "cannot be read");
+    }
+    bool literal = false;
+    SimProfile p = parse(text.str(), path.parent_path(), path, literal);
     if (literal) {
         // Same owner/mode rules as a key file; the content was parsed above already.
         (void)securechannel::readSecretFile(path, kMaxProfileBytes);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "securechannel/errors.hpp"
@@ -49,7 +50,9 @@ struct AgentConfig {
     RetryPolicy retry;
 };
 
-// Reads and checks `path`. Relative paths inside are relative to the file's folder.
+// Parses and checks a configuration document; relative paths inside are relative to `baseDir`.
+AgentConfig parseAgentConfig(std::string_view toml, const std::filesystem::path& baseDir);
+// Reads `path` and parses it (parseAgentConfig) with the file's folder as the base.
 AgentConfig loadAgentConfig(const std::filesystem::path& path);
 
 }  // namespace agent

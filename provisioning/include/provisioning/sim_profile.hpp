@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -44,5 +45,9 @@ struct SimProfile {
 // key file; one that only says "generate" may be world-readable. A literal admin.code is for the
 // well-known transport codes of test SIMs; real codes come from admin.code_file (0600).
 SimProfile loadSimProfile(const std::filesystem::path& path);
+// The checks of loadSimProfile on a document in memory, except the file's own mode (there is no
+// file); a relative admin.code_file is relative to `baseDir` (loadSimProfile: the profile's
+// folder).
+SimProfile parseSimProfile(std::string_view toml, const std::filesystem::path& baseDir);
 
 }  // namespace provisioning
