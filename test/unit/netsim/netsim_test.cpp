@@ -656,125 +656,40 @@ TEST_CASE("netsim: injected faults, each kind, N times, then normal service", "[
         INFO(r.err);
         REQUIRE(r.exitCode == 0);
     };
-    PskClient msbf(server.msbf(), node.kbsIdentity(), node.kbs);
-    REQUIRE(msbf.connected());
-
-    fault("msbf", "http-500", 2);
-    CHECK(server.show()["faults"][0]["remaining"] == 2);
-    CHECK(msbf.request("GET", "/m2m/bootstrap")->status == 500);
-    CHECK(msbf.request("GET", "/m2m/bootstrap")->status == 500);
-    CHECK(msbf.request("GET", "/m2m/bootstrap")->status == 200);
-    const Bytes kmr = msbf.exporter(kBootstrapLabel);
-    CHECK(server.nodeState(node)["kmr_index"] == 2);  // the faulted ones issued no Kmr
-
-    fault("msbf", "http-503", 1);
-    const auto unavailable = msbf.request("GET", "/m2m/bootstrap");
-    CHECK(unavailable->status == 503);
-    CHECK(unavailable->header("retry-after") == "1");
-
-    fault("msbf", "malformed-xml", 1);
-    const auto malformed = msbf.request("GET", "/m2m/bootstrap");
-    CHECK(malformed->status == 200);
-    CHECK_THROWS_AS(provisioning::parseBootstrapParamSet(malformed->body),
-                    provisioning::ParamSetError);
-
-    fault("msbf", "oversized-body", 1);
-    const auto oversized = msbf.request("GET", "/m2m/bootstrap");
-    CHECK(oversized->status == 200);
-    CHECK(oversized->body.size() == 2 * 1024 * 1024);
-
-    fault("msbf", "close", 1);
-    CHECK_FALSE(msbf.request("GET", "/m2m/bootstrap"));
-
-    // Faults are per endpoint.
-    fault("mid", "http-503", 1);
-    const auto [kmc, params] = connect(server, node, kmr, 2);
-    PskClient mid(server.mid(), node.identity(params.kmcIndex), kmc);
-    CHECK(mid.request("POST", "/m2m/scls", sclXml("m2m:scl/device-0001"))->status == 503);
-    CHECK(mid.request("POST", "/m2m/scls", sclXml("m2m:scl/device-0001"))->status == 201);
-    CHECK(server.show()["faults"].empty());
-
-    CHECK(server.netsim({"fault", "--endpoint", "bsf", "--kind", "close"}).exitCode == 2);
-    CHECK(server.netsim({"fault", "--endpoint", "mid", "--kind", "slow"}).exitCode == 2);
-}
-
-TEST_CASE("netsim: keys appear nowhere in the log or in show; the store is private", "[netsim]") {
-    const TestNode node = TestNode::random(12);
-    NetsimServer server({node}, {{"--log", "netsim=debug"}});
     const auto [kmr, index] = bootstrap(server, node);
     const auto [kmc, params] = connect(server, node, kmr, index);
-    PskClient mid(server.mid(), node.identity(params.kmcIndex), kmc);
-    REQUIRE(mid.request("POST", "/m2m/scls", sclXml("m2m:scl/device-0001"))->status == 201);
-    PskClient(server.connection(), node.identity(index), node.kbs);  // a failed handshake
-    CHECK(server.stop() == 0);
+    const auto now = std::chrono::system_clock::now();
+    const auto kmrExpiry = std::chrono::system_clock::time_point(
+        std::chrono::seconds(server.nodeState(node)["kmr_expiry_unix"].get<std::int64_t>()));
+    CHECK(kmrExpiry - now > std::chrono::hours(24 * 3650));
+    CHECK(kmrExpiry - now <= std::chrono::hours(24 * 3660));
+    CHECK(params.kmcExpiry - now > std::chrono::hours(24 * 3650));
+    CHECK(params.kmcExpiry - now <= std::chrono::hours(24 * 3660));
+}
 
-    const std::string log = server.log();
-    CHECK_THAT(log, Catch::Contains("msbf GET /m2m/bootstrap 200 node=" + node.nodeHex() +
-                                    " identity=" + node.kbsIdentity()));
-    CHECK_THAT(log, Catch::Contains("connection POST /m2m/connection 200"));
-    CHECK_THAT(log, Catch::Contains("mid POST /m2m/scls 201"));
-    CHECK_THAT(log, Catch::Contains("handshake failed"));
-    CHECK_THAT(log, !Catch::Contains("<m2m:"));  // no bodies
-    requireNoKeysIn(log, {node}, {kmr, kmc});
-    requireNoKeysIn(server.netsim({"show", "--json"}).out, {node}, {kmr, kmc});
-    requireNoKeysIn(server.netsim({"show"}).out, {node}, {kmr, kmc});
-    CHECK(modeOf(server.db()) == 0600);
-    for (const auto& entry : std::filesystem::directory_iterator(server.dir().path())) {
-        if (entry.path().filename().string().rfind("netsim.db", 0) == 0) {
-            INFO(entry.path());
-            CHECK((modeOf(entry.path()) & 077) == 0);
-        }
+TEST_CASE("netsim: import refuses a Kmr expiry of 2^64-1 by name", "[netsim][neg]") {
+    const TestNode node = TestNode::random(15);
+    TempDir dir;
+    const auto keys = dir / "keys.json";
+    auto doc = nlohmann::json::parse(node.exportJson());
+    for (const char* expiry : {"18446744073709551615", "9223372036854775807", "-1"}) {
+        INFO(expiry);
+        doc["kmr_expiry_unix"] = nlohmann::json::parse(expiry);
+        std::filesystem::remove(keys);
+        sctest::writeFile(keys, std::string_view(doc.dump()));
+        const CommandResult r = runCommand(
+            {netsimBinary().string(), "import", "--db", (dir / "n.db").string(), keys.string()});
+        CHECK(r.exitCode == 1);
+        CHECK_THAT(r.err, Catch::Contains("'kmr_expiry_unix'"));
+        CHECK_THAT(r.err, !Catch::Contains(lowerHex(node.kmr)));
     }
 }
 
-TEST_CASE("netsim: import and serve refusals", "[netsim]") {
-    const TestNode node = TestNode::random(13);
-    TempDir dir;
-    const auto keys = dir / "keys.json";
-    { std::ofstream(keys) << node.exportJson(); }
-    ::chmod(keys.c_str(), 0644);
-    const std::string db = (dir / "n.db").string();
-    const std::string netsim = netsimBinary().string();
-    const CommandResult open = runCommand({netsim, "import", "--db", db, keys.string()});
-    CHECK(open.exitCode == 1);
-    CHECK_THAT(open.err, Catch::Contains("keys.json"));
-    ::chmod(keys.c_str(), 0600);
-    const CommandResult ok =
-        runCommand({netsim, "import", "--db", db, keys.string(), "--scl-id", "m2m:scl/x", "--nscl",
-                    "https://a/m2m", "--nscl", "https://b/m2m", "--mas-fqdn", "mas.x"});
-    INFO(ok.err);
-    CHECK(ok.exitCode == 0);
-    CHECK(modeOf(db) == 0600);
-    // Re-import updates the node (one row, new values).
-    CHECK(runCommand({netsim, "import", "--db", db, keys.string(), "--scl-id", "m2m:scl/y"})
-              .exitCode == 0);
-    const auto shown =
-        nlohmann::json::parse(runCommand({netsim, "show", "--db", db, "--json"}).out);
-    REQUIRE(shown["nodes"].size() == 1);
-    CHECK(shown["nodes"][0]["scl_id"] == "m2m:scl/y");
-    CHECK(shown["nodes"][0]["kmr_kcv"] == kcv(node.kmr));
-    CHECK(shown["nodes"][0]["kmr_index"] == 1);
-    CHECK(shown["nodes"][0]["iccid"] == node.iccid);
-
-    const auto broken = dir / "broken.json";
-    {
-        std::ofstream(broken) << "{\"iccid\": \"" + node.iccid +
-                                     "\", \"node_id\": \"0011\", \"kmr\": \"" + lowerHex(node.kmr) +
-                                     "\"}";
-    }
-    ::chmod(broken.c_str(), 0600);
-    const CommandResult bad = runCommand({netsim, "import", "--db", db, broken.string()});
-    CHECK(bad.exitCode == 1);
-    CHECK_THAT(bad.err, Catch::Contains("node_id"));
-    CHECK_THAT(bad.err, !Catch::Contains(lowerHex(node.kmr)));
-
-    for (const char* address :
-         {"0.0.0.0:0", "192.168.1.1:0", "[::]:0", "example.com:0", "127.0.0.1"}) {
-        INFO(address);
-        const CommandResult r = runCommand({netsim, "serve", "--db", db, "--msbf", address});
-        CHECK(r.exitCode == 1);
-        CHECK_THAT(r.err, Catch::Contains("loopback") || Catch::Contains("HOST:PORT"));
-    }
-    ::chmod(db.c_str(), 0644);
-    CHECK(runCommand({netsim, "show", "--db", db}).exitCode == 1);
+TEST_CASE("netsim: the server runs hardened (no core dumps)", "[netsim]") {
+    const TestNode node = TestNode::random(16);
+    NetsimServer server({node});
+    // What the kernel says of the running server: RLIMIT_CORE 0, soft and hard.
+    const std::string limits = readText("/proc/" + std::to_string(server.pid()) + "/limits");
+    REQUIRE_FALSE(limits.empty());
+    CHECK_THAT(limits, Catch::Matches("[\\s\\S]*Max core file size +0 +0 +bytes[\\s\\S]*"));
 }
