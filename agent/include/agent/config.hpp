@@ -50,9 +50,13 @@ struct AgentConfig {
     RetryPolicy retry;
 };
 
-// Parses and checks a configuration document; relative paths inside are relative to `baseDir`.
+// Parses and checks the text of a configuration. Relative paths inside are relative to `baseDir`.
+// Messages name the key at fault ("configuration: retry.jitter must be ...").
 AgentConfig parseAgentConfig(std::string_view toml, const std::filesystem::path& baseDir);
-// Reads `path` and parses it (parseAgentConfig) with the file's folder as the base.
+
+// Reads `path` (a regular file of at most 1 MiB) and parses it, relative paths inside being
+// relative to the file's folder. A missing, unreadable or non-regular path (a directory, say) is
+// refused for what it is; messages name the file.
 AgentConfig loadAgentConfig(const std::filesystem::path& path);
 
 }  // namespace agent
