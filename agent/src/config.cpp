@@ -68,7 +68,9 @@ long long integer(const Source& source, const toml::table* t, std::string_view w
     if (t == nullptr || !t->contains(key)) {
         return fallback;
     }
-    const auto value = (*t)[key].value<long long>();
+    // value_exact: an integer node only. toml++'s value<integer>() converts a float node, and a
+    // float out of the integer's range (1e300) is undefined behaviour inside that conversion.
+    const auto value = (*t)[key].value_exact<std::int64_t>();
     if (!value || *value < min || *value > max) {
         fail(source, std::string(where) + "." + std::string(key) + " must be an integer in " +
                          std::to_string(min) + ".." + std::to_string(max));

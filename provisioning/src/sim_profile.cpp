@@ -129,12 +129,15 @@ Parsed parse(std::string_view text, const std::filesystem::path& baseDir, const 
     }
 
     p.kmr = keySpec(source, t, "kmr.key", 32, parsed.literalKeys);
-    const auto index = t.at_path("kmr.index").value<std::int64_t>();
+    // value_exact: integers only; toml++'s value<>() would convert a float, and one out of range
+    // (4294967e295) is undefined behaviour inside that conversion (found by the sim_profile
+    // fuzzer).
+    const auto index = t.at_path("kmr.index").value_exact<std::int64_t>();
     if (!index || *index < 0 || *index > 0xFFFFFFFF) {
         fail(source, "kmr.index must be an unsigned 32-bit number");
     }
     p.kmrIndex = static_cast<std::uint32_t>(*index);
-    const auto days = t.at_path("kmr.lifetime_days").value<std::int64_t>();
+    const auto days = t.at_path("kmr.lifetime_days").value_exact<std::int64_t>();
     if (!days || *days <= 0 || *days > 36500) {
         fail(source, "kmr.lifetime_days must be between 1 and 36500");
     }

@@ -77,6 +77,19 @@ TEST_CASE("bad values are refused with the field named", "[config]") {
     CHECK_THROWS_AS(loadAgentConfig("/nonexistent/agent.toml"), ConfigError);
 }
 
+TEST_CASE("an integer setting given as a float is refused, also far out of range",
+          "[config][neg]") {
+    // toml++ would convert a float node to an integer; 1e300 is undefined behaviour there.
+    for (const char* number : {"1e300", "-1e300", "1500.0", "nan"}) {
+        INFO(number);
+        CHECK_THROWS_MATCHES(
+            parseAgentConfig(kMinimal + "timeout_ms = " + number + "\n", "/etc"),  // in [network]
+            ConfigError,
+            Catch::Message("configuration: network.timeout_ms must be an integer in "
+                           "100..600000"));
+    }
+}
+
 TEST_CASE("NaN and infinities are refused for every floating-point setting, by key",
           "[config][neg]") {
     // NaN compares false with everything, so a range check alone lets it through.

@@ -116,6 +116,16 @@ TEST_CASE("a bad profile is refused by field, and a key's text is never quoted",
           "profile: kmr.index must be an unsigned 32-bit number");
     CHECK(refusal(replaced(literalProfile(), "lifetime_days = 30", "lifetime_days = 0")) ==
           "profile: kmr.lifetime_days must be between 1 and 36500");
+    // Found by the sim_profile fuzzer: a float far out of range was converted to an integer
+    // (undefined behaviour); a number that is not a TOML integer is refused, large or not.
+    for (const char* number : {"4294967e295", "7.0", "1e300", "nan", "inf"}) {
+        INFO(number);
+        CHECK(refusal(replaced(literalProfile(), "index = 7", std::string("index = ") + number)) ==
+              "profile: kmr.index must be an unsigned 32-bit number");
+        CHECK(refusal(replaced(literalProfile(), "lifetime_days = 30",
+                               std::string("lifetime_days = ") + number)) ==
+              "profile: kmr.lifetime_days must be between 1 and 36500");
+    }
     CHECK(refusal(replaced(literalProfile(), "code = \"" + kAdminCode + "\"", "")) ==
           "profile: admin.code or admin.code_file is missing");
     CHECK_THAT(refusal(literalProfile() + "[kmr\n"),
