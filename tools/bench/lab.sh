@@ -1,6 +1,8 @@
-# Sourced by the bench scripts: the emulated UICC in slot 0 (behind pcscd + vpcd), personalised with
-# the test profile, and m2m-netsim on loopback knowing its keys; everything stopped and removed on exit.
+# Sourced by the bench scripts and the soak: the emulated UICC in slot 0 (behind pcscd + vpcd),
+# personalised with the test profile, and m2m-netsim on loopback knowing its keys; everything stopped
+# and removed on exit.
 #   start_lab [extra m2m-netsim serve options]
+#   write_agent_config FILE [TOML lines after "[agent] state_dir"...]   (after start_lab)
 # sets: m2m netsim cardsim bench (tools), dir (kmsa.key, keys.json, lab.db), reader, msbf conn mid
 # (the ports), pids (background processes, stopped on exit; netsim first).
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -29,4 +31,25 @@ start_lab() {
   pids+=($!)
   for _ in $(seq 100); do [ -f "$dir/ready.json" ] && break; sleep 0.1; done
   read -r msbf conn mid < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["msbf"], d["connection"], d["mid"])' "$dir/ready.json")
+}
+
+# The agent's configuration for this lab: the card in slot 0, the three endpoints on loopback, its
+# state in FILE's folder (state/); the caller's lines follow `state_dir` in [agent] (more
+# sections may follow them).
+write_agent_config() {
+  local file=$1
+  shift
+  cat > "$file" <<TOML
+[card]
+reader = "$reader"
+kmsa_file = "$dir/kmsa.key"
+[network]
+msbf = "https://msbf.lab.m2m:$msbf"
+connection = "https://nscl.lab.m2m:$conn"
+mid = "https://nscl.lab.m2m:$mid/m2m"
+resolve = ["msbf.lab.m2m:$msbf:127.0.0.1", "nscl.lab.m2m:$conn:127.0.0.1", "nscl.lab.m2m:$mid:127.0.0.1"]
+[agent]
+state_dir = "state"
+TOML
+  printf '%s\n' "$@" >>"$file"
 }

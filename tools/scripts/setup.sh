@@ -2,7 +2,8 @@
 # One idempotent install-and-build step, shared by the demo, the test runner and CI.
 # Installs the Debian packages and the jCardSim jar the project needs (only what is missing),
 # then configures and builds into ${M2M_BUILD_DIR:-build}: everything, or only the meson targets
-# named in M2M_BUILD_TARGETS (the demo builds only what it runs).
+# named in M2M_BUILD_TARGETS (the demo builds only what it runs); M2M_BUILD_JOBS caps the parallel
+# compile jobs (ninja's default otherwise).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -59,7 +60,7 @@ configure_and_build() {
   local targets=()
   read -r -a targets <<<"${M2M_BUILD_TARGETS:-}"
   log "building ${targets[*]:-everything}"
-  meson compile -C "$build_dir" "${targets[@]}" >&2
+  meson compile -C "$build_dir" ${M2M_BUILD_JOBS:+-j "$M2M_BUILD_JOBS"} "${targets[@]}" >&2
 }
 
 install_packages
