@@ -61,10 +61,10 @@ struct ServerOptions {
     std::vector<std::string> extraArgs;  // e.g. {"--registration-lifetime", "2"}
     // `serve` runs under this command, looked up on PATH (e.g. {"prlimit", "--as=N", "--"}); it
     // must exec the server in its own process, so that pid() is the server's.
-    std::vector<std::string> launcher;
+    std::vector<std::string> launcher{};
     // The store's directory and files are handed to this user and group before `serve` starts
     // (for a launcher that drops to that user).
-    std::optional<std::pair<uid_t, gid_t>> storeOwner;
+    std::optional<std::pair<uid_t, gid_t>> storeOwner{};
 };
 
 // `m2m-netsim serve` on 127.0.0.1 port 0 ×3, over a store in a fresh directory.
