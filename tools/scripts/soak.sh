@@ -6,7 +6,7 @@
 # every reading reached the network once and in order and that the sanitizers reported nothing,
 # and prints a summary with a verdict (exit 0: pass). Not run by CI.
 #   flock /tmp/m2m-card.lock tools/scripts/soak.sh [--cycles N] [--agents K] [--pull-every N]
-# Defaults: 10000 cycles, 4 agents (slots 0-3; about 45 min), a pull every 500 cycles.
+# Defaults: 10000 cycles, 4 agents (slots 0-3; about 43 min), a pull every 500 cycles.
 #
 # A cycle is one Kmc lifetime of one agent: a service connection (TLS-PSK with the card-held Kmr;
 # the card derives and activates a new Kmc), a registration refresh (or the registration),
