@@ -17,20 +17,7 @@ kmc_lifetime=8
 [ "${1:-}" = "--kmc-lifetime" ] && kmc_lifetime=$2
 source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
 start_lab --kmc-lifetime "$kmc_lifetime"
-cat > "$dir/agent.toml" <<TOML
-[card]
-reader = "$reader"
-kmsa_file = "kmsa.key"
-[network]
-msbf = "https://msbf.lab.m2m:$msbf"
-connection = "https://nscl.lab.m2m:$conn"
-mid = "https://nscl.lab.m2m:$mid/m2m"
-resolve = ["msbf.lab.m2m:$msbf:127.0.0.1", "nscl.lab.m2m:$conn:127.0.0.1", "nscl.lab.m2m:$mid:127.0.0.1"]
-[agent]
-state_dir = "state"
-report_interval_ms = 60000
-kmc_renew_margin_s = 1
-TOML
+write_agent_config "$dir/agent.toml" "report_interval_ms = 60000" "kmc_renew_margin_s = 1"
 
 # Before the agent's first status, m2m agent status fails (printing its error as JSON): '{}' then.
 status() {

@@ -6,8 +6,15 @@ namespace netsim {
 BoundedTaskQueue::BoundedTaskQueue(std::size_t workers, std::size_t backlog, Runner runner)
     : backlog_(backlog), runner_(std::move(runner)) {
     workers_.reserve(workers);
-    for (std::size_t i = 0; i < workers; ++i) {
-        workers_.emplace_back([this] { work(); });
+    try {
+        for (std::size_t i = 0; i < workers; ++i) {
+            workers_.emplace_back([this] { work(); });
+        }
+    } catch (...) {
+        // No destructor runs after a constructor throws, and a joinable std::thread destroyed
+        // ends the process: the workers already started end here.
+        shutdown();
+        throw;
     }
 }
 

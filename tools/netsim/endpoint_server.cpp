@@ -132,7 +132,11 @@ std::unique_ptr<PskServer> startEndpoint(Endpoint endpoint, KeyKind keys, Route 
         store.count(endpoint, "requests");
         logRequest(name, request.method, request.path, std::to_string(response.status), connection);
     };
-    return std::make_unique<PskServer>(std::move(config));
+    try {
+        return std::make_unique<PskServer>(std::move(config));
+    } catch (const PskServerError& e) {
+        throw PskServerError(std::string(name) + ": " + e.what());
+    }
 }
 
 }  // namespace netsim

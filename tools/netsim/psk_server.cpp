@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <tuple>
 #include <type_traits>
 
@@ -139,11 +140,20 @@ PskServer::PskServer(PskServerConfig config)
         ::close(listenFd_);  // httplib closes it only in stop(), once it has served
         throw PskServerError("listen: " + reason);
     }
-    watchdog_.start();
-    listener_ = std::thread([this] {
-        http_->listen_after_bind();
-        listenerDone_ = true;
-    });
+    try {
+        queue_ = std::make_unique<BoundedTaskQueue>(
+            config_.limits.workers, config_.limits.backlog,
+            [this](std::function<void()>& task, bool refused) { runConnection(task, refused); });
+        watchdog_.start();
+        listener_ = std::thread([this] {
+            http_->listen_after_bind();
+            listenerDone_ = true;
+        });
+    } catch (const std::system_error& e) {
+        ::close(listenFd_);
+        throw PskServerError("cannot start its " + std::to_string(config_.limits.workers) +
+                             " workers, deadline watchdog and listener: " + e.what());
+    }
     // stop() needs httplib to know it runs, or it would not close the listening socket.
     while (!http_->is_running() && !listenerDone_) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -193,11 +203,7 @@ bool PskServer::setUpContext(SSL_CTX& ctx) {
 void PskServer::setUpHttp() {
     const PskServerLimits& limits = config_.limits;
     httplib::SSLServer& http = *http_;
-    http.new_task_queue = [this] {
-        return new BoundedTaskQueue(
-            config_.limits.workers, config_.limits.backlog,
-            [this](std::function<void()>& task, bool refused) { runConnection(task, refused); });
-    };
+    http.new_task_queue = [this] { return queue_.release(); };
     // httplib's default adds SO_REUSEPORT, which would let a second server bind the same port
     // and take a share of its connections.
     http.set_socket_options([this](socket_t socket) {

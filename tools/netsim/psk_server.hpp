@@ -129,6 +129,10 @@ private:
 
     PskServerConfig config_;
     ConnectionWatchdog watchdog_;
+    // The workers, started by the constructor, handed over when httplib asks for its queue: a
+    // failure to start them (a process limit) is then the constructor's error, not an exception
+    // on the listening thread that would end the process.
+    std::unique_ptr<httplib::TaskQueue> queue_;
     std::unique_ptr<httplib::SSLServer> http_;
     std::uint16_t port_ = 0;
     std::thread listener_;

@@ -69,6 +69,11 @@ int connectLoopback(std::uint16_t port) {
     return fd;
 }
 
+// A wait status as a shell shows it: the exit code, or 128 + the signal that killed it.
+int exitStatus(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 std::size_t entriesIn(const std::filesystem::path& directory) {
     std::size_t n = 0;
     for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(directory)) {
@@ -85,6 +90,17 @@ std::size_t openFds(int pid) {
 
 std::size_t threads(int pid) {
     return entriesIn("/proc/" + std::to_string(pid) + "/task");
+}
+
+std::size_t rssKiB(int pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) {
+            return std::stoul(line.substr(6));
+        }
+    }
+    throw std::runtime_error("no VmRSS for pid " + std::to_string(pid));
 }
 
 RawConnection::RawConnection(std::uint16_t port) : fd_(connectLoopback(port)) {}
@@ -181,10 +197,19 @@ NetsimServer::NetsimServer(const std::vector<TestNode>& nodes, ServerOptions opt
         }
     }
     const auto ready = dir_ / "ready.json";
-    std::vector<std::string> argv = {
+    if (options.storeOwner) {
+        const auto [uid, gid] = *options.storeOwner;
+        for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+            ::chown(entry.path().c_str(), uid, gid);
+        }
+        ::chown(dir_.path().c_str(), uid, gid);
+    }
+    std::vector<std::string> argv = options.launcher;
+    const std::vector<std::string> serve = {
         netsimBinary().string(), "serve",        "--db",        db_.string(), "--msbf",
         "127.0.0.1:0",           "--connection", "127.0.0.1:0", "--mid",      "127.0.0.1:0",
         "--ready-file",          ready.string()};
+    argv.insert(argv.end(), serve.begin(), serve.end());
     argv.insert(argv.end(), options.extraArgs.begin(), options.extraArgs.end());
     const auto logPath = dir_ / "server.log";
     posix_spawn_file_actions_t actions;
@@ -199,7 +224,7 @@ NetsimServer::NetsimServer(const std::vector<TestNode>& nodes, ServerOptions opt
     }
     args.push_back(nullptr);
     pid_t pid = 0;
-    if (::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) {
+    if (::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ) != 0) {
         posix_spawn_file_actions_destroy(&actions);
         throw std::runtime_error("cannot start m2m-netsim");
     }
@@ -210,9 +235,11 @@ NetsimServer::NetsimServer(const std::vector<TestNode>& nodes, ServerOptions opt
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            throw std::runtime_error("m2m-netsim serve exited: " + log());
+            throw std::runtime_error("m2m-netsim serve exited (status " +
+                                     std::to_string(exitStatus(status)) + "): " + log());
         }
         if (std::chrono::steady_clock::now() > deadline) {
+            stop();  // the destructor will not run
             throw std::runtime_error("m2m-netsim serve did not get ready: " + log());
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -233,10 +260,23 @@ int NetsimServer::stop() {
         int status = 0;
         while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
         }
-        status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        status_ = exitStatus(status);
         pid_ = -1;
     }
     return status_;
+}
+
+bool NetsimServer::running() {
+    if (pid_ <= 0) {
+        return false;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        status_ = exitStatus(status);
+        pid_ = -1;
+        return false;
+    }
+    return true;
 }
 
 CommandResult NetsimServer::netsim(std::vector<std::string> args) const {
@@ -266,6 +306,19 @@ nlohmann::json NetsimServer::nodeState(const TestNode& node) const {
 
 std::string NetsimServer::log() const {
     return readText(dir_ / "server.log");
+}
+
+nlohmann::json counterOnceAt(const NetsimServer& server, const std::string& endpoint,
+                             const std::string& name, int expected,
+                             std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        nlohmann::json value = server.show()["counters"][endpoint][name];
+        if (value == expected || std::chrono::steady_clock::now() > deadline) {
+            return value;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
 }
 
 std::string HttpResponse::header(const std::string& name) const {
@@ -351,6 +404,11 @@ bool PskClient::send(const std::string& raw) {
         done += static_cast<std::size_t>(n);
     }
     return true;
+}
+
+bool PskClient::sendRaw(std::string_view bytes) {
+    return fd_ >= 0 && ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+                           static_cast<ssize_t>(bytes.size());
 }
 
 long PskClient::readSome(char* buffer, std::size_t size, std::chrono::milliseconds timeout) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <openssl/ssl.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
@@ -11,6 +12,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -56,6 +59,12 @@ struct TestNode {
 
 struct ServerOptions {
     std::vector<std::string> extraArgs;  // e.g. {"--registration-lifetime", "2"}
+    // `serve` runs under this command, looked up on PATH (e.g. {"prlimit", "--as=N", "--"}); it
+    // must exec the server in its own process, so that pid() is the server's.
+    std::vector<std::string> launcher{};
+    // The store's directory and files are handed to this user and group before `serve` starts
+    // (for a launcher that drops to that user).
+    std::optional<std::pair<uid_t, gid_t>> storeOwner{};
 };
 
 // `m2m-netsim serve` on 127.0.0.1 port 0 ×3, over a store in a fresh directory.
@@ -78,8 +87,10 @@ public:
     CommandResult netsim(std::vector<std::string> args) const;
     nlohmann::json show() const;
     nlohmann::json nodeState(const TestNode& node) const;
-    // SIGTERM and wait; returns the exit status. Idempotent.
+    // SIGTERM and wait; returns the exit status (128 + N: killed by signal N). Idempotent.
     int stop();
+    // Whether the server process is still there (not exited, not killed).
+    [[nodiscard]] bool running();
     // Everything the server wrote to stderr so far.
     [[nodiscard]] std::string log() const;
 
@@ -116,6 +127,8 @@ public:
     [[nodiscard]] std::string cipher() const;
 
     bool send(const std::string& raw);
+    // Bytes straight onto the socket, under TLS (a forged or partial record).
+    bool sendRaw(std::string_view bytes);
     // Reads one response; nullopt if the connection closed before a complete one.
     std::optional<HttpResponse> receive(
         std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -141,12 +154,22 @@ private:
     std::string pending_;
 };
 
+// OpenSSL's reason on the client when the server does not know its PSK identity.
+inline constexpr const char* kUnknownPsk = "tlsv1 alert unknown psk identity";
+
+// A counter of `show`, once it has reached `expected` (or after `timeout`): the server counts a
+// connection it closed only after the client has seen the close.
+nlohmann::json counterOnceAt(const NetsimServer& server, const std::string& endpoint,
+                             const std::string& name, int expected,
+                             std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
 // Key check value as `show` reports it: first 3 bytes of AES-256-ECB(key, 0^16), uppercase hex.
 std::string kcv(ByteView key);
 
-// Open file descriptors and threads of a process (from /proc).
+// Open file descriptors, threads and resident memory of a process (from /proc).
 std::size_t openFds(int pid);
 std::size_t threads(int pid);
+std::size_t rssKiB(int pid);
 
 // A plain TCP connection to 127.0.0.1:port that says nothing unless told (no TLS): an idle or
 // trickling client. Closed on destruction.

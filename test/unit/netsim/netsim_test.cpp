@@ -22,7 +22,6 @@ namespace {
 
 constexpr const char* kBootstrapLabel = "EXPORTER-ETSI-TC-M2M-Bootstrap";
 constexpr const char* kConnectionLabel = "EXPORTER-ETSI-TC-M2M-Connection";
-constexpr const char* kUnknownPsk = "tlsv1 alert unknown psk identity";
 
 unsigned modeOf(const std::filesystem::path& path) {
     struct stat info {};
@@ -58,20 +57,6 @@ std::string sclXml(const std::string& sclId) {
     scl.sclId = sclId;
     scl.link = "coap://device.lab.m2m/m2m";
     return agent::toXml(scl);
-}
-
-// A counter of `show`, once it has reached `expected` (or after 5 s): the server counts a
-// connection it closed only after the client has seen the close.
-nlohmann::json counterOnceAt(const NetsimServer& server, const std::string& endpoint,
-                             const std::string& name, int expected) {
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    for (;;) {
-        nlohmann::json value = server.show()["counters"][endpoint][name];
-        if (value == expected || std::chrono::steady_clock::now() > deadline) {
-            return value;
-        }
-        std::this_thread::sleep_for(50ms);
-    }
 }
 
 void requireNoKeysIn(const std::string& text, const std::vector<TestNode>& nodes,
