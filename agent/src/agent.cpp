@@ -386,9 +386,9 @@ struct Agent::Impl {
     // --- applying outcomes -----------------------------------------------------------------
 
     void noteFailure(AgentState state, const Cause& cause) {
-        base::log::kAgent->warn(
-            "{} failed: {} ({})", toString(state), cause.message,
-            cause.type.empty() ? std::string(toString(cause.kind)) : cause.type);
+        // The type and the cause in a fixed form at the end: the fault matrix reads them back.
+        base::log::kAgent->warn("{} failed: {} (type {}, cause {})", toString(state), cause.message,
+                                cause.type.empty() ? "-" : cause.type, toString(cause.kind));
         update([&](AgentStatus& a) { a.lastError = ErrorRecord{cause, state, clock.now(), {}}; });
     }
 
