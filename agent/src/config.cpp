@@ -1,178 +1,250 @@
 #include "agent/config.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <set>
+#include <system_error>
+
+#include "base/scope_exit.hpp"
 
 namespace agent {
 
 namespace {
 
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
-    throw ConfigError("configuration '" + path.string() + "': " + problem);
+// What a message calls the configuration: "configuration" for a text, "configuration 'FILE'" for
+// a file.
+using Source = std::string;
+
+[[noreturn]] void fail(const Source& source, const std::string& problem) {
+    throw ConfigError(source + ": " + problem);
 }
 
+// At most this much is read: a configuration is a few hundred bytes; anything near this is not one.
+constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+
 // Refuses every key of `table` that is not in `known`: a typo must not fall back to a default.
-void onlyKnown(const std::filesystem::path& path, const toml::table& table, std::string_view where,
+void onlyKnown(const Source& source, const toml::table& table, std::string_view where,
                const std::set<std::string_view>& known) {
     for (const auto& [key, value] : table) {
         if (!known.contains(key.str())) {
-            fail(path, "unknown key '" + std::string(where) + std::string(key.str()) + "'");
+            fail(source, "unknown key '" + std::string(where) + std::string(key.str()) + "'");
         }
     }
 }
 
-const toml::table* section(const std::filesystem::path& path, const toml::table& root,
-                           std::string_view name) {
+const toml::table* section(const Source& source, const toml::table& root, std::string_view name) {
     const auto* node = root.get(name);
     if (node == nullptr) {
         return nullptr;
     }
     if (!node->is_table()) {
-        fail(path, "[" + std::string(name) + "] must be a table");
+        fail(source, "[" + std::string(name) + "] must be a table");
     }
     return node->as_table();
 }
 
-std::string string(const std::filesystem::path& path, const toml::table* t, std::string_view where,
+std::string string(const Source& source, const toml::table* t, std::string_view where,
                    std::string_view key, std::string fallback) {
     if (t == nullptr || !t->contains(key)) {
         return fallback;
     }
     const auto value = (*t)[key].value<std::string>();
     if (!value) {
-        fail(path, std::string(where) + "." + std::string(key) + " must be a string");
+        fail(source, std::string(where) + "." + std::string(key) + " must be a string");
     }
     return *value;
 }
 
-long long integer(const std::filesystem::path& path, const toml::table* t, std::string_view where,
+long long integer(const Source& source, const toml::table* t, std::string_view where,
                   std::string_view key, long long fallback, long long min, long long max) {
     if (t == nullptr || !t->contains(key)) {
         return fallback;
     }
     const auto value = (*t)[key].value<long long>();
     if (!value || *value < min || *value > max) {
-        fail(path, std::string(where) + "." + std::string(key) + " must be an integer in " +
-                       std::to_string(min) + ".." + std::to_string(max));
+        fail(source, std::string(where) + "." + std::string(key) + " must be an integer in " +
+                         std::to_string(min) + ".." + std::to_string(max));
     }
     return *value;
 }
 
-double number(const std::filesystem::path& path, const toml::table* t, std::string_view where,
+// TOML has nan and inf: neither is ever a valid setting, and NaN would pass any range check.
+double number(const Source& source, const toml::table* t, std::string_view where,
               std::string_view key, double fallback, double min, double max) {
     if (t == nullptr || !t->contains(key)) {
         return fallback;
     }
     const auto value = (*t)[key].value<double>();
-    if (!value || *value < min || *value > max) {
-        fail(path, std::string(where) + "." + std::string(key) + " must be a number in " +
-                       std::to_string(min) + ".." + std::to_string(max));
+    if (!value || !std::isfinite(*value) || *value < min || *value > max) {
+        fail(source, fmt::format("{}.{} must be a finite number in {}..{}", where, key, min, max));
     }
     return *value;
 }
 
-std::filesystem::path relativeTo(const std::filesystem::path& config, const std::string& value) {
+std::filesystem::path relativeTo(const std::filesystem::path& baseDir, const std::string& value) {
     const std::filesystem::path p(value);
-    return p.is_absolute() ? p : config.parent_path() / p;
+    return p.is_absolute() ? p : baseDir / p;
 }
 
-void requireHttps(const std::filesystem::path& path, std::string_view key, const std::string& url) {
+// The whole file, or a ConfigError that says why not: a directory or a device is refused as
+// such, not read as an empty configuration.
+std::string readConfigFile(const std::filesystem::path& path, const Source& source) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        const int error = errno;
+        fail(source, "cannot be read: " + std::system_category().message(error));
+    }
+    const base::ScopeExit closeFd([fd] { ::close(fd); });
+    struct stat info {};
+    if (::fstat(fd, &info) != 0) {
+        const int error = errno;
+        fail(source, "cannot be examined: " + std::system_category().message(error));
+    }
+    if (S_ISDIR(info.st_mode)) {
+        fail(source, "is a directory; --config takes the configuration file (TOML) itself");
+    }
+    if (!S_ISREG(info.st_mode)) {
+        fail(source, "is not a regular file");
+    }
+    if (static_cast<std::uintmax_t>(info.st_size) > kMaxConfigBytes) {
+        fail(source, "is too large for a configuration (" + std::to_string(info.st_size) +
+                         " bytes; at most " + std::to_string(kMaxConfigBytes) + ")");
+    }
+    std::string text(static_cast<std::size_t>(info.st_size), '\0');
+    std::size_t count = 0;
+    while (count < text.size()) {
+        const ssize_t got = ::read(fd, text.data() + count, text.size() - count);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0) {
+            const int error = errno;
+            fail(source, "cannot be read: " + std::system_category().message(error));
+        }
+        if (got == 0) {
+            break;  // it shrank while being read: parse what is there
+        }
+        count += static_cast<std::size_t>(got);
+    }
+    text.resize(count);
+    return text;
+}
+
+void requireHttps(const Source& source, std::string_view key, const std::string& url) {
     if (url.rfind("https://", 0) != 0) {
-        fail(path, std::string(key) + " must be an https:// URL");
+        fail(source, std::string(key) + " must be an https:// URL");
     }
 }
 
-}  // namespace
-
-AgentConfig loadAgentConfig(const std::filesystem::path& path) {
+AgentConfig parseConfig(std::string_view text, const std::filesystem::path& baseDir,
+                        const Source& source) {
     toml::table root;
     try {
-        root = toml::parse_file(path.string());
+        root = toml::parse(text);
     } catch (const toml::parse_error& e) {
-        fail(path, std::string(e.description()) + " (line " +
-                       std::to_string(e.source().begin.line) + ")");
+        fail(source, std::string(e.description()) + " (line " +
+                         std::to_string(e.source().begin.line) + ")");
     }
-    onlyKnown(path, root, "", {"card", "network", "agent", "retry"});
-    const auto* card = section(path, root, "card");
-    const auto* network = section(path, root, "network");
-    const auto* agentSection = section(path, root, "agent");
-    const auto* retry = section(path, root, "retry");
+    onlyKnown(source, root, "", {"card", "network", "agent", "retry"});
+    const auto* card = section(source, root, "card");
+    const auto* network = section(source, root, "network");
+    const auto* agentSection = section(source, root, "agent");
+    const auto* retry = section(source, root, "retry");
     if (card != nullptr) {
-        onlyKnown(path, *card, "card.", {"reader", "kmsa_file"});
+        onlyKnown(source, *card, "card.", {"reader", "kmsa_file"});
     }
     if (network != nullptr) {
-        onlyKnown(path, *network, "network.",
+        onlyKnown(source, *network, "network.",
                   {"msbf", "connection", "mid", "resolve", "connect_timeout_ms", "timeout_ms"});
     }
     if (agentSection != nullptr) {
         onlyKnown(
-            path, *agentSection, "agent.",
+            source, *agentSection, "agent.",
             {"state_dir", "application", "container", "report_interval_ms", "kmc_renew_margin_s"});
     }
     if (retry != nullptr) {
-        onlyKnown(path, *retry, "retry.",
+        onlyKnown(source, *retry, "retry.",
                   {"initial_ms", "cap_ms", "multiplier", "jitter", "max_attempts"});
     }
 
     AgentConfig c;
-    if (auto reader = string(path, card, "card", "reader", ""); !reader.empty()) {
+    if (auto reader = string(source, card, "card", "reader", ""); !reader.empty()) {
         c.reader = reader;
     }
-    if (auto kmsa = string(path, card, "card", "kmsa_file", ""); !kmsa.empty()) {
-        c.kmsaFile = relativeTo(path, kmsa);
+    if (auto kmsa = string(source, card, "card", "kmsa_file", ""); !kmsa.empty()) {
+        c.kmsaFile = relativeTo(baseDir, kmsa);
     } else if (const char* credentials = std::getenv("CREDENTIALS_DIRECTORY")) {
         c.kmsaFile = std::filesystem::path(credentials) / "kmsa";
     } else {
-        fail(path, "card.kmsa_file is missing (or run under systemd with LoadCredential=kmsa:...)");
+        fail(source,
+             "card.kmsa_file is missing (or run under systemd with LoadCredential=kmsa:...)");
     }
 
-    c.msbfUrl = string(path, network, "network", "msbf", "");
-    c.connectionUrl = string(path, network, "network", "connection", "");
-    c.midUrl = string(path, network, "network", "mid", "");
-    requireHttps(path, "network.msbf", c.msbfUrl);
-    requireHttps(path, "network.connection", c.connectionUrl);
+    c.msbfUrl = string(source, network, "network", "msbf", "");
+    c.connectionUrl = string(source, network, "network", "connection", "");
+    c.midUrl = string(source, network, "network", "mid", "");
+    requireHttps(source, "network.msbf", c.msbfUrl);
+    requireHttps(source, "network.connection", c.connectionUrl);
     if (!c.midUrl.empty()) {
-        requireHttps(path, "network.mid", c.midUrl);
+        requireHttps(source, "network.mid", c.midUrl);
     }
     if (network != nullptr && network->contains("resolve")) {
         const auto* list = (*network)["resolve"].as_array();
         if (list == nullptr) {
-            fail(path, "network.resolve must be an array of \"host:port:address\" strings");
+            fail(source, "network.resolve must be an array of \"host:port:address\" strings");
         }
         for (const auto& entry : *list) {
             const auto value = entry.value<std::string>();
             if (!value) {
-                fail(path, "network.resolve must be an array of \"host:port:address\" strings");
+                fail(source, "network.resolve must be an array of \"host:port:address\" strings");
             }
             c.resolve.push_back(*value);
         }
     }
     c.connectTimeout = std::chrono::milliseconds(
-        integer(path, network, "network", "connect_timeout_ms", 5000, 100, 600000));
+        integer(source, network, "network", "connect_timeout_ms", 5000, 100, 600000));
     c.requestTimeout = std::chrono::milliseconds(
-        integer(path, network, "network", "timeout_ms", 15000, 100, 600000));
+        integer(source, network, "network", "timeout_ms", 15000, 100, 600000));
 
-    c.stateDir = relativeTo(path, string(path, agentSection, "agent", "state_dir", "."));
-    c.applicationId = string(path, agentSection, "agent", "application", c.applicationId);
-    c.containerId = string(path, agentSection, "agent", "container", c.containerId);
+    c.stateDir = relativeTo(baseDir, string(source, agentSection, "agent", "state_dir", "."));
+    c.applicationId = string(source, agentSection, "agent", "application", c.applicationId);
+    c.containerId = string(source, agentSection, "agent", "container", c.containerId);
     c.reportInterval = std::chrono::milliseconds(
-        integer(path, agentSection, "agent", "report_interval_ms", 10000, 10, 86400000));
+        integer(source, agentSection, "agent", "report_interval_ms", 10000, 10, 86400000));
     c.kmcRenewMargin = std::chrono::seconds(
-        integer(path, agentSection, "agent", "kmc_renew_margin_s", 5, 0, 86400));
+        integer(source, agentSection, "agent", "kmc_renew_margin_s", 5, 0, 86400));
 
     c.retry.initial =
-        std::chrono::milliseconds(integer(path, retry, "retry", "initial_ms", 500, 1, 3600000));
+        std::chrono::milliseconds(integer(source, retry, "retry", "initial_ms", 500, 1, 3600000));
     c.retry.cap =
-        std::chrono::milliseconds(integer(path, retry, "retry", "cap_ms", 60000, 1, 86400000));
+        std::chrono::milliseconds(integer(source, retry, "retry", "cap_ms", 60000, 1, 86400000));
     if (c.retry.cap < c.retry.initial) {
-        fail(path, "retry.cap_ms must not be below retry.initial_ms");
+        fail(source, "retry.cap_ms must not be below retry.initial_ms");
     }
-    c.retry.multiplier = number(path, retry, "retry", "multiplier", 2.0, 1.0, 10.0);
-    c.retry.jitter = number(path, retry, "retry", "jitter", 0.2, 0.0, 0.9);
+    c.retry.multiplier = number(source, retry, "retry", "multiplier", 2.0, 1.0, 10.0);
+    c.retry.jitter = number(source, retry, "retry", "jitter", 0.2, 0.0, 0.9);
     c.retry.maxAttempts =
-        static_cast<unsigned>(integer(path, retry, "retry", "max_attempts", 0, 0, 1000000));
+        static_cast<unsigned>(integer(source, retry, "retry", "max_attempts", 0, 0, 1000000));
     return c;
+}
+
+}  // namespace
+
+AgentConfig parseAgentConfig(std::string_view toml, const std::filesystem::path& baseDir) {
+    return parseConfig(toml, baseDir, "configuration");
+}
+
+AgentConfig loadAgentConfig(const std::filesystem::path& path) {
+    const Source source = "configuration '" + path.string() + "'";
+    return parseConfig(readConfigFile(path, source), path.parent_path(), source);
 }
 
 }  // namespace agent

@@ -121,13 +121,43 @@ void writeStatusFile(const std::filesystem::path& path, const nlohmann::ordered_
     const std::filesystem::path temporary = path.string() + ".tmp";
     {
         std::ofstream out(temporary, std::ios::trunc);
-        out << document.dump(2) << '\n';
+        out << document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+            << '\n';
         if (!out) {
             throw std::runtime_error("cannot write " + temporary.string());
         }
     }
     ::chmod(temporary.c_str(), 0644);
     std::filesystem::rename(temporary, path);
+}
+
+nlohmann::ordered_json readStatusFile(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    if (!in) {
+        throw StatusFileError("no agent status at " + path.string() +
+                              " (has the agent run with this state_dir?)");
+    }
+    const auto damaged = [&path](const std::string& why) {
+        return StatusFileError("the agent status " + path.string() + " is damaged (" + why + ")");
+    };
+    nlohmann::ordered_json status =
+        nlohmann::ordered_json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (in.bad()) {
+        throw StatusFileError("the agent status " + path.string() + " cannot be read");
+    }
+    if (status.is_discarded()) {
+        throw damaged("not valid JSON");
+    }
+    if (!status.is_object()) {
+        throw damaged("not a JSON object");
+    }
+    if (!status.contains("state") || !status["state"].is_string()) {
+        throw damaged("no \"state\"");
+    }
+    if (status.contains("pid") && !status["pid"].is_number_integer()) {
+        throw damaged("\"pid\" is not a number");
+    }
+    return status;
 }
 
 void notifySystemd(const std::string& message) noexcept {

@@ -4,6 +4,7 @@
 
 #include "base/bytes.hpp"
 #include "base/scope_exit.hpp"
+#include "base/unix_time.hpp"
 #include "securechannel/key_file.hpp"
 
 namespace provisioning {
@@ -11,8 +12,8 @@ namespace provisioning {
 namespace {
 
 constexpr std::size_t kMaxFileBytes = 8 * 1024;
-// The card keeps expiries as unsigned Unix seconds; past year 9999 nothing prints them.
-constexpr std::int64_t kMaxExpiryUnix = 253402300799;
+// The card keeps expiries as unsigned Unix seconds; a time point holds them up to 2262-04-11.
+constexpr std::int64_t kMaxExpiryUnix = base::kMaxUnixSeconds;
 
 using Json = nlohmann::json;
 
@@ -104,10 +105,9 @@ KeyExport readKeyExport(const std::filesystem::path& path) {
     }
     r.kmrIndex = doc["kmr_index"].get<std::uint32_t>();
     if (!doc.contains("kmr_expiry_unix") || !expiryInRange(doc["kmr_expiry_unix"])) {
-        fail(path, "'kmr_expiry_unix' is missing or not Unix seconds up to year 9999");
+        fail(path, "'kmr_expiry_unix' is missing or not Unix seconds up to 2262-04-11");
     }
-    r.kmrExpiry = std::chrono::system_clock::time_point(
-        std::chrono::seconds(doc["kmr_expiry_unix"].get<std::int64_t>()));
+    r.kmrExpiry = *base::timeFromUnixSeconds(doc["kmr_expiry_unix"].get<std::int64_t>());
     r.kmr = std::move(*key(doc, "kmr", 32, true, path));
     r.kmsa = std::move(*key(doc, "kmsa", 16, true, path));
     r.kbs = key(doc, "kbs", 32, false, path);

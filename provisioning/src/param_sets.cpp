@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "base/bytes.hpp"
+#include "base/unix_time.hpp"
 #include "provisioning/m2m_xml.hpp"
 
 namespace provisioning {
@@ -116,7 +117,15 @@ system_clock::time_point parseDateTime(std::string_view text) {
     if (!ymd.ok() || hour > 23 || minute > 59 || second > 59) {
         bad();
     }
-    return sys_days{ymd} + hours{hour} + minutes{minute} + seconds{second} - minutes{offsetMinutes};
+    const sys_seconds at =
+        sys_days{ymd} + hours{hour} + minutes{minute} + seconds{second} - minutes{offsetMinutes};
+    // Years 0000-9999 are well-formed, but the clock holds only about 1677 to 2262.
+    const auto inRange = base::timeFromUnixSeconds(at.time_since_epoch().count());
+    if (!inRange) {
+        throw ParamSetError(
+            "xs:dateTime: outside the range of the clock (1677-09-22 to 2262-04-11)");
+    }
+    return *inRange;
 }
 
 std::string toXml(const BootstrapParamSet& params) {

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include "base/scope_exit.hpp"
 #include "securechannel/key_file.hpp"
 
 namespace provisioning {
@@ -10,140 +11,173 @@ namespace {
 
 constexpr std::size_t kMaxProfileBytes = 64 * 1024;
 
-[[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
-    throw ProfileError("profile '" + path.string() + "': " + problem);
+// What messages call the profile: "profile" for a text, "profile 'FILE'" for a file.
+using Source = std::string;
+
+[[noreturn]] void fail(const Source& source, const std::string& problem) {
+    throw ProfileError(source + ": " + problem);
 }
 
-// Hex without separators into locked memory; the text itself is never echoed in a message.
-base::SecretBuffer secretFromHex(const std::filesystem::path& path, const std::string& where,
-                                 std::string_view hex, std::size_t bytes) {
+// Every string toml++ parsed into `node` and below (key texts among them), overwritten in place
+// before the table frees them.
+void wipeStrings(toml::node& node) noexcept {
+    if (auto* text = node.as_string()) {
+        std::string& value = text->get();
+        base::secureWipe({reinterpret_cast<std::uint8_t*>(value.data()), value.size()});
+    } else if (auto* table = node.as_table()) {
+        for (auto&& [key, child] : *table) {
+            wipeStrings(child);
+        }
+    } else if (auto* array = node.as_array()) {
+        for (toml::node& child : *array) {
+            wipeStrings(child);
+        }
+    }
+}
+
+// The string at `key` as the table holds it (no copy: it may be a key), or nullptr.
+const std::string* textAt(const toml::table& t, std::string_view key) {
+    const auto* value = t.at_path(key).as_string();
+    return value == nullptr ? nullptr : &value->get();
+}
+
+// Hex without separators, decoded straight into locked memory; the text is never echoed in a
+// message.
+base::SecretBuffer secretFromHex(const Source& source, std::string_view where, std::string_view hex,
+                                 std::size_t bytes) {
     if (hex.size() != 2 * bytes) {
-        fail(path, where + " must be " + std::to_string(bytes) + " bytes as " +
-                       std::to_string(2 * bytes) + " hex digits, or \"generate\"");
+        fail(source, std::string(where) + " must be " + std::to_string(bytes) + " bytes as " +
+                         std::to_string(2 * bytes) + " hex digits, or \"generate\"");
     }
     base::SecretBuffer out(bytes);
-    for (std::size_t i = 0; i < hex.size(); ++i) {
-        const char c = hex[i];
-        int v = -1;
-        if (c >= '0' && c <= '9')
-            v = c - '0';
-        if (c >= 'a' && c <= 'f')
-            v = c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            v = c - 'A' + 10;
-        if (v < 0) {
-            fail(path, where + " is not hex");
-        }
-        auto& b = out.data()[i / 2];
-        b = static_cast<std::uint8_t>(i % 2 == 0 ? v << 4 : b | v);
+    try {
+        base::decodeHex(hex, out.mutableView());
+    } catch (const base::HexError&) {
+        fail(source, std::string(where) + " is not hex");  // a separator counts as a digit short
     }
     return out;
 }
 
-std::string requiredString(const std::filesystem::path& path, const toml::table& t,
-                           std::string_view key, std::size_t maxLength) {
-    const auto value = t.at_path(key).value<std::string>();
-    if (!value || value->empty()) {
-        fail(path, std::string(key) + " is missing (a non-empty string)");
+std::string requiredString(const Source& source, const toml::table& t, std::string_view key,
+                           std::size_t maxLength) {
+    const std::string* value = textAt(t, key);
+    if (value == nullptr || value->empty()) {
+        fail(source, std::string(key) + " is missing (a non-empty string)");
     }
     if (value->size() > maxLength) {
-        fail(path, std::string(key) + " is longer than " + std::to_string(maxLength) + " bytes");
+        fail(source, std::string(key) + " is longer than " + std::to_string(maxLength) + " bytes");
     }
     return *value;
 }
 
-// "generate", or hex; `literal` records that the file holds key material.
-KeySpec keySpec(const std::filesystem::path& path, const toml::table& t, std::string_view key,
-                std::size_t bytes, bool& literal) {
-    const auto value = t.at_path(key).value<std::string>();
-    if (!value) {
-        fail(path, std::string(key) + " is missing (hex or \"generate\")");
+// "generate", or hex; `literal` records that the profile holds key material.
+KeySpec keySpec(const Source& source, const toml::table& t, std::string_view key, std::size_t bytes,
+                bool& literal) {
+    const std::string* value = textAt(t, key);
+    if (value == nullptr) {
+        fail(source, std::string(key) + " is missing (hex or \"generate\")");
     }
     if (*value == "generate") {
         return {};
     }
     literal = true;
-    return KeySpec{secretFromHex(path, std::string(key), *value, bytes)};
+    return KeySpec{secretFromHex(source, key, *value, bytes)};
 }
 
-}  // namespace
+struct Parsed {
+    SimProfile profile;
+    bool literalKeys = false;
+};
 
-SimProfile loadSimProfile(const std::filesystem::path& path) {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path, ec);
-    if (ec || !std::filesystem::is_regular_file(status)) {
-        fail(path, "cannot be read (not a regular file)");
-    }
+Parsed parse(std::string_view text, const std::filesystem::path& baseDir, const Source& source) {
     toml::table t;
     try {
-        t = toml::parse_file(path.string());
+        t = toml::parse(text);
     } catch (const toml::parse_error& e) {
-        fail(path, std::string("is not valid TOML: ") + std::string(e.description()));
+        fail(source, std::string("is not valid TOML: ") + std::string(e.description()));
     }
+    const base::ScopeExit wipe([&t] { wipeStrings(t); });
 
-    SimProfile p;
-    bool literal = false;
-    const auto nodeId = t.at_path("identity.node_id").value<std::string>();
-    if (!nodeId) {
-        fail(path, "identity.node_id is missing (hex or \"generate\")");
+    Parsed parsed;
+    SimProfile& p = parsed.profile;
+    const std::string* nodeId = textAt(t, "identity.node_id");
+    if (nodeId == nullptr) {
+        fail(source, "identity.node_id is missing (hex or \"generate\")");
     }
     if (*nodeId != "generate") {
-        const auto id = secretFromHex(path, "identity.node_id", *nodeId, 16);
+        const auto id = secretFromHex(source, "identity.node_id", *nodeId, 16);
         p.nodeId = base::Bytes(id.view().begin(), id.view().end());
     }
-    p.sclId = requiredString(path, t, "identity.scl_id", 128);
-    p.masFqdn = requiredString(path, t, "identity.mas_fqdn", 128);
+    p.sclId = requiredString(source, t, "identity.scl_id", 128);
+    p.masFqdn = requiredString(source, t, "identity.mas_fqdn", 128);
     const auto* nscl = t.at_path("identity.nscl").as_array();
     if (nscl == nullptr || nscl->empty()) {
-        fail(path, "identity.nscl is missing (a list of NSCL URIs)");
+        fail(source, "identity.nscl is missing (a list of NSCL URIs)");
     }
     std::size_t nsclBytes = 0;
     for (const auto& uri : *nscl) {
-        const auto text = uri.value<std::string>();
-        if (!text || text->empty() || text->find(' ') != std::string::npos) {
-            fail(path, "identity.nscl holds an entry that is not a URI");
+        const auto* value = uri.as_string();
+        if (value == nullptr || value->get().empty() ||
+            value->get().find(' ') != std::string::npos) {
+            fail(source, "identity.nscl holds an entry that is not a URI");
         }
-        nsclBytes += text->size() + 1;
-        p.nscl.push_back(*text);
+        nsclBytes += value->get().size() + 1;
+        p.nscl.push_back(value->get());
     }
     if (nsclBytes > 256) {
-        fail(path, "identity.nscl is longer than the card's 255 bytes");
+        fail(source, "identity.nscl is longer than the card's 255 bytes");
     }
 
-    p.kmr = keySpec(path, t, "kmr.key", 32, literal);
+    p.kmr = keySpec(source, t, "kmr.key", 32, parsed.literalKeys);
     const auto index = t.at_path("kmr.index").value<std::int64_t>();
     if (!index || *index < 0 || *index > 0xFFFFFFFF) {
-        fail(path, "kmr.index must be an unsigned 32-bit number");
+        fail(source, "kmr.index must be an unsigned 32-bit number");
     }
     p.kmrIndex = static_cast<std::uint32_t>(*index);
     const auto days = t.at_path("kmr.lifetime_days").value<std::int64_t>();
     if (!days || *days <= 0 || *days > 36500) {
-        fail(path, "kmr.lifetime_days must be between 1 and 36500");
+        fail(source, "kmr.lifetime_days must be between 1 and 36500");
     }
     p.kmrLifetime = std::chrono::days(*days);
-    p.kmsa = keySpec(path, t, "kmsa.key", 16, literal);
+    p.kmsa = keySpec(source, t, "kmsa.key", 16, parsed.literalKeys);
     if (t.contains("kbs")) {
-        p.kbs = keySpec(path, t, "kbs.key", 32, literal);
+        p.kbs = keySpec(source, t, "kbs.key", 32, parsed.literalKeys);
     }
     if (t.contains("kiv")) {
-        p.kiv = keySpec(path, t, "kiv.key", 32, literal);
+        p.kiv = keySpec(source, t, "kiv.key", 32, parsed.literalKeys);
     }
 
     // A literal admin.code is meant for the well-known transport codes of test SIMs and does
     // not by itself make the profile secret; real codes come from a 0600 code_file.
-    if (const auto code = t.at_path("admin.code").value<std::string>()) {
-        p.adminCode = secretFromHex(path, "admin.code", *code, 8);
-    } else if (const auto file = t.at_path("admin.code_file").value<std::string>()) {
-        p.adminCode = securechannel::loadKeyFile(*file, 8);
+    if (const std::string* code = textAt(t, "admin.code")) {
+        p.adminCode = secretFromHex(source, "admin.code", *code, 8);
+    } else if (const std::string* file = textAt(t, "admin.code_file")) {
+        const std::filesystem::path codeFile(*file);
+        p.adminCode =
+            securechannel::loadKeyFile(codeFile.is_absolute() ? codeFile : baseDir / codeFile, 8);
     } else {
-        fail(path, "admin.code or admin.code_file is missing");
+        fail(source, "admin.code or admin.code_file is missing");
     }
+    return parsed;
+}
 
-    if (literal) {
-        // Same owner/mode rules as a key file; the content was parsed above already.
-        (void)securechannel::readSecretFile(path, kMaxProfileBytes);
+}  // namespace
+
+SimProfile parseSimProfile(std::string_view toml, const std::filesystem::path& baseDir) {
+    return parse(toml, baseDir, "profile").profile;
+}
+
+SimProfile loadSimProfile(const std::filesystem::path& path) {
+    // One open, one read: the rules a profile with literal keys must meet are checked on the
+    // descriptor the text came from, not on whatever the path names a moment later.
+    const auto file = securechannel::SecretCandidateFile::read(path, kMaxProfileBytes);
+    const base::ByteView bytes = file.content().view();
+    Parsed parsed = parse({reinterpret_cast<const char*>(bytes.data()), bytes.size()},
+                          path.parent_path(), "profile '" + path.string() + "'");
+    if (parsed.literalKeys) {
+        file.requireKeyFileRules();  // same owner/mode rules as a key file
     }
-    return p;
+    return std::move(parsed.profile);
 }
 
 }  // namespace provisioning

@@ -4,6 +4,8 @@
 #include <stdexcept>
 
 #include "base/log.hpp"
+#include "base/scope_exit.hpp"
+#include "base/secret.hpp"
 #include "seuicc/errors.hpp"
 
 namespace seuicc {
@@ -76,6 +78,14 @@ ResponseApdu CardChannel::transmit(const Transaction& transaction, CommandApdu c
         throw std::logic_error("CardChannel::transmit: the Transaction given is not held on \"" +
                                transport_->name() + "\"");
     }
+    // A command whose trace hides its data carries a key or a code (VERIFY ADMIN, STORE DATA of
+    // keys): this copy is the one the channel owns (callers move theirs in), and it is wiped on
+    // every way out, like the wire bytes in exchange().
+    const base::ScopeExit wipeCommand([&command, redaction] {
+        if (redaction.commandData) {
+            base::secureWipe(command.data);
+        }
+    });
     command.cla = claForChannel(command.cla, channel_);
     ResponseApdu response = exchangeFixingLe(command, redaction);
 
@@ -89,7 +99,7 @@ ResponseApdu CardChannel::transmit(const Transaction& transaction, CommandApdu c
             throw CardStatusError(response.sw,
                                   "GET RESPONSE: the card still answers 61xx after 256 rounds");
         }
-        CommandApdu getResponse = getResponseTemplate;
+        CommandApdu getResponse = getResponseTemplate;  // no data: nothing to wipe
         getResponse.le = neFromSw2(response.sw2());
         const ResponseApdu part = exchangeFixingLe(
             getResponse, {.commandData = false, .responseData = redaction.responseData});
@@ -99,20 +109,25 @@ ResponseApdu CardChannel::transmit(const Transaction& transaction, CommandApdu c
     return response;
 }
 
-ResponseApdu CardChannel::exchangeFixingLe(const CommandApdu& command, TraceRedaction redaction) {
+ResponseApdu CardChannel::exchangeFixingLe(CommandApdu& command, TraceRedaction redaction) {
     ResponseApdu response = exchange(command, redaction);
     if (response.sw1() != kSw1WrongLe) {
         return response;
     }
     // 6Cxx: wrong Le, SW2 is the length the card has. Once only: a card that answers 6Cxx
-    // again gets its answer returned rather than a loop.
-    CommandApdu fixed = command;
-    fixed.le = neFromSw2(response.sw2());
-    return exchange(fixed, redaction);
+    // again gets its answer returned rather than a loop. Le is set in place: a copy of the
+    // command would be one more copy of its data to wipe.
+    command.le = neFromSw2(response.sw2());
+    return exchange(command, redaction);
 }
 
 ResponseApdu CardChannel::exchange(const CommandApdu& command, TraceRedaction redaction) {
-    const Bytes wire = command.encode();
+    Bytes wire = command.encode();  // reserved whole before the data goes in: no stale copy
+    const base::ScopeExit wipeWire([&wire, redaction] {
+        if (redaction.commandData) {
+            base::secureWipe(wire);
+        }
+    });
     traceCommand(command, redaction);
     Bytes raw;
     try {

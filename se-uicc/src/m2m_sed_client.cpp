@@ -39,11 +39,12 @@ SedStatus M2mSedClient::status(const Transaction& tx) {
 
 void M2mSedClient::verifyAdmin(const Transaction& tx, ByteView code) {
     requireSize(code, kAdminCodeSize, "administrative code");
+    // The one copy of the code outside its SecretBuffer: moved into transmit, which wipes it.
     CommandApdu verify{
         kClaIso, kInsVerify, 0x00, kVerifyAdminP2, Bytes(code.begin(), code.end()), std::nullopt};
-    const base::ScopeExit wipeCode([&verify] { base::secureWipe(verify.data); });
-    requireOk(SedCommand::VerifyAdmin,
-              channel_->transmit(tx, verify, {.commandData = true, .responseData = false}));
+    requireOk(
+        SedCommand::VerifyAdmin,
+        channel_->transmit(tx, std::move(verify), {.commandData = true, .responseData = false}));
 }
 
 std::size_t M2mSedClient::storeData(const Transaction& tx, std::span<const SedItem> items,
@@ -58,10 +59,12 @@ std::size_t M2mSedClient::storeData(const Transaction& tx, std::span<const SedIt
     for (StoreDataBatch& batch : batches) {
         const std::uint8_t p1 = first && clearFirst ? kStoreDataClearFirst : 0x00;
         first = false;
-        CommandApdu store{kClaProprietary, kInsStoreData, p1, 0x00, batch.data, std::nullopt};
-        const base::ScopeExit wipeCommand([&store] { base::secureWipe(store.data); });
+        // The batch's bytes move into the command and on into transmit, which wipes them when
+        // they are keys; what stays behind in `batches` is empty or public.
+        CommandApdu store{kClaProprietary,       kInsStoreData, p1, 0x00,
+                          std::move(batch.data), std::nullopt};
         requireOk(SedCommand::StoreData,
-                  channel_->transmit(tx, store, {.commandData = batch.sensitive}));
+                  channel_->transmit(tx, std::move(store), {.commandData = batch.sensitive}));
     }
     return batches.size();
 }

@@ -6,6 +6,7 @@
 
 #include "base/big_endian.hpp"
 #include "base/log.hpp"
+#include "base/unix_time.hpp"
 #include "sed_coding.hpp"
 #include "seuicc/sed_errors.hpp"
 #include "seuicc/tlv.hpp"
@@ -17,15 +18,14 @@ using namespace sed;
 namespace {
 
 std::chrono::system_clock::time_point fromUnixSeconds(std::uint64_t seconds, std::uint32_t tag) {
-    using std::chrono::system_clock;
-    constexpr auto kMaxSeconds =
-        std::chrono::duration_cast<std::chrono::seconds>(system_clock::duration::max()).count();
-    if (seconds > static_cast<std::uint64_t>(kMaxSeconds)) {
+    const auto at = seconds > static_cast<std::uint64_t>(base::kMaxUnixSeconds)
+                        ? std::nullopt
+                        : base::timeFromUnixSeconds(static_cast<std::int64_t>(seconds));
+    if (!at) {
         throw SedMalformedResponse(fmt::format(
             "M2M-SED GET DATA: expiry {:02X} = {} s is beyond the clock's range", tag, seconds));
     }
-    return system_clock::time_point(std::chrono::duration_cast<system_clock::duration>(
-        std::chrono::seconds(static_cast<std::int64_t>(seconds))));
+    return *at;
 }
 
 ByteView fixedField(const Tlv& tlv, std::size_t size) {

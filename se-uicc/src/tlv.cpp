@@ -23,6 +23,14 @@ std::uint8_t firstTagByte(std::uint32_t tag) {
     return static_cast<std::uint8_t>(tag);
 }
 
+// One object of the input, its value not copied out.
+struct TlvView {
+    std::uint32_t tag = 0;
+    ByteView value;
+
+    Tlv copy() const { return Tlv{tag, Bytes(value.begin(), value.end())}; }
+};
+
 // Reads the bytes of one TLV at `pos` and advances `pos` past it.
 class Reader {
 public:
@@ -35,16 +43,16 @@ public:
         return pos_ >= data_.size();
     }
 
-    Tlv next() {
-        Tlv tlv;
+    // The next object, its value a view into the data (nothing is copied).
+    TlvView next() {
+        TlvView tlv;
         tlv.tag = readTag();
         const std::size_t length = readLength();
         if (length > data_.size() - pos_) {
             fail(fmt::format("tag {:X} announces {} value bytes, {} remain", tlv.tag, length,
                              data_.size() - pos_));
         }
-        const auto begin = data_.begin() + static_cast<std::ptrdiff_t>(pos_);
-        tlv.value.assign(begin, begin + static_cast<std::ptrdiff_t>(length));
+        tlv.value = data_.subspan(pos_, length);
         pos_ += length;
         return tlv;
     }
@@ -117,14 +125,10 @@ void appendLength(Bytes& out, std::size_t length) {
     }
 }
 
-}  // namespace
-
-bool Tlv::constructed() const {
-    return (firstTagByte(tag) & 0x20) != 0;
-}
-
-std::vector<Tlv> parseTlvs(ByteView data) {
-    std::vector<Tlv> out;
+// Every object of one level, checked whole before any of it is used (a malformed object anywhere
+// in the level is a TlvError, even after the one looked for).
+std::vector<TlvView> parseLevel(ByteView data) {
+    std::vector<TlvView> out;
     Reader reader(data);
     while (!reader.atEnd()) {
         out.push_back(reader.next());
@@ -132,24 +136,57 @@ std::vector<Tlv> parseTlvs(ByteView data) {
     return out;
 }
 
+bool isConstructed(std::uint32_t tag) {
+    return (firstTagByte(tag) & 0x20) != 0;
+}
+
+}  // namespace
+
+bool Tlv::constructed() const {
+    return isConstructed(tag);
+}
+
+std::vector<Tlv> parseTlvs(ByteView data) {
+    const std::vector<TlvView> level = parseLevel(data);
+    std::vector<Tlv> out;
+    out.reserve(level.size());
+    for (const TlvView& tlv : level) {
+        out.push_back(tlv.copy());
+    }
+    return out;
+}
+
 std::optional<Tlv> findTlv(ByteView data, std::uint32_t tag) {
-    for (auto& tlv : parseTlvs(data)) {
+    for (const TlvView& tlv : parseLevel(data)) {
         if (tlv.tag == tag) {
-            return std::move(tlv);
+            return tlv.copy();
         }
     }
     return std::nullopt;
 }
 
+// Depth first in document order over views, with a stack of levels instead of recursion: the
+// nesting is the card's to choose, so neither the memory (copying each level's values again)
+// nor the call depth may grow with it. Only the object found is copied.
 std::optional<Tlv> findTlvRecursive(ByteView data, std::uint32_t tag) {
-    for (auto& tlv : parseTlvs(data)) {
-        if (tlv.tag == tag) {
-            return std::move(tlv);
+    struct Level {
+        std::vector<TlvView> objects;
+        std::size_t next = 0;
+    };
+    std::vector<Level> stack;
+    stack.push_back(Level{parseLevel(data)});
+    while (!stack.empty()) {
+        Level& level = stack.back();
+        if (level.next == level.objects.size()) {
+            stack.pop_back();
+            continue;
         }
-        if (tlv.constructed()) {
-            if (auto inner = findTlvRecursive(tlv.value, tag)) {
-                return inner;
-            }
+        const TlvView tlv = level.objects[level.next++];
+        if (tlv.tag == tag) {
+            return tlv.copy();
+        }
+        if (isConstructed(tlv.tag)) {
+            stack.push_back(Level{parseLevel(tlv.value)});  // `level` is not used after this
         }
     }
     return std::nullopt;

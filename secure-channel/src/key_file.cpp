@@ -62,8 +62,8 @@ std::string octalMode(mode_t mode) {
     throw KeyFileError("key file " + quoted(path) + " " + problem);
 }
 
-/// Opens for reading without following a final symlink, and checks type, owner and mode.
-Fd openChecked(const std::filesystem::path& path, struct stat& info) {
+/// Opens for reading without following a final symlink, and checks that it is a regular file.
+Fd openRegular(const std::filesystem::path& path, struct stat& info) {
     Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (fd.get() < 0) {
         const int error = errno;
@@ -92,20 +92,22 @@ Fd openChecked(const std::filesystem::path& path, struct stat& info) {
     if (!S_ISREG(info.st_mode)) {
         fail(path, "is not a regular file; store the key in a plain file with mode 0600");
     }
+    return fd;
+}
+
+/// The owner and mode rules of a key file, on what fstat said of the open descriptor.
+void requirePrivate(const std::filesystem::path& path, uid_t owner, mode_t mode) {
     const uid_t self = ::geteuid();
-    if (info.st_uid != self) {
-        fail(path, "is owned by uid " + std::to_string(info.st_uid) +
-                       ", but the agent runs as uid " + std::to_string(self) + ": chown " +
-                       std::to_string(self) + " " + quoted(path) +
-                       " (or run the agent as the file's owner)");
+    if (owner != self) {
+        fail(path, "is owned by uid " + std::to_string(owner) + ", but the agent runs as uid " +
+                       std::to_string(self) + ": chown " + std::to_string(self) + " " +
+                       quoted(path) + " (or run the agent as the file's owner)");
     }
-    const mode_t mode = info.st_mode & 07777;
-    if (mode != 0600 && mode != 0400) {
+    if ((mode & 07777) != 0600 && (mode & 07777) != 0400) {
         fail(path, "has mode " + octalMode(mode) +
                        "; a key file must be readable by its owner only: chmod 600 " +
                        quoted(path));
     }
-    return fd;
 }
 
 /// Reads at most `capacity` bytes (the whole file if smaller) into locked memory.
@@ -139,11 +141,9 @@ SecretBuffer readAll(const std::filesystem::path& path, int fd, std::size_t capa
     fail(path, problem + ": " + errnoText(error));
 }
 
-}  // namespace
-
-SecretBuffer readSecretFile(const std::filesystem::path& path, std::size_t maxBytes) {
-    struct stat info {};
-    Fd fd = openChecked(path, info);
+/// The whole content of the open file, at most `maxBytes`, in locked memory.
+SecretBuffer readWhole(const std::filesystem::path& path, const Fd& fd, const struct stat& info,
+                       std::size_t maxBytes) {
     if (info.st_size < 0 || static_cast<std::uintmax_t>(info.st_size) > maxBytes) {
         fail(path, "is too large (" + std::to_string(info.st_size) + " bytes; at most " +
                        std::to_string(maxBytes) + " expected)");
@@ -154,6 +154,27 @@ SecretBuffer readSecretFile(const std::filesystem::path& path, std::size_t maxBy
         fail(path, "grew while being read; write key files atomically");
     }
     return SecretBuffer::copyOf(content.view().first(count));
+}
+
+}  // namespace
+
+SecretBuffer readSecretFile(const std::filesystem::path& path, std::size_t maxBytes) {
+    struct stat info {};
+    const Fd fd = openRegular(path, info);
+    requirePrivate(path, info.st_uid, info.st_mode);  // before a byte of it is read
+    return readWhole(path, fd, info, maxBytes);
+}
+
+SecretCandidateFile SecretCandidateFile::read(const std::filesystem::path& path,
+                                              std::size_t maxBytes) {
+    struct stat info {};
+    const Fd fd = openRegular(path, info);
+    SecretBuffer content = readWhole(path, fd, info, maxBytes);
+    return SecretCandidateFile(path, std::move(content), info.st_uid, info.st_mode);
+}
+
+void SecretCandidateFile::requireKeyFileRules() const {
+    requirePrivate(path_, static_cast<uid_t>(owner_), static_cast<mode_t>(mode_));
 }
 
 SecretBuffer loadKeyFile(const std::filesystem::path& path, std::size_t expectedBytes) {

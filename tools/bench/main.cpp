@@ -8,9 +8,18 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "base/process.hpp"
 #include "benchmarks.hpp"
 
 int main(int argc, char** argv) {
+    // secure-channel and tls-handshake hold Kmsa, session keys and (the in-memory baseline) a
+    // Kmr or Kbs: no core dumps, no ptrace, from the start.
+    try {
+        base::hardenProcess();
+    } catch (const std::exception& e) {
+        std::cerr << "m2m-bench: " << e.what() << '\n';
+        return 1;
+    }
     CLI::App app{"m2m-bench: APDUs, bytes and wall time of card operations on the real stack"};
     app.require_subcommand(1);
     std::string reader;

@@ -3,7 +3,9 @@
 #include <iostream>
 
 #include "base/log.hpp"
+#include "base/text.hpp"
 #include "seuicc/errors.hpp"
+#include "text_output.hpp"
 
 namespace m2m::cli {
 
@@ -28,7 +30,7 @@ Connection connect(const CommonOptions& options) {
 void printResult(const CommonOptions& options, const nlohmann::ordered_json& result,
                  const std::function<void()>& printText) {
     if (options.json) {
-        std::cout << result.dump(2) << '\n';
+        std::cout << jsonText(result, 2) << '\n';
     } else {
         printText();
     }
@@ -86,14 +88,15 @@ nlohmann::ordered_json Failure::json() const {
             {"exit_code", static_cast<int>(exit)}};
 }
 
+// A message may quote a card or a server (an error body, a status word's context): printable.
 void printFailure(const Failure& f) {
-    std::cerr << "m2m: " << f.message;
+    std::cerr << "m2m: " << base::printable(f.message);
     if (!f.code.empty() && f.message.find(f.code) == std::string::npos) {
-        std::cerr << " (" << f.code << ")";
+        std::cerr << " (" << base::printable(f.code) << ")";
     }
     std::cerr << '\n';
     if (!f.explanation.empty()) {
-        std::cerr << "     " << f.explanation << '\n';
+        std::cerr << "     " << base::printable(f.explanation) << '\n';
     }
 }
 
@@ -108,7 +111,7 @@ int runGuarded(const CommonOptions& options, const std::function<Exit()>& body) 
         if (options.json) {
             nlohmann::ordered_json j;
             j["error"] = f.json();
-            std::cout << j.dump(2) << '\n';
+            std::cout << jsonText(j, 2) << '\n';
         }
         printFailure(f);
         return static_cast<int>(f.exit);

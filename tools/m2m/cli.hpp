@@ -44,7 +44,8 @@ struct Connection {
 };
 Connection connect(const CommonOptions& options);
 
-// Prints a result either as JSON (one object) or as aligned "key: value" text lines.
+// Prints a result either as JSON (one object; bytes that are not UTF-8 as U+FFFD) or as text
+// (`printText`, which passes card and peer strings through base::printable: text_output.hpp).
 void printResult(const CommonOptions& options, const nlohmann::ordered_json& result,
                  const std::function<void()>& printText);
 
@@ -61,7 +62,7 @@ struct Failure {
     [[nodiscard]] nlohmann::ordered_json json() const;
 };
 Failure describeFailure(std::exception_ptr error);
-// "m2m: message (code)" and the explanation, on stderr.
+// "m2m: message (code)" and the explanation, on stderr, through base::printable.
 void printFailure(const Failure& failure);
 
 // Runs a subcommand body, turning every typed error into a clear message and its exit code

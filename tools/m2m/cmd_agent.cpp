@@ -6,13 +6,15 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
 #include "agent/agent.hpp"
 #include "agent/config.hpp"
+#include "agent/status.hpp"
+#include "base/process.hpp"
 #include "commands.hpp"
+#include "text_output.hpp"
 
 namespace m2m::cli {
 
@@ -63,6 +65,7 @@ private:
 };
 
 Exit agentRun(const AgentOptions& options) {
+    base::hardenProcess();  // before Kmsa is read and any session key exists
     agent::AgentConfig config = agent::loadAgentConfig(options.config);
     if (options.common.reader) {
         config.reader = options.common.reader;
@@ -91,25 +94,6 @@ Exit agentRun(const AgentOptions& options) {
     return final == agent::AgentState::Failed ? Exit::Failure : Exit::Ok;
 }
 
-// "PskRejected: ... (connecting, 2026-12-07T10:00:00Z; recovered 2026-12-07T10:00:02Z)", or
-// "none": a recovered failure must not read like the current state.
-std::string lastErrorText(const nlohmann::ordered_json& status) {
-    const auto& message = status["last_error"];
-    if (!message.is_string()) {
-        return "none";
-    }
-    const auto text = [&](const char* key) {
-        const auto& v = status[key];
-        return v.is_string() ? v.get<std::string>() : std::string();
-    };
-    std::string out = text("last_error_type");
-    out += (out.empty() ? "" : ": ") + message.get<std::string>() + " (in " +
-           text("last_error_state") + ", " + text("last_error_at");
-    const std::string recovered = text("last_error_recovered_at");
-    out += recovered.empty() ? "; not recovered)" : "; recovered " + recovered + ")";
-    return out;
-}
-
 bool processAlive(long pid) {
     return pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM);
 }
@@ -122,34 +106,11 @@ Exit agentStatus(const AgentOptions& options) {
         }
         stateDir = agent::loadAgentConfig(options.config).stateDir;
     }
-    const auto file = statusFile(stateDir);
-    std::ifstream in(file);
-    if (!in) {
-        throw std::runtime_error("no agent status at " + file.string() +
-                                 " (has the agent run with this state_dir?)");
-    }
-    nlohmann::ordered_json status = nlohmann::ordered_json::parse(in);
+    // Read and checked whole before anything is printed: a damaged file is one clean error.
+    nlohmann::ordered_json status = agent::readStatusFile(statusFile(stateDir));
     const bool running = processAlive(status.value("pid", 0L));
     status["running"] = running;
-    printResult(options.common, status, [&] {
-        std::cout << "state:            " << status["state"].get<std::string>()
-                  << (running ? "" : " (agent not running)") << '\n';
-        auto line = [&](const char* label, const char* key) {
-            const auto& v = status[key];
-            std::cout << label << (v.is_string() ? v.get<std::string>() : v.dump()) << '\n';
-        };
-        line("node id:          ", "node_id");
-        line("kmr index / kcv:  ", "kmr_index");
-        line("                  ", "kmr_kcv");
-        line("kmc index / kcv:  ", "kmc_index");
-        line("                  ", "kmc_kcv");
-        line("kmc expiry:       ", "kmc_expiry");
-        std::cout << "psk identities:   " << status["psk_identities"].dump() << '\n'
-                  << "registration:     " << status["registration"].dump() << '\n';
-        line("content instances:", "content_instances");
-        std::cout << "last error:       " << lastErrorText(status) << '\n';
-        std::cout << "counters:         " << status["counters"].dump() << '\n';
-    });
+    printResult(options.common, status, [&] { printAgentStatus(std::cout, status, running); });
     return Exit::Ok;
 }
 

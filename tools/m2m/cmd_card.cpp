@@ -3,12 +3,14 @@
 #include <iostream>
 
 #include "base/bytes.hpp"
+#include "base/process.hpp"
 #include "commands.hpp"
 #include "provisioning/personalisation.hpp"
 #include "securechannel/terminal_se.hpp"
 #include "securechannel/ts102484/steps.hpp"
 #include "seuicc/m2m_sed_client.hpp"
 #include "seuicc/uicc.hpp"
+#include "text_output.hpp"
 
 namespace m2m::cli {
 
@@ -48,21 +50,8 @@ Exit cardInfo(const CommonOptions& options) {
     result["counters"] = countersJson(info.counters, elapsedMs);
 
     printResult(options, result, [&] {
-        std::cout << "Reader:         " << connection.readerName << '\n'
-                  << "ATR:            " << base::toHex(info.atr.raw, true) << '\n';
-        for (const auto& line : info.atr.describe()) {
-            std::cout << "                " << line << '\n';
-        }
-        std::cout << "ICCID:          " << info.iccid << '\n'
-                  << "Applications:   " << (info.applications.empty() ? "(none)" : "") << '\n';
-        for (const auto& app : info.applications) {
-            std::cout << "  " << base::toHex(app.aid) << "  " << app.label << '\n';
-        }
-        std::cout << "Secure channel: " << secureChannelSupport(info.atr)
-                  << " (TS 102 484, from the ATR)\n"
-                  << "Cost:           " << info.counters.apdus << " APDUs, "
-                  << info.counters.bytesSent << " bytes sent, " << info.counters.bytesReceived
-                  << " bytes received, " << static_cast<long>(elapsedMs) << " ms\n";
+        printCardInfo(std::cout, connection.readerName, info, secureChannelSupport(info.atr),
+                      elapsedMs);
     });
     return Exit::Ok;
 }
@@ -109,6 +98,9 @@ std::string iccidOf(const seuicc::Transaction& tx, seuicc::CardChannel& basic,
 }
 
 Exit cardStatus(const StatusOptions& options) {
+    if (!options.kmsaFile.empty()) {
+        base::hardenProcess();  // before Kmsa is read and the session keys exist
+    }
     auto connection = connect(options.common);
     seuicc::Transaction tx(*connection.card);
     seuicc::CardChannel basic(*connection.card);
@@ -130,12 +122,7 @@ Exit cardStatus(const StatusOptions& options) {
     result["iccid"] = iccid.empty() ? iccidOf(tx, basic, channel) : iccid;
     channel.close(tx);
 
-    printResult(options.common, result, [&] {
-        for (const auto& [key, value] : result.items()) {
-            std::cout << key << ": "
-                      << (value.is_string() ? value.get<std::string>() : value.dump()) << '\n';
-        }
-    });
+    printResult(options.common, result, [&] { printFields(std::cout, result); });
     const bool channelFailed = result["secure_channel"] == "failed";
     return channelFailed ? Exit::Failure : Exit::Ok;
 }

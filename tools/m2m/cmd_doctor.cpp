@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "base/bytes.hpp"
+#include "base/text.hpp"
 #include "commands.hpp"
 #include "seuicc/errors.hpp"
 #include "seuicc/uicc.hpp"
@@ -144,8 +145,9 @@ void addDoctorCommand(CLI::App& app, int& exitCode) {
             result["ok"] = exit == Exit::Ok;
             printResult(*options, result, [&] {
                 for (const auto& c : checks) {
-                    std::cout << (c.ok ? "[ ok ] " : "[FAIL] ") << c.name << ": " << c.detail
-                              << '\n';
+                    // Reader names, the ICCID and error messages come from outside.
+                    std::cout << (c.ok ? "[ ok ] " : "[FAIL] ") << base::printable(c.name) << ": "
+                              << base::printable(c.detail) << '\n';
                     if (!c.advice.empty()) {
                         std::cout << "       -> " << c.advice << '\n';
                     }

@@ -2,8 +2,11 @@
 // record for the network side. Keys go only into 0600 files (--kmsa-file, --export-keys).
 #include <iostream>
 
+#include "base/process.hpp"
+#include "base/text.hpp"
 #include "commands.hpp"
 #include "provisioning/personalisation.hpp"
+#include "text_output.hpp"
 
 namespace m2m::cli {
 
@@ -18,6 +21,7 @@ struct ProvisionOptions {
 };
 
 Exit provision(const ProvisionOptions& options) {
+    base::hardenProcess();  // before the profile's keys are read or new ones generated
     const provisioning::SimProfile profile = provisioning::loadSimProfile(options.profile);
     provisioning::PersonaliseOptions run;
     run.kmsaFile = options.kmsaFile;
@@ -39,14 +43,15 @@ Exit provision(const ProvisionOptions& options) {
                        {"bytes_received", result.counters.bytesReceived},
                        {"elapsed_ms", result.elapsedMs}};
     printResult(options.common, out, [&] {
-        std::cout << "Card " << result.iccid << ": "
+        std::cout << "Card " << base::printable(result.iccid) << ": "
                   << (result.outcome == provisioning::PersonaliseOutcome::Personalised
                           ? "personalised"
                           : "already personalised with these keys")
                   << ", lifecycle " << seuicc::toString(result.status.lifecycle) << '\n';
         for (const auto& [key, value] : out.items()) {
             if (key != "counters" && key != "outcome") {
-                std::cout << "  " << key << ": " << value.dump() << '\n';
+                // JSON text (strings quoted), through printable: the card's strings are in it.
+                std::cout << "  " << key << ": " << base::printable(jsonText(value)) << '\n';
             }
         }
         std::cout << "  cost: " << result.counters.apdus << " APDUs, " << result.counters.bytesSent

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "base/bytes.hpp"
+#include "base/text.hpp"
 #include "commands.hpp"
 
 namespace m2m::cli {
@@ -25,7 +26,7 @@ void addReadersCommand(CLI::App& app, int& exitCode) {
             }
             printResult(*options, result, [&] {
                 for (std::size_t i = 0; i < readers.size(); ++i) {
-                    std::cout << i << ": " << readers[i].name;
+                    std::cout << i << ": " << base::printable(readers[i].name);
                     if (readers[i].cardPresent) {
                         std::cout << "  [card] " << base::toHex(readers[i].atr);
                     } else {

@@ -11,7 +11,9 @@
 
 #include "agent/card_session.hpp"
 #include "base/bytes.hpp"
+#include "base/process.hpp"
 #include "base/scope_exit.hpp"
+#include "base/text.hpp"
 #include "commands.hpp"
 #include "provisioning/psk_identity.hpp"
 #include "securechannel/tls/card_keys.hpp"
@@ -83,6 +85,7 @@ std::string cipherIdText(std::uint16_t id) {
 }
 
 Exit tlsCheck(const TlsCheckOptions& options) {
+    base::hardenProcess();  // before Kmsa is read and any session key exists
     const seuicc::KeySlot slot = slotOf(options.key);
     const tls::Export exportTo = exportOf(options.exportTo);
 
@@ -122,7 +125,8 @@ Exit tlsCheck(const TlsCheckOptions& options) {
                 elapsedMs = std::chrono::duration<double, std::milli>(
                                 std::chrono::steady_clock::now() - start)
                                 .count();
-                handshakeCost = securechannel::ts102484::trafficBetween(before, card.info().traffic);
+                handshakeCost =
+                    securechannel::ts102484::trafficBetween(before, card.info().traffic);
             });
             response = client.perform(request, {identity, slot}, keys, exportTo);
         });
@@ -166,14 +170,16 @@ Exit tlsCheck(const TlsCheckOptions& options) {
     }
 
     printResult(options.common, result, [&] {
-        std::cout << "URL:         " << options.url << '\n'
-                  << "PSK:         " << options.key << " (card-held), identity " << identity << '\n'
+        std::cout << "URL:         " << base::printable(options.url) << '\n'
+                  << "PSK:         " << options.key << " (card-held), identity "
+                  << base::printable(identity) << '\n'
                   << "TLS:         " << session.protocol << ' ' << session.cipher << " ("
                   << cipherIdText(session.cipherId) << ")\n";
         if (response) {
             std::cout << "HTTP status: " << response->status << '\n';
         } else {
-            std::cout << "HTTP:        failed after the handshake: " << failure->message << '\n';
+            std::cout << "HTTP:        failed after the handshake: "
+                      << base::printable(failure->message) << '\n';
         }
         if (session.exportKcv) {
             std::cout << "Export:      " << exporterLabel(exportTo) << " -> pending "

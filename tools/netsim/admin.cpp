@@ -5,6 +5,7 @@
 #include <iostream>
 #include <vector>
 
+#include "base/text.hpp"
 #include "commands.hpp"
 
 namespace netsim {
@@ -61,16 +62,21 @@ std::string time(const nlohmann::ordered_json& unix) {
     return text;
 }
 
+// A string of the store for a text line. SCL-IDs, links, application and container names and
+// contents come from the devices: an escape sequence in them is shown, never obeyed.
+std::string shown(const nlohmann::ordered_json& v) {
+    return base::printable(v.get_ref<const std::string&>());
+}
+
 std::string orDash(const nlohmann::ordered_json& v) {
-    return v.is_null() ? "-" : v.is_string() ? v.get<std::string>() : v.dump();
+    return v.is_null() ? "-" : v.is_string() ? shown(v) : v.dump();
 }
 
 void printText(const nlohmann::ordered_json& s) {
     std::cout << "nodes:\n";
     for (const auto& n : s["nodes"]) {
-        std::cout << "  " << n["node_id"].get<std::string>() << "  ICCID "
-                  << n["iccid"].get<std::string>() << "  " << n["scl_id"].get<std::string>()
-                  << "\n    Kmr  index " << n["kmr_index"] << "  expires "
+        std::cout << "  " << shown(n["node_id"]) << "  ICCID " << shown(n["iccid"]) << "  "
+                  << shown(n["scl_id"]) << "\n    Kmr  index " << n["kmr_index"] << "  expires "
                   << time(n["kmr_expiry_unix"]) << "  KCV " << orDash(n["kmr_kcv"])
                   << (n["kmr_revoked"].get<bool>() ? "  REVOKED" : "") << "\n    Kmc  index "
                   << n["kmc_index"] << "  expires " << time(n["kmc_expiry_unix"]) << "  KCV "
@@ -81,31 +87,30 @@ void printText(const nlohmann::ordered_json& s) {
     }
     std::cout << "registrations:\n";
     for (const auto& r : s["registrations"]) {
-        std::cout << "  " << r["path"].get<std::string>() << "  " << r["scl_id"].get<std::string>()
-                  << "  node " << r["node_id"].get<std::string>() << "  expires "
-                  << time(r["expires_unix"]) << "\n";
+        std::cout << "  " << shown(r["path"]) << "  " << shown(r["scl_id"]) << "  node "
+                  << shown(r["node_id"]) << "  expires " << time(r["expires_unix"]) << "\n";
     }
     std::cout << "applications:\n";
     for (const auto& a : s["applications"]) {
-        std::cout << "  /m2m/scls/" << a["registration"] << "/applications/"
-                  << a["app_id"].get<std::string>() << "\n";
+        std::cout << "  /m2m/scls/" << a["registration"] << "/applications/" << shown(a["app_id"])
+                  << "\n";
     }
     std::cout << "containers:\n";
     for (const auto& c : s["containers"]) {
-        std::cout << "  " << c["path"].get<std::string>() << "\n";
+        std::cout << "  " << shown(c["path"]) << "\n";
     }
     std::cout << "contentInstances:\n";
     for (const auto& i : s["content_instances"]) {
         std::cout << "  #" << i["id"] << " in container " << i["container"] << "  "
-                  << time(i["created_unix"]) << "  " << i["content_type"].get<std::string>() << "  "
-                  << (i.contains("content") ? i["content"].get<std::string>()
-                                            : "hex " + i["content_hex"].get<std::string>())
+                  << time(i["created_unix"]) << "  " << shown(i["content_type"]) << "  "
+                  << (i.contains("content") ? shown(i["content"])
+                                            : "hex " + shown(i["content_hex"]))
                   << "\n";
     }
     std::cout << "faults pending:\n";
     for (const auto& f : s["faults"]) {
-        std::cout << "  " << f["endpoint"].get<std::string>() << "  "
-                  << f["kind"].get<std::string>() << "  x" << f["remaining"] << "\n";
+        std::cout << "  " << shown(f["endpoint"]) << "  " << shown(f["kind"]) << "  x"
+                  << f["remaining"] << "\n";
     }
     std::cout << "counters:\n";
     for (const auto& [endpoint, counters] : s["counters"].items()) {
@@ -178,7 +183,9 @@ int runShow(const std::filesystem::path& db, bool json) {
         Store store(db);
         const nlohmann::ordered_json s = store.snapshot();
         if (json) {
-            std::cout << s.dump(2) << "\n";
+            // A device's bytes that are not UTF-8 show as U+FFFD rather than failing `show`.
+            std::cout << s.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+                      << "\n";
         } else {
             printText(s);
         }

@@ -2,8 +2,12 @@
 // TLS-PSK), its store, and the commands tests and the demo use to steer and inspect it.
 #include <sys/stat.h>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <iostream>
 
 #include "base/log.hpp"
@@ -19,6 +23,24 @@ double seconds(std::chrono::milliseconds duration) {
 
 std::chrono::milliseconds milliseconds(double seconds) {
     return std::chrono::round<std::chrono::milliseconds>(std::chrono::duration<double>(seconds));
+}
+
+// Seconds with a fraction, in [min, max]. CLI11's Range lets NaN through (it compares false with
+// both bounds) and a NaN or infinite duration has no millisecond count: refused here.
+CLI::Validator finiteSeconds(double min, double max) {
+    const std::string range = fmt::format("[{} - {}]", min, max);
+    return CLI::Validator(
+        [min, max, range](std::string& input) -> std::string {
+            char* end = nullptr;
+            errno = 0;
+            const double value = std::strtod(input.c_str(), &end);
+            if (input.empty() || end != input.c_str() + input.size() || errno == ERANGE ||
+                !std::isfinite(value) || value < min || value > max) {
+                return "Value " + input + " is not a number of seconds in " + range;
+            }
+            return {};
+        },
+        "SECONDS in " + range);
 }
 
 }  // namespace
@@ -61,15 +83,17 @@ int main(int argc, char** argv) {
     serveCmd->add_option("--connection", serve.connection, "NSCL connection (Kmr) ADDR:PORT")
         ->capture_default_str();
     serveCmd->add_option("--mid", serve.mid, "NSCL mId (Kmc) ADDR:PORT")->capture_default_str();
+    // Lifetimes in whole seconds, 1 s to 10 years (netsim::kMaxLifetime): an expiry stays a date.
+    const CLI::Range lifetimeRange(netsim::Seconds{1}, netsim::kMaxLifetime);
     serveCmd->add_option("--kmr-lifetime", serve.lifetimes.kmr, "seconds")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(lifetimeRange);
     serveCmd->add_option("--kmc-lifetime", serve.lifetimes.kmc, "seconds")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(lifetimeRange);
     serveCmd->add_option("--registration-lifetime", serve.lifetimes.registration, "seconds")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
+        ->check(lifetimeRange);
     // Limits of each endpoint's server; the timeouts in seconds, fractions allowed.
     netsim::PskServerLimits& limits = serve.limits;
     double handshakeTimeout = seconds(limits.handshakeTimeout);
@@ -87,12 +111,12 @@ int main(int argc, char** argv) {
     serveCmd
         ->add_option("--handshake-timeout", handshakeTimeout, "seconds a TLS handshake may take")
         ->capture_default_str()
-        ->check(CLI::Range(0.05, 3600.0));
+        ->check(finiteSeconds(0.05, 3600.0));
     serveCmd
         ->add_option("--request-timeout", requestTimeout,
                      "seconds a request may take from its first byte until read, and its answer")
         ->capture_default_str()
-        ->check(CLI::Range(0.05, 3600.0));
+        ->check(finiteSeconds(0.05, 3600.0));
     serveCmd->add_option("--idle-timeout", idleTimeout, "seconds a kept-alive connection may idle")
         ->capture_default_str()
         ->check(CLI::Range(1, 86400));

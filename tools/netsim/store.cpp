@@ -140,7 +140,7 @@ NodeRecord Store::issueKmr(const std::string& nodeId, ByteView kmr, Seconds life
                     "UPDATE nodes SET kmr = ?2, kmr_index = kmr_index + 1, kmr_expiry = ?3, "
                     "kmr_revoked = 0, updated = ?4 WHERE node_id = ?1");
         const Seconds now = nowSeconds();
-        s.bind(1, nodeId).bindBlob(2, kmr).bind(3, now + lifetime).bind(4, now).run();
+        s.bind(1, nodeId).bindBlob(2, kmr).bind(3, expiryAfter(now, lifetime)).bind(4, now).run();
     }
     return *node(nodeId);
 }
@@ -153,7 +153,7 @@ NodeRecord Store::issueKmc(const std::string& nodeId, ByteView kmc, Seconds life
                     "UPDATE nodes SET kmc = ?2, kmc_index = kmc_index + 1, kmc_expiry = ?3, "
                     "kmc_revoked = 0, connection_id = ?4, updated = ?5 WHERE node_id = ?1");
         const Seconds now = nowSeconds();
-        s.bind(1, nodeId).bindBlob(2, kmc).bind(3, now + lifetime);
+        s.bind(1, nodeId).bindBlob(2, kmc).bind(3, expiryAfter(now, lifetime));
         s.bind(4, std::to_string(connectionId)).bind(5, now).run();
     }
     return *node(nodeId);

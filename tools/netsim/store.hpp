@@ -26,6 +26,13 @@ using Clock = std::chrono::system_clock;
 using Seconds = std::int64_t;  // unix time
 
 [[nodiscard]] Seconds nowSeconds();
+
+// The longest lifetime the network gives a key or a registration: 10 years. Beyond it an expiry is
+// no date anyone means, and Unix seconds stay far from overflow.
+inline constexpr Seconds kMaxLifetime = Seconds{10} * 366 * 24 * 3600;
+// `now` + `lifetime`, for a lifetime of 1..kMaxLifetime seconds; StoreError for any other (the
+// command line bounds the options, so that is a caller's bug) and never a signed overflow.
+[[nodiscard]] Seconds expiryAfter(Seconds now, Seconds lifetime);
 // Lowercase hex: the form of node ids in identities, in the store and on the command line.
 [[nodiscard]] std::string nodeHex(const seuicc::NodeId& id);
 

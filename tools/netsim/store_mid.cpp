@@ -14,7 +14,7 @@ INSERT INTO registrations(node_id, scl_id, link, expires, created) VALUES(?1, ?2
 ON CONFLICT(node_id) DO UPDATE SET scl_id = excluded.scl_id, link = excluded.link,
   expires = excluded.expires
 RETURNING id, expires)sql");
-    s.bind(1, nodeId).bind(2, sclId).bind(3, link).bind(4, now + lifetime).bind(5, now);
+    s.bind(1, nodeId).bind(2, sclId).bind(3, link).bind(4, expiryAfter(now, lifetime)).bind(5, now);
     if (!s.step()) {
         throw StoreError("registration not stored");
     }
@@ -39,7 +39,7 @@ Registration Store::refreshScl(std::int64_t id, const std::string& link, Seconds
         Statement s(db_,
                     "UPDATE registrations SET expires = ?2, link = CASE WHEN ?3 = '' THEN link "
                     "ELSE ?3 END WHERE id = ?1");
-        s.bind(1, id).bind(2, nowSeconds() + lifetime).bind(3, link).run();
+        s.bind(1, id).bind(2, expiryAfter(nowSeconds(), lifetime)).bind(3, link).run();
     }
     return *registration(id);
 }

@@ -1,5 +1,5 @@
 // The names the store, the command line and the log share: endpoints, key kinds, node ids in
-// hex, unix time (see store.hpp).
+// hex, unix time and expiries (see store.hpp).
 #include "base/bytes.hpp"
 #include "store.hpp"
 
@@ -8,6 +8,16 @@ namespace netsim {
 Seconds nowSeconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch())
         .count();
+}
+
+Seconds expiryAfter(Seconds now, Seconds lifetime) {
+    Seconds expiry = 0;
+    if (lifetime <= 0 || lifetime > kMaxLifetime ||
+        __builtin_add_overflow(now, lifetime, &expiry)) {
+        throw StoreError("a lifetime of " + std::to_string(lifetime) + " s is outside 1.." +
+                         std::to_string(kMaxLifetime) + " s");
+    }
+    return expiry;
 }
 
 std::string nodeHex(const seuicc::NodeId& id) {

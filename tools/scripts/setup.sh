@@ -2,7 +2,8 @@
 # One idempotent install-and-build step, shared by the demo, the test runner and CI.
 # Installs the Debian packages and the jCardSim jar the project needs (only what is missing),
 # then configures and builds into ${M2M_BUILD_DIR:-build}: everything, or only the meson targets
-# named in M2M_BUILD_TARGETS (the demo builds only what it runs).
+# named in M2M_BUILD_TARGETS (the demo builds only what it runs). M2M_FUZZ=1 adds clang's
+# packages for the fuzz build (tools/scripts/fuzz.sh); M2M_BUILD_JOBS=N limits the compile jobs.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -20,6 +21,10 @@ packages=(
   openjdk-17-jdk-headless maven
   procps iproute2 netcat-openbsd python3
 )
+# The fuzz build (tools/scripts/fuzz.sh) needs clang and its libFuzzer and sanitizer runtimes.
+if [ -n "${M2M_FUZZ:-}" ]; then
+  packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev)
+fi
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -59,7 +64,9 @@ configure_and_build() {
   local targets=()
   read -r -a targets <<<"${M2M_BUILD_TARGETS:-}"
   log "building ${targets[*]:-everything}"
-  meson compile -C "$build_dir" "${targets[@]}" >&2
+  local jobs=()
+  [ -n "${M2M_BUILD_JOBS:-}" ] && jobs=(-j "$M2M_BUILD_JOBS")
+  meson compile -C "$build_dir" "${jobs[@]}" "${targets[@]}" >&2
 }
 
 install_packages

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "securechannel/errors.hpp"
@@ -49,7 +50,13 @@ struct AgentConfig {
     RetryPolicy retry;
 };
 
-// Reads and checks `path`. Relative paths inside are relative to the file's folder.
+// Parses and checks the text of a configuration. Relative paths inside are relative to `baseDir`.
+// Messages name the key at fault ("configuration: retry.jitter must be ...").
+AgentConfig parseAgentConfig(std::string_view toml, const std::filesystem::path& baseDir);
+
+// Reads `path` (a regular file of at most 1 MiB) and parses it, relative paths inside being
+// relative to the file's folder. A missing, unreadable or non-regular path (a directory, say) is
+// refused for what it is; messages name the file.
 AgentConfig loadAgentConfig(const std::filesystem::path& path);
 
 }  // namespace agent

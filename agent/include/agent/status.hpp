@@ -14,10 +14,18 @@
 
 #include "agent/outcome.hpp"
 #include "agent/state.hpp"
+#include "securechannel/errors.hpp"
 #include "seuicc/card_channel.hpp"
 #include "seuicc/sed_status.hpp"
 
 namespace agent {
+
+// A status file that is missing, unreadable or damaged (not the JSON object the agent writes).
+// The message names the file and says which; it never quotes the JSON library.
+class StatusFileError : public securechannel::Error {
+public:
+    using securechannel::Error::Error;
+};
 
 // A failure as the status shows it: what, where, when, and whether the agent has got past it.
 struct ErrorRecord {
@@ -72,8 +80,13 @@ struct AgentStatus {
 
 [[nodiscard]] nlohmann::ordered_json toJson(const AgentStatus& status);
 
-// Writes `document` to `path` through a temporary file and rename (mode 0644).
+// Writes `document` to `path` through a temporary file and rename (mode 0644). Bytes from a
+// card or a peer that are not UTF-8 are written as U+FFFD: such a string must not stop the agent.
 void writeStatusFile(const std::filesystem::path& path, const nlohmann::ordered_json& document);
+
+// Reads what writeStatusFile wrote: a JSON object with "state" (a string) and, if present, "pid"
+// (an integer). Throws StatusFileError for a missing or unreadable file and for a damaged one.
+[[nodiscard]] nlohmann::ordered_json readStatusFile(const std::filesystem::path& path);
 
 // systemd's sd_notify protocol without libsystemd: one datagram to $NOTIFY_SOCKET (a path, or
 // an abstract socket "@name"). Does nothing when the variable is unset (not under systemd).

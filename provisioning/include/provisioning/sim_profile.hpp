@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -40,9 +41,21 @@ struct SimProfile {
     base::SecretBuffer adminCode;  // 8 bytes
 };
 
-// Parses and checks a profile. A profile holding any literal key must be a 0600 file like any
-// key file; one that only says "generate" may be world-readable. A literal admin.code is for the
-// well-known transport codes of test SIMs; real codes come from admin.code_file (0600).
+// Parses and checks the text of a profile; a relative admin.code_file is relative to `baseDir`.
+// Keys go straight from the text into SecretBuffers, and every string the TOML parser produced
+// is wiped before it is freed (its own scratch buffers, which it frees itself, are beyond reach:
+// see README, "Secrets"). A literal admin.code is for the well-known transport codes of test
+// SIMs; real codes come from admin.code_file (0600). Throws ProfileError naming the field.
+SimProfile parseSimProfile(std::string_view toml, const std::filesystem::path& baseDir);
+
+// Reads `path` once (no symbolic link, a regular file, at most 64 KiB, into locked memory) and
+// parses it. A profile holding any literal key must meet the key-file rules (owner, mode 0600 or
+// 0400), checked on the descriptor it was read from; one that only says "generate" may be
+// world-readable.
 SimProfile loadSimProfile(const std::filesystem::path& path);
+// The checks of loadSimProfile on a document in memory, except the file's own mode (there is no
+// file); a relative admin.code_file is relative to `baseDir` (loadSimProfile: the profile's
+// folder).
+SimProfile parseSimProfile(std::string_view toml, const std::filesystem::path& baseDir);
 
 }  // namespace provisioning

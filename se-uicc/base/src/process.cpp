@@ -7,6 +7,8 @@
 #include <string>
 #include <system_error>
 
+#include "base/log.hpp"
+
 namespace base {
 
 void hardenProcess() {
@@ -21,6 +23,7 @@ void hardenProcess() {
         throw HardeningError("cannot clear the dumpable flag (prctl PR_SET_DUMPABLE): " +
                              std::system_category().message(error));
     }
+    log::kSecret->debug("process hardened: not dumpable, no core dumps");
 }
 
 }  // namespace base

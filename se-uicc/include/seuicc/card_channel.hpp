@@ -48,6 +48,9 @@ public:
     // GET RESPONSE on the same channel and the data concatenated; 6Cxx re-issues the command
     // once with Le = SW2. Other status words (warnings and errors) come back as they are.
     // `transaction` must hold this channel's transport (std::logic_error otherwise).
+    // With `redaction.commandData` (the data is a key or a code) the command's data and its
+    // encoded bytes are wiped before they are freed; move such a command in, so that no other
+    // copy exists.
     ResponseApdu transmit(const Transaction& transaction, CommandApdu command,
                           TraceRedaction redaction = {});
 
@@ -63,8 +66,8 @@ public:
 private:
     // One command on the wire and its response, traced and counted.
     ResponseApdu exchange(const CommandApdu& command, TraceRedaction redaction);
-    // exchange(), re-issued once with Le = SW2 on 6Cxx.
-    ResponseApdu exchangeFixingLe(const CommandApdu& command, TraceRedaction redaction);
+    // exchange(), re-issued once with Le = SW2 on 6Cxx (set in `command` itself).
+    ResponseApdu exchangeFixingLe(CommandApdu& command, TraceRedaction redaction);
 
     Transport* transport_;
     std::uint8_t channel_;

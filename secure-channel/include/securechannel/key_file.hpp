@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <utility>
 
 #include "base/secret.hpp"
 #include "securechannel/errors.hpp"
@@ -37,5 +38,32 @@ void writeKeyFile(const std::filesystem::path& path, ByteView key);
 // written new (never overwritten), mode 0600, flushed, removed again if anything fails.
 [[nodiscard]] SecretBuffer readSecretFile(const std::filesystem::path& path, std::size_t maxBytes);
 void writeSecretFile(const std::filesystem::path& path, ByteView content);
+
+/// A file that holds secrets or not depending on what it says (a personalisation profile that
+/// only asks for generated keys may be world-readable, one with literal keys may not): read whole
+/// into locked memory from one descriptor (O_NOFOLLOW, a regular file, at most `maxBytes`), whose
+/// owner and mode are kept, so that the key-file rules are applied once the content is known,
+/// to the very file that was read, without opening the path again.
+class SecretCandidateFile {
+public:
+    /// Reads `path`. Throws KeyFileError for a symbolic link, a file that is not regular, one
+    /// that cannot be read, or one larger than `maxBytes`.
+    static SecretCandidateFile read(const std::filesystem::path& path, std::size_t maxBytes);
+
+    [[nodiscard]] const SecretBuffer& content() const noexcept { return content_; }
+    /// Throws KeyFileError, with the same advice as readSecretFile, unless the file read belongs
+    /// to the effective uid and has mode 0600 or 0400.
+    void requireKeyFileRules() const;
+
+private:
+    SecretCandidateFile(std::filesystem::path path, SecretBuffer content, unsigned owner,
+                        unsigned mode)
+        : path_(std::move(path)), content_(std::move(content)), owner_(owner), mode_(mode) {}
+
+    std::filesystem::path path_;
+    SecretBuffer content_;
+    unsigned owner_;
+    unsigned mode_;
+};
 
 }  // namespace securechannel

@@ -3,9 +3,11 @@
 #include <fstream>
 
 #include "agent/config.hpp"
+#include "message_matches.hpp"
 
 using agent::ConfigError;
 using agent::loadAgentConfig;
+using agent::parseAgentConfig;
 
 namespace {
 
@@ -73,6 +75,54 @@ TEST_CASE("bad values are refused with the field named", "[config]") {
                       Catch::Contains("retry.cap_ms"));
     CHECK_THROWS_AS(loadAgentConfig(writeConfig("syntax.toml", "[card\n")), ConfigError);
     CHECK_THROWS_AS(loadAgentConfig("/nonexistent/agent.toml"), ConfigError);
+}
+
+TEST_CASE("NaN and infinities are refused for every floating-point setting, by key",
+          "[config][neg]") {
+    // NaN compares false with everything, so a range check alone lets it through.
+    for (const char* key : {"multiplier", "jitter"}) {
+        for (const char* value : {"nan", "+nan", "-nan", "inf", "+inf", "-inf"}) {
+            INFO(key << " = " << value);
+            CHECK_THROWS_MATCHES(
+                parseAgentConfig(kMinimal + "[retry]\n" + key + " = " + value + "\n", "/etc"),
+                ConfigError,
+                Catch::Message("configuration: retry." + std::string(key) +
+                               " must be a finite number in " +
+                               (std::string(key) == "multiplier" ? "1..10" : "0..0.9")));
+        }
+    }
+    // Finite values at the bounds still pass.
+    const auto c = parseAgentConfig(kMinimal + "[retry]\nmultiplier = 10.0\njitter = 0.0\n", "/");
+    CHECK(c.retry.multiplier == 10.0);
+    CHECK(c.retry.jitter == 0.0);
+}
+
+TEST_CASE("a configuration parsed from text resolves its relative paths against the base folder",
+          "[config]") {
+    const auto c = parseAgentConfig(kMinimal + "[agent]\nstate_dir = \"state\"\n", "/etc/m2m");
+    CHECK(c.kmsaFile == "/etc/m2m/kmsa.key");
+    CHECK(c.stateDir == "/etc/m2m/state");
+    const auto absolute = parseAgentConfig(
+        "[card]\nkmsa_file = \"/run/k\"\n" + kMinimal.substr(kMinimal.find("[network]")),
+        "/etc/m2m");
+    CHECK(absolute.kmsaFile == "/run/k");
+    CHECK_THROWS_MATCHES(parseAgentConfig("[card\n", "/"), ConfigError,
+                         sctest::MessageMatches(Catch::StartsWith("configuration: ")));
+}
+
+TEST_CASE("a directory or an unreadable path given as the configuration says so", "[config][neg]") {
+    const auto dir = std::filesystem::temp_directory_path() / "m2m-agent-config-test" / "a-dir";
+    std::filesystem::create_directories(dir);
+    CHECK_THROWS_MATCHES(
+        loadAgentConfig(dir), ConfigError,
+        sctest::MessageMatches(Catch::Contains("'" + dir.string() + "'") &&
+                               Catch::Contains("is a directory") && !Catch::Contains("kmsa_file")));
+    CHECK_THROWS_MATCHES(
+        loadAgentConfig("/nonexistent/agent.toml"), ConfigError,
+        sctest::MessageMatches(Catch::Contains("'/nonexistent/agent.toml'") &&
+                               Catch::Contains("cannot be read") && !Catch::Contains("kmsa_file")));
+    CHECK_THROWS_MATCHES(loadAgentConfig("/dev/null"), ConfigError,
+                         sctest::MessageMatches(Catch::Contains("not a regular file")));
 }
 
 TEST_CASE("without kmsa_file the systemd credential is used, and nothing else", "[config]") {

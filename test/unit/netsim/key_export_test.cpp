@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "../secure-channel/test_support.hpp"
+#include "base/unix_time.hpp"
 #include "provisioning/key_export.hpp"
 
 using provisioning::KeyExport;
@@ -90,6 +91,11 @@ TEST_CASE("a key export with a missing, mistyped or out-of-range field is refuse
     refused(with("kmr_expiry_unix", "18446744073709551615"), "'kmr_expiry_unix'");
     refused(with("kmr_expiry_unix", "-1"), "'kmr_expiry_unix'");
     refused(with("kmr_expiry_unix", "253402300800"), "'kmr_expiry_unix'");
+    // Found by fuzzing (key_export): years 2263-9999 used to pass and overflow the conversion of
+    // the seconds into the clock's nanoseconds (undefined behaviour).
+    refused(with("kmr_expiry_unix", "253402300799"), "'kmr_expiry_unix'");
+    refused(with("kmr_expiry_unix", std::to_string(base::kMaxUnixSeconds + 1)),
+            "'kmr_expiry_unix'");
     refused(with("kmr_expiry_unix", "1.5"), "'kmr_expiry_unix'");
     refused(with("kmr", "\"" + kKmrHex.substr(2) + "\""), "'kmr'");
     refused(with("kmr", "\"" + kKmrHex.substr(0, 62) + "zz\""), "'kmr'");
@@ -100,6 +106,14 @@ TEST_CASE("a key export with a missing, mistyped or out-of-range field is refuse
     const std::string kmrField = ", \"kmr\": \"" + kKmrHex + "\"";
     noKmr.erase(noKmr.find(kmrField), kmrField.size());
     refused(noKmr, "'kmr' is missing");
+}
+
+TEST_CASE("a key export's expiry is read up to the clock's last second", "[key-export]") {
+    sctest::TempDir dir;
+    const auto path = dir.path() / "keys.json";
+    sctest::writeFile(path, with("kmr_expiry_unix", std::to_string(base::kMaxUnixSeconds)));
+    CHECK(readKeyExport(path).kmrExpiry.time_since_epoch() >=
+          std::chrono::seconds(base::kMaxUnixSeconds));
 }
 
 TEST_CASE("a key export readable by others is refused as a key file", "[key-export][neg]") {

@@ -778,3 +778,64 @@ TEST_CASE("netsim: import and serve refusals", "[netsim]") {
     ::chmod(db.c_str(), 0644);
     CHECK(runCommand({netsim, "show", "--db", db}).exitCode == 1);
 }
+
+TEST_CASE("netsim: lifetimes up to 10 years give dates; beyond, NaN or infinite are refused",
+          "[netsim][neg]") {
+    const TestNode node = TestNode::random(14);
+    // netsim::kMaxLifetime: 10 years of 366 days.
+    constexpr long long kTenYears = 10LL * 366 * 24 * 3600;
+    const std::string tenYears = std::to_string(kTenYears);
+    NetsimServer server({node}, {{"--kmr-lifetime", tenYears, "--kmc-lifetime", tenYears}});
+    const auto [kmr, index] = bootstrap(server, node);
+    const auto [kmc, params] = connect(server, node, kmr, index);
+    const auto now = std::chrono::system_clock::now();
+    const auto kmrExpiry = std::chrono::system_clock::time_point(
+        std::chrono::seconds(server.nodeState(node)["kmr_expiry_unix"].get<std::int64_t>()));
+    CHECK(kmrExpiry - now > std::chrono::hours(24 * 3650));
+    CHECK(kmrExpiry - now <= std::chrono::hours(24 * 3660));
+    CHECK(params.kmcExpiry - now > std::chrono::hours(24 * 3650));
+    CHECK(params.kmcExpiry - now <= std::chrono::hours(24 * 3660));
+
+    TempDir dir;
+    const std::string db = (dir / "n.db").string();
+    for (const std::vector<std::string>& option :
+         {std::vector<std::string>{"--kmr-lifetime", "9223372036854775807"},
+          {"--kmc-lifetime", std::to_string(kTenYears + 1)},
+          {"--registration-lifetime", "0"},
+          {"--handshake-timeout", "nan"},
+          {"--request-timeout", "inf"}}) {
+        INFO(option[0] << " " << option[1]);
+        std::vector<std::string> args{netsimBinary().string(), "serve", "--db", db};
+        args.insert(args.end(), option.begin(), option.end());
+        const CommandResult r = runCommand(args);
+        CHECK(r.exitCode != 0);
+        CHECK_THAT(r.err, Catch::Contains(option[0]));
+    }
+}
+
+TEST_CASE("netsim: import refuses a Kmr expiry of 2^64-1 by name", "[netsim][neg]") {
+    const TestNode node = TestNode::random(15);
+    TempDir dir;
+    const auto keys = dir / "keys.json";
+    auto doc = nlohmann::json::parse(node.exportJson());
+    for (const char* expiry : {"18446744073709551615", "9223372036854775807", "-1"}) {
+        INFO(expiry);
+        doc["kmr_expiry_unix"] = nlohmann::json::parse(expiry);
+        std::filesystem::remove(keys);
+        sctest::writeFile(keys, std::string_view(doc.dump()));
+        const CommandResult r = runCommand(
+            {netsimBinary().string(), "import", "--db", (dir / "n.db").string(), keys.string()});
+        CHECK(r.exitCode == 1);
+        CHECK_THAT(r.err, Catch::Contains("'kmr_expiry_unix'"));
+        CHECK_THAT(r.err, !Catch::Contains(lowerHex(node.kmr)));
+    }
+}
+
+TEST_CASE("netsim: the server runs hardened (no core dumps)", "[netsim]") {
+    const TestNode node = TestNode::random(16);
+    NetsimServer server({node});
+    // What the kernel says of the running server: RLIMIT_CORE 0, soft and hard.
+    const std::string limits = readText("/proc/" + std::to_string(server.pid()) + "/limits");
+    REQUIRE_FALSE(limits.empty());
+    CHECK_THAT(limits, Catch::Matches("[\\s\\S]*Max core file size +0 +0 +bytes[\\s\\S]*"));
+}

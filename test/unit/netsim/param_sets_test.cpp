@@ -80,6 +80,27 @@ BootstrapParamSet sampleBootstrap() {
 
 }  // namespace
 
+TEST_CASE("xs:dateTime: a well-formed time outside the clock's range is refused",
+          "[param_sets][neg]") {
+    // Found by fuzzing (param_sets): the clock counts nanoseconds in 64 bits, and converting the
+    // seconds of a year from 2263 on, or up to 1677, overflowed (undefined behaviour).
+    CHECK(parseDateTime("2262-04-11T23:47:16Z").time_since_epoch() ==
+          std::chrono::seconds(9223372036));
+    CHECK(parseDateTime("1677-09-21T00:12:44Z").time_since_epoch() ==
+          std::chrono::seconds(-9223372036));
+    for (const char* outside :
+         {"2262-04-11T23:47:17Z", "2263-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+          "2262-04-11T23:47:16-00:01", "1677-09-21T00:12:43Z", "1677-01-01T00:00:00Z",
+          "0000-01-01T00:00:00+14:00"}) {
+        INFO(outside);
+        CHECK_THROWS_AS(parseDateTime(outside), ParamSetError);
+    }
+    // In a document: the lifetime field is named, as for any malformed one.
+    BootstrapFields f;
+    f.lifetime = "<m2m:securityLifetime>9999-12-31T23:59:59Z</m2m:securityLifetime>";
+    CHECK(bootstrapRefusal(bootstrapDoc(f.all())).find("securityLifetime") != std::string::npos);
+}
+
 TEST_CASE("xs:dateTime: UTC form, offsets, fractions, refusals", "[param_sets]") {
     const auto t = sys_days{2026y / 12 / 1} + 18h + 41min + 12s;
     CHECK(toDateTime(t) == "2026-12-01T18:41:12Z");

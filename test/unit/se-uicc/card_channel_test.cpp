@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <deque>
 
+#include "freed_memory_watch.hpp"
 #include "seuicc/card_channel.hpp"
 #include "seuicc/errors.hpp"
 #include "seuicc/memory_transport.hpp"
@@ -253,4 +254,31 @@ TEST_CASE("a response without a status word is a format error", "[channel]") {
     Transaction tx(card);
     CardChannel basic(card);
     CHECK_THROWS_AS(basic.transmit(tx, CommandApdu{0x00, 0xB0, 0, 0, {}, 1}), ApduFormatError);
+}
+
+TEST_CASE("a key-bearing command's copies are wiped before they are freed, a 6Cxx re-issue too",
+          "[channel][secret]") {
+    // The card answers 6C10 first, so the command goes out twice. It only answers: it keeps no
+    // copy of the data but the transport's record of what was sent, which outlives the watch.
+    const Bytes key = fromHex("4B4D5241A5C3E1F00F1E2D3C4B5A6978");
+    const auto transmitWatched = [&key](TraceRedaction redaction) {
+        auto card = scriptedCard({"6C10", "9000"});
+        Transaction tx(card);
+        CardChannel channel(card, 2);
+        std::size_t unwiped = 0;
+        {
+            testsupport::FreedMemoryWatch watch(key);
+            CommandApdu command{0x80, 0xE2, 0x00, 0x00, key, std::nullopt};
+            CHECK(channel.transmit(tx, std::move(command), redaction).sw == 0x9000);
+            CHECK(watch.frees() > 0);
+            unwiped = watch.unwipedFrees();
+        }
+        REQUIRE(card.sent().size() == 2);
+        CHECK(toHex(card.sent()[1]).find(toHex(key)) != std::string::npos);
+        return unwiped;
+    };
+    // Sensitive: the command's data and both encodings are wiped before they are freed.
+    CHECK(transmitWatched({.commandData = true}) == 0);
+    // Public data are not wiped, and the watch sees those copies: it would see a key's.
+    CHECK(transmitWatched({.commandData = false}) >= 2);
 }

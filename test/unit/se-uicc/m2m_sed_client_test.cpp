@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "freed_memory_watch.hpp"
 #include "log_capture.hpp"
 #include "seuicc/m2m_sed_client.hpp"
 #include "seuicc/memory_transport.hpp"
@@ -284,6 +285,38 @@ TEST_CASE("STORE DATA: packing, P1 clear-first, keys never in clear in the trace
     CHECK(trace.find("A5A5A5A5") == std::string::npos);
     CHECK(trace.find("[86 bytes redacted]") != std::string::npos);
     CHECK(trace.find("C110000102030405060708090A0B0C0D0E0F") != std::string::npos);
+}
+
+TEST_CASE("VERIFY ADMIN and STORE DATA free no unwiped copy of the code or a key",
+          "[m2m-sed][perso][secret]") {
+    // A card that answers 9000 and copies nothing (the transport's own record of what was sent
+    // outlives the watches).
+    MemoryTransport transport(kAtr, [](ByteView) { return Bytes{0x90, 0x00}; });
+    Transaction tx(transport);
+    CardChannel channel(transport);
+    M2mSedClient client(channel);
+    const Bytes code = fromHex("8A3F1C5E77D20B49");
+    {
+        testsupport::FreedMemoryWatch watch(code);
+        client.verifyAdmin(tx, code);
+        CHECK(watch.frees() > 0);
+        CHECK(watch.unwipedFrees() == 0);
+    }
+    const Bytes kmr = fromHex("D1C2B3A4958677685A4B3C2D1E0F11223344556677889900AABBCCDDEEFF0102");
+    const Bytes kmsa = fromHex("404142434445464748494A4B4C4D4E4F");
+    const std::vector<SedItem> items{
+        SedItem::nodeId(fromHex("000102030405060708090A0B0C0D0E0F")),
+        SedItem::sclId("m2m:scl/device-0001"),
+        SedItem::key(SedKeySlot::Kmr, kmr),
+        SedItem::key(SedKeySlot::Kmsa, kmsa),
+    };
+    for (const Bytes* key : {&kmr, &kmsa}) {
+        testsupport::FreedMemoryWatch watch(*key);
+        CHECK(client.storeData(tx, items, /*clearFirst=*/true) == 2);
+        CHECK(watch.frees() > 0);
+        CHECK(watch.unwipedFrees() == 0);
+    }
+    CHECK(transport.sent().size() == 5);
 }
 
 TEST_CASE("STORE DATA items refuse what the contract does not allow", "[m2m-sed][perso]") {

@@ -1,9 +1,22 @@
+#include <sys/resource.h>
+
 #include <catch2/catch.hpp>
 
 #include "seuicc/errors.hpp"
 #include "seuicc/tlv.hpp"
 
 using namespace seuicc;
+
+namespace {
+
+// The process's peak resident memory so far.
+long peakRssKiB() {
+    struct rusage usage {};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
+}
+
+}  // namespace
 
 TEST_CASE("single-byte tags and short lengths", "[tlv]") {
     const auto tlvs = parseTlvs(fromHex("4F07A0000000871002 5005 5553494D31"));
@@ -107,4 +120,27 @@ TEST_CASE("nesting: findTlv at the top, findTlvRecursive at any depth", "[tlv]")
     CHECK(findTlvRecursive(data, 0x99) == std::nullopt);
     // A malformed nested object is an error, not "not found".
     CHECK_THROWS_AS(findTlvRecursive(fromHex("6203 8205 00"), 0x99), TlvError);
+}
+
+TEST_CASE("findTlvRecursive: a deep nesting costs neither a copy per level nor a call per level",
+          "[tlv]") {
+    // Found by fuzzing (tlv): 64 KiB of nested constructed objects used to be copied once per
+    // level (546 MB) and walked by recursion as deep as the nesting (a stack overflow).
+    Bytes data = encodeTlv(0x80, fromHex("01"));
+    std::size_t levels = 0;
+    while (data.size() < 64 * 1024 - 8) {
+        data = encodeTlv(0x62, data);
+        ++levels;
+    }
+    REQUIRE(levels > 16000);
+    const auto peakBefore = peakRssKiB();
+    const auto found = findTlvRecursive(data, 0x80);
+    REQUIRE(found);
+    CHECK(found->value == fromHex("01"));
+    CHECK(findTlvRecursive(data, 0x99) == std::nullopt);
+    // The one value copied out, and a few bytes of bookkeeping per level.
+    CHECK(peakRssKiB() - peakBefore < 32 * 1024);
+    // A malformed innermost object is still found out, however deep.
+    data[data.size() - 2] = 0x05;
+    CHECK_THROWS_AS(findTlvRecursive(data, 0x99), TlvError);
 }

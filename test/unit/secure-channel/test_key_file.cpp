@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "message_matches.hpp"
 #include "securechannel/key_file.hpp"
 #include "test_support.hpp"
 
@@ -178,4 +179,45 @@ TEST_CASE("Key files of the wrong size or with bad hex are refused", "[keyfile][
     check(std::string(200, 'a'), "too large");
     // A caller bug.
     check(kKeyHex, "expected key size is 0", 0);
+}
+
+TEST_CASE("A file that may hold secrets is read once; the key-file rules apply to what was read",
+          "[keyfile]") {
+    const TempDir dir;
+    const auto path = dir / "profile.toml";
+
+    SECTION("a world-readable file is read; the rules refuse it afterwards") {
+        writeFile(path, kKeyHex, 0644);
+        const auto file = SecretCandidateFile::read(path, 1024);
+        CHECK(toHex(file.content().view()) == toHex(sctest::Bytes(kKeyHex.begin(), kKeyHex.end())));
+        CHECK_THROWS_MATCHES(
+            file.requireKeyFileRules(), KeyFileError,
+            sctest::MessageMatches(Catch::Contains("has mode 0644") &&
+                                   Catch::Contains("chmod 600") && !Catch::Contains(kKeyHex)));
+    }
+    SECTION("the rules judge the file that was read, not what the path names later") {
+        writeFile(path, kKeyHex, 0644);
+        const auto wasOpen = SecretCandidateFile::read(path, 1024);
+        ::chmod(path.c_str(), 0600);  // too late: the content came from a 0644 file
+        CHECK_THROWS_AS(wasOpen.requireKeyFileRules(), KeyFileError);
+
+        std::filesystem::remove(path);
+        writeFile(path, kKeyHex, 0600);
+        const auto wasPrivate = SecretCandidateFile::read(path, 1024);
+        std::filesystem::remove(path);
+        writeFile(path, kKeyHex, 0644);  // another file at the same path now
+        CHECK_NOTHROW(wasPrivate.requireKeyFileRules());
+    }
+    SECTION("links, non-regular and oversized files are refused before anything is read") {
+        writeFile(path, kKeyHex, 0600);
+        std::filesystem::create_symlink(path, dir / "link");
+        CHECK_THROWS_WITH(SecretCandidateFile::read(dir / "link", 1024),
+                          Catch::Contains("symbolic link"));
+        CHECK_THROWS_WITH(SecretCandidateFile::read(dir.path(), 1024),
+                          Catch::Contains("not a regular file"));
+        REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+        CHECK_THROWS_WITH(SecretCandidateFile::read(dir / "fifo", 1024),
+                          Catch::Contains("not a regular file"));
+        CHECK_THROWS_WITH(SecretCandidateFile::read(path, 8), Catch::Contains("too large"));
+    }
 }

@@ -1,0 +1,186 @@
+// The personalisation profile: parsed from text and from a file, refusals by field (never
+// echoing a key), the key-file rules applied to the descriptor the text was read from, and no key
+// text that the TOML parser produced freed unwiped.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <string>
+
+#include "freed_memory_watch.hpp"
+#include "message_matches.hpp"
+#include "provisioning/sim_profile.hpp"
+#include "securechannel/key_file.hpp"
+#include "test_support.hpp"
+
+using provisioning::loadSimProfile;
+using provisioning::parseSimProfile;
+using provisioning::ProfileError;
+using sctest::TempDir;
+using sctest::writeFile;
+
+namespace {
+
+const std::string kKmr = "d1c2b3a4958677685a4b3c2d1e0f11223344556677889900aabbccddeeff0102";
+const std::string kKmsa = "404142434445464748494a4b4c4d4e4f";
+const std::string kKbs = "b5b5a7a7c9c9e1e1f2f2030314142525363647475858696970708181929203a3";
+const std::string kKiv = "9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f30211203f4e5d6c7b8a9";
+const std::string kAdminCode = "3132333435363738";
+
+// A profile with every key given in the text (and `admin` as its last section).
+std::string literalProfile(const std::string& admin = "code = \"" + kAdminCode + "\"") {
+    return "[identity]\n"
+           "node_id = \"000102030405060708090a0b0c0d0e0f\"\n"
+           "scl_id = \"m2m:scl/device-0001\"\n"
+           "nscl = [\"https://nscl.lab.m2m:8443/m2m\"]\n"
+           "mas_fqdn = \"mas.lab.m2m\"\n"
+           "[kmr]\nkey = \"" +
+           kKmr +
+           "\"\nindex = 7\nlifetime_days = 30\n"
+           "[kmsa]\nkey = \"" +
+           kKmsa + "\"\n[kbs]\nkey = \"" + kKbs + "\"\n[kiv]\nkey = \"" + kKiv + "\"\n[admin]\n" +
+           admin + "\n";
+}
+
+std::string generateProfile() {
+    return "[identity]\nnode_id = \"generate\"\nscl_id = \"m2m:scl/d\"\n"
+           "nscl = [\"https://nscl.lab.m2m:8443/m2m\"]\nmas_fqdn = \"mas.lab.m2m\"\n"
+           "[kmr]\nkey = \"generate\"\nindex = 1\nlifetime_days = 365\n"
+           "[kmsa]\nkey = \"generate\"\n[admin]\ncode = \"" +
+           kAdminCode + "\"\n";
+}
+
+std::string hexOf(const base::SecretBuffer& secret) {
+    return sctest::toHex(secret.view());
+}
+
+// `text` with the first occurrence of `from` replaced by `to`.
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("a profile parsed from text: literal keys, generated ones, a relative code file",
+          "[profile]") {
+    const auto p = parseSimProfile(literalProfile(), "/nowhere");
+    REQUIRE(p.nodeId);
+    CHECK(sctest::toHex(*p.nodeId) == "000102030405060708090a0b0c0d0e0f");
+    CHECK(p.sclId == "m2m:scl/device-0001");
+    CHECK(p.nscl == std::vector<std::string>{"https://nscl.lab.m2m:8443/m2m"});
+    CHECK(p.kmrIndex == 7);
+    CHECK(p.kmrLifetime == std::chrono::days(30));
+    REQUIRE_FALSE(p.kmr.generate());
+    CHECK(hexOf(*p.kmr.value) == kKmr);
+    CHECK(hexOf(*p.kmsa.value) == kKmsa);
+    CHECK(hexOf(*p.kbs->value) == kKbs);
+    CHECK(hexOf(*p.kiv->value) == kKiv);
+    CHECK(hexOf(p.adminCode) == kAdminCode);
+
+    const auto g = parseSimProfile(generateProfile(), "/nowhere");
+    CHECK_FALSE(g.nodeId);
+    CHECK(g.kmr.generate());
+    CHECK(g.kmsa.generate());
+    CHECK_FALSE(g.kbs);
+    CHECK_FALSE(g.kiv);
+
+    // admin.code_file relative to the base folder (the profile's own folder when loaded).
+    const TempDir dir;
+    writeFile(dir / "admin.code", "0102030405060708\n");
+    const auto f = parseSimProfile(literalProfile("code_file = \"admin.code\""), dir.path());
+    CHECK(hexOf(f.adminCode) == "0102030405060708");
+}
+
+TEST_CASE("a bad profile is refused by field, and a key's text is never quoted", "[profile][neg]") {
+    const auto refusal = [](const std::string& text) {
+        try {
+            static_cast<void>(parseSimProfile(text, "/nowhere"));
+        } catch (const ProfileError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    const std::string badHex = "zz" + kKmr.substr(2);
+    CHECK(refusal(replaced(literalProfile(), kKmr, badHex)) == "profile: kmr.key is not hex");
+    CHECK_THAT(refusal(replaced(literalProfile(), kKmr, kKmr.substr(2))),
+               Catch::Contains("kmr.key must be 32 bytes as 64 hex digits"));
+    // Separators are not hex here: the length is right, the digits are not.
+    CHECK(refusal(replaced(literalProfile(), kKmsa, kKmsa.substr(0, 30) + ": ")) ==
+          "profile: kmsa.key is not hex");
+    CHECK(refusal(replaced(literalProfile(), "key = \"" + kKmr + "\"", "")) ==
+          "profile: kmr.key is missing (hex or \"generate\")");
+    CHECK(refusal(replaced(literalProfile(), "index = 7", "index = -1")) ==
+          "profile: kmr.index must be an unsigned 32-bit number");
+    CHECK(refusal(replaced(literalProfile(), "lifetime_days = 30", "lifetime_days = 0")) ==
+          "profile: kmr.lifetime_days must be between 1 and 36500");
+    CHECK(refusal(replaced(literalProfile(), "code = \"" + kAdminCode + "\"", "")) ==
+          "profile: admin.code or admin.code_file is missing");
+    CHECK_THAT(refusal(literalProfile() + "[kmr\n"),
+               Catch::StartsWith("profile: is not valid TOML"));
+    for (const std::string& message : {refusal(replaced(literalProfile(), kKmr, badHex)),
+                                       refusal(replaced(literalProfile(), kKmr, kKmr.substr(2)))}) {
+        CHECK_THAT(message, !Catch::Contains(kKmr.substr(2, 16)));
+    }
+}
+
+TEST_CASE("a profile file: literal keys need the key-file rules, 'generate' ones do not",
+          "[profile]") {
+    const TempDir dir;
+    const auto path = dir / "sim.toml";
+
+    writeFile(path, literalProfile(), 0644);
+    CHECK_THROWS_MATCHES(
+        loadSimProfile(path), securechannel::KeyFileError,
+        sctest::MessageMatches(Catch::Contains("has mode 0644") && Catch::Contains(path.string()) &&
+                               !Catch::Contains(kKmr)));
+    ::chmod(path.c_str(), 0600);
+    CHECK(hexOf(*loadSimProfile(path).kmr.value) == kKmr);
+
+    std::filesystem::remove(path);
+    writeFile(path, generateProfile(), 0644);
+    CHECK(loadSimProfile(path).kmr.generate());
+    CHECK(loadSimProfile("profiles/test-sim.toml").kmr.generate());  // testdata/, as shipped
+
+    // A relative admin.code_file is found next to the profile, wherever the process runs.
+    writeFile(dir / "code.hex", "0102030405060708\n");
+    writeFile(dir / "coded.toml", literalProfile("code_file = \"code.hex\""), 0600);
+    CHECK(hexOf(loadSimProfile(dir / "coded.toml").adminCode) == "0102030405060708");
+}
+
+TEST_CASE("a profile is read from one regular file: no link, no directory, no pipe",
+          "[profile][neg]") {
+    const TempDir dir;
+    writeFile(dir / "sim.toml", generateProfile(), 0644);
+    std::filesystem::create_symlink(dir / "sim.toml", dir / "link.toml");
+    CHECK_THROWS_WITH(loadSimProfile(dir / "link.toml"), Catch::Contains("symbolic link"));
+    CHECK_THROWS_WITH(loadSimProfile(dir.path()), Catch::Contains("not a regular file"));
+    REQUIRE(::mkfifo((dir / "fifo.toml").c_str(), 0600) == 0);
+    CHECK_THROWS_WITH(loadSimProfile(dir / "fifo.toml"), Catch::Contains("not a regular file"));
+    CHECK_THROWS_WITH(loadSimProfile(dir / "missing.toml"), Catch::Contains("does not exist"));
+    writeFile(dir / "big.toml", std::string(64 * 1024 + 1, '#'), 0600);
+    CHECK_THROWS_WITH(loadSimProfile(dir / "big.toml"), Catch::Contains("too large"));
+}
+
+TEST_CASE("no key text the TOML parser produced is freed unwiped", "[profile][secret]") {
+    // toml++ builds every string in one scratch buffer of its parser, which it frees itself,
+    // unwiped, holding the last long string it parsed (README, "Secrets"): here the first string
+    // is longer than any key (the buffer never grows while a key is in it) and the last one too
+    // (it overwrites the keys), so what the watch sees is what this project controls: the
+    // table's strings, wiped before the table frees them, and no copy of ours.
+    const TempDir dir;
+    const std::string codeFile(80, 'c');
+    writeFile(dir / codeFile, kAdminCode + "\n");
+    std::string text = literalProfile("code_file = \"" + codeFile + "\"");
+    text = replaced(text, "m2m:scl/device-0001", "m2m:scl/" + std::string(120, 'd'));
+    for (const std::string* key : {&kKmr, &kKmsa, &kKbs, &kKiv}) {
+        INFO(*key);
+        const base::Bytes secret(key->begin(), key->end());
+        testsupport::FreedMemoryWatch watch(secret);
+        const auto p = parseSimProfile(text, dir.path());
+        CHECK(watch.frees() > 0);
+        CHECK(watch.unwipedFrees() == 0);
+    }
+}
