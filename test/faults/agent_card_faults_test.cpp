@@ -13,9 +13,9 @@ namespace {
 // Where a procedure's APDUs start, counted from the agent's start, on the path that leads to it.
 struct Target {
     Procedure procedure;
-    std::string state;      // the agent's state while it runs
-    unsigned offset = 0;    // APDUs before it
-    unsigned apdus = 0;     // its own
+    std::string state;    // the agent's state while it runs
+    unsigned offset = 0;  // APDUs before it
+    unsigned apdus = 0;   // its own
     bool bootstrapPath = false;
 };
 

@@ -4,10 +4,10 @@
 
 #include <catch2/catch.hpp>
 
-#define CELL_CHECK(cell, ...)                                      \
-    do {                                                           \
-        CHECK(__VA_ARGS__);                                        \
-        if (!Catch::getResultCapture().lastAssertionPassed()) {    \
-            (cell).failedChecks.push_back(#__VA_ARGS__);           \
-        }                                                          \
+#define CELL_CHECK(cell, ...)                                   \
+    do {                                                        \
+        CHECK(__VA_ARGS__);                                     \
+        if (!Catch::getResultCapture().lastAssertionPassed()) { \
+            (cell).failedChecks.push_back(#__VA_ARGS__);        \
+        }                                                       \
     } while (false)

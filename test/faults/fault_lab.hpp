@@ -32,7 +32,7 @@ std::vector<Failure> failuresIn(const std::string& agentLog);
 
 // The card APDUs of the agent's procedures in a run without faults, from its own counters.
 struct ApduPlan {
-    unsigned start = 0;             // MANAGE CHANNEL, SELECT, GET DATA, secure channel (new SA)
+    unsigned start = 0;              // MANAGE CHANNEL, SELECT, GET DATA, secure channel (new SA)
     unsigned refusedConnection = 0;  // a connection whose Kmr the network refuses
     unsigned bootstrap = 0;
     unsigned connection = 0;
@@ -94,7 +94,12 @@ struct AgentCell {
     std::vector<std::string> causes;
     std::string next;
     bool recovers = true;  // false: it must end in `failed` (a permanent failure, by design)
-    int timeoutMs = 1500;  // the agent's request timeout
+    // The fault acts (the proxy counts it) but no step fails: the layer below mends it on its own
+    // (libcurl sends a request again on a new connection when a kept-alive one dies before the
+    // server read it). Then `absorbedBy` says how, and the agent must stay registered throughout.
+    std::string absorbedBy;
+    std::string absorbedLog;  // a line the agent must have logged on the way, if any
+    int timeoutMs = 1500;     // the agent's request timeout
     // Failures that belong to the way there, not to the fault: the bootstrap path starts with
     // the refused Kmr (connecting -> bootstrapping).
     std::size_t setupFailures = 0;

@@ -102,6 +102,38 @@ std::string_view name(Fault fault) {
     return "?";
 }
 
+std::optional<std::string_view> notApplicable(Procedure procedure, Fault fault) {
+    const bool cardFault =
+        fault == Fault::CardRemoved || fault == Fault::PowerLoss || fault == Fault::PcscdRestarted;
+    if (cardFault) {
+        return std::nullopt;  // every procedure uses the card
+    }
+    if (procedure == Procedure::Personalisation) {
+        return "no network: `m2m provision` talks only to the card; the network side gets the "
+               "export file";
+    }
+    if (procedure == Procedure::SecureChannelSetup) {
+        return "no network: the TS 102 484 channel is set up between the agent and the card "
+               "before any network procedure";
+    }
+    return std::nullopt;
+}
+
+std::vector<std::pair<Procedure, Fault>> missing(const std::vector<Cell>& cells) {
+    std::vector<std::pair<Procedure, Fault>> out;
+    for (const Procedure p : kProcedures) {
+        for (const Fault f : kFaults) {
+            const bool ran = std::any_of(cells.begin(), cells.end(), [&](const Cell& c) {
+                return c.procedure == p && c.fault == f;
+            });
+            if (!ran && !notApplicable(p, f)) {
+                out.emplace_back(p, f);
+            }
+        }
+    }
+    return out;
+}
+
 void record(Cell cell) {
     registry().push_back(std::move(cell));
 }
@@ -118,40 +150,78 @@ std::string markdown(std::vector<Cell> cells) {
     for (const Cell& c : cells) {
         failed += c.failedChecks.empty() ? 0 : 1;
     }
+    const auto notRun = missing(cells);
+    std::size_t notApplicablePairs = 0;
     std::string out =
-        "| Procedure | Fault | At | Typed error (cause) | State reached | Recovered to | Data lost | "
+        "| Procedure | Fault | At | Typed error (cause) | State reached | Recovered to | Data lost "
+        "| "
         "Keys |\n|---|---|---|---|---|---|---|---|\n";
+    const auto row = [&](Procedure p, const std::string& faults, const std::string& at,
+                         const std::string& error, const std::string& reached,
+                         const std::string& recovered, const std::string& data,
+                         const std::string& keys) {
+        out += "| " + escape(std::string(name(p))) + " | " + escape(faults) + " | " + escape(at) +
+               " | " + escape(error) + " | " + escape(reached) + " | " + escape(recovered) + " | " +
+               escape(data) + " | " + escape(keys) + " |\n";
+    };
     std::vector<bool> used(cells.size(), false);
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-        if (used[i]) {
-            continue;
-        }
-        std::vector<unsigned> apdus;
-        for (std::size_t j = i; j < cells.size(); ++j) {
-            if (!used[j] && sameOutcome(cells[i], cells[j])) {
-                used[j] = true;
-                apdus.push_back(cells[j].apdu);
+    for (const Procedure p : kProcedures) {
+        for (const Fault f : kFaults) {
+            if (const auto why = notApplicable(p, f)) {
+                ++notApplicablePairs;
+                // One row for the faults that share the reason, where the first of them stands.
+                std::string faults;
+                std::optional<Fault> first;
+                for (const Fault other : kFaults) {
+                    if (notApplicable(p, other) == why) {
+                        first = first.value_or(other);
+                        faults += (faults.empty() ? "" : ", ") + std::string(name(other));
+                    }
+                }
+                if (first == f) {
+                    row(p, faults, "", "", "not applicable: " + std::string(*why), "", "", "");
+                }
+                continue;
+            }
+            if (std::find(notRun.begin(), notRun.end(), std::make_pair(p, f)) != notRun.end()) {
+                row(p, std::string(name(f)), "", "**FAILED: not run**", "", "", "", "");
+                continue;
+            }
+            for (std::size_t i = 0; i < cells.size(); ++i) {
+                if (used[i] || cells[i].procedure != p || cells[i].fault != f) {
+                    continue;
+                }
+                std::vector<unsigned> apdus;
+                for (std::size_t j = i; j < cells.size(); ++j) {
+                    if (!used[j] && sameOutcome(cells[i], cells[j])) {
+                        used[j] = true;
+                        apdus.push_back(cells[j].apdu);
+                    }
+                }
+                const Cell& c = cells[i];
+                const std::string at =
+                    c.apdus == 0 ? "" : "APDU " + ranges(apdus) + " of " + std::to_string(c.apdus);
+                std::string error = c.error;
+                if (!c.failedChecks.empty()) {
+                    std::string why;
+                    for (const auto& check : c.failedChecks) {
+                        why += (why.empty() ? "" : "; ") + check;
+                    }
+                    error = "**FAILED: " + why + "** " + error;
+                }
+                row(p, std::string(name(f)), at, error, c.reached, c.recovered, c.data, c.keys);
             }
         }
-        const Cell& c = cells[i];
-        const std::string at =
-            c.apdus == 0 ? "" : "APDU " + ranges(apdus) + " of " + std::to_string(c.apdus);
-        std::string error = c.error;
-        if (!c.failedChecks.empty()) {
-            std::string why;
-            for (const auto& f : c.failedChecks) {
-                why += (why.empty() ? "" : "; ") + f;
-            }
-            error = "**FAILED: " + why + "** " + error;
-        }
-        out += "| " + escape(std::string(name(c.procedure))) + " | " +
-               escape(std::string(name(c.fault))) + " | " + escape(at) + " | " + escape(error) +
-               " | " + escape(c.reached) + " | " + escape(c.recovered) + " | " + escape(c.data) +
-               " | " + escape(c.keys) + " |\n";
     }
-    out += "\n" + std::to_string(cells.size()) + " cells, " +
-           (failed == 0 ? std::string("every check held")
-                        : std::to_string(failed) + " with failed checks") +
+    const std::size_t pairs = kProcedures.size() * kFaults.size();
+    out += "\n" + std::to_string(kProcedures.size()) + " procedures × " +
+           std::to_string(kFaults.size()) + " faults = " + std::to_string(pairs) +
+           " pairs: " + std::to_string(pairs - notApplicablePairs) + " run as " +
+           std::to_string(cells.size()) + " cells (the card faults once per APDU), " +
+           std::to_string(notApplicablePairs) + " not applicable; " +
+           (failed == 0 && notRun.empty() ? std::string("every check held")
+                                          : std::to_string(failed) + " cells with failed checks, " +
+                                                std::to_string(notRun.size()) + " pairs not run") +
            ".\n";
     return out;
 }

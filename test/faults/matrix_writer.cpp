@@ -1,11 +1,12 @@
 // Writes the fault matrix when the test run ends: the markdown table of every cell that ran, to
-// $M2M_FAULT_MATRIX_FILE (tools/scripts/fault-matrix.sh sets it), else <test run dir>/fault-matrix.md.
-// A Catch2 listener, so the table is written whatever the cells' results (a failed check shows in
-// its row).
+// $M2M_FAULT_MATRIX_FILE (tools/scripts/fault-matrix.sh sets it), else <test run
+// dir>/fault-matrix.md. A Catch2 listener, so the table is written whatever the cells' results (a
+// failed check shows in its row).
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 
 #include "emulated_card.hpp"
 #include "matrix.hpp"

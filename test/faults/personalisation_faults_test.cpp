@@ -56,7 +56,8 @@ nlohmann::json cardStatus(const EmulatedCard& card, const std::string& extra = "
 }
 
 std::string kcvOf(const nlohmann::json& keys, const char* name) {
-    return base::toHex(securechannel::keyCheckValue(base::fromHex(keys.at(name).get<std::string>())));
+    return base::toHex(
+        securechannel::keyCheckValue(base::fromHex(keys.at(name).get<std::string>())));
 }
 
 std::string upper(std::string text) {
@@ -106,16 +107,19 @@ void finish(Cell& cell, const EmulatedCard& card, const std::filesystem::path& d
         }
     }
     CELL_CHECK(cell, problems.empty());
-    cell.keys = problems.empty() ? "consistent (secure channel with the Kmsa file; KCVs = the export)"
-                                 : problems;
+    cell.keys = problems.empty()
+                    ? "consistent (secure channel with the Kmsa file; KCVs = the export)"
+                    : problems;
     cell.data = "n/a";
     record(cell);
 }
 
-// The typed error of a failed run: "PcscCardRemoved (exit 5)".
+// The typed error of a failed run as `--json` gives it: "pcsc SCARD_W_REMOVED_CARD (exit 5)".
 std::string errorOf(const testsupport::CliRun& run) {
     const auto e = parse(run.out).value("error", nlohmann::json::object());
-    return e.value("type", std::string("untyped")) + " (exit " + std::to_string(run.exitCode) + ")";
+    const std::string code = e.value("code", std::string());
+    return e.value("type", std::string("untyped")) + (code.empty() ? "" : " " + code) + " (exit " +
+           std::to_string(run.exitCode) + ")";
 }
 
 }  // namespace
@@ -146,12 +150,15 @@ TEST_CASE("fault matrix: personalisation with the card removed or its power cut 
                          (fault == Fault::CardRemoved ? " stay-out" : ""));
             const auto cut = provision(card, dir);
             CELL_CHECK(cell, cut.exitCode != 0);
+            CELL_CHECK(cell,
+                       parse(cut.out).value("error", nlohmann::json::object()).value("type", "") ==
+                           "pcsc");
             cell.error = errorOf(cut);
             if (fault == Fault::CardRemoved) {
                 // Out until put back: the tool says so, with its exit code for "no card".
                 CELL_CHECK(cell, card.waitRemoved());
-                const auto out = testsupport::runM2m("card status --json --reader '" +
-                                                     card.readerName() + "'");
+                const auto out =
+                    testsupport::runM2m("card status --json --reader '" + card.readerName() + "'");
                 CELL_CHECK(cell, out.exitCode == 5);
                 card.control("insert");
             }
@@ -164,7 +171,8 @@ TEST_CASE("fault matrix: personalisation with the card removed or its power cut 
     }
 }
 
-TEST_CASE("fault matrix: personalisation with pcscd restarted", "[faults][personalisation][pcscd]") {
+TEST_CASE("fault matrix: personalisation with pcscd restarted",
+          "[faults][personalisation][pcscd]") {
     EmulatedCard card(slot1());
     const auto dir = freshDir("provision-pcscd");
     Cell cell{Procedure::Personalisation, Fault::PcscdRestarted};

@@ -57,7 +57,8 @@ std::string FaultSpec::text() const {
     std::string out;
     switch (kind) {
         case Kind::Reset:
-            out = std::string("reset ") + (direction == Direction::FromClient ? "client " : "server ") +
+            out = std::string("reset ") +
+                  (direction == Direction::FromClient ? "client " : "server ") +
                   std::to_string(after);
             break;
         case Kind::Truncate:

@@ -51,9 +51,9 @@ int main(int argc, char** argv) {
                                      options.listen.host, proxy.port(), options.target.host,
                                      options.target.port, proxy.controlPort());
         if (readyFile) {
-            netsim::writeReadyFile(*readyFile, {{"port", proxy.port()},
-                                                {"control", proxy.controlPort()},
-                                                {"pid", ::getpid()}});
+            netsim::writeReadyFile(
+                *readyFile,
+                {{"port", proxy.port()}, {"control", proxy.controlPort()}, {"pid", ::getpid()}});
         }
         int signal = 0;
         sigwait(&stopSignals, &signal);

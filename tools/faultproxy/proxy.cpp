@@ -54,9 +54,9 @@ int listenOn(const netsim::ListenAddress& a, std::uint16_t& port) {
     }
     socklen_t got = sizeof address;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &got);
-    port = ntohs(address.ss_family == AF_INET6
-                     ? reinterpret_cast<sockaddr_in6*>(&address)->sin6_port
-                     : reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+    port =
+        ntohs(address.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&address)->sin6_port
+                                            : reinterpret_cast<sockaddr_in*>(&address)->sin_port);
     return fd;
 }
 
@@ -114,7 +114,8 @@ void Proxy::stop() {
 
 void Proxy::serve() {
     while (!stopping_) {
-        std::vector<pollfd> fds{{wake_[0], POLLIN, 0}, {control_, POLLIN, 0}, {listener_, POLLIN, 0}};
+        std::vector<pollfd> fds{
+            {wake_[0], POLLIN, 0}, {control_, POLLIN, 0}, {listener_, POLLIN, 0}};
         for (const auto& c : controlClients_) {
             fds.push_back({c.fd, POLLIN, 0});
         }

@@ -77,8 +77,7 @@ std::size_t index(Direction d) {
 
 }  // namespace
 
-Relay::Relay(int client, const sockaddr_storage& target, socklen_t targetLength,
-             FaultBoard& board)
+Relay::Relay(int client, const sockaddr_storage& target, socklen_t targetLength, FaultBoard& board)
     : client_(client), board_(board) {
     if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) {
         closeWithReset(client_);

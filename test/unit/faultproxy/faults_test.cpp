@@ -63,9 +63,9 @@ TEST_CASE("control lines: every command, its options, and refusals", "[faultprox
     CHECK(delay.fault.after == 3);
     CHECK(delay.fault.text() == "delay 1500 after 3 data");
 
-    for (const char* bad : {"", "reset", "reset both 3", "reset client x", "truncate -1",
-                            "truncate 3 after 2", "delay 10 times 0", "pass now", "refuse 1",
-                            "reset client 99999999999999", "jump"}) {
+    for (const char* bad :
+         {"", "reset", "reset both 3", "reset client x", "truncate -1", "truncate 3 after 2",
+          "delay 10 times 0", "pass now", "refuse 1", "reset client 99999999999999", "jump"}) {
         CAPTURE(bad);
         CHECK_THROWS_AS(parseCommand(bad), std::invalid_argument);
     }
@@ -75,8 +75,8 @@ TEST_CASE("TLS records: application data found across any chunking", "[faultprox
     const auto stream = concat({record(22, 40), record(20, 1), record(22, 16), record(23, 30),
                                 record(21, 2), record(23, 0), record(23, 3)});
     const std::size_t expectedData = (5 + 30) + 5 + (5 + 3);
-    for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{17},
-                              stream.size()}) {
+    for (std::size_t chunk :
+         {std::size_t{1}, std::size_t{3}, std::size_t{5}, std::size_t{17}, stream.size()}) {
         CAPTURE(chunk);
         TlsRecordTracker tracker;
         std::size_t data = 0;
@@ -97,7 +97,8 @@ TEST_CASE("TLS records: application data found across any chunking", "[faultprox
 TEST_CASE("TLS records: a stream that is not TLS is never application data", "[faultproxy]") {
     const std::string text = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     TlsRecordTracker tracker;
-    const auto spans = tracker.feed(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    const auto spans =
+        tracker.feed(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
     CHECK(tally(spans) == std::pair<std::size_t, std::size_t>{0, text.size()});
     // A record header that breaks the framing (version 9) stops the classification too.
     TlsRecordTracker broken;

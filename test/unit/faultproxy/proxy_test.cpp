@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <mutex>
 #include <thread>
@@ -129,9 +129,9 @@ private:
                     r.bytes.append(buffer, static_cast<std::size_t>(n));
                     continue;
                 }
-                r.end = n == 0 ? Received::End::Eof
-                               : (errno == ECONNRESET ? Received::End::Reset
-                                                      : Received::End::Timeout);
+                r.end = n == 0
+                            ? Received::End::Eof
+                            : (errno == ECONNRESET ? Received::End::Reset : Received::End::Timeout);
                 break;
             }
             ::close(fd);
@@ -307,8 +307,8 @@ TEST_CASE("proxy: cut resets the open connections now; a bad line is an error, n
 
 TEST_CASE("m2m-faultproxy: ready file, control port, SIGTERM", "[faultproxy]") {
     Target target(kRequest.size(), kReply);
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("faultproxy-test-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("faultproxy-test-" + std::to_string(::getpid()));
     testsupport::FaultProxy proxy(target.port(), dir, "proxy");
     CHECK(exchange(proxy.port()).bytes == kReply);
     proxy.control("truncate 10");
