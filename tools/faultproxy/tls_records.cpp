@@ -49,14 +49,20 @@ std::vector<Span> TlsRecordTracker::feed(const std::uint8_t* data, std::size_t n
                 const std::size_t take = std::min(n - at, header_.size() - headerBytes_);
                 std::copy_n(data + at, take, header_.begin() + static_cast<long>(headerBytes_));
                 headerBytes_ += take;
-                append(spans, at, take, type == kApplicationData);
+                // Checked before the bytes are classified: a header that breaks the framing
+                // (a version other than 3.x) is not the start of a record, so none of it counts
+                // as application data.
+                const bool lost =
+                    !tlsContentType(header_[0]) || (headerBytes_ >= 2 && header_[1] != 3);
+                append(spans, at, take, !lost && type == kApplicationData);
                 at += take;
+                if (lost) {
+                    headerBytes_ = 0;
+                    state_ = State::NotTls;  // lost the framing: stop classifying
+                    break;
+                }
                 if (headerBytes_ == header_.size()) {
                     headerBytes_ = 0;
-                    if (header_[1] != 3 || !tlsContentType(header_[0])) {
-                        state_ = State::NotTls;  // lost the framing: stop classifying
-                        break;
-                    }
                     bodyLeft_ = static_cast<std::size_t>(header_[3]) << 8 | header_[4];
                     state_ = bodyLeft_ == 0 ? State::Header : State::Body;
                 }
