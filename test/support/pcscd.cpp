@@ -80,6 +80,10 @@ void PcscdOutage::restore() {
         ::dup2(null, 0);
         ::dup2(null, 1);
         ::dup2(null, 2);
+        // Nothing else of the test's: the descriptor of the machine's card lock
+        // (flock /tmp/m2m-card.lock ...) would otherwise stay open in this pcscd, which outlives
+        // the run, and hold the lock for as long as it runs.
+        ::close_range(3, ~0U, 0);
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
