@@ -82,6 +82,7 @@ struct Agent::Impl {
     std::unique_ptr<MidClient> mid;
     const Steady::time_point started = Steady::now();
     Clock::time_point startedAt{};  // by the agent's clock: the readings' uptime
+    std::string runId;              // startedAt in Unix milliseconds: the readings' ids
     std::atomic<bool> stopping{false};
 
     mutable std::mutex mutex;  // guards st (status() reads it from other threads)
@@ -90,6 +91,9 @@ struct Agent::Impl {
     std::optional<Registration> registration;
     Clock::time_point nextReport{};
     std::uint64_t nextSeq = 1;
+    // The reading being sent, fixed at its first attempt (content and id) so that every attempt
+    // sends the same request.
+    std::optional<ContentInstance> pending;
 
     // --- status ----------------------------------------------------------------------------
 
@@ -332,22 +336,39 @@ struct Agent::Impl {
     }
 
     // One reading as a contentInstance; the sequence number advances only once it is stored,
-    // so a failed post is sent again, not lost.
+    // so a failed post is sent again, not lost. Each reading carries an id of its own (this run's
+    // start and its sequence number): the NSCL answers 409 to the same id sent again, so a post
+    // that was stored although its answer was lost (a reset, a timeout), or that libcurl sent a
+    // second time on a new connection, is stored once, not twice.
     void report() {
         std::string container;
         {
             const std::lock_guard lock(mutex);
             container = st.containerLocation;
         }
-        ContentInstance instance;
-        instance.contentType = "application/json";
-        instance.content = reading(nextSeq, clock.now(), clock.now() - startedAt);
+        if (!pending) {
+            pending.emplace();
+            pending->id = "r" + runId + "-" + std::to_string(nextSeq);
+            pending->contentType = "application/json";
+            pending->content = reading(nextSeq, clock.now(), clock.now() - startedAt);
+        }
         ContentInstance stored;
         measure("content_instance", [&] {
             card.run([&](provisioning::CardOperations& ops) {
-                stored = mid->postContentInstance(ops, container, instance);
+                try {
+                    stored = mid->postContentInstance(ops, container, *pending);
+                } catch (const provisioning::RequestRefused& e) {
+                    if (e.status() != 409) {
+                        throw;
+                    }
+                    base::log::kAgent->info(
+                        "reading {} ({}) was stored before: its answer had been lost", nextSeq,
+                        pending->id);
+                    stored = *pending;
+                }
             });
         });
+        pending.reset();
         ++nextSeq;
         nextReport = clock.now() + config.reportInterval;
         std::uint64_t count = 0;
@@ -386,9 +407,9 @@ struct Agent::Impl {
     // --- applying outcomes -----------------------------------------------------------------
 
     void noteFailure(AgentState state, const Cause& cause) {
-        base::log::kAgent->warn(
-            "{} failed: {} ({})", toString(state), cause.message,
-            cause.type.empty() ? std::string(toString(cause.kind)) : cause.type);
+        // The type and the cause in a fixed form at the end: the fault matrix reads them back.
+        base::log::kAgent->warn("{} failed: {} (type {}, cause {})", toString(state), cause.message,
+                                cause.type.empty() ? "-" : cause.type, toString(cause.kind));
         update([&](AgentStatus& a) { a.lastError = ErrorRecord{cause, state, clock.now(), {}}; });
     }
 
@@ -404,6 +425,9 @@ struct Agent::Impl {
 
     AgentState run() {
         startedAt = clock.now();
+        runId = std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(startedAt.time_since_epoch())
+                .count());
         AgentState state = AgentState::Starting;
         while (!stopping) {
             enter(state);

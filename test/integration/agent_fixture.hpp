@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ struct AgentSettings {
     int maxAttempts = 0;
     std::string connectionUrl;  // empty: the lab network's connection endpoint
     std::string extraResolve;   // one more "host:port:address"
+    std::optional<LabPorts> ports;  // where the agent reaches the network; empty: netsim's own
+    int connectTimeoutMs = 2000;
+    int timeoutMs = 5000;
+    std::string container = "readings";
 };
 
 class AgentLab {
@@ -44,7 +49,7 @@ public:
     std::filesystem::path keysFile() const { return card_.kmsaFile().parent_path() / "keys.json"; }
 
     std::filesystem::path writeConfig(const AgentSettings& s = {}) {
-        const auto& p = network_.ports();
+        const LabPorts& p = s.ports ? *s.ports : network_.ports();
         const auto dir = card_.kmsaFile().parent_path();
         config_ = dir / "agent.toml";
         std::ofstream out(config_);
@@ -59,8 +64,9 @@ public:
             << ":127.0.0.1\", \"nscl.lab.m2m:" << p.connection
             << ":127.0.0.1\", \"nscl.lab.m2m:" << p.mid << ":127.0.0.1\""
             << (s.extraResolve.empty() ? "" : ", \"" + s.extraResolve + "\"") << "]\n"
-            << "connect_timeout_ms = 2000\ntimeout_ms = 5000\n"
-            << "[agent]\nstate_dir = \"" << (dir / "state").string() << "\"\n"
+            << "connect_timeout_ms = " << s.connectTimeoutMs << "\ntimeout_ms = " << s.timeoutMs
+            << "\n[agent]\nstate_dir = \"" << (dir / "state").string() << "\"\n"
+            << "container = \"" << s.container << "\"\n"
             << "report_interval_ms = " << s.reportIntervalMs << "\n"
             << "kmc_renew_margin_s = " << s.kmcRenewMarginS << "\n"
             << "[retry]\ninitial_ms = " << s.retryInitialMs << "\ncap_ms = " << s.retryCapMs

@@ -1,8 +1,9 @@
 // `m2m-netsim fault | revoke | expire | show`: what a test or the demo does to the network side
 // and how it sees the result. They work on the store while the server runs.
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
-#include <set>
+#include <vector>
 
 #include "base/text.hpp"
 #include "commands.hpp"
@@ -121,13 +122,14 @@ void printText(const nlohmann::ordered_json& s) {
     }
 }
 
-const std::set<std::string>& faultKinds() {
-    static const std::set<std::string> kinds = {"http-500", "http-503", "malformed-xml",
-                                                "oversized-body", "close"};
+}  // namespace
+
+const std::vector<std::string>& faultKinds() {
+    static const std::vector<std::string> kinds = {"http-403",      "http-404",       "http-500",
+                                                   "http-503",      "malformed-xml",  "oversized-body",
+                                                   "close"};
     return kinds;
 }
-
-}  // namespace
 
 int runFault(const std::filesystem::path& db, const std::string& endpoint, const std::string& kind,
              std::uint32_t count) {
@@ -136,9 +138,13 @@ int runFault(const std::filesystem::path& db, const std::string& endpoint, const
         if (!e) {
             throw std::invalid_argument("--endpoint must be msbf, connection or mid");
         }
-        if (faultKinds().count(kind) == 0) {
-            throw std::invalid_argument(
-                "--kind must be http-500, http-503, malformed-xml, oversized-body or close");
+        const auto& kinds = faultKinds();
+        if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+            std::string known;
+            for (const auto& k : kinds) {
+                known += (known.empty() ? "" : ", ") + k;
+            }
+            throw std::invalid_argument("--kind must be one of " + known);
         }
         Store store(db);
         store.setFault(*e, kind, count);

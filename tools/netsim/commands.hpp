@@ -33,6 +33,8 @@ struct ServeOptions {
 };
 int runServe(const ServeOptions& options);
 
+// What `m2m-netsim fault --kind` injects (endpoint_server.cpp applies them), in the help's order.
+const std::vector<std::string>& faultKinds();
 int runFault(const std::filesystem::path& db, const std::string& endpoint, const std::string& kind,
              std::uint32_t count);
 int runRevoke(const std::filesystem::path& db, const std::string& node, const std::string& key);

@@ -15,7 +15,11 @@ constexpr std::size_t kOversizedBodyBytes = 2 * 1024 * 1024;
 
 // A fault from `m2m-netsim fault`, in place of the real answer. False: close without one.
 bool applyFault(const std::string& kind, httplib::Response& response) {
-    if (kind == "http-500") {
+    if (kind == "http-403") {
+        http::setError(response, 403, "injected fault");
+    } else if (kind == "http-404") {
+        http::setError(response, 404, "injected fault");
+    } else if (kind == "http-500") {
         http::setError(response, 500, "injected fault");
     } else if (kind == "http-503") {
         http::setError(response, 503, "injected fault");

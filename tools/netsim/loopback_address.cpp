@@ -39,12 +39,12 @@ ListenAddress parseLoopbackAddress(const std::string& text) {
     if (a.ipv6) {
         in6_addr addr{};
         if (inet_pton(AF_INET6, host.c_str(), &addr) != 1 || !IN6_IS_ADDR_LOOPBACK(&addr)) {
-            throw std::invalid_argument("the lab network listens on loopback only, not " + text);
+            throw std::invalid_argument("listening on loopback only, not " + text);
         }
     } else {
         in_addr addr{};
         if (inet_pton(AF_INET, host.c_str(), &addr) != 1 || (ntohl(addr.s_addr) >> 24) != 127) {
-            throw std::invalid_argument("the lab network listens on loopback only, not " + text);
+            throw std::invalid_argument("listening on loopback only, not " + text);
         }
     }
     a.host = host;

@@ -1,5 +1,5 @@
-// The addresses `m2m-netsim serve` may listen on: loopback only, because the lab network's keys
-// are test keys and its HTTP subset is not meant for anyone else.
+// The addresses the lab tools (`m2m-netsim serve`, `m2m-faultproxy`) may use: loopback only,
+// because the lab network's keys are test keys and its HTTP subset is not meant for anyone else.
 #pragma once
 
 #include <cstdint>

@@ -144,12 +144,9 @@ int main(int argc, char** argv) {
     faultCmd->add_option("--endpoint", faultEndpoint, "msbf, connection or mid")
         ->required()
         ->check(CLI::IsMember({"msbf", "connection", "mid"}));
-    faultCmd
-        ->add_option("--kind", faultKind,
-                     "http-500, http-503, malformed-xml, oversized-body, close")
+    faultCmd->add_option("--kind", faultKind, "the fault")
         ->required()
-        ->check(
-            CLI::IsMember({"http-500", "http-503", "malformed-xml", "oversized-body", "close"}));
+        ->check(CLI::IsMember(netsim::faultKinds()));
     faultCmd->add_option("--count", faultCount, "how many requests (0 clears)")
         ->capture_default_str();
     faultCmd->callback(

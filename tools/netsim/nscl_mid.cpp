@@ -54,7 +54,7 @@ agent::SclRegistration sclOf(const Registration& r) {
 
 agent::ContentInstance instanceOf(const StoredInstance& s) {
     agent::ContentInstance c;
-    c.id = std::to_string(s.id);
+    c.id = s.name.empty() ? std::to_string(s.id) : s.name;
     c.contentType = s.contentType;
     c.content = s.content;
     c.creationTime = at(s.created);
@@ -177,11 +177,17 @@ void routeMid(const Request& request, Response& response, const PskConnection& c
             return http::setNotAllowed(response, "GET, POST");
         }
         const agent::ContentInstance posted = agent::parseContentInstance(request.body);
-        const StoredInstance stored =
-            context.store.addInstance(*container, posted.contentType, posted.content);
-        return setCreated(response,
-                          containerPath + "/contentInstances/" + std::to_string(stored.id),
-                          agent::toXml(instanceOf(stored)), true);
+        // An id the issuer proposed names the instance: the same request sent again (its
+        // answer lost, or re-sent by the client's HTTP stack on a new connection) is refused
+        // as a conflict instead of being stored twice.
+        const auto stored =
+            context.store.addInstance(*container, posted.id, posted.contentType, posted.content);
+        if (!stored) {
+            return http::setError(response, 409, "contentInstance " + posted.id + " exists");
+        }
+        const agent::ContentInstance created = instanceOf(*stored);
+        return setCreated(response, containerPath + "/contentInstances/" + created.id,
+                          agent::toXml(created), true);
     } catch (const agent::ParamSetError& e) {
         return http::setError(response, 400, e.what());
     }

@@ -2,31 +2,14 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 
 #include "base/log.hpp"
 #include "commands.hpp"
 #include "loopback_address.hpp"
+#include "ready_file.hpp"
 
 namespace netsim {
-
-namespace {
-
-// Written whole under a temporary name, then renamed: a test polling for it never reads half.
-void writeReadyFile(const std::filesystem::path& path, const nlohmann::ordered_json& content) {
-    const std::filesystem::path temporary = path.string() + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        out << content.dump() << "\n";
-        if (!out) {
-            throw std::runtime_error("cannot write " + temporary.string());
-        }
-    }
-    std::filesystem::rename(temporary, path);
-}
-
-}  // namespace
 
 int runServe(const ServeOptions& options) {
     try {

@@ -71,6 +71,7 @@ struct Registration {
 
 struct StoredInstance {
     std::int64_t id = 0;
+    std::string name;  // the issuer's id for it, if it proposed one; "" if not
     std::string contentType;
     std::string content;
     Seconds created = 0;
@@ -124,8 +125,11 @@ public:
                                                   const std::string& containerId);
     [[nodiscard]] std::optional<std::int64_t> container(std::int64_t application,
                                                         const std::string& containerId);
-    StoredInstance addInstance(std::int64_t container, const std::string& contentType,
-                               const std::string& content);
+    // nullopt: the container already holds a contentInstance named `name` (a request sent
+    // again); nothing is stored. An empty name is never a duplicate.
+    std::optional<StoredInstance> addInstance(std::int64_t container, const std::string& name,
+                                              const std::string& contentType,
+                                              const std::string& content);
     [[nodiscard]] std::vector<StoredInstance> instances(std::int64_t container);
 
     // Faults: the next `count` requests on `endpoint` get `kind`.

@@ -83,29 +83,38 @@ std::optional<std::int64_t> Store::container(std::int64_t application,
     return s.step() ? std::optional<std::int64_t>(s.integer(0)) : std::nullopt;
 }
 
-StoredInstance Store::addInstance(std::int64_t container, const std::string& contentType,
-                                  const std::string& content) {
+std::optional<StoredInstance> Store::addInstance(std::int64_t container, const std::string& name,
+                                                 const std::string& contentType,
+                                                 const std::string& content) {
     std::lock_guard lock(mutex_);
+    if (!name.empty()) {
+        Statement existing(db_,
+                           "SELECT 1 FROM content_instances WHERE container = ?1 AND name = ?2");
+        existing.bind(1, container).bind(2, name);
+        if (existing.step()) {
+            return std::nullopt;
+        }
+    }
     const Seconds now = nowSeconds();
     Statement s(db_,
-                "INSERT INTO content_instances(container, content_type, content, created) "
-                "VALUES(?1, ?2, ?3, ?4)");
+                "INSERT INTO content_instances(container, content_type, content, created, name) "
+                "VALUES(?1, ?2, ?3, ?4, ?5)");
     s.bind(1, container).bind(2, contentType);
     s.bindBlob(
         3, base::ByteView(reinterpret_cast<const std::uint8_t*>(content.data()), content.size()));
-    s.bind(4, now).run();
-    return StoredInstance{sqlite3_last_insert_rowid(db_), contentType, content, now};
+    s.bind(4, now).bind(5, name).run();
+    return StoredInstance{sqlite3_last_insert_rowid(db_), name, contentType, content, now};
 }
 
 std::vector<StoredInstance> Store::instances(std::int64_t container) {
     std::lock_guard lock(mutex_);
     Statement s(db_,
-                "SELECT id, content_type, content, created FROM content_instances "
+                "SELECT id, name, content_type, content, created FROM content_instances "
                 "WHERE container = ?1 ORDER BY id");
     s.bind(1, container);
     std::vector<StoredInstance> out;
     while (s.step()) {
-        out.push_back({s.integer(0), s.text(1), s.blobText(2), s.integer(3)});
+        out.push_back({s.integer(0), s.text(1), s.text(2), s.blobText(3), s.integer(4)});
     }
     return out;
 }

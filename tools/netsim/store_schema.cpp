@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS containers(
 CREATE TABLE IF NOT EXISTS content_instances(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   container INTEGER NOT NULL REFERENCES containers(id),
-  content_type TEXT NOT NULL, content BLOB NOT NULL, created INTEGER NOT NULL);
+  content_type TEXT NOT NULL, content BLOB NOT NULL, created INTEGER NOT NULL,
+  name TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS faults(
   endpoint TEXT PRIMARY KEY, kind TEXT NOT NULL, remaining INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS counters(
@@ -50,6 +51,15 @@ CREATE TABLE IF NOT EXISTS counters(
 
 void applySchema(sqlite3* db) {
     execute(db, kSchema);
+    // A database made before contentInstances had names: add the column (existing rows unnamed).
+    bool named = false;
+    Statement columns(db, "PRAGMA table_info(content_instances)");
+    while (columns.step()) {
+        named = named || columns.text(1) == "name";
+    }
+    if (!named) {
+        execute(db, "ALTER TABLE content_instances ADD COLUMN name TEXT NOT NULL DEFAULT ''");
+    }
 }
 
 }  // namespace netsim

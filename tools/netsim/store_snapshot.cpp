@@ -121,12 +121,13 @@ nlohmann::ordered_json Store::snapshot() {
     out["content_instances"] = nlohmann::ordered_json::array();
     {
         Statement s(db_,
-                    "SELECT id, container, content_type, content, created FROM content_instances "
-                    "ORDER BY id");
+                    "SELECT id, container, content_type, content, created, name FROM "
+                    "content_instances ORDER BY id");
         while (s.step()) {
             const std::string content = s.blobText(3);
             nlohmann::ordered_json row = {{"id", s.integer(0)},
                                           {"container", s.integer(1)},
+                                          {"name", s.text(5)},
                                           {"content_type", s.text(2)},
                                           {"created_unix", s.integer(4)}};
             // Content is shown as text when it is text, else as hex: the demo's proof of where

@@ -2,7 +2,9 @@
 # The whole test suite, as CI and the README run it: installs what is missing, builds, starts
 # pcscd if none runs (the tests start their own emulated cards through the launcher), runs every
 # suite, stops what it started, and ends with one line "N passed, N failed, N skipped".
-#   tools/scripts/test.sh [--suite unit|integration] [extra meson setup options, e.g. -Db_sanitize=address,undefined]
+#   tools/scripts/test.sh [--suite unit|integration|faults] [extra meson setup options, e.g. -Db_sanitize=address,undefined]
+# The "faults" suite (the fault matrix) stops and starts pcscd and tears the card in slot 1: on a
+# shared machine, run the card suites under the card lock (flock /tmp/m2m-card.lock ...).
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -21,6 +23,10 @@ cleanup() {
   if [ -n "$started_pcscd" ]; then
     kill "$started_pcscd" 2>/dev/null || true
     wait "$started_pcscd" 2>/dev/null || true
+    # The fault matrix restarts pcscd: the one it left running stands in for ours.
+    if [ -f "$build_dir/test-run/pcscd.restarted.pid" ]; then
+      kill "$(cat "$build_dir/test-run/pcscd.restarted.pid")" 2>/dev/null || true
+    fi
   fi
 }
 trap cleanup EXIT
@@ -36,7 +42,7 @@ if ! pgrep -x pcscd >/dev/null; then
 fi
 
 mkdir -p "$build_dir/test-run"
-rm -f "$build_dir/test-run"/card-*.img
+rm -f "$build_dir/test-run"/card-*.img "$build_dir/test-run/pcscd.restarted.pid"
 export M2M_TEST_RESULTS=$build_dir/test-run/results.tsv
 rm -f "$M2M_TEST_RESULTS"
 meson test -C "$build_dir" --print-errorlogs "${suites[@]}"

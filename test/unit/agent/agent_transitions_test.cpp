@@ -274,6 +274,31 @@ TEST_CASE("the card pulled while registered: backoff, the path reopened, no read
     }
 }
 
+TEST_CASE("a reading stored but its answer lost is sent again under its id and stored once",
+          "[agent][transitions][readings]") {
+    QuietLogs quiet;
+    AgentHarness h;
+    bool lost = false;
+    h.options.onStatus = [&h, &lost](const agent::AgentStatus& s) {
+        if (s.contentInstances == 1 && !lost) {
+            lost = true;
+            h.network->answersLost[Endpoint::Mid] = 1;
+        }
+    };
+    h.stopWhen = [](const agent::AgentStatus& s) { return instances(s, 3); };
+    CHECK(h.run() == S::Stopped);
+    CHECK(h.status().lastError->cause.kind == agent::CauseKind::Network);
+    REQUIRE(h.network->stored.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        CHECK(seqOf(h.network->stored[i]) == i + 1);
+    }
+    // Reading 2 was sent again with the same id and refused as a conflict: stored once.
+    CHECK(std::count_if(h.network->log.begin(), h.network->log.end(), [](const std::string& l) {
+              return l.starts_with("POST ") && l.ends_with("/contentInstances 409");
+          }) == 1);
+    CHECK(h.status().contentInstances == 3);
+}
+
 TEST_CASE("every APDU lands in a procedure's counters, reopening a lost path included",
           "[agent][counters]") {
     QuietLogs quiet;

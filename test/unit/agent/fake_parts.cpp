@@ -1,5 +1,7 @@
 #include "fake_parts.hpp"
 
+#include <algorithm>
+
 #include "provisioning/param_sets.hpp"
 #include "provisioning/psk_identity.hpp"
 
@@ -222,6 +224,11 @@ tls::HttpResponse FakeNetwork::perform(const tls::HttpRequest& request, const tl
     answered.tls = response.tls;
     log.push_back(request.method + " " + pathOf(request.url) + " " +
                   std::to_string(answered.status));
+    if (auto& lost = answersLost[endpoint]; lost > 0) {
+        --lost;
+        connected_.reset();
+        throw tls::TransferFailed("connection reset by peer (the answer was lost)");
+    }
     return answered;
 }
 
@@ -283,7 +290,15 @@ tls::HttpResponse FakeNetwork::mid(const tls::HttpRequest& request, const std::s
     }
     if (request.method == "POST" && path.ends_with("/contentInstances")) {
         agent::ContentInstance instance = agent::parseContentInstance(request.body);
-        instance.id = "ci" + std::to_string(stored.size() + 1);
+        // The issuer's id names it, as at the lab network: the same id again is a conflict.
+        if (!instance.id.empty() &&
+            std::any_of(stored.begin(), stored.end(),
+                        [&](const agent::ContentInstance& i) { return i.id == instance.id; })) {
+            return xml(409, "");
+        }
+        if (instance.id.empty()) {
+            instance.id = "ci" + std::to_string(stored.size() + 1);
+        }
         instance.creationTime = now;
         stored.push_back(instance);
         return xml(201, agent::toXml(instance), path + "/" + instance.id);

@@ -101,6 +101,8 @@ public:
     std::map<Endpoint, std::deque<Fault>> faults;
     void failNext(Endpoint endpoint, std::exception_ptr error, int times = 1);
     void answerNext(Endpoint endpoint, long status, std::string body, int times = 1);
+    // The next request on an endpoint is served, then its answer is lost (a reset mid-response).
+    std::map<Endpoint, int> answersLost;
     // Called before each request is handled (a test's hook to change the world mid-run).
     std::function<void(const securechannel::tls::HttpRequest&)> beforeRequest;
 

@@ -237,14 +237,30 @@ TEST_CASE("netsim: mId registration, application, container, contentInstances", 
     REQUIRE(
         mid.request("POST", containerPath + "/contentInstances", agent::toXml(reading))->status ==
         201);
+    // An id the device proposes names the instance: the same request sent again (its answer
+    // lost) is a conflict, not a second copy.
+    agent::ContentInstance named;
+    named.id = "r1-3";
+    named.contentType = "application/json";
+    named.content = "{\"seq\":3}";
+    const auto first =
+        mid.request("POST", containerPath + "/contentInstances", agent::toXml(named));
+    REQUIRE(first);
+    CHECK(first->status == 201);
+    CHECK(first->header("location") == containerPath + "/contentInstances/r1-3");
+    const auto second =
+        mid.request("POST", containerPath + "/contentInstances", agent::toXml(named));
+    REQUIRE(second);
+    CHECK(second->status == 409);
 
     const auto list = mid.request("GET", containerPath + "/contentInstances");
     REQUIRE(list);
     CHECK(list->status == 200);
     const auto instances = agent::parseContentInstances(list->body);
-    REQUIRE(instances.size() == 2);
+    REQUIRE(instances.size() == 3);
     CHECK(instances[0].content == "{\"celsius\":21.5}");
     CHECK(instances[1].content == reading.content);
+    CHECK(instances[2].id == "r1-3");
 
     // Where the data landed, as the demo shows it.
     const auto shown = server.show();
@@ -254,8 +270,11 @@ TEST_CASE("netsim: mId registration, application, container, contentInstances", 
     CHECK(shown["content_instances"][0]["content"] == "{\"celsius\":21.5}");
     CHECK_FALSE(shown["content_instances"][1].contains("content"));
     CHECK(shown["content_instances"][1]["content_hex"] == "00FF2062696E617279");
+    CHECK(shown["content_instances"][0]["name"] == "");
+    CHECK(shown["content_instances"][2]["name"] == "r1-3");
+    CHECK(shown["content_instances"].size() == 3);
     CHECK(shown["counters"]["mid"]["handshakes"] == 1);
-    CHECK(shown["counters"]["mid"]["requests"] == 8);
+    CHECK(shown["counters"]["mid"]["requests"] == 10);
     const CommandResult text = server.netsim({"show"});
     CHECK(text.exitCode == 0);
     CHECK_THAT(text.out, Catch::Contains("{\"celsius\":21.5}") && Catch::Contains(containerPath));

@@ -40,8 +40,9 @@ inline constexpr Category kTls{5, "tls"};                      // TLS-PSK, the c
 inline constexpr Category kProvisioning{6, "provisioning"};    // bootstrap, personalisation
 inline constexpr Category kAgent{7, "agent"};                  // the agent's procedures and states
 inline constexpr Category kNetsim{8, "netsim"};                // the lab network
+inline constexpr Category kFaultproxy{9, "faultproxy"};        // the lab's TCP fault proxy
 inline constexpr std::array kCategories{kPcsc, kApdu,         kCard,  kSecret, kSecureChannel,
-                                        kTls,  kProvisioning, kAgent, kNetsim};
+                                        kTls,  kProvisioning, kAgent, kNetsim, kFaultproxy};
 
 // Replaces the level spec (including what M2M_LOG said) and applies it to every category.
 // Throws base::Error on an unknown level, an unknown category or a malformed entry.
