@@ -230,6 +230,11 @@ Bootstrap UbClient::run() {
         }
         checkAuthenticationInfo(response, answer, aka.res.view(), options_.tolerateMissingRspauth);
         const ub::BootstrappingInfo info = ub::parseBootstrappingInfo(response.body);
+        if (info.lifetime <= options_.now()) {
+            // As the TLS-based bootstrap does with a Kmr lifetime: a key that is already over is
+            // a BSF (or clock) fault, not something to use or cache.
+            throw ProtocolMismatch("Ub: the BSF gave a lifetime that is already over");
+        }
         base::log::kProvisioning->info("Ub: bootstrapped, B-TID {}, lifetime {}",
                                        base::printable(info.btid), toDateTime(info.lifetime));
         return Bootstrap{info.btid, info.lifetime, nonce.rand, options_.impi};

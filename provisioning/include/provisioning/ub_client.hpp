@@ -61,7 +61,7 @@ namespace ub {
 
 // Failures of a run, besides DigestSyntaxError and BootstrappingInfoError (digest_aka.hpp,
 // bootstrapping_info.hpp), provisioning::ServerError (5xx) and RequestRefused (another status
-// where none fits), and securechannel::tls::ConnectFailed / TransferFailed / ResponseTooLarge for
+// where none fits), ProtocolMismatch (a lifetime already over), and securechannel::tls::ConnectFailed / TransferFailed / ResponseTooLarge for
 // the transport:
 //
 //   UbError

@@ -491,6 +491,13 @@ TEST_CASE("Ub: HTTP failures map to the procedure errors", "[ub][ub-client]") {
         CHECK_THROWS_AS(client.bootstrap(), ub::BootstrappingInfoError);
         CHECK_FALSE(client.cached());
     }
+    SECTION("a lifetime that is already over") {
+        ScriptedBsf bsf(kK, kOpc, 1000);
+        bsf.lifetime = system_clock::now() - std::chrono::seconds(5);
+        UbClient client(optionsFor(bsf), card);
+        CHECK_THROWS_AS(client.bootstrap(), ProtocolMismatch);
+        CHECK_FALSE(client.cached());
+    }
     SECTION("no IMPI, no host") {
         UbClientOptions o;
         o.bsfUrl = "http://bsf/";
