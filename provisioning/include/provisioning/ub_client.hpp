@@ -60,9 +60,9 @@ struct Bootstrap {
 namespace ub {
 
 // Failures of a run, besides DigestSyntaxError and BootstrappingInfoError (digest_aka.hpp,
-// bootstrapping_info.hpp), provisioning::ServerError (5xx) and RequestRefused (another status
-// where none fits), ProtocolMismatch (a lifetime already over), and securechannel::tls::ConnectFailed / TransferFailed / ResponseTooLarge for
-// the transport:
+// bootstrapping_info.hpp), provisioning::ServerError (5xx), RequestRefused (another status where
+// none fits), ProtocolMismatch (a lifetime already over), and securechannel::tls::ConnectFailed,
+// TransferFailed or ResponseTooLarge for the transport:
 //
 //   UbError
 //   ├── NetworkAuthenticationFailed   the card found the BSF's AUTN wrong (MAC failure)
