@@ -1,5 +1,6 @@
 // The lab network for a test: the real m2m-netsim ($M2M_NETSIM) on loopback ports the OS picks,
 // with its own SQLite file, plus its command-line controls (import, fault, revoke, expire, show).
+// With a BSF, `serve` itself starts and stops osmo-hlr (nothing else to run or clean up here).
 #pragma once
 
 #include <filesystem>
@@ -16,6 +17,7 @@ struct LabPorts {
     int msbf = 0;
     int connection = 0;
     int mid = 0;
+    int bsf = 0;  // with Options::gba
 };
 
 class LabNetwork {
@@ -23,6 +25,9 @@ public:
     struct Options {
         std::vector<std::string> serveArgs;  // e.g. {"--kmc-lifetime", "4"}
         LabPorts ports;                      // 0: the OS picks
+        // The BSF (Ub over HTTP) with this AuC: "osmo-hlr" (serve starts it, its database beside
+        // the store, so its SQNs survive a restart) or "builtin". Empty: no BSF.
+        std::string gbaAuc;
     };
 
     // A new database in `dir`; nothing runs yet.
