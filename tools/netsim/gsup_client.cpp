@@ -117,7 +117,9 @@ AuthVector GsupClient::sendAuthInfo(const std::string& imsi, const std::optional
 }
 
 void GsupClient::run(std::promise<void>& started) {
-    osmo_ctx_init("gsup");  // libosmocore's contexts are per thread
+    // libosmocore's talloc contexts and select state are per thread: set up for this one.
+    osmo_ctx_init("gsup");
+    osmo_select_init();
     void* ctx = talloc_named_const(nullptr, 0, "netsim-gsup");
     auto* unit = talloc_zero(ctx, ipaccess_unit);
     unit->unit_name = talloc_strdup(unit, unitName_.c_str());
@@ -243,6 +245,11 @@ void GsupClient::received(msgb* message) {
     }
     try {
         if (error) {
+            // osmo-hlr 1.5 answers a failed vector generation (an AUTS whose MAC-S is wrong)
+            // with "IMSI unknown" too ("slightly inaccurate cause", its log says).
+            if (gsup.cause == GMM_CAUSE_IMSI_UNKNOWN && request->resync) {
+                throw AucRejected("osmo-hlr refused the resynchronisation (AUTS)");
+            }
             if (gsup.cause == GMM_CAUSE_IMSI_UNKNOWN) {
                 throw UnknownSubscriber("osmo-hlr does not know the IMSI");
             }

@@ -84,7 +84,7 @@ std::string readUntil(int fd, const std::string& prompt, std::chrono::millisecon
 // next prompt. AucError if it never comes.
 std::string command(int fd, base::ByteView line) {
     if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()) ||
-        ::send(fd, "\r\n", 2, MSG_NOSIGNAL) != 2) {
+        ::send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
         throw AucUnreachable("osmo-hlr VTY: write failed");
     }
     std::string answer = readUntil(fd, "OsmoHLR# ", 5s);
@@ -254,8 +254,8 @@ bool OsmoHlr::provision(const std::string& imsi, base::ByteView k, base::ByteVie
     }
     command(fd, "enable");
     const std::string created = command(fd, "subscriber imsi " + imsi + " create");
-    const bool isNew = created.find('%') == std::string::npos;
-    if (!isNew && created.find("exists") == std::string::npos) {
+    const bool isNew = created.find("% Created subscriber") != std::string::npos;
+    if (!isNew && created.find("already exists") == std::string::npos) {
         throw AucError("osmo-hlr VTY refused to create subscriber " + imsi);
     }
     if (!isNew && !update) {
@@ -270,8 +270,11 @@ bool OsmoHlr::provision(const std::string& imsi, base::ByteView k, base::ByteVie
     append(line, used, " opc ");
     appendHex(line, used, opc);
     append(line, used, " ind-bitlen 5");
-    const std::string answer = command(fd, base::ByteView(line.data(), used));
-    if (answer.find('%') != std::string::npos) {
+    // The VTY echoes the line, keys included: the answer is wiped once read.
+    std::string answer = command(fd, base::ByteView(line.data(), used));
+    const bool refused = answer.find('%') != std::string::npos;
+    base::secureWipe({reinterpret_cast<std::uint8_t*>(answer.data()), answer.size()});
+    if (refused) {
         throw AucError("osmo-hlr VTY refused the 3G keys of subscriber " + imsi);
     }
     base::log::kNetsim->info("osmo-hlr: subscriber {} {} (Milenage, ind-bitlen 5)", imsi,
