@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 
+#include "base/base64.hpp"
 #include "provisioning/m2m_xml.hpp"
 
 namespace agent {
@@ -65,66 +66,14 @@ std::chrono::system_clock::time_point dateTime(const std::string& text, std::str
     }
 }
 
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64Encode(std::string_view data) {
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    for (std::size_t i = 0; i < data.size(); i += 3) {
-        const std::size_t n = std::min<std::size_t>(3, data.size() - i);
-        std::uint32_t block = 0;
-        for (std::size_t k = 0; k < 3; ++k) {
-            block = (block << 8) | (k < n ? static_cast<std::uint8_t>(data[i + k]) : 0U);
-        }
-        for (std::size_t k = 0; k < 4; ++k) {
-            out += k <= n ? kBase64[(block >> (18 - 6 * k)) & 0x3F] : '=';
-        }
-    }
-    return out;
-}
-
-// Canonical base64 only (RFC 4648 §4, padded, no line breaks inside, zero pad bits): one text
-// per content, so a stored instance and the document it came from agree byte for byte.
+// Canonical base64 only (base/base64.hpp): one text per content, so a stored instance and the
+// document it came from agree byte for byte.
 std::string base64Decode(std::string_view text, std::string_view document) {
-    auto bad = [&] { mx::fail(document, "content is not base64"); };
-    if (text.size() % 4 != 0) {
-        bad();
+    const std::optional<base::Bytes> bytes = base::base64Decode(text);
+    if (!bytes) {
+        mx::fail(document, "content is not base64");
     }
-    std::array<int, 256> value{};
-    value.fill(-1);
-    for (int i = 0; i < 64; ++i) {
-        value[static_cast<unsigned char>(kBase64[i])] = i;
-    }
-    std::string out;
-    out.reserve(text.size() / 4 * 3);
-    for (std::size_t i = 0; i < text.size(); i += 4) {
-        const bool last = i + 4 == text.size();
-        std::size_t pad = 0;
-        if (last) {
-            pad = text[i + 3] == '=' ? (text[i + 2] == '=' ? 2 : 1) : 0;
-        }
-        std::uint32_t block = 0;
-        for (std::size_t k = 0; k < 4; ++k) {
-            const char c = text[i + k];
-            int v = 0;
-            if (k >= 4 - pad) {
-                v = 0;
-            } else {
-                v = value[static_cast<unsigned char>(c)];
-                if (v < 0) {
-                    bad();
-                }
-            }
-            block = (block << 6) | static_cast<std::uint32_t>(v);
-        }
-        if ((pad == 1 && (block & 0xFF) != 0) || (pad == 2 && (block & 0xFFFF) != 0)) {
-            bad();
-        }
-        for (std::size_t k = 0; k < 3 - pad; ++k) {
-            out += static_cast<char>((block >> (16 - 8 * k)) & 0xFF);
-        }
-    }
-    return out;
+    return {bytes->begin(), bytes->end()};
 }
 
 void writeInstance(pugi::xml_node element, const ContentInstance& instance) {
@@ -137,7 +86,7 @@ void writeInstance(pugi::xml_node element, const ContentInstance& instance) {
     pugi::xml_node types = mx::addElement(element, "contentTypes");
     mx::addText(types, "contentType", instance.contentType);
     mx::addText(element, "contentSize", std::to_string(instance.content.size()));
-    mx::addText(element, "content", base64Encode(instance.content));
+    mx::addText(element, "content", base::base64Encode(base::asBytes(instance.content)));
 }
 
 ContentInstance readInstance(pugi::xml_node element, std::string_view document) {

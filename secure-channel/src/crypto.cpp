@@ -36,6 +36,7 @@ using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, Deleter<EVP_KDF_CTX_free>>;
 using CipherPtr = std::unique_ptr<EVP_CIPHER, Deleter<EVP_CIPHER_free>>;
 using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, Deleter<EVP_CIPHER_CTX_free>>;
 using MdPtr = std::unique_ptr<EVP_MD, Deleter<EVP_MD_free>>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
 
 // The TLS PRF is fetched with a preference for the default provider: security-profile.md §3 makes
 // an in-process provider the preferred TLS1-PRF for libssl; the terminal's own PRF calls skip it.
@@ -231,6 +232,36 @@ Bytes sha256(ByteView data) {
     return digest;
 }
 
+void md5(std::span<const ByteView> chunks, std::span<std::uint8_t> out) {
+    if (out.size() != kMd5Size) {
+        throwInput("md5: output must be 16 bytes, got " + std::to_string(out.size()));
+    }
+    const MdPtr md(EVP_MD_fetch(nullptr, "MD5", nullptr));
+    if (!md) {
+        throwOpenSsl("md5: EVP_MD_fetch(MD5)");
+    }
+    const MdCtxPtr ctx(EVP_MD_CTX_new());
+    if (!ctx || EVP_DigestInit_ex2(ctx.get(), md.get(), nullptr) != 1) {
+        throwOpenSsl("md5: EVP_DigestInit_ex2");
+    }
+    for (const ByteView chunk : chunks) {
+        if (!chunk.empty() && EVP_DigestUpdate(ctx.get(), chunk.data(), chunk.size()) != 1) {
+            throwOpenSsl("md5: EVP_DigestUpdate");
+        }
+    }
+    unsigned int written = 0;
+    if (EVP_DigestFinal_ex(ctx.get(), out.data(), &written) != 1 || written != kMd5Size) {
+        throwOpenSsl("md5: EVP_DigestFinal_ex");
+    }
+}
+
+Bytes md5(ByteView data) {
+    const ByteView chunks[] = {data};
+    Bytes digest(kMd5Size);
+    md5(chunks, digest);
+    return digest;
+}
+
 // ---- key derivation -------------------------------------------------------------------------
 
 SecretBuffer kbkdfCounterCmac(ByteView key, ByteView label, ByteView context,
@@ -332,11 +363,18 @@ SecretBuffer aesCbcDecrypt(ByteView key, ByteView iv, ByteView ciphertext) {
 }
 
 Bytes aesEcbEncryptBlock(ByteView key, ByteView block) {
+    Bytes out(kAesBlockSize);
+    aesEcbEncryptBlock(key, block, out);
+    return out;
+}
+
+void aesEcbEncryptBlock(ByteView key, ByteView block, std::span<std::uint8_t> out) {
     const char* algorithm = aesName("aesEcbEncryptBlock", key, "AES-128-ECB", "AES-256-ECB");
     requireSize("aesEcbEncryptBlock", "block", block, kAesBlockSize);
-    Bytes out(kAesBlockSize);
+    if (out.size() != kAesBlockSize) {
+        throwInput("aesEcbEncryptBlock: output must be 16 bytes");
+    }
     aesCrypt("aesEcbEncryptBlock", algorithm, true, key, nullptr, block, out);
-    return out;
 }
 
 Bytes keyCheckValue(ByteView key) {

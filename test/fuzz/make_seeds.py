@@ -194,6 +194,38 @@ def seeds():
         "datetime-year-9999": b"9999-12-31T23:59:59Z",
         "datetime-year-0000": b"0000-01-01T00:00:00+14:00",
     }
+    # Ub (testdata/vectors/gba-digest-and-usim.json, digest_aka_test.cpp)
+    nonce = "I1U8vpY3qJ0hiuZNrke/NVXzKLQ1d7m5Sp/6w1Tfr7M="
+    s["digest_challenge"] = {
+        "challenge-live-bsf": (f'Digest realm="bsf.home1.net", nonce="{nonce}", qop="auth-int", '
+                               'opaque="5ccc069c403ebaf9f0171e9517f40e41", algorithm=AKAv1-MD5').encode(),
+        "challenge-escapes": (b'digest  REALM="a\\"b\\\\c",nonce=abc,\tqop=" auth-int ,auth,token", '
+                              b'algorithm="akav1-md5", domain="/", stale=TRUE'),
+        "authorization-initial": (b'Digest username="001010123456789@ims.mnc001.mcc001.3gppnetwork.org", '
+                                  b'realm="bsf.example", nonce="", uri="/", response=""'),
+        "authorization-response": (f'Digest username="user1_private@home1.net", realm="bsf.home1.net", '
+                                   f'nonce="{nonce}", uri="/", qop=auth-int, nc=00000001, cnonce="0a4f113b", '
+                                   'response="d47e4afd3245638428c815924bc5bc69", '
+                                   'opaque="5ccc069c403ebaf9f0171e9517f40e41", algorithm=AKAv1-MD5').encode(),
+        "authorization-auts": (f'Digest username="user1_private@home1.net", realm="bsf.home1.net", '
+                               f'nonce="{nonce}", uri="/", qop=auth-int, nc=00000001, cnonce="0a4f113b", '
+                               'response="1d73ea14d997bda5a5f27a0d4e0a1cb3", algorithm=AKAv1-MD5, '
+                               'auts="uoU/PBI8z0TpNZbjVcY="').encode(),
+        "authentication-info": (b'qop=auth-int, rspauth="be59f2c695429d4d1132f1bb1f81d93e", '
+                                b'cnonce="0a4f113b", nc=00000001, nextnonce="x"'),
+        "nonce": nonce.encode(),
+    }
+    bootstrapping_info = ('<?xml version="1.0" encoding="UTF-8"?>\n<BootstrappingInfo xmlns="uri:3gpp-gba">\n'
+                          '<btid>I1U8vpY3qJ0hiuZNrke/NQ==@bsf.home1.net</btid>\n'
+                          '<lifetime>2030-01-01T00:00:00Z</lifetime>\n</BootstrappingInfo>\n')
+    s["bootstrapping_info"] = {
+        "vector-200": bootstrapping_info.encode(),
+        "prefixed-extension": (b'<g:BootstrappingInfo xmlns:g="uri:3gpp-gba"><g:btid> abc@bsf </g:btid>'
+                               b'<g:lifetime>2030-01-01T02:00:00+02:00</g:lifetime><g:Extension>'
+                               b'<g:currenttime>2029-12-31T00:00:00Z</g:currenttime></g:Extension>'
+                               b'</g:BootstrappingInfo>'),
+        "no-lifetime": b'<BootstrappingInfo xmlns="uri:3gpp-gba"><btid>a@b</btid></BootstrappingInfo>',
+    }
     s["psk_identity"] = {  # security-profile.md §3
         "kmr": f"{node_hex}.1".encode(),
         "kmc-max": f"{node_hex}.4294967295".encode(),

@@ -1,7 +1,9 @@
 // Strict reading and writing of the small XML documents of namespace http://uri.etsi.org/m2m
-// (parameter sets, mId resources), shared by provisioning and agent. pugixml knows no namespaces,
-// so prefixes are resolved here by walking the xmlns declarations up the tree. Every error is a
-// ParamSetError that names the document and the field, never the document's text.
+// (parameter sets, mId resources), shared by provisioning and agent; the readers take another
+// namespace where a document has one (the BSF's BootstrappingInfo, uri:3gpp-gba). pugixml knows
+// no namespaces, so prefixes are resolved here by walking the xmlns declarations up the tree.
+// Every error is a ParamSetError that names the document and the field, never the document's
+// text.
 #pragma once
 
 #include <charconv>
@@ -48,20 +50,21 @@ inline std::optional<std::string> namespaceFor(pugi::xml_node node, std::string_
     return std::nullopt;
 }
 
-inline bool isM2mElement(pugi::xml_node element, std::string_view local) {
+inline bool isM2mElement(pugi::xml_node element, std::string_view local,
+                         std::string_view ns = kM2mNamespace) {
     if (element.type() != pugi::node_element || localName(element.name()) != local) {
         return false;
     }
-    const auto ns = namespaceFor(element, prefixOf(element.name()));
-    return ns && *ns == kM2mNamespace;
+    const auto bound = namespaceFor(element, prefixOf(element.name()));
+    return bound && *bound == ns;
 }
 
-// Parses `xml` and returns its root element, which must be m2m:`rootLocal`. Refuses oversized
-// input, malformed XML, a DOCTYPE (no entity games), and any securityM2MKey anywhere: the device
-// side never receives a key in a document.
+// Parses `xml` and returns its root element, which must be `rootLocal` in namespace `ns`
+// (m2m:`rootLocal` by default). Refuses oversized input, malformed XML, a DOCTYPE (no entity
+// games), and any securityM2MKey anywhere: the device side never receives a key in a document.
 inline pugi::xml_node parseRoot(pugi::xml_document& doc, std::string_view xml,
-                                std::string_view rootLocal) {
-    const std::string document = "m2m:" + std::string(rootLocal);
+                                std::string_view rootLocal, std::string_view ns = kM2mNamespace) {
+    const std::string document = (ns == kM2mNamespace ? "m2m:" : "") + std::string(rootLocal);
     if (xml.size() > kMaxDocumentBytes) {
         fail(document, "document larger than " + std::to_string(kMaxDocumentBytes) + " bytes");
     }
@@ -92,8 +95,8 @@ inline pugi::xml_node parseRoot(pugi::xml_document& doc, std::string_view xml,
     if (localName(root.name()) != rootLocal) {
         fail(document, "wrong root element");
     }
-    if (!isM2mElement(root, rootLocal)) {
-        fail(document, "root element not in namespace " + std::string(kM2mNamespace));
+    if (!isM2mElement(root, rootLocal, ns)) {
+        fail(document, "root element not in namespace " + std::string(ns));
     }
     struct KeyFinder : pugi::xml_tree_walker {
         bool found = false;
@@ -112,12 +115,14 @@ inline pugi::xml_node parseRoot(pugi::xml_document& doc, std::string_view xml,
     return root;
 }
 
-// The one m2m:`local` child of `parent`; an empty node when there is none; refuses two.
+// The one m2m:`local` (or `ns`:`local`) child of `parent`; an empty node when there is none;
+// refuses two.
 inline pugi::xml_node optionalChild(pugi::xml_node parent, std::string_view local,
-                                    std::string_view document) {
+                                    std::string_view document,
+                                    std::string_view ns = kM2mNamespace) {
     pugi::xml_node found;
     for (pugi::xml_node n : parent.children()) {
-        if (isM2mElement(n, local)) {
+        if (isM2mElement(n, local, ns)) {
             if (found) {
                 fail(document, std::string(local) + " given twice");
             }
@@ -128,8 +133,9 @@ inline pugi::xml_node optionalChild(pugi::xml_node parent, std::string_view loca
 }
 
 inline pugi::xml_node requiredChild(pugi::xml_node parent, std::string_view local,
-                                    std::string_view document) {
-    const pugi::xml_node n = optionalChild(parent, local, document);
+                                    std::string_view document,
+                                    std::string_view ns = kM2mNamespace) {
+    const pugi::xml_node n = optionalChild(parent, local, document, ns);
     if (!n) {
         fail(document, "missing " + std::string(local));
     }
@@ -157,8 +163,8 @@ inline std::string textOf(pugi::xml_node element, std::string_view field,
 }
 
 inline std::string requiredText(pugi::xml_node parent, std::string_view local,
-                                std::string_view document) {
-    std::string text = textOf(requiredChild(parent, local, document), local, document);
+                                std::string_view document, std::string_view ns = kM2mNamespace) {
+    std::string text = textOf(requiredChild(parent, local, document, ns), local, document);
     if (text.empty()) {
         fail(document, std::string(local) + " is empty");
     }
@@ -212,11 +218,19 @@ Unsigned parseUnsigned(std::string_view text, std::string_view field, std::strin
     return value;
 }
 
-// A new document whose root is m2m:`rootLocal` with the m2m namespace declared on it.
-inline pugi::xml_node newRoot(pugi::xml_document& doc, std::string_view rootLocal) {
+// A new document whose root is m2m:`rootLocal` with the m2m namespace declared on it; with
+// another `ns`, an unprefixed root declaring `ns` as the default namespace (its children are
+// then written without a prefix too).
+inline pugi::xml_node newRoot(pugi::xml_document& doc, std::string_view rootLocal,
+                              std::string_view ns = kM2mNamespace) {
     pugi::xml_node decl = doc.append_child(pugi::node_declaration);
     decl.append_attribute("version") = "1.0";
     decl.append_attribute("encoding") = "UTF-8";
+    if (ns != kM2mNamespace) {
+        pugi::xml_node root = doc.append_child(std::string(rootLocal).c_str());
+        root.append_attribute("xmlns") = std::string(ns).c_str();
+        return root;
+    }
     pugi::xml_node root = doc.append_child(("m2m:" + std::string(rootLocal)).c_str());
     root.append_attribute("xmlns:m2m") = kM2mNamespace;
     return root;

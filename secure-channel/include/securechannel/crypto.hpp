@@ -41,6 +41,14 @@ inline constexpr std::size_t kAesBlockSize = 16;
 /// SHA-256 (FIPS 180-4); returns 32 bytes.
 [[nodiscard]] Bytes sha256(ByteView data);
 
+inline constexpr std::size_t kMd5Size = 16;
+/// MD5 (RFC 1321) of the concatenation of `chunks`, written to `out` (exactly 16 bytes). Only for
+/// HTTP Digest (RFC 2617, RFC 3310), whose hashes are MD5 by definition; never for anything new.
+/// The chunks are hashed in place, so a password (an AKA RES) need not be copied next to the
+/// text around it.
+void md5(std::span<const ByteView> chunks, std::span<std::uint8_t> out);
+[[nodiscard]] Bytes md5(ByteView data);
+
 /// The generic key derivation function of 3GPP TS 33.220 Annex B.2:
 /// HMAC-SHA-256(key, FC ‖ P0 ‖ L0 ‖ P1 ‖ L1 ‖ ...), Li = length of Pi as 2 bytes, big-endian.
 /// Returns 32 bytes. Each Pi must be at most 65535 bytes.
@@ -67,6 +75,9 @@ inline constexpr std::size_t kAesBlockSize = 16;
 
 /// One raw AES block encryption (ECB), key 16 or 32 bytes, block exactly 16 bytes.
 [[nodiscard]] Bytes aesEcbEncryptBlock(ByteView key, ByteView block);
+/// The same into `out` (16 bytes), for blocks that are key material (Milenage's CK, IK and the
+/// values they come from) and must stay in a SecretBuffer.
+void aesEcbEncryptBlock(ByteView key, ByteView block, std::span<std::uint8_t> out);
 
 /// ISO/IEC 9797-1 padding method 2: append 0x80, then zero bytes up to a multiple of `blockSize`
 /// (always adds at least one byte). Returns a SecretBuffer because the input is usually a plaintext
