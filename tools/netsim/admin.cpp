@@ -137,9 +137,8 @@ void printText(const nlohmann::ordered_json& s) {
 }  // namespace
 
 const std::vector<std::string>& faultKinds() {
-    static const std::vector<std::string> kinds = {"http-403",      "http-404",       "http-500",
-                                                   "http-503",      "malformed-xml",  "oversized-body",
-                                                   "close"};
+    static const std::vector<std::string> kinds = {
+        "http-403", "http-404", "http-500", "http-503", "malformed-xml", "oversized-body", "close"};
     return kinds;
 }
 

@@ -41,11 +41,11 @@ public:
 
 // One UMTS authentication vector (TS 33.102 6.3.2); used once.
 struct AuthVector {
-    base::Bytes rand;        // 16
-    base::Bytes autn;        // 16
+    base::Bytes rand;         // 16
+    base::Bytes autn;         // 16
     base::SecretBuffer xres;  // 4..16
-    base::SecretBuffer ck;   // 16
-    base::SecretBuffer ik;   // 16
+    base::SecretBuffer ck;    // 16
+    base::SecretBuffer ik;    // 16
 };
 
 // RAND of the challenge the card refused, and its AUTS (14 bytes).

@@ -138,8 +138,7 @@ void Bsf::handle(const httplib::Request& request, httplib::Response& response) {
         return refuse(response, 403, "unknown, used or expired nonce");
     }
     if (credentials.username != c->impi || credentials.realm != options_.realm ||
-        credentials.opaque != c->opaque || credentials.uri != request.target ||
-        !credentials.qop) {
+        credentials.opaque != c->opaque || credentials.uri != request.target || !credentials.qop) {
         return refuse(response, 403, "the answer does not match its challenge");
     }
     const base::ByteView body = bodyOf(request.body);

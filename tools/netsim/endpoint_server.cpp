@@ -103,9 +103,9 @@ std::optional<IssuedKey> gbaNodeKey(EndpointContext& context, Endpoint endpoint,
     if (!btid) {
         return std::nullopt;
     }
-    auto naf = znLookup(context.store, *btid,
-                        securechannel::gba::tlsPskNafId(nafFqdn(context.gba, endpoint),
-                                                        connection.cipherSuite()));
+    auto naf = znLookup(
+        context.store, *btid,
+        securechannel::gba::tlsPskNafId(nafFqdn(context.gba, endpoint), connection.cipherSuite()));
     if (!naf) {
         throw StoreError("the bootstrap of the connection has expired");
     }
@@ -131,17 +131,18 @@ std::unique_ptr<PskServer> startEndpoint(Endpoint endpoint, KeyKind keys, Route 
     config.limits = limits;
     config.lookup = [&context, endpoint, keys](const std::string& identity,
                                                std::uint16_t suite) -> std::optional<PskKey> {
-        Store& store = context.store;
         if (const auto btid = gbaBtid(context, endpoint, identity)) {
-            auto naf = znLookup(store, *btid, securechannel::gba::tlsPskNafId(
-                                                  nafFqdn(context.gba, endpoint), suite));
+            auto naf =
+                znLookup(context.store, *btid,
+                         securechannel::gba::tlsPskNafId(nafFqdn(context.gba, endpoint), suite));
             if (!naf) {
-                store.count(endpoint, "btid_refused");  // unknown or expired: bootstrap again
+                // Unknown or expired: the device must bootstrap again.
+                context.store.count(endpoint, "btid_refused");
                 return std::nullopt;
             }
             return PskKey{std::move(naf->nodeId), std::move(naf->ksExtNaf)};
         }
-        auto found = store.pskFor(keys, identity);
+        auto found = context.store.pskFor(keys, identity);
         if (!found) {
             return std::nullopt;
         }

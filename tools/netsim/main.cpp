@@ -127,8 +127,9 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(0, 16 * 1024 * 1024));
     // GBA: the BSF, its AuC, the NAFs' names.
-    serveCmd->add_option("--bsf", serve.bsf,
-                         "BSF Ub over HTTP, ADDR:PORT (runs the BSF; the MSBF and NSCL become NAFs)");
+    serveCmd->add_option(
+        "--bsf", serve.bsf,
+        "BSF Ub over HTTP, ADDR:PORT (runs the BSF; the MSBF and NSCL become NAFs)");
     serveCmd->add_option("--bsf-https", serve.bsfHttps, "BSF Ub over HTTPS, ADDR:PORT")
         ->needs("--bsf");
     serveCmd->add_option("--bsf-cert", serve.bsfCertificate, "BSF certificate chain (PEM)");

@@ -95,8 +95,8 @@ std::string command(int fd, base::ByteView line) {
 }
 
 std::string command(int fd, const std::string& line) {
-    return command(fd, base::ByteView(reinterpret_cast<const std::uint8_t*>(line.data()),
-                                      line.size()));
+    return command(fd,
+                   base::ByteView(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()));
 }
 
 // Appends `text` to a secret line.

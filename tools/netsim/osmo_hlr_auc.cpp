@@ -9,8 +9,8 @@ OsmoHlrAuc::OsmoHlrAuc(Store& store, OsmoHlrOptions options, std::chrono::millis
         sync(s);
     }
     // One IPA unit name for every run: osmo-hlr keeps its SQN IND slot per name.
-    gsup_ = std::make_unique<GsupClient>(hlr_->address(), hlr_->gsupPort(), "m2m-netsim-bsf",
-                                         timeout);
+    gsup_ =
+        std::make_unique<GsupClient>(hlr_->address(), hlr_->gsupPort(), "m2m-netsim-bsf", timeout);
     if (!gsup_->waitConnected(std::chrono::seconds(10))) {
         throw AucUnreachable("no GSUP link to osmo-hlr within 10 s");
     }

@@ -426,8 +426,8 @@ void PskServer::connectionStarts(SSL* ssl) {
 void PskServer::handshakeDone(PskConnection& c) {
     c.handshakeDone_ = true;
     c.cipher_ = SSL_get_cipher_name(c.ssl_);
-    c.cipherSuite_ = static_cast<std::uint16_t>(
-        SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(c.ssl_)));
+    c.cipherSuite_ =
+        static_cast<std::uint16_t>(SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(c.ssl_)));
     const char* name = SSL_get_servername(c.ssl_, TLSEXT_NAMETYPE_host_name);
     c.serverName_ = name != nullptr ? name : "";
     c.extendedMasterSecret_ = SSL_get_extms_support(c.ssl_) == 1;

@@ -7,10 +7,10 @@
 #include "base/log.hpp"
 #include "builtin_auc.hpp"
 #include "commands.hpp"
-#include "osmo_hlr_auc.hpp"
-#include "ub_server.hpp"
 #include "loopback_address.hpp"
+#include "osmo_hlr_auc.hpp"
 #include "ready_file.hpp"
+#include "ub_server.hpp"
 
 namespace netsim {
 
@@ -31,8 +31,8 @@ int runServe(const ServeOptions& options) {
         Store store(options.db);
         EndpointContext context{store, options.lifetimes, options.nafs};
         context.gba.enabled = options.bsf.has_value();
-        const auto bsfAddress = options.bsf ? std::optional(parseLoopbackAddress(*options.bsf))
-                                            : std::nullopt;
+        const auto bsfAddress =
+            options.bsf ? std::optional(parseLoopbackAddress(*options.bsf)) : std::nullopt;
         const auto bsfHttpsAddress = options.bsfHttps
                                          ? std::optional(parseLoopbackAddress(*options.bsfHttps))
                                          : std::nullopt;
@@ -41,7 +41,7 @@ int runServe(const ServeOptions& options) {
         std::unique_ptr<Bsf> bsf;
         std::unique_ptr<UbHttpServer> ubServer;
         std::unique_ptr<PskServer> ubHttpsServer;
-        nlohmann::ordered_json hlrReady;
+        nlohmann::ordered_json hlrReady = nlohmann::ordered_json::object();
         if (context.gba.enabled) {
             if (options.auc == "builtin") {
                 auc = std::make_unique<BuiltinAuc>(store);
@@ -62,9 +62,9 @@ int runServe(const ServeOptions& options) {
             ubServer = std::make_unique<UbHttpServer>(*bsf, bsfAddress->host, bsfAddress->port,
                                                       options.limits);
             if (bsfHttpsAddress) {
-                ubHttpsServer = startUbHttps(*bsf, bsfHttpsAddress->host, bsfHttpsAddress->port,
-                                             *options.bsfCertificate, *options.bsfKey,
-                                             options.limits);
+                ubHttpsServer =
+                    startUbHttps(*bsf, bsfHttpsAddress->host, bsfHttpsAddress->port,
+                                 *options.bsfCertificate, *options.bsfKey, options.limits);
             }
         } else {
             store.setSetting("auc", "");

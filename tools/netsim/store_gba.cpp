@@ -23,9 +23,9 @@ constexpr const char* kSubscriberColumns = "imsi, node_id, k, opc, auc_synced";
 
 std::vector<Store::Subscriber> Store::subscribers() {
     std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string("SELECT ") + kSubscriberColumns +
-                      " FROM subscribers ORDER BY imsi")
-                         .c_str());
+    Statement s(
+        db_,
+        (std::string("SELECT ") + kSubscriberColumns + " FROM subscribers ORDER BY imsi").c_str());
     std::vector<Subscriber> out;
     while (s.step()) {
         out.push_back(readSubscriber(s));
@@ -35,9 +35,9 @@ std::vector<Store::Subscriber> Store::subscribers() {
 
 std::optional<Store::Subscriber> Store::subscriber(const std::string& imsi) {
     std::lock_guard lock(mutex_);
-    Statement s(db_, (std::string("SELECT ") + kSubscriberColumns +
-                      " FROM subscribers WHERE imsi = ?1")
-                         .c_str());
+    Statement s(db_,
+                (std::string("SELECT ") + kSubscriberColumns + " FROM subscribers WHERE imsi = ?1")
+                    .c_str());
     s.bind(1, imsi);
     if (!s.step()) {
         return std::nullopt;

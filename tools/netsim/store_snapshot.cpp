@@ -182,12 +182,9 @@ nlohmann::ordered_json Store::snapshot() {
     }
     out["counters"] = nlohmann::ordered_json::object();
     for (Endpoint e : {Endpoint::Msbf, Endpoint::Connection, Endpoint::Mid}) {
-        out["counters"][endpointName(e)] = {{"requests", 0},
-                                            {"handshakes", 0},
-                                            {"handshake_failures", 0},
-                                            {"refused", 0},
-                                            {"cut_off", 0},
-                                            {"btid_refused", 0}};
+        out["counters"][endpointName(e)] = {
+            {"requests", 0}, {"handshakes", 0}, {"handshake_failures", 0},
+            {"refused", 0},  {"cut_off", 0},    {"btid_refused", 0}};
     }
     {
         Statement s(db_, "SELECT endpoint, name, value FROM counters ORDER BY endpoint, name");

@@ -27,9 +27,8 @@ UbHttpServer::UbHttpServer(Bsf& bsf, const std::string& host, std::uint16_t port
     http_.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(limits.requestTimeout));
     http_.set_write_timeout(
         std::chrono::duration_cast<std::chrono::seconds>(limits.requestTimeout));
-    http_.set_keep_alive_timeout(
-        std::max<time_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits.idleTimeout)
-                                .count()));
+    http_.set_keep_alive_timeout(std::max<time_t>(
+        1, std::chrono::duration_cast<std::chrono::seconds>(limits.idleTimeout).count()));
     const http::HeadLimits headLimits{limits.maxHeadBytes, limits.maxBodyBytes};
     http_.set_pre_routing_handler(
         [headLimits](const httplib::Request& request, httplib::Response& response) {
@@ -49,7 +48,7 @@ UbHttpServer::UbHttpServer(Bsf& bsf, const std::string& host, std::uint16_t port
     http_.set_logger([](const httplib::Request& request, const httplib::Response& response) {
         logUb("bsf", request, response);
     });
-    const int bound = port == 0 ? http_.bind_to_any_port(host)
+    const int bound = port == 0                        ? http_.bind_to_any_port(host)
                       : http_.bind_to_port(host, port) ? port
                                                        : -1;
     if (bound <= 0) {
@@ -93,10 +92,8 @@ std::unique_ptr<PskServer> startUbHttps(Bsf& bsf, const std::string& host, std::
     };
     config.handler = [&bsf](const httplib::Request& request, httplib::Response& response,
                             PskConnection&) { bsf.handle(request, response); };
-    config.events.answering = [](const httplib::Request& request,
-                                 const httplib::Response& response, const PskConnection&) {
-        logUb("bsf-https", request, response);
-    };
+    config.events.answering = [](const httplib::Request& request, const httplib::Response& response,
+                                 const PskConnection&) { logUb("bsf-https", request, response); };
     config.events.handshakeFailed = [](const PskConnection&, const std::string& reason) {
         base::log::kNetsim->info("bsf-https: handshake failed: {}", reason);
     };

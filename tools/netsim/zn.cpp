@@ -17,10 +17,10 @@ std::optional<NafKeys> znLookup(Store& store, const std::string& btid,
     keys.nodeId = subscriber->nodeId;
     keys.impi = bootstrap->impi;
     keys.expiry = bootstrap->expiry;
-    keys.ksExtNaf = securechannel::gba::ksExtNaf(bootstrap->ks.view(), bootstrap->rand,
-                                                 bootstrap->impi, naf);
-    keys.ksIntNaf = securechannel::gba::ksIntNaf(bootstrap->ks.view(), bootstrap->rand,
-                                                 bootstrap->impi, naf);
+    keys.ksExtNaf =
+        securechannel::gba::ksExtNaf(bootstrap->ks.view(), bootstrap->rand, bootstrap->impi, naf);
+    keys.ksIntNaf =
+        securechannel::gba::ksIntNaf(bootstrap->ks.view(), bootstrap->rand, bootstrap->impi, naf);
     return keys;
 }
 

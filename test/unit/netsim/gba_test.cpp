@@ -4,8 +4,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include "base/bytes.hpp"
 #include "netsim_support.hpp"
@@ -180,7 +180,8 @@ DeviceKeys nafKeys(const TestNode& node, const UbResult& b, const std::string& f
     const auto ks = gba::makeKs(out.ck.view(), out.ik.view());
     const auto naf = gba::tlsPskNafId(fqdn, suite);
     const std::string impi = gba::impiFromImsi(node.imsi);
-    return {gba::ksExtNaf(ks.view(), b.rand, impi, naf), gba::ksIntNaf(ks.view(), b.rand, impi, naf)};
+    return {gba::ksExtNaf(ks.view(), b.rand, impi, naf),
+            gba::ksIntNaf(ks.view(), b.rand, impi, naf)};
 }
 
 CommandResult sClient(std::uint16_t port, ByteView psk, const std::string& identity,
@@ -257,7 +258,8 @@ TEST_CASE("gba: a full Ub bootstrap against osmo-hlr, replay, wrong RES, Ua", "[
         CHECK(r2->status == 403);
     }
     SECTION("an unknown IMSI is refused") {
-        const auto r = get(server.bsf(), initialAuthorization(gba::impiFromImsi("001019999999999")));
+        const auto r =
+            get(server.bsf(), initialAuthorization(gba::impiFromImsi("001019999999999")));
         REQUIRE(r);
         CHECK(r->status == 403);
     }
@@ -289,8 +291,8 @@ TEST_CASE("gba: a full Ub bootstrap against osmo-hlr, replay, wrong RES, Ua", "[
         auto keys = nafKeys(node, b, "msbf.lab.m2m", kPskAes128CbcSha256);
         // The key of another suite's NAF_Id is a wrong key.
         const auto otherSuite = nafKeys(node, b, "msbf.lab.m2m", 0x008C);
-        const CommandResult wrong = sClient(server.msbf(), otherSuite.ext.view(),
-                                            "3GPP-bootstrapping;" + b.btid, "");
+        const CommandResult wrong =
+            sClient(server.msbf(), otherSuite.ext.view(), "3GPP-bootstrapping;" + b.btid, "");
         CHECK(wrong.out.find("HTTP/1.1") == std::string::npos);
         CHECK(wrong.exitCode != 0);
         const std::string unknownBtid = gba::makeBtid(securechannel::randomBytes(16), kBsfFqdn);
@@ -302,10 +304,10 @@ TEST_CASE("gba: a full Ub bootstrap against osmo-hlr, replay, wrong RES, Ua", "[
     }
     SECTION("the GBA-based service connection at the NSCL: Kmc = Ks_int_NAF") {
         const auto keys = nafKeys(node, b, "nscl.lab.m2m", kPskAes128CbcSha256);
-        const CommandResult r = sClient(
-            server.connection(), keys.ext.view(), "3GPP-bootstrapping;" + b.btid,
-            "POST /m2m/connection HTTP/1.1\r\nHost: nscl.lab.m2m\r\nContent-Length: 0\r\n"
-            "Connection: close\r\n\r\n");
+        const CommandResult r =
+            sClient(server.connection(), keys.ext.view(), "3GPP-bootstrapping;" + b.btid,
+                    "POST /m2m/connection HTTP/1.1\r\nHost: nscl.lab.m2m\r\nContent-Length: 0\r\n"
+                    "Connection: close\r\n\r\n");
         INFO(r.err);
         REQUIRE_THAT(r.out, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
         CHECK(server.nodeState(node)["kmc_kcv"] == kcv(keys.intNaf.view()));
@@ -366,8 +368,8 @@ TEST_CASE("gba: AUTS resynchronises osmo-hlr; a B-TID expires", "[netsim][gba]")
     SECTION("an expired B-TID fails the Ua handshake") {
         const auto keys = nafKeys(node, b, "msbf.lab.m2m", kPskAes128CbcSha256);
         std::this_thread::sleep_for(std::chrono::milliseconds(2500));
-        const CommandResult r = sClient(server.msbf(), keys.ext.view(),
-                                        "3GPP-bootstrapping;" + b.btid, "");
+        const CommandResult r =
+            sClient(server.msbf(), keys.ext.view(), "3GPP-bootstrapping;" + b.btid, "");
         CHECK(r.exitCode != 0);
         CHECK_THAT(r.err, Catch::Contains("unknown psk identity"));
     }
@@ -400,14 +402,15 @@ TEST_CASE("gba: the built-in AuC gives the same results", "[netsim][gba]") {
     const auto replay = get(server.bsf(), next.authorization);
     REQUIRE(replay);
     CHECK(replay->status == 403);
-    const auto unknown = get(server.bsf(), initialAuthorization(gba::impiFromImsi("001019999999999")));
+    const auto unknown =
+        get(server.bsf(), initialAuthorization(gba::impiFromImsi("001019999999999")));
     REQUIRE(unknown);
     CHECK(unknown->status == 403);
     // Ua at the MSBF with the built-in AuC's bootstrap.
     const auto keys = nafKeys(node, next, "msbf.lab.m2m", kPskAes128CbcSha256);
-    const CommandResult r = sClient(
-        server.msbf(), keys.ext.view(), "3GPP-bootstrapping;" + next.btid,
-        "GET /m2m/bootstrap HTTP/1.1\r\nHost: msbf.lab.m2m\r\nConnection: close\r\n\r\n");
+    const CommandResult r =
+        sClient(server.msbf(), keys.ext.view(), "3GPP-bootstrapping;" + next.btid,
+                "GET /m2m/bootstrap HTTP/1.1\r\nHost: msbf.lab.m2m\r\nConnection: close\r\n\r\n");
     REQUIRE_THAT(r.out, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
     CHECK(server.nodeState(node)["kmr_kcv"] == kcv(keys.intNaf.view()));
 }

@@ -255,7 +255,8 @@ NetsimServer::NetsimServer(const std::vector<TestNode>& nodes, ServerOptions opt
     mid_ = ports.at("mid").get<std::uint16_t>();
     if (ports.contains("bsf")) {
         bsf_ = ports.at("bsf").get<std::uint16_t>();
-        bsfHttps_ = ports.at("bsf_https").is_null() ? 0 : ports.at("bsf_https").get<std::uint16_t>();
+        bsfHttps_ =
+            ports.at("bsf_https").is_null() ? 0 : ports.at("bsf_https").get<std::uint16_t>();
         hlrPid_ = ports.value("hlr_pid", 0);
     }
 }
