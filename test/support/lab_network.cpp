@@ -67,8 +67,8 @@ void LabNetwork::start(Options options) {
                                   "--connection", address(ports_.connection),
                                   "--mid",        address(ports_.mid),
                                   "--ready-file", ready.string()};
-    if (!options.gbaAuc.empty()) {
-        argv.insert(argv.end(), {"--bsf", address(ports_.bsf), "--auc", options.gbaAuc});
+    if (!gbaAuc_.empty()) {
+        argv.insert(argv.end(), {"--bsf", address(ports_.bsf), "--auc", gbaAuc_});
     }
     argv.insert(argv.end(), options.serveArgs.begin(), options.serveArgs.end());
     server_ = std::make_unique<ChildProcess>(

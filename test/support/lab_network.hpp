@@ -17,7 +17,7 @@ struct LabPorts {
     int msbf = 0;
     int connection = 0;
     int mid = 0;
-    int bsf = 0;  // with Options::gba
+    int bsf = 0;  // with setGbaAuc()
 };
 
 class LabNetwork {
@@ -25,9 +25,6 @@ public:
     struct Options {
         std::vector<std::string> serveArgs;  // e.g. {"--kmc-lifetime", "4"}
         LabPorts ports;                      // 0: the OS picks
-        // The BSF (Ub over HTTP) with this AuC: "osmo-hlr" (serve starts it, its database beside
-        // the store, so its SQNs survive a restart) or "builtin". Empty: no BSF.
-        std::string gbaAuc;
     };
 
     // A new database in `dir`; nothing runs yet.
@@ -39,6 +36,10 @@ public:
     // Starts `serve` and waits for its ready file. Ports stay the same across stop()/start()
     // once known, so an agent's configuration keeps working.
     void start(Options options = {});
+    // From the next start() on: the BSF (Ub over HTTP, port in ports().bsf) with this AuC:
+    // "osmo-hlr" (serve starts it, its database beside the store, so its SQNs survive a restart)
+    // or "builtin". Empty: no BSF.
+    void setGbaAuc(std::string auc) { gbaAuc_ = std::move(auc); }
     void stop();
     [[nodiscard]] bool running() const { return server_ != nullptr; }
 
@@ -56,6 +57,7 @@ private:
     LabPorts ports_;
     std::unique_ptr<ChildProcess> server_;
     int generation_ = 0;
+    std::string gbaAuc_;
 };
 
 // The netsim binary ($M2M_NETSIM).
