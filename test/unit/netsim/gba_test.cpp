@@ -91,7 +91,16 @@ struct UbResult {
     std::string rspauth;
 };
 
+// Ub over HTTPS when set (the test's own self-signed certificate: not verified here).
+bool gHttps = false;
+
 httplib::Result get(std::uint16_t port, const std::string& authorization) {
+    if (gHttps) {
+        httplib::SSLClient client("127.0.0.1", port);
+        client.enable_server_certificate_verification(false);
+        client.set_read_timeout(std::chrono::seconds(15));
+        return client.Get("/", {{"Authorization", authorization}});
+    }
     httplib::Client client("127.0.0.1", port);
     client.set_read_timeout(std::chrono::seconds(15));
     return client.Get("/", {{"Authorization", authorization}});
@@ -312,6 +321,15 @@ TEST_CASE("gba: a full Ub bootstrap against osmo-hlr, replay, wrong RES, Ua", "[
         REQUIRE_THAT(r.out, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
         CHECK(server.nodeState(node)["kmc_kcv"] == kcv(keys.intNaf.view()));
     }
+    SECTION("a node imported while serve runs reaches osmo-hlr before its first vector") {
+        const TestNode late = gbaNode(4);
+        const auto keys = server.dir() / "late.json";
+        sctest::writeFile(keys, std::string_view(late.exportJson()));
+        REQUIRE(server.netsim({"import", keys.string()}).exitCode == 0);
+        SoftUsim lateUsim(late);
+        const UbResult r = bootstrap(server.bsf(), lateUsim, gba::impiFromImsi(late.imsi));
+        CHECK(r.status == 200);
+    }
     SECTION("osmo-hlr down: 503, the lab network stays up") {
         REQUIRE(::kill(hlrPid, SIGKILL) == 0);
         // The GSUP link notices the close; a request then fails at once or at the deadline.
@@ -413,4 +431,30 @@ TEST_CASE("gba: the built-in AuC gives the same results", "[netsim][gba]") {
                 "GET /m2m/bootstrap HTTP/1.1\r\nHost: msbf.lab.m2m\r\nConnection: close\r\n\r\n");
     REQUIRE_THAT(r.out, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
     CHECK(server.nodeState(node)["kmr_kcv"] == kcv(keys.intNaf.view()));
+}
+
+TEST_CASE("gba: Ub over HTTPS with the BSF's certificate", "[netsim][gba]") {
+    TempDir certs;
+    const auto cert = certs / "bsf.pem";
+    const auto key = certs / "bsf.key";
+    const CommandResult made =
+        runCommand({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.string(), "-out",
+                    cert.string(), "-days", "1", "-subj", "/CN=bsf.lab.m2m"});
+    REQUIRE(made.exitCode == 0);
+    const TestNode node = gbaNode(5);
+    auto args = gbaArgs("builtin");
+    args.insert(args.end(), {"--bsf-https", "127.0.0.1:0", "--bsf-cert", cert.string(), "--bsf-key",
+                             key.string()});
+    NetsimServer server({node}, {args});
+    REQUIRE(server.bsfHttps() != 0);
+    SoftUsim usim(node);
+    gHttps = true;
+    const UbResult b = bootstrap(server.bsfHttps(), usim, gba::impiFromImsi(node.imsi));
+    gHttps = false;
+    INFO(server.log());
+    CHECK(b.status == 200);
+    CHECK(ub::digestEquals(b.rspauth, ub::responseAuth(b.res, b.answer, base::asBytes(b.body))));
+    // One BSF behind both ports: the bootstrap is in the same store.
+    CHECK(server.show()["bootstraps"][0]["btid"] == b.btid);
 }
