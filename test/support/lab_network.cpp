@@ -67,11 +67,14 @@ void LabNetwork::start(Options options) {
                                   "--connection", address(ports_.connection),
                                   "--mid",        address(ports_.mid),
                                   "--ready-file", ready.string()};
+    if (!gbaAuc_.empty()) {
+        argv.insert(argv.end(), {"--bsf", address(ports_.bsf), "--auc", gbaAuc_});
+    }
     argv.insert(argv.end(), options.serveArgs.begin(), options.serveArgs.end());
     server_ = std::make_unique<ChildProcess>(
         argv, dir_ / ("netsim-" + std::to_string(generation_++) + ".log"));
     if (!eventually([&] { return std::filesystem::exists(ready) || !server_->running(); },
-                    std::chrono::seconds(10)) ||
+                    std::chrono::seconds(20)) ||
         !server_->running()) {
         const std::string log = server_->output();
         server_.reset();
@@ -79,7 +82,8 @@ void LabNetwork::start(Options options) {
     }
     std::ifstream in(ready);
     const auto doc = nlohmann::json::parse(in);
-    ports_ = {portOf(doc, "msbf"), portOf(doc, "connection"), portOf(doc, "mid")};
+    ports_ = {portOf(doc, "msbf"), portOf(doc, "connection"), portOf(doc, "mid"),
+              doc.contains("bsf") ? portOf(doc, "bsf") : ports_.bsf};
 }
 
 void LabNetwork::stop() {

@@ -1,5 +1,6 @@
 // The lab network for a test: the real m2m-netsim ($M2M_NETSIM) on loopback ports the OS picks,
 // with its own SQLite file, plus its command-line controls (import, fault, revoke, expire, show).
+// With a BSF, `serve` itself starts and stops osmo-hlr (nothing else to run or clean up here).
 #pragma once
 
 #include <filesystem>
@@ -16,6 +17,7 @@ struct LabPorts {
     int msbf = 0;
     int connection = 0;
     int mid = 0;
+    int bsf = 0;  // with setGbaAuc()
 };
 
 class LabNetwork {
@@ -34,6 +36,10 @@ public:
     // Starts `serve` and waits for its ready file. Ports stay the same across stop()/start()
     // once known, so an agent's configuration keeps working.
     void start(Options options = {});
+    // From the next start() on: the BSF (Ub over HTTP, port in ports().bsf) with this AuC:
+    // "osmo-hlr" (serve starts it, its database beside the store, so its SQNs survive a restart)
+    // or "builtin". Empty: no BSF.
+    void setGbaAuc(std::string auc) { gbaAuc_ = std::move(auc); }
     void stop();
     [[nodiscard]] bool running() const { return server_ != nullptr; }
 
@@ -51,6 +57,7 @@ private:
     LabPorts ports_;
     std::unique_ptr<ChildProcess> server_;
     int generation_ = 0;
+    std::string gbaAuc_;
 };
 
 // The netsim binary ($M2M_NETSIM).

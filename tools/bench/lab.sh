@@ -4,10 +4,11 @@
 #   start_lab [extra m2m-netsim serve options]     the card in slot 0, then the network
 #   start_pcscd_for_slots N                         (before start_card) N card slots, see below
 #   start_card SLOT                                 one more card, its keys imported (before start_netsim)
-#   start_netsim [extra m2m-netsim serve options]
+#   start_netsim [extra m2m-netsim serve options]   e.g. --bsf 127.0.0.1:0 [--auc builtin]: the BSF,
+#                                                   and serve starts (and stops) osmo-hlr itself
 #   write_agent_config FILE [--slot N] [TOML lines after "[agent] state_dir"...]   (after the network)
 # sets: m2m netsim cardsim bench (tools), dir (lab.db; slot 0's kmsa.key and keys.json, card<N>/ for
-# the others), reader (slot 0's), msbf conn mid (the ports), pids (background processes, stopped on
+# the others), reader (slot 0's), msbf conn mid bsf (the ports; bsf 0 without --bsf), pids (background processes, stopped on
 # exit; netsim first).
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build_dir=${M2M_BUILD_DIR:-$root/build}
@@ -108,8 +109,8 @@ start_netsim() {
   "$netsim" serve --db "$dir/lab.db" --msbf 127.0.0.1:0 --connection 127.0.0.1:0 --mid 127.0.0.1:0 \
     --ready-file "$dir/ready.json" "$@" 2>"$dir/netsim.log" &
   pids+=($!)
-  for _ in $(seq 100); do [ -f "$dir/ready.json" ] && break; sleep 0.1; done
-  read -r msbf conn mid < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["msbf"], d["connection"], d["mid"])' "$dir/ready.json")
+  for _ in $(seq 200); do [ -f "$dir/ready.json" ] && break; sleep 0.1; done
+  read -r msbf conn mid bsf < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["msbf"], d["connection"], d["mid"], d.get("bsf") or 0)' "$dir/ready.json")
 }
 
 start_lab() {

@@ -107,6 +107,18 @@ void printText(const nlohmann::ordered_json& s) {
                                             : "hex " + shown(i["content_hex"]))
                   << "\n";
     }
+    std::cout << "AuC: " << (s["auc"].is_null() ? "- (no BSF)" : shown(s["auc"])) << "\n";
+    std::cout << "USIM subscribers:\n";
+    for (const auto& u : s["subscribers"]) {
+        std::cout << "  IMSI " << shown(u["imsi"]) << "  node " << shown(u["node_id"])
+                  << (u["auc_synced"].get<bool>() ? "" : "  (not yet in the AuC)") << "\n";
+    }
+    std::cout << "bootstraps (B-TIDs):\n";
+    for (const auto& b : s["bootstraps"]) {
+        std::cout << "  " << shown(b["btid"]) << "  " << shown(b["impi"]) << "  expires "
+                  << time(b["expiry_unix"]) << (b["expired"].get<bool>() ? "  EXPIRED" : "")
+                  << "\n";
+    }
     std::cout << "faults pending:\n";
     for (const auto& f : s["faults"]) {
         std::cout << "  " << shown(f["endpoint"]) << "  " << shown(f["kind"]) << "  x"
@@ -125,9 +137,8 @@ void printText(const nlohmann::ordered_json& s) {
 }  // namespace
 
 const std::vector<std::string>& faultKinds() {
-    static const std::vector<std::string> kinds = {"http-403",      "http-404",       "http-500",
-                                                   "http-503",      "malformed-xml",  "oversized-body",
-                                                   "close"};
+    static const std::vector<std::string> kinds = {
+        "http-403", "http-404", "http-500", "http-503", "malformed-xml", "oversized-body", "close"};
     return kinds;
 }
 

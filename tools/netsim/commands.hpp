@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "bsf.hpp"
 #include "endpoints.hpp"
+#include "osmo_hlr.hpp"
 
 namespace netsim {
 
@@ -30,6 +32,17 @@ struct ServeOptions {
     Lifetimes lifetimes;
     PskServerLimits limits;  // per endpoint
     std::optional<std::filesystem::path> readyFile;
+    // GBA: the BSF runs when `bsf` (plain HTTP) is given; then the MSBF and the NSCL's
+    // connection endpoint are NAFs too.
+    std::optional<std::string> bsf;
+    std::optional<std::string> bsfHttps;  // needs bsfCertificate and bsfKey
+    std::optional<std::filesystem::path> bsfCertificate;
+    std::optional<std::filesystem::path> bsfKey;
+    BsfOptions bsfOptions;
+    GbaNafs nafs;
+    std::string auc = "osmo-hlr";  // or "builtin"
+    OsmoHlrOptions osmoHlr;        // dir empty: <db>.osmo-hlr
+    std::chrono::milliseconds aucTimeout{5000};
 };
 int runServe(const ServeOptions& options);
 

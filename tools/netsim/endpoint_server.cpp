@@ -1,11 +1,14 @@
 // One endpoint of the lab network on its PSK server: key table, counters, key validity, faults,
 // routes and the log line per request (see endpoints.hpp).
+#include <algorithm>
 #include <stdexcept>
 
 #include "base/log.hpp"
 #include "base/text.hpp"
 #include "endpoints.hpp"
 #include "http_rules.hpp"
+#include "securechannel/gba_kdf.hpp"
+#include "zn.hpp"
 
 namespace netsim {
 
@@ -53,7 +56,9 @@ void handle(Endpoint endpoint, KeyKind keys, Route route, EndpointContext& conte
     const char* name = endpointName(endpoint);
     // The key may have been revoked, expired or superseded while the connection was kept
     // alive: end it unanswered, as a fresh connection would be refused in the handshake.
-    if (!context.store.stillValid(keys, connection.identity())) {
+    const auto btid = gbaBtid(context, endpoint, connection.identity());
+    if (btid ? !context.store.bootstrap(*btid).has_value()
+             : !context.store.stillValid(keys, connection.identity())) {
         context.store.count(endpoint, "requests");
         connection.setNote("key no longer valid: closed");
         logRequest(name, request.method, request.path, "-", connection);
@@ -78,7 +83,36 @@ void handle(Endpoint endpoint, KeyKind keys, Route route, EndpointContext& conte
     }
 }
 
+const std::string& nafFqdn(const GbaNafs& gba, Endpoint endpoint) {
+    return endpoint == Endpoint::Msbf ? gba.msbfFqdn : gba.nsclFqdn;
+}
+
 }  // namespace
+
+std::optional<std::string> gbaBtid(const EndpointContext& context, Endpoint endpoint,
+                                   const std::string& identity) {
+    if (!context.gba.enabled || endpoint == Endpoint::Mid) {
+        return std::nullopt;
+    }
+    return btidOfPskIdentity(identity);
+}
+
+std::optional<IssuedKey> gbaNodeKey(EndpointContext& context, Endpoint endpoint,
+                                    const PskConnection& connection, Seconds lifetime) {
+    const auto btid = gbaBtid(context, endpoint, connection.identity());
+    if (!btid) {
+        return std::nullopt;
+    }
+    auto naf = znLookup(
+        context.store, *btid,
+        securechannel::gba::tlsPskNafId(nafFqdn(context.gba, endpoint), connection.cipherSuite()));
+    if (!naf) {
+        throw StoreError("the bootstrap of the connection has expired");
+    }
+    // Kmr/Kmc never outlive the bootstrap they come from.
+    const Seconds left = std::max<Seconds>(1, naf->expiry - nowSeconds());
+    return IssuedKey{std::move(naf->ksIntNaf), std::min(lifetime, left)};
+}
 
 void setXml(httplib::Response& response, int status, std::string body) {
     response.status = status;
@@ -95,8 +129,20 @@ std::unique_ptr<PskServer> startEndpoint(Endpoint endpoint, KeyKind keys, Route 
     config.host = host;
     config.port = port;
     config.limits = limits;
-    config.lookup = [&store, keys](const std::string& identity) -> std::optional<PskKey> {
-        auto found = store.pskFor(keys, identity);
+    config.lookup = [&context, endpoint, keys](const std::string& identity,
+                                               std::uint16_t suite) -> std::optional<PskKey> {
+        if (const auto btid = gbaBtid(context, endpoint, identity)) {
+            auto naf =
+                znLookup(context.store, *btid,
+                         securechannel::gba::tlsPskNafId(nafFqdn(context.gba, endpoint), suite));
+            if (!naf) {
+                // Unknown or expired: the device must bootstrap again.
+                context.store.count(endpoint, "btid_refused");
+                return std::nullopt;
+            }
+            return PskKey{std::move(naf->nodeId), std::move(naf->ksExtNaf)};
+        }
+        auto found = context.store.pskFor(keys, identity);
         if (!found) {
             return std::nullopt;
         }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <httplib.h>
@@ -21,10 +22,37 @@ struct Lifetimes {
     Seconds registration = 3600;
 };
 
+// The NAF side of Ua (GBA, security-profile §4.2, §5.2): the MSBF and the NSCL's connection
+// endpoint also accept PSK identities "3GPP-bootstrapping;<B-TID>", keyed with Ks_ext_NAF of
+// their own NAF_Id (FQDN || 01 00 01 || the negotiated suite) from the BSF (zn.hpp).
+struct GbaNafs {
+    bool enabled = false;  // the BSF runs
+    std::string msbfFqdn = "msbf.lab.m2m";
+    std::string nsclFqdn = "nscl.lab.m2m";
+};
+
 struct EndpointContext {
     Store& store;
     Lifetimes lifetimes;
+    GbaNafs gba{};
 };
+
+// The B-TID of a connection's PSK identity if `endpoint` is a GBA NAF and the identity is a GBA
+// one; nullopt otherwise (the key tables of the TLS-based procedures apply).
+[[nodiscard]] std::optional<std::string> gbaBtid(const EndpointContext& context, Endpoint endpoint,
+                                                 const std::string& identity);
+
+// For a connection keyed by a B-TID: the node key the GBA-based procedure issues, Ks_int_NAF of
+// the same NAF_Id as the connection's PSK (Kmr at the MSBF, Kmc at the NSCL), and its lifetime:
+// `lifetime`, cut to what is left of the bootstrap. nullopt if the connection is not a GBA one;
+// StoreError if the bootstrap expired meanwhile.
+struct IssuedKey {
+    base::SecretBuffer key;
+    Seconds lifetime = 0;
+};
+[[nodiscard]] std::optional<IssuedKey> gbaNodeKey(EndpointContext& context, Endpoint endpoint,
+                                                  const PskConnection& connection,
+                                                  Seconds lifetime);
 
 // One endpoint's requests: `connection` is the TLS session the request came on (its owner is the
 // node whose key opened it).

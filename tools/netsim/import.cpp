@@ -28,6 +28,11 @@ ImportRecord recordOf(provisioning::KeyExport keys, const ImportOptions& o) {
     }
     r.kbs = std::move(keys.kbs);
     r.kiv = std::move(keys.kiv);
+    if (keys.imsi) {
+        // The USIM's subscription: the BSF's AuC learns it (osmo-hlr through its VTY, when
+        // `serve` starts it or first asks it for a vector of this IMSI).
+        r.usim = UsimSubscription{*keys.imsi, std::move(*keys.usimK), std::move(*keys.usimOpc)};
+    }
     r.node.sclId = o.sclId;
     r.node.nscl = o.nscl;
     r.node.masFqdn = o.masFqdn;
@@ -44,7 +49,8 @@ int runImport(const ImportOptions& options) {
         std::cout << "imported node " << record.node.nodeId << " (ICCID " << record.node.iccid
                   << ", KmrIndex " << record.node.kmrIndex
                   << (record.kmr ? "" : ", no Kmr: TLS bootstrap with Kbs required")
-                  << (record.kbs ? ", Kbs" : "") << ")\n";
+                  << (record.kbs ? ", Kbs" : "")
+                  << (record.usim ? ", USIM IMSI " + record.usim->imsi : "") << ")\n";
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "m2m-netsim import: " << e.what() << "\n";

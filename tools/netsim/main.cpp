@@ -126,12 +126,51 @@ int main(int argc, char** argv) {
     serveCmd->add_option("--max-body-bytes", limits.maxBodyBytes, "request body")
         ->capture_default_str()
         ->check(CLI::Range(0, 16 * 1024 * 1024));
+    // GBA: the BSF, its AuC, the NAFs' names.
+    serveCmd->add_option(
+        "--bsf", serve.bsf,
+        "BSF Ub over HTTP, ADDR:PORT (runs the BSF; the MSBF and NSCL become NAFs)");
+    serveCmd->add_option("--bsf-https", serve.bsfHttps, "BSF Ub over HTTPS, ADDR:PORT")
+        ->needs("--bsf");
+    serveCmd->add_option("--bsf-cert", serve.bsfCertificate, "BSF certificate chain (PEM)");
+    serveCmd->add_option("--bsf-key", serve.bsfKey, "BSF private key (PEM)");
+    serveCmd->add_option("--bsf-fqdn", serve.bsfOptions.fqdn, "BSF name in the B-TID")
+        ->capture_default_str();
+    serveCmd->add_option("--bsf-realm", serve.bsfOptions.realm, "Digest realm (default: the FQDN)");
+    serveCmd->add_option("--btid-lifetime", serve.bsfOptions.btidLifetime, "seconds")
+        ->capture_default_str()
+        ->check(lifetimeRange);
+    serveCmd->add_option("--msbf-fqdn", serve.nafs.msbfFqdn, "the MSBF's NAF FQDN (its NAF_Id)")
+        ->capture_default_str();
+    serveCmd->add_option("--nscl-fqdn", serve.nafs.nsclFqdn, "the NSCL's NAF FQDN (its NAF_Id)")
+        ->capture_default_str();
+    serveCmd->add_option("--auc", serve.auc, "the BSF's AuC: osmo-hlr (started here) or builtin")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"osmo-hlr", "builtin"}));
+    serveCmd->add_option("--osmo-hlr", serve.osmoHlr.binary, "the osmo-hlr program")
+        ->capture_default_str();
+    serveCmd->add_option("--hlr-dir", serve.osmoHlr.dir,
+                         "osmo-hlr's configuration, database and log (default: DB.osmo-hlr)");
+    serveCmd->add_option("--hlr-address", serve.osmoHlr.address,
+                         "osmo-hlr's loopback address (GSUP 4222, CTRL 4259; default: a free one "
+                         "of 127.42.0.0/16)");
+    serveCmd->add_option("--hlr-vty-port", serve.osmoHlr.vtyPort, "osmo-hlr's VTY port")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 65535));
+    double aucTimeout = seconds(serve.aucTimeout);
+    serveCmd->add_option("--auc-timeout", aucTimeout, "seconds the AuC may take for a vector")
+        ->capture_default_str()
+        ->check(finiteSeconds(0.05, 60.0));
     serveCmd->add_option("--ready-file", serve.readyFile,
                          "written (JSON with the ports) once listening");
     serveCmd->callback([&] {
         limits.handshakeTimeout = milliseconds(handshakeTimeout);
         limits.requestTimeout = milliseconds(requestTimeout);
         limits.idleTimeout = std::chrono::seconds(idleTimeout);
+        serve.aucTimeout = milliseconds(aucTimeout);
+        if (serve.bsfHttps && (!serve.bsfCertificate || !serve.bsfKey)) {
+            throw CLI::ValidationError("--bsf-https", "needs --bsf-cert and --bsf-key");
+        }
         exitCode = netsim::runServe(serve);
     });
 

@@ -1,5 +1,5 @@
-// NSCL service connection with the card-held Kmr (security-profile §5.1): a new Kmc, the
-// session's exporter, for every connection procedure.
+// NSCL service connection with the card-held Kmr (security-profile §5.1; a new Kmc, the
+// session's exporter) or GBA-based with a B-TID (§5.2; Kmc = Ks_int_NAF).
 #include "endpoints.hpp"
 #include "http_rules.hpp"
 #include "provisioning/param_sets.hpp"
@@ -15,10 +15,13 @@ void routeConnection(const httplib::Request& request, httplib::Response& respons
     if (request.method != "POST") {
         return http::setNotAllowed(response, "POST");
     }
+    // GBA-based (§5.2): Kmc = Ks_int_NAF of the NSCL's NAF_Id; otherwise (§5.1) the exporter.
+    auto gba = gbaNodeKey(context, Endpoint::Connection, connection, context.lifetimes.kmc);
     const base::SecretBuffer kmc =
-        connection.exportKey(securechannel::tls::kConnectionExporterLabel);
-    const NodeRecord node =
-        context.store.issueKmc(connection.owner(), kmc.view(), context.lifetimes.kmc);
+        gba ? std::move(gba->key)
+            : connection.exportKey(securechannel::tls::kConnectionExporterLabel);
+    const NodeRecord node = context.store.issueKmc(connection.owner(), kmc.view(),
+                                                   gba ? gba->lifetime : context.lifetimes.kmc);
     provisioning::ConnectionParamSet params;
     params.connectionId = node.connectionId;
     params.kmcIndex = node.kmcIndex;

@@ -30,6 +30,7 @@ public:
     // Whose key the identity named, as the key lookup said (the netsim: the node id).
     [[nodiscard]] const std::string& owner() const { return owner_; }
     [[nodiscard]] const std::string& cipher() const { return cipher_; }
+    [[nodiscard]] std::uint16_t cipherSuite() const { return cipherSuite_; }     // IANA code
     [[nodiscard]] const std::string& serverName() const { return serverName_; }  // SNI
     [[nodiscard]] bool extendedMasterSecret() const { return extendedMasterSecret_; }
     // The ClientHello's suites, in order.
@@ -61,6 +62,7 @@ private:
     std::string identity_;
     std::string owner_;
     std::string cipher_;
+    std::uint16_t cipherSuite_ = 0;
     std::string serverName_;
     bool extendedMasterSecret_ = false;
     std::vector<std::uint16_t> offered_;

@@ -426,6 +426,8 @@ void PskServer::connectionStarts(SSL* ssl) {
 void PskServer::handshakeDone(PskConnection& c) {
     c.handshakeDone_ = true;
     c.cipher_ = SSL_get_cipher_name(c.ssl_);
+    c.cipherSuite_ =
+        static_cast<std::uint16_t>(SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(c.ssl_)));
     const char* name = SSL_get_servername(c.ssl_, TLSEXT_NAMETYPE_host_name);
     c.serverName_ = name != nullptr ? name : "";
     c.extendedMasterSecret_ = SSL_get_extms_support(c.ssl_) == 1;
@@ -442,8 +444,13 @@ unsigned int PskServer::pskCallback(SSL* ssl, const char* identity, unsigned cha
         return 0;
     }
     c->identity_ = identity;
+    const SSL_CIPHER* chosen = SSL_get_pending_cipher(ssl);
+    if (chosen == nullptr) {
+        return 0;
+    }
     try {
-        std::optional<PskKey> found = serverOf(ssl).config_.lookup(c->identity_);
+        std::optional<PskKey> found = serverOf(ssl).config_.lookup(
+            c->identity_, static_cast<std::uint16_t>(SSL_CIPHER_get_protocol_id(chosen)));
         if (!found || found->key.size() == 0 || found->key.size() > maxPskLength) {
             return 0;  // OpenSSL answers unknown_psk_identity
         }

@@ -41,8 +41,11 @@ struct PskKey {
     std::string owner;
     base::SecretBuffer key;
 };
-// nullopt: the identity is unknown (or its key revoked, expired, superseded).
-using PskLookup = std::function<std::optional<PskKey>(const std::string& identity)>;
+// nullopt: the identity is unknown (or its key revoked, expired, superseded). `cipherSuite` is
+// the suite the server has chosen (TLS 1.2 asks for the PSK after ServerHello): a GBA NAF's key
+// depends on it (TS 33.220 Annex H, NAF_Id 01 00 01 yy zz).
+using PskLookup =
+    std::function<std::optional<PskKey>(const std::string& identity, std::uint16_t cipherSuite)>;
 
 struct PskServerLimits {
     std::size_t workers = 8;   // connections served at once

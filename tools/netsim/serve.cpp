@@ -5,9 +5,12 @@
 #include <iostream>
 
 #include "base/log.hpp"
+#include "builtin_auc.hpp"
 #include "commands.hpp"
 #include "loopback_address.hpp"
+#include "osmo_hlr_auc.hpp"
 #include "ready_file.hpp"
+#include "ub_server.hpp"
 
 namespace netsim {
 
@@ -26,7 +29,46 @@ int runServe(const ServeOptions& options) {
         ::signal(SIGPIPE, SIG_IGN);  // a peer gone mid-answer is an error return, not a death
 
         Store store(options.db);
-        EndpointContext context{store, options.lifetimes};
+        EndpointContext context{store, options.lifetimes, options.nafs};
+        context.gba.enabled = options.bsf.has_value();
+        const auto bsfAddress =
+            options.bsf ? std::optional(parseLoopbackAddress(*options.bsf)) : std::nullopt;
+        const auto bsfHttpsAddress = options.bsfHttps
+                                         ? std::optional(parseLoopbackAddress(*options.bsfHttps))
+                                         : std::nullopt;
+        // The AuC first: osmo-hlr is a child of this process and dies with it.
+        std::unique_ptr<Auc> auc;
+        std::unique_ptr<Bsf> bsf;
+        std::unique_ptr<UbHttpServer> ubServer;
+        std::unique_ptr<PskServer> ubHttpsServer;
+        nlohmann::ordered_json hlrReady = nlohmann::ordered_json::object();
+        if (context.gba.enabled) {
+            if (options.auc == "builtin") {
+                auc = std::make_unique<BuiltinAuc>(store);
+            } else {
+                OsmoHlrOptions hlr = options.osmoHlr;
+                if (hlr.dir.empty()) {
+                    hlr.dir = options.db.string() + ".osmo-hlr";
+                }
+                auto osmo = std::make_unique<OsmoHlrAuc>(store, hlr, options.aucTimeout);
+                hlrReady = {{"hlr_address", osmo->hlr().address()},
+                            {"hlr_gsup", osmo->hlr().gsupPort()},
+                            {"hlr_vty", osmo->hlr().vtyPort()},
+                            {"hlr_pid", osmo->hlr().pid()}};
+                auc = std::move(osmo);
+            }
+            store.setSetting("auc", auc->name());
+            bsf = std::make_unique<Bsf>(store, *auc, options.bsfOptions);
+            ubServer = std::make_unique<UbHttpServer>(*bsf, bsfAddress->host, bsfAddress->port,
+                                                      options.limits);
+            if (bsfHttpsAddress) {
+                ubHttpsServer =
+                    startUbHttps(*bsf, bsfHttpsAddress->host, bsfHttpsAddress->port,
+                                 *options.bsfCertificate, *options.bsfKey, options.limits);
+            }
+        } else {
+            store.setSetting("auc", "");
+        }
         auto start = [&](Endpoint endpoint, KeyKind keys, Route route,
                          const ListenAddress& address) {
             return startEndpoint(endpoint, keys, route, context, address.host, address.port,
@@ -37,11 +79,21 @@ int runServe(const ServeOptions& options) {
             start(Endpoint::Connection, KeyKind::Kmr, &routeConnection, connection);
         auto midServer = start(Endpoint::Mid, KeyKind::Kmc, &routeMid, mid);
 
-        const nlohmann::ordered_json ready = {{"msbf", msbfServer->port()},
-                                              {"connection", connectionServer->port()},
-                                              {"mid", midServer->port()},
-                                              {"pid", ::getpid()}};
         auto log = base::log::kNetsim;
+        nlohmann::ordered_json ready = {{"msbf", msbfServer->port()},
+                                        {"connection", connectionServer->port()},
+                                        {"mid", midServer->port()},
+                                        {"pid", ::getpid()}};
+        if (bsf) {
+            ready["bsf"] = ubServer->port();
+            ready["bsf_https"] = ubHttpsServer ? nlohmann::ordered_json(ubHttpsServer->port())
+                                               : nlohmann::ordered_json(nullptr);
+            ready["auc"] = auc->name();
+            ready.update(hlrReady);
+            log->info("bsf {}:{} (HTTP){}, AuC {}", bsfAddress->host, ubServer->port(),
+                      ubHttpsServer ? ", HTTPS " + std::to_string(ubHttpsServer->port()) : "",
+                      auc->name());
+        }
         log->info("listening: msbf {}:{}, connection {}:{}, mid {}:{}; {} workers, backlog {} each",
                   msbf.host, msbfServer->port(), connection.host, connectionServer->port(),
                   mid.host, midServer->port(), options.limits.workers, options.limits.backlog);
@@ -54,6 +106,12 @@ int runServe(const ServeOptions& options) {
         msbfServer->stop();
         connectionServer->stop();
         midServer->stop();
+        if (ubServer) {
+            ubServer->stop();
+        }
+        if (ubHttpsServer) {
+            ubHttpsServer->stop();
+        }
         if (options.readyFile) {
             std::error_code ignored;
             std::filesystem::remove(*options.readyFile, ignored);

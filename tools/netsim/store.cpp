@@ -79,6 +79,17 @@ ON CONFLICT(node_id) DO UPDATE SET
     r.kiv ? s.bindBlob(10, r.kiv->view()) : s.bindNull(10);
     s.bind(11, nowSeconds());
     s.run();
+    if (r.usim) {
+        // A card personalised again: new keys for the AuC, its SQN from the start.
+        Statement u(db_, R"sql(
+INSERT INTO subscribers(imsi, node_id, k, opc, auc_synced, seq, updated)
+VALUES(?1, ?2, ?3, ?4, 0, 0, ?5)
+ON CONFLICT(imsi) DO UPDATE SET node_id = excluded.node_id, k = excluded.k, opc = excluded.opc,
+  auc_synced = 0, seq = 0, updated = excluded.updated
+)sql");
+        u.bind(1, r.usim->imsi).bind(2, r.node.nodeId).bindBlob(3, r.usim->k.view());
+        u.bindBlob(4, r.usim->opc.view()).bind(5, nowSeconds()).run();
+    }
 }
 
 std::optional<Store::Psk> Store::pskFor(KeyKind kind, const std::string& identity) {

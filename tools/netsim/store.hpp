@@ -53,12 +53,30 @@ struct NodeRecord {
     std::uint64_t connectionId = 0;
 };
 
+// A USIM subscription the lab's AuC knows (from a key export with imsi, usim_k, usim_opc).
+struct UsimSubscription {
+    std::string imsi;
+    base::SecretBuffer k;
+    base::SecretBuffer opc;
+};
+
+// A GBA bootstrap the BSF made: Ks = CK || IK under its B-TID, until `expiry`.
+struct BootstrapRecord {
+    std::string btid;
+    std::string impi;
+    std::string imsi;
+    base::Bytes rand;
+    base::SecretBuffer ks;
+    Seconds expiry = 0;
+};
+
 // What a node imports from `m2m provision --export-keys`, plus what the export file lacks.
 struct ImportRecord {
     NodeRecord node;
     std::optional<base::SecretBuffer> kmr;  // absent with --without-kmr
     std::optional<base::SecretBuffer> kbs;
     std::optional<base::SecretBuffer> kiv;
+    std::optional<UsimSubscription> usim;
 };
 
 struct Registration {
@@ -111,6 +129,24 @@ public:
     void revoke(const std::string& nodeId, KeyKind kind);
     void expire(const std::string& nodeId, KeyKind kind);
 
+    // GBA (store_gba.cpp). The subscriptions the AuC must know, and whether osmo-hlr has their
+    // current keys (an import clears the mark).
+    struct Subscriber {
+        UsimSubscription usim;
+        std::string nodeId;
+        bool aucSynced = false;
+    };
+    [[nodiscard]] std::vector<Subscriber> subscribers();
+    [[nodiscard]] std::optional<Subscriber> subscriber(const std::string& imsi);
+    void markAucSynced(const std::string& imsi);
+    // The built-in AuC's SEQ (TS 33.102 Annex C): the next one (highest issued + 1), stored
+    // before it is returned; and after a resynchronisation, SEQ_MS (the next is SEQ_MS + 1).
+    std::uint64_t nextSeq(const std::string& imsi);
+    void resyncSeq(const std::string& imsi, std::uint64_t seqMs);
+    void storeBootstrap(const BootstrapRecord& record);
+    // The bootstrap of `btid` if it has not expired.
+    [[nodiscard]] std::optional<BootstrapRecord> bootstrap(const std::string& btid);
+
     // mId resources. registerScl keeps one registration per node (a second POST refreshes it).
     Registration registerScl(const std::string& nodeId, const std::string& sclId,
                              const std::string& link, Seconds lifetime);
@@ -138,6 +174,8 @@ public:
     [[nodiscard]] std::optional<std::string> takeFault(Endpoint endpoint);
 
     void count(Endpoint endpoint, const char* counter, std::int64_t amount = 1);
+    // What the running server is (the AuC in use), for `show`.
+    void setSetting(const std::string& name, const std::string& value);
 
     // Everything `show` prints: never a key, only key check values.
     [[nodiscard]] nlohmann::ordered_json snapshot();

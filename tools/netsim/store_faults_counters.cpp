@@ -38,4 +38,12 @@ void Store::count(Endpoint endpoint, const char* counter, std::int64_t amount) {
     s.run();
 }
 
+void Store::setSetting(const std::string& name, const std::string& value) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "INSERT INTO settings(name, value) VALUES(?1, ?2) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value");
+    s.bind(1, name).bind(2, value).run();
+}
+
 }  // namespace netsim

@@ -140,6 +140,38 @@ nlohmann::ordered_json Store::snapshot() {
             out["content_instances"].push_back(std::move(row));
         }
     }
+    // GBA: the AuC, the subscriptions (IMSI and node, never K or OPc) and the bootstraps
+    // (B-TID, IMPI, expiry; never Ks).
+    out["auc"] = nullptr;
+    {
+        Statement s(db_, "SELECT value FROM settings WHERE name = 'auc'");
+        if (s.step() && !s.text(0).empty()) {
+            out["auc"] = s.text(0);
+        }
+    }
+    out["subscribers"] = nlohmann::ordered_json::array();
+    {
+        Statement s(db_, "SELECT imsi, node_id, auc_synced FROM subscribers ORDER BY imsi");
+        while (s.step()) {
+            out["subscribers"].push_back(
+                {{"imsi", s.text(0)}, {"node_id", s.text(1)}, {"auc_synced", s.integer(2) != 0}});
+        }
+    }
+    out["bootstraps"] = nlohmann::ordered_json::array();
+    {
+        Statement s(db_,
+                    "SELECT btid, impi, imsi, expiry, created FROM bootstraps ORDER BY created, "
+                    "btid");
+        const Seconds now = nowSeconds();
+        while (s.step()) {
+            out["bootstraps"].push_back({{"btid", s.text(0)},
+                                         {"impi", s.text(1)},
+                                         {"imsi", s.text(2)},
+                                         {"expiry_unix", s.integer(3)},
+                                         {"created_unix", s.integer(4)},
+                                         {"expired", s.integer(3) <= now}});
+        }
+    }
     out["faults"] = nlohmann::ordered_json::array();
     {
         Statement s(db_, "SELECT endpoint, kind, remaining FROM faults WHERE remaining > 0");
@@ -150,11 +182,9 @@ nlohmann::ordered_json Store::snapshot() {
     }
     out["counters"] = nlohmann::ordered_json::object();
     for (Endpoint e : {Endpoint::Msbf, Endpoint::Connection, Endpoint::Mid}) {
-        out["counters"][endpointName(e)] = {{"requests", 0},
-                                            {"handshakes", 0},
-                                            {"handshake_failures", 0},
-                                            {"refused", 0},
-                                            {"cut_off", 0}};
+        out["counters"][endpointName(e)] = {
+            {"requests", 0}, {"handshakes", 0}, {"handshake_failures", 0},
+            {"refused", 0},  {"cut_off", 0},    {"btid_refused", 0}};
     }
     {
         Statement s(db_, "SELECT endpoint, name, value FROM counters ORDER BY endpoint, name");

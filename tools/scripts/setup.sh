@@ -18,6 +18,7 @@ packages=(
   libssl-dev openssl libcurl4-openssl-dev
   libcli11-dev catch2 libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libpugixml-dev
   libcpp-httplib-dev
+  osmo-hlr libosmo-gsup-client-dev libosmocore-utils
   openjdk-17-jdk-headless maven
   procps iproute2 netcat-openbsd python3
   libosmocore-utils  # osmo-auc-gen: the unit tests cross-check Milenage against it

@@ -58,6 +58,20 @@ TEST_CASE("a key export written is read back the same, as a 0600 file", "[key-ex
     REQUIRE(out.kbs);
     CHECK(out.kbs->equals(*in.kbs));
     CHECK_FALSE(out.kiv);
+    CHECK_FALSE(out.imsi);
+    // With the USIM's subscription (GBA): the three fields go and come back together.
+    in.imsi = "001010123456789";
+    in.usimK = base::SecretBuffer::copyOf(base::fromHex(kKmsaHex));
+    in.usimOpc = base::SecretBuffer::copyOf(base::fromHex(kKmsaHex));
+    const auto usimPath = dir.path() / "usim.json";
+    provisioning::writeKeyExport(usimPath, in);
+    const KeyExport usim = readKeyExport(usimPath);
+    REQUIRE(usim.imsi);
+    CHECK(*usim.imsi == "001010123456789");
+    REQUIRE(usim.usimK);
+    CHECK(usim.usimK->equals(*in.usimK));
+    REQUIRE(usim.usimOpc);
+    CHECK(usim.usimOpc->equals(*in.usimOpc));
     // Never over an existing file.
     CHECK_THROWS_AS(provisioning::writeKeyExport(path, in), securechannel::KeyFileError);
 }
@@ -102,6 +116,17 @@ TEST_CASE("a key export with a missing, mistyped or out-of-range field is refuse
     refused(with("kmr", "7"), "'kmr'");
     refused(with("kmsa", "\"" + kKmrHex + "\""), "'kmsa'");
     refused(document(", \"kbs\": \"00\""), "'kbs'");
+    const std::string usim =
+        ", \"usim_k\": \"" + kKmsaHex + "\", \"usim_opc\": \"" + kKmsaHex + "\"";
+    refused(document(", \"imsi\": \"00101012345678\"" + usim), "'imsi'");
+    refused(document(", \"imsi\": \"00101012345678x\"" + usim), "'imsi'");
+    refused(document(", \"imsi\": 1010123456789" + usim), "'imsi'");
+    refused(document(", \"imsi\": \"001010123456789\", \"usim_k\": \"" + kKmsaHex + "\""),
+            "go together");
+    refused(document(usim), "go together");
+    refused(document(", \"imsi\": \"001010123456789\", \"usim_k\": \"00\", \"usim_opc\": \"" +
+                     kKmsaHex + "\""),
+            "'usim_k'");
     std::string noKmr = document("");
     const std::string kmrField = ", \"kmr\": \"" + kKmrHex + "\"";
     noKmr.erase(noKmr.find(kmrField), kmrField.size());

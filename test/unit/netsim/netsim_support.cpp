@@ -167,12 +167,17 @@ std::string TestNode::exportJson() const {
     if (!kiv.empty()) {
         doc["kiv"] = base::toHex(kiv);
     }
+    if (!imsi.empty()) {
+        doc["imsi"] = imsi;
+        doc["usim_k"] = base::toHex(usimK);
+        doc["usim_opc"] = base::toHex(usimOpc);
+    }
     return doc.dump(2) + "\n";
 }
 
 std::vector<std::string> TestNode::keyHexes() const {
     std::vector<std::string> out;
-    for (const Bytes* k : {&kmr, &kmsa, &kbs, &kiv}) {
+    for (const Bytes* k : {&kmr, &kmsa, &kbs, &kiv, &usimK, &usimOpc}) {
         if (!k->empty()) {
             out.push_back(lowerHex(*k));
             out.push_back(base::toHex(*k));
@@ -230,7 +235,7 @@ NetsimServer::NetsimServer(const std::vector<TestNode>& nodes, ServerOptions opt
     }
     posix_spawn_file_actions_destroy(&actions);
     pid_ = pid;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (!std::filesystem::exists(ready)) {
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -248,6 +253,12 @@ NetsimServer::NetsimServer(const std::vector<TestNode>& nodes, ServerOptions opt
     msbf_ = ports.at("msbf").get<std::uint16_t>();
     connection_ = ports.at("connection").get<std::uint16_t>();
     mid_ = ports.at("mid").get<std::uint16_t>();
+    if (ports.contains("bsf")) {
+        bsf_ = ports.at("bsf").get<std::uint16_t>();
+        bsfHttps_ =
+            ports.at("bsf_https").is_null() ? 0 : ports.at("bsf_https").get<std::uint16_t>();
+        hlrPid_ = ports.value("hlr_pid", 0);
+    }
 }
 
 NetsimServer::~NetsimServer() {

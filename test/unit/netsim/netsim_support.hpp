@@ -46,6 +46,10 @@ struct TestNode {
     Bytes kmsa;
     Bytes kbs;
     Bytes kiv;
+    // The USIM's subscription (GBA): exported when `imsi` is set.
+    std::string imsi;
+    Bytes usimK;
+    Bytes usimOpc;
 
     static TestNode random(std::uint8_t seed);
     [[nodiscard]] std::string nodeHex() const { return lowerHex(nodeId); }
@@ -81,6 +85,10 @@ public:
     [[nodiscard]] std::uint16_t mid() const { return mid_; }
     [[nodiscard]] const std::filesystem::path& db() const { return db_; }
     [[nodiscard]] int pid() const { return pid_; }
+    // With --bsf: the Ub ports, and osmo-hlr's pid when it is the AuC (0 otherwise).
+    [[nodiscard]] std::uint16_t bsf() const { return bsf_; }
+    [[nodiscard]] std::uint16_t bsfHttps() const { return bsfHttps_; }
+    [[nodiscard]] int hlrPid() const { return hlrPid_; }
     [[nodiscard]] const TempDir& dir() const { return dir_; }
 
     // `m2m-netsim ARGS... --db DB`.
@@ -99,7 +107,8 @@ private:
     std::filesystem::path db_;
     int pid_ = -1;
     int status_ = -1;
-    std::uint16_t msbf_ = 0, connection_ = 0, mid_ = 0;
+    std::uint16_t msbf_ = 0, connection_ = 0, mid_ = 0, bsf_ = 0, bsfHttps_ = 0;
+    int hlrPid_ = 0;
 };
 
 struct HttpResponse {

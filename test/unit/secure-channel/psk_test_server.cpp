@@ -53,7 +53,8 @@ PskTestServer::PskTestServer(PskTestServerOptions options) : options_(std::move(
         config.cipherList = "ECDHE-ECDSA-AES128-GCM-SHA256";
         config.configureContext = &installCertificate;
     }
-    config.lookup = [this](const std::string& identity) -> std::optional<netsim::PskKey> {
+    config.lookup = [this](const std::string& identity,
+                           std::uint16_t) -> std::optional<netsim::PskKey> {
         const auto key = options_.keys.find(identity);
         if (key == options_.keys.end()) {
             return std::nullopt;

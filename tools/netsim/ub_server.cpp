@@ -1,0 +1,107 @@
+// The BSF's Ub servers (see ub_server.hpp).
+#include "ub_server.hpp"
+
+#include "base/log.hpp"
+#include "base/text.hpp"
+#include "http_rules.hpp"
+
+namespace netsim {
+
+namespace {
+
+constexpr const char* kCertificateSuites =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384";
+
+void logUb(const char* endpoint, const httplib::Request& request,
+           const httplib::Response& response) {
+    base::log::kNetsim->info("{} {} {} {}", endpoint, base::printable(request.method),
+                             base::printable(request.path), response.status);
+}
+
+}  // namespace
+
+UbHttpServer::UbHttpServer(Bsf& bsf, const std::string& host, std::uint16_t port,
+                           const PskServerLimits& limits) {
+    http_.set_payload_max_length(limits.maxBodyBytes);
+    http_.set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(limits.requestTimeout));
+    http_.set_write_timeout(
+        std::chrono::duration_cast<std::chrono::seconds>(limits.requestTimeout));
+    http_.set_keep_alive_timeout(std::max<time_t>(
+        1, std::chrono::duration_cast<std::chrono::seconds>(limits.idleTimeout).count()));
+    const http::HeadLimits headLimits{limits.maxHeadBytes, limits.maxBodyBytes};
+    http_.set_pre_routing_handler(
+        [headLimits](const httplib::Request& request, httplib::Response& response) {
+            if (const auto refusal = http::checkHead(request, headLimits)) {
+                http::setError(response, refusal->status, refusal->reason);
+                response.set_header("Connection", "close");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            return httplib::Server::HandlerResponse::Unhandled;
+        });
+    const httplib::Server::Handler handler = [&bsf](const httplib::Request& request,
+                                                    httplib::Response& response) {
+        bsf.handle(request, response);
+    };
+    http_.Get(".*", handler);
+    http_.Post(".*", handler);
+    http_.set_logger([](const httplib::Request& request, const httplib::Response& response) {
+        logUb("bsf", request, response);
+    });
+    const int bound = port == 0                        ? http_.bind_to_any_port(host)
+                      : http_.bind_to_port(host, port) ? port
+                                                       : -1;
+    if (bound <= 0) {
+        throw PskServerError("bsf: cannot listen on " + host + ":" + std::to_string(port));
+    }
+    port_ = static_cast<std::uint16_t>(bound);
+    listener_ = std::thread([this] { http_.listen_after_bind(); });
+    while (!http_.is_running()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+UbHttpServer::~UbHttpServer() {
+    stop();
+}
+
+void UbHttpServer::stop() {
+    if (listener_.joinable()) {
+        http_.stop();
+        listener_.join();
+    }
+}
+
+std::unique_ptr<PskServer> startUbHttps(Bsf& bsf, const std::string& host, std::uint16_t port,
+                                        const std::filesystem::path& certificate,
+                                        const std::filesystem::path& key,
+                                        const PskServerLimits& limits) {
+    PskServerConfig config;
+    config.host = host;
+    config.port = port;
+    config.limits = limits;
+    config.cipherList = kCertificateSuites;
+    config.configureContext = [certificate, key](SSL_CTX& ctx) {
+        return SSL_CTX_use_certificate_chain_file(&ctx, certificate.c_str()) == 1 &&
+               SSL_CTX_use_PrivateKey_file(&ctx, key.c_str(), SSL_FILETYPE_PEM) == 1 &&
+               SSL_CTX_check_private_key(&ctx) == 1;
+    };
+    // Ub authenticates with Digest AKA inside the session: no PSK identity is ever accepted.
+    config.lookup = [](const std::string&, std::uint16_t) -> std::optional<PskKey> {
+        return std::nullopt;
+    };
+    config.handler = [&bsf](const httplib::Request& request, httplib::Response& response,
+                            PskConnection&) { bsf.handle(request, response); };
+    config.events.answering = [](const httplib::Request& request, const httplib::Response& response,
+                                 const PskConnection&) { logUb("bsf-https", request, response); };
+    config.events.handshakeFailed = [](const PskConnection&, const std::string& reason) {
+        base::log::kNetsim->info("bsf-https: handshake failed: {}", reason);
+    };
+    try {
+        return std::make_unique<PskServer>(std::move(config));
+    } catch (const PskServerError& e) {
+        throw PskServerError(std::string("bsf-https: ") + e.what());
+    }
+}
+
+}  // namespace netsim
