@@ -32,8 +32,8 @@ TEST_CASE("m2m card info --json names the ATR, ICCID, applications and secure ch
     CHECK(j["applications"][0]["label"] == "M2M test");
     CHECK(j["secure_channel"] == "supported");
     // EF_ICCID by path without FCP + READ BINARY, EF_DIR by path with FCP (+ GET RESPONSE), and
-    // its two records.
-    CHECK(j["counters"]["apdus"] == 6);
+    // its three records (test applet, M2M-SED, USIM).
+    CHECK(j["counters"]["apdus"] == 7);
 }
 
 TEST_CASE("m2m readers --json lists the emulated reader", "[integration][cli]") {
