@@ -6,10 +6,9 @@
 #include <openssl/rand.h>
 
 #include <catch2/catch.hpp>
-#include <map>
 #include <regex>
 
-#include "child_process.hpp"
+#include "osmo_auc_gen.hpp"
 #include "securechannel/crypto.hpp"
 #include "sed_fixture.hpp"
 #include "seuicc/usim_client.hpp"
@@ -17,6 +16,8 @@
 
 using namespace seuicc;
 using testsupport::EmulatedCard;
+using testsupport::lower;
+using testsupport::osmoAucGen;
 
 namespace {
 
@@ -71,34 +72,6 @@ struct UsimConnection {
     CardChannel channel;
     UsimClient usim;
 };
-
-// osmo-auc-gen (libosmocore-utils), an AuC nobody here wrote: its "NAME: value" lines.
-std::map<std::string, std::string> osmoAucGen(std::vector<std::string> args) {
-    args.insert(args.begin(), {"osmo-auc-gen", "-3", "-a", "milenage"});
-    const auto log =
-        testsupport::runDir() / ("osmo-auc-gen-" + std::to_string(::getpid()) + ".log");
-    testsupport::ChildProcess p(args, log);
-    const auto code = p.wait(std::chrono::seconds(10));
-    REQUIRE(code.has_value());
-    std::map<std::string, std::string> out;
-    std::istringstream lines(p.output());
-    std::string line;
-    const std::regex field(R"(^([A-Za-z. ]+):\s+(\S+)\s*$)");
-    while (std::getline(lines, line)) {
-        std::smatch m;
-        if (std::regex_match(line, m, field)) {
-            out[m[1]] = m[2];
-        }
-    }
-    out["exit"] = std::to_string(*code);
-    return out;
-}
-
-std::string lower(const Bytes& b) {
-    std::string s = toHex(b);
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
 
 }  // namespace
 

@@ -20,6 +20,7 @@ packages=(
   libcpp-httplib-dev
   openjdk-17-jdk-headless maven
   procps iproute2 netcat-openbsd python3
+  libosmocore-utils
 )
 # The fuzz build (tools/scripts/fuzz.sh) needs clang and its libFuzzer and sanitizer runtimes.
 if [ -n "${M2M_FUZZ:-}" ]; then

@@ -36,10 +36,15 @@ struct KeyExport {
     base::SecretBuffer kmsa;                            // 16 bytes
     std::optional<base::SecretBuffer> kbs;              // 32 bytes
     std::optional<base::SecretBuffer> kiv;              // 32 bytes
+    // The USIM's subscription (GBA, the AuC's view), when the profile has a [usim] section.
+    std::optional<std::string> imsi;            // 6..15 digits
+    std::optional<base::SecretBuffer> usimK;    // 16 bytes
+    std::optional<base::SecretBuffer> usimOpc;  // 16 bytes
 };
 
 // Reads `path`, checked as a key file (regular, owned by the user, 0600 or 0400, at most 8 KiB).
-// Every field is required but kbs and kiv; each is checked for type, size and range.
+// Every field is required but kbs, kiv and the USIM's (imsi, usim_k, usim_opc: all or none); each
+// is checked for type, size and range.
 [[nodiscard]] KeyExport readKeyExport(const std::filesystem::path& path);
 
 // Writes `record` to a new file at `path` (mode 0600, never over an existing file).
