@@ -93,8 +93,9 @@ TEST_CASE("m2m card authenticate: RES/CK/IK of TS 35.208 set 1, then AUTS, then 
     const auto set = testsupport::loadVectors("milenage.json")["sets"][0];
     auto hexOf = [&](const char* name) { return base::fromHex(set[name].get<std::string>()); };
     {
+        const std::string reader = sharedCard().readerName();  // starts pcscd and the card first
         seuicc::PcscContext context;
-        auto card = context.connect(sharedCard().readerName());
+        auto card = context.connect(reader);
         seuicc::Transaction tx(*card);
         seuicc::CardChannel basic(*card);
         seuicc::UsimClient usim(basic);

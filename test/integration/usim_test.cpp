@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <regex>
 
+#include "log_capture.hpp"
 #include "osmo_auc_gen.hpp"
 #include "securechannel/crypto.hpp"
 #include "sed_fixture.hpp"
@@ -254,18 +255,28 @@ TEST_CASE("M2M-SED SET KEY FROM GBA: Kmr = Ks_int_NAF inside the card, only in t
     const auto apdus = testsupport::loadVectors("gba-digest-and-usim.json")["usim_apdus"];
     const Bytes nafId = hex(apdus["gba_naf_derivation"]["NAF_Id_hex"]);
     const std::string impi = apdus["gba_naf_derivation"]["IMPI"];
-    {
-        UsimConnection u(sim.card().readerName());
-        u.personalise(hex(set["K"]), hex(set["OPc"]), sqnBytes(sqnValue(hex(set["SQN"])) - 32));
-        REQUIRE(u.usim.authenticateGbaBootstrap(u.tx, hex(set["RAND"]), hex(set["derived"]["AUTN"]))
-                    .kind == AkaOutcome::Kind::Ok);
-    }
     const std::string resp = apdus["gba_naf_derivation"]["response_ok"];
     const auto at = resp.find("Ks_int_NAF = ");
     REQUIRE(at != std::string::npos);
     const Bytes ksIntNaf = fromHex(resp.substr(at + 13, 64));
 
+    // Everything from here is recorded (c->wire) and logged at trace level: the key audit.
+    LogCapture logs("trace");
     auto c = sim.connect();
+    {
+        // The USIM on the basic channel of the same connection: personalised, then bootstrapped.
+        UsimClient usim(c->basic);
+        usim.select(c->tx);
+        usim.verifyAdmin(c->tx, kAdminCode);
+        UsimPersonalisation p;
+        p.imsi = "001010123456789";
+        p.k = base::SecretBuffer::copyOf(hex(set["K"]));
+        p.opc = base::SecretBuffer::copyOf(hex(set["OPc"]));
+        p.sqn = sqnBytes(sqnValue(hex(set["SQN"])) - 32);
+        usim.personalise(c->tx, p);
+        REQUIRE(usim.authenticateGbaBootstrap(c->tx, hex(set["RAND"]), hex(set["derived"]["AUTN"]))
+                    .kind == AkaOutcome::Kind::Ok);
+    }
     SECTION("in clear: 69 82") {
         const Bytes data = base::concat(
             {Bytes(12, 0), Bytes{static_cast<std::uint8_t>(nafId.size())}, nafId,
@@ -288,14 +299,29 @@ TEST_CASE("M2M-SED SET KEY FROM GBA: Kmr = Ks_int_NAF inside the card, only in t
         REQUIRE(st.kcv.kmr.has_value());
         CHECK(toHex(Bytes(st.kcv.kmr->begin(), st.kcv.kmr->end())) == toHex(kcv));
         CHECK(st.kmrIndex == 9u);
-        // Key audit: no APDU of this connection (the channel's protected blocks included)
-        // carried Ks_int_NAF, Ks_ext_NAF, CK or IK in clear.
-        for (const Bytes& secret :
-             {ksIntNaf, Bytes(key.ksExtNaf.view().begin(), key.ksExtNaf.view().end()),
-              hex(set["f3_CK"]), hex(set["f4_IK"])}) {
+        // Key audit: no APDU response of this connection carried any 8 bytes of K, OPc, CK, IK,
+        // Ks, Ks_int_NAF or Ks_ext_NAF (the latter only inside the secured response), and no
+        // command any of the derived keys; no log line (trace level: every APDU) any of them.
+        const Bytes ks = base::concat({hex(set["f3_CK"]), hex(set["f4_IK"])});
+        const Bytes ksExt(key.ksExtNaf.view().begin(), key.ksExtNaf.view().end());
+        const std::vector<Bytes> derived{ks, ksIntNaf, ksExt};
+        const std::vector<Bytes> all{hex(set["K"]), hex(set["OPc"]), ks, ksIntNaf, ksExt};
+        const std::string logText = logs.text();
+        REQUIRE(c->wire.exchanges().size() > 10);
+        REQUIRE(logText.find("0088008423") != std::string::npos);  // the APDUs are traced
+        for (const Bytes& secret : all) {
+            for (std::size_t i = 0; i + 8 <= secret.size(); ++i) {
+                const ByteView piece = ByteView(secret).subspan(i, 8);
+                for (const auto& e : c->wire.exchanges()) {
+                    CHECK_FALSE(testsupport::contains(e.response, piece));
+                }
+                CHECK(logText.find(toHex(piece)) == std::string::npos);
+                CHECK(logText.find(lower(piece)) == std::string::npos);
+            }
+        }
+        for (const Bytes& secret : derived) {
             for (const auto& e : c->wire.exchanges()) {
                 CHECK_FALSE(testsupport::contains(e.command, secret));
-                CHECK_FALSE(testsupport::contains(e.response, secret));
             }
         }
     }
@@ -303,8 +329,9 @@ TEST_CASE("M2M-SED SET KEY FROM GBA: Kmr = Ks_int_NAF inside the card, only in t
 
 TEST_CASE("the USIM grants its GBA key service to the M2M-SED's AID only",
           "[integration][usim][firewall]") {
+    const std::string reader = testsupport::sharedCard().readerName();  // starts pcscd first
     PcscContext context;
-    auto card = context.connect(testsupport::sharedCard().readerName());
+    auto card = context.connect(reader);
     Transaction tx(*card);
     CardChannel channel(*card);
     REQUIRE(selectByAid(tx, channel, testsupport::kTestAppletAid, false).sw == 0x9000);
