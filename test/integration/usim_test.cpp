@@ -204,6 +204,17 @@ TEST_CASE("USIM GBA_U: bootstrapping keeps CK/IK, NAF derivation gives the TS 33
         {ByteView(reinterpret_cast<const std::uint8_t*>(gbaMe.data()), gbaMe.size()),
          ByteView(rand), ByteView(impiBytes), ByteView(nafId)});
     CHECK(ext.equals(offCard));
+
+    // EF_GBANL lists the entry with the B-TID EF_GBABP named: 80 L NAF_Id 81 L B-TID.
+    REQUIRE(selectByFileId(c.tx, c.channel, 0x6FDA, /*wantFcp=*/false).sw == 0x9000);
+    const Bytes record = readRecord(c.tx, c.channel, 1, 204);
+    const Bytes btidBytes(btid.begin(), btid.end());
+    const Bytes expectedRecord =
+        base::concat({Bytes{0x80, static_cast<std::uint8_t>(nafId.size())}, nafId,
+                      Bytes{0x81, static_cast<std::uint8_t>(btid.size())}, btidBytes});
+    CHECK(toHex(Bytes(record.begin(),
+                      record.begin() + static_cast<std::ptrdiff_t>(expectedRecord.size()))) ==
+          toHex(expectedRecord));
 }
 
 TEST_CASE("USIM power loss inside AUTHENTICATE leaves SQN_MS and SEQ_MS(i) both old or both new",
