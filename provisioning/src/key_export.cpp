@@ -112,16 +112,16 @@ KeyExport readKeyExport(const std::filesystem::path& path) {
     r.kmsa = std::move(*key(doc, "kmsa", 16, true, path));
     r.kbs = key(doc, "kbs", 32, false, path);
     r.kiv = key(doc, "kiv", 32, false, path);
+    r.usimK = key(doc, "usim_k", 16, false, path);
+    r.usimOpc = key(doc, "usim_opc", 16, false, path);
     if (doc.contains("imsi")) {
         const auto* imsi = doc["imsi"].get_ptr<const std::string*>();
-        if (imsi == nullptr || imsi->size() != 15 ||
+        if (imsi == nullptr || imsi->size() < 6 || imsi->size() > 15 ||
             imsi->find_first_not_of("0123456789") != std::string::npos) {
-            fail(path, "'imsi' is not 15 digits");
+            fail(path, "'imsi' is not 6 to 15 digits");
         }
         r.imsi = *imsi;
     }
-    r.usimK = key(doc, "usim_k", 16, false, path);
-    r.usimOpc = key(doc, "usim_opc", 16, false, path);
     if (r.imsi.has_value() != r.usimK.has_value() || r.imsi.has_value() != r.usimOpc.has_value()) {
         fail(path, "'imsi', 'usim_k' and 'usim_opc' go together");
     }

@@ -12,6 +12,7 @@
 #include "securechannel/crypto.hpp"
 #include "securechannel/key_file.hpp"
 #include "seuicc/uicc.hpp"
+#include "seuicc/usim_client.hpp"
 
 namespace provisioning {
 
@@ -44,6 +45,30 @@ std::optional<Material> loadExport(const std::filesystem::path& path, const std:
     return m;
 }
 
+// The test network's IMSI: MCC 001, MNC 01 (TS 23.003 test PLMN), then 10 random digits.
+std::string generatedImsi() {
+    const Bytes r = securechannel::randomBytes(10);
+    std::string imsi = "00101";
+    for (const std::uint8_t b : r) {
+        imsi.push_back(static_cast<char>('0' + b % 10));
+    }
+    return imsi;
+}
+
+void resolveUsim(const UsimSpec& spec, Material& m) {
+    m.imsi = spec.imsi ? *spec.imsi : generatedImsi();
+    m.usimK = resolveKey(spec.k, 16);
+    SecretBuffer opc = resolveKey(spec.opc, 16);
+    if (spec.fromOp) {
+        // OPc = OP xor E_K(OP) (TS 35.206): the AuC and the card both need OPc; OP stays here.
+        const Bytes e = securechannel::aesEcbEncryptBlock(m.usimK->view(), opc.view());
+        for (std::size_t i = 0; i < opc.size(); ++i) {
+            opc.data()[i] ^= e[i];
+        }
+    }
+    m.usimOpc = std::move(opc);
+}
+
 Material resolveMaterial(const SimProfile& profile, const PersonaliseOptions& options,
                          const std::string& iccid) {
     std::optional<Material> earlier;
@@ -71,6 +96,14 @@ Material resolveMaterial(const SimProfile& profile, const PersonaliseOptions& op
             m.kiv = resolveKey(*profile.kiv, 32);
         }
         m.kmrExpiry = std::chrono::floor<std::chrono::seconds>(Clock::now()) + profile.kmrLifetime;
+        if (profile.usim) {
+            resolveUsim(*profile.usim, m);
+        }
+    }
+    if (profile.usim && !m.imsi) {
+        throw ProvisioningError(
+            "the key export for this card has no USIM subscription, but the "
+            "profile has a [usim] section: choose a new export path");
     }
 
     // The terminal's copy of Kmsa: an existing file wins (an interrupted run wrote it).
@@ -104,6 +137,39 @@ bool cardHolds(const seuicc::SedStatus& s, const Material& m) {
     return s.nodeId == m.nodeId && kcvMatches(s.kcv.kmr, &m.kmr) &&
            kcvMatches(s.kcv.kmsa, &m.kmsa) && kcvMatches(s.kcv.kbs, m.kbs ? &*m.kbs : nullptr) &&
            kcvMatches(s.kcv.kiv, m.kiv ? &*m.kiv : nullptr);
+}
+
+// The USIM on the basic channel. A locked USIM cannot be checked key by key (it has no KCV):
+// it is accepted when its IMSI is the recorded one, refused otherwise.
+void personaliseUsim(const seuicc::Transaction& tx, seuicc::CardChannel& basic,
+                     const SimProfile& profile, const Material& m, bool lock,
+                     const std::string& iccid) {
+    seuicc::UsimClient usim(basic);
+    usim.select(tx);
+    const seuicc::UsimStatus before = usim.status(tx);
+    if (before.lifecycle == seuicc::UsimStatus::Lifecycle::Locked) {
+        if (usim.readImsi(tx) != *m.imsi) {
+            throw ProvisioningError("the card " + iccid +
+                                    "'s USIM is already locked with another IMSI; a locked USIM "
+                                    "cannot be personalised again");
+        }
+        return;
+    }
+    usim.verifyAdmin(tx, profile.adminCode.view());
+    seuicc::UsimPersonalisation items;
+    items.imsi = *m.imsi;
+    items.k = SecretBuffer::copyOf(m.usimK->view());
+    items.opc = SecretBuffer::copyOf(m.usimOpc->view());
+    items.sqn = profile.usim->sqn;
+    usim.personalise(tx, items);
+    if (lock) {
+        usim.lock(tx);
+    }
+    if (usim.readImsi(tx) != *m.imsi) {
+        throw ProvisioningError("the USIM's EF_IMSI differs from the IMSI written");
+    }
+    base::log::kProvisioning->info("card {}: USIM personalised{}", iccid,
+                                   lock ? " and locked" : "");
 }
 
 }  // namespace
@@ -142,6 +208,9 @@ nlohmann::ordered_json PersonaliseResult::record() const {
         outcome == PersonaliseOutcome::Personalised ? "personalised" : "already personalised";
     j.update(statusJson(status));
     j.erase("admin_tries_left");
+    if (imsi) {
+        j["imsi"] = *imsi;  // an identity; the USIM's keys are never in the record
+    }
     return j;
 }
 
@@ -200,6 +269,10 @@ PersonaliseResult personalise(seuicc::Transport& card, const SimProfile& profile
         throw ProvisioningError("the card's key check values differ from the keys written");
     }
     channel.close(tx);
+    if (profile.usim) {
+        personaliseUsim(tx, basic, profile, m, options.lock, info.iccid);
+        result.imsi = m.imsi;
+    }
     result.counters += basic.counters();
     result.counters += channel.counters();
     result.elapsedMs =

@@ -150,6 +150,34 @@ Parsed parse(std::string_view text, const std::filesystem::path& baseDir, const 
         p.kiv = keySpec(source, t, "kiv.key", 32, parsed.literalKeys);
     }
 
+    if (t.contains("usim")) {
+        UsimSpec u;
+        const std::string* imsi = textAt(t, "usim.imsi");
+        if (imsi == nullptr) {
+            fail(source, "usim.imsi is missing (6 to 15 digits, or \"generate\")");
+        }
+        if (*imsi != "generate") {
+            if (imsi->size() < 6 || imsi->size() > 15 ||
+                imsi->find_first_not_of("0123456789") != std::string::npos) {
+                fail(source, "usim.imsi must be 6 to 15 digits, or \"generate\"");
+            }
+            u.imsi = *imsi;
+        }
+        u.k = keySpec(source, t, "usim.k", 16, parsed.literalKeys);
+        const bool hasOpc = textAt(t, "usim.opc") != nullptr;
+        const bool hasOp = textAt(t, "usim.op") != nullptr;
+        if (hasOpc == hasOp) {
+            fail(source, "usim needs exactly one of opc and op (hex or \"generate\")");
+        }
+        u.fromOp = hasOp;
+        u.opc = keySpec(source, t, hasOp ? "usim.op" : "usim.opc", 16, parsed.literalKeys);
+        if (const std::string* sqn = textAt(t, "usim.sqn")) {
+            const auto value = secretFromHex(source, "usim.sqn", *sqn, 6);
+            u.sqn = base::Bytes(value.view().begin(), value.view().end());
+        }
+        p.usim = std::move(u);
+    }
+
     // A literal admin.code is meant for the well-known transport codes of test SIMs and does
     // not by itself make the profile secret; real codes come from a 0600 code_file.
     if (const std::string* code = textAt(t, "admin.code")) {

@@ -22,13 +22,16 @@ bool isEmptyRecord(ByteView record) {
     return std::all_of(record.begin(), record.end(), [](std::uint8_t b) { return b == 0xFF; });
 }
 
-void readApplications(const Transaction& tx, CardChannel& channel, CardInfo& info) {
+}  // namespace
+
+std::vector<ApplicationEntry> readEfDir(const Transaction& tx, CardChannel& channel) {
+    std::vector<ApplicationEntry> applications;
     // By path: the channel's current DF does not matter. The FCP is what gives the records.
     const ResponseApdu selected =
         selectByPath(tx, channel, base::toBigEndian<2>(kFidEfDir), /*wantFcp=*/true);
     if (selected.sw == kSwFileNotFound) {
         base::log::kCard->debug("no EF_DIR: the card lists no applications");
-        return;
+        return applications;
     }
     selected.requireOk("SELECT EF_DIR");
     const Fcp fcp = Fcp::parse(selected.data);
@@ -42,12 +45,11 @@ void readApplications(const Transaction& tx, CardChannel& channel, CardInfo& inf
             continue;
         }
         for (auto& entry : parseEfDirRecord(data)) {
-            info.applications.push_back(std::move(entry));
+            applications.push_back(std::move(entry));
         }
     }
+    return applications;
 }
-
-}  // namespace
 
 std::vector<ApplicationEntry> parseEfDirRecord(ByteView record) {
     std::vector<ApplicationEntry> entries;
@@ -73,7 +75,7 @@ CardInfo readCardInfo(Transport& transport) {
     CardChannel basic(transport);
     info.iccidRaw = readEfIccid(tx, basic);
     info.iccid = decodeIccid(info.iccidRaw);
-    readApplications(tx, basic, info);
+    info.applications = readEfDir(tx, basic);
     info.counters = basic.counters();
     base::log::kCard->debug("card on \"{}\": ICCID {}, {} application(s), {} APDUs",
                             transport.name(), info.iccid, info.applications.size(),

@@ -170,4 +170,51 @@ void M2mSedClient::activateKey(const Transaction& tx, SecureTunnel& tunnel, Expo
     }
 }
 
+M2mSedClient::GbaKey M2mSedClient::setKeyFromGba(const Transaction& tx, SecureTunnel& tunnel,
+                                                 ExportTarget target, ByteView nafId,
+                                                 std::string_view impi, std::uint32_t index,
+                                                 std::chrono::system_clock::time_point expiry,
+                                                 std::optional<std::uint64_t> connectionId) {
+    constexpr std::size_t kKsNafSize = 32;
+    if ((target == ExportTarget::Kmc) != connectionId.has_value()) {
+        throw SedInvalidArgument(target == ExportTarget::Kmc
+                                     ? "SET KEY FROM GBA Kmc needs a ConnectionId"
+                                     : "SET KEY FROM GBA Kmr takes no ConnectionId");
+    }
+    if (nafId.empty() || nafId.size() > 100 || impi.empty() || impi.size() > 0xFF) {
+        throw SedInvalidArgument("SET KEY FROM GBA: NAF_Id 1..100 bytes, IMPI 1..255 bytes");
+    }
+    CommandApdu command{kClaProprietary,
+                        kInsKeyFromGba,
+                        static_cast<std::uint8_t>(target),
+                        0x00,
+                        {},
+                        static_cast<std::uint32_t>(kKsNafSize + KeyCheckValue{}.size())};
+    base::appendBigEndian<4>(command.data, index);
+    base::appendBigEndian<8>(command.data, unixSeconds(expiry));
+    if (connectionId) {
+        base::appendBigEndian<8>(command.data, *connectionId);
+    }
+    command.data.push_back(static_cast<std::uint8_t>(nafId.size()));
+    command.data.insert(command.data.end(), nafId.begin(), nafId.end());
+    command.data.push_back(static_cast<std::uint8_t>(impi.size()));
+    command.data.insert(command.data.end(), impi.begin(), impi.end());
+    ResponseApdu response = tunnel.transmit(tx, command);
+    if (!response.ok()) {
+        base::secureWipe(response.data);
+        throwSedError(SedCommand::KeyFromGba, response.sw);
+    }
+    if (response.data.size() != kKsNafSize + KeyCheckValue{}.size()) {
+        const std::size_t size = response.data.size();
+        base::secureWipe(response.data);
+        throw SedMalformedResponse(fmt::format(
+            "M2M-SED SET KEY FROM GBA: {} bytes returned, Ks_ext_NAF ‖ KCV has 35", size));
+    }
+    GbaKey out;
+    std::copy(response.data.begin() + kKsNafSize, response.data.end(), out.kcv.begin());
+    response.data.resize(kKsNafSize);
+    out.ksExtNaf = base::SecretBuffer::takeFrom(response.data);
+    return out;
+}
+
 }  // namespace seuicc

@@ -25,6 +25,7 @@ constexpr std::uint8_t kInsCommit = 0xE8;  // COMMIT and LOCK
 constexpr std::uint8_t kInsComputeMasterSecret = 0x40;
 constexpr std::uint8_t kInsDeriveExportedKey = 0x42;
 constexpr std::uint8_t kInsActivateKey = 0x44;
+constexpr std::uint8_t kInsKeyFromGba = 0x46;
 
 constexpr std::uint8_t kVerifyAdminP2 = 0x81;
 constexpr std::uint8_t kGetDataAllP2 = 0xFF;
@@ -69,6 +70,7 @@ enum class SedCommand {
     ComputeMasterSecret,
     DeriveExportedKey,
     ActivateKey,
+    KeyFromGba,
 };
 
 // Throws the SedError subclass `sw` means for `command` (M2M-SED.md §3, §4).

@@ -28,6 +28,8 @@ std::string_view commandName(SedCommand command) {
             return "M2M-SED DERIVE EXPORTED KEY";
         case SedCommand::ActivateKey:
             return "M2M-SED ACTIVATE KEY";
+        case SedCommand::KeyFromGba:
+            return "M2M-SED SET KEY FROM GBA";
     }
     return "M2M-SED";
 }
@@ -52,6 +54,10 @@ std::string_view commandName(SedCommand command) {
                 sw, fmt::format("{} (no master secret from the slot this target needs)", name));
         case SedCommand::ActivateKey:
             throw SedNoPendingKey(sw, fmt::format("{} (no pending key to activate)", name));
+        case SedCommand::KeyFromGba:
+            throw SedNoGbaBootstrap(
+                sw,
+                fmt::format("{} (the USIM has no GBA bootstrap, or the M2M-SED is blank)", name));
         case SedCommand::Lock:
             throw SedWrongState(sw, fmt::format("{} (the applet is not PERSONALISED: blank, or "
                                                 "already LOCKED)",

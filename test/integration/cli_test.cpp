@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "m2m_cli.hpp"
+#include "sed_fixture.hpp"
+#include "seuicc/usim_client.hpp"
 #include "shared_card.hpp"
 
 using testsupport::sharedCard;
@@ -32,8 +34,8 @@ TEST_CASE("m2m card info --json names the ATR, ICCID, applications and secure ch
     CHECK(j["applications"][0]["label"] == "M2M test");
     CHECK(j["secure_channel"] == "supported");
     // EF_ICCID by path without FCP + READ BINARY, EF_DIR by path with FCP (+ GET RESPONSE), and
-    // its two records.
-    CHECK(j["counters"]["apdus"] == 6);
+    // its three records (test applet, M2M-SED, USIM).
+    CHECK(j["counters"]["apdus"] == 7);
 }
 
 TEST_CASE("m2m readers --json lists the emulated reader", "[integration][cli]") {
@@ -84,4 +86,51 @@ TEST_CASE("m2m doctor reports a healthy chain, and a missing daemon with advice"
     CHECK(j["checks"][0]["check"] == "pcscd");
     CHECK(j["checks"][0]["ok"] == false);
     CHECK_FALSE(j["checks"][0]["advice"].get<std::string>().empty());
+}
+
+TEST_CASE("m2m card authenticate: RES/CK/IK of TS 35.208 set 1, then AUTS, then the MAC failure",
+          "[integration][cli][usim]") {
+    const auto set = testsupport::loadVectors("milenage.json")["sets"][0];
+    auto hexOf = [&](const char* name) { return base::fromHex(set[name].get<std::string>()); };
+    {
+        const std::string reader = sharedCard().readerName();  // starts pcscd and the card first
+        seuicc::PcscContext context;
+        auto card = context.connect(reader);
+        seuicc::Transaction tx(*card);
+        seuicc::CardChannel basic(*card);
+        seuicc::UsimClient usim(basic);
+        usim.select(tx);
+        usim.verifyAdmin(tx, base::fromHex("3132333435363738"));
+        seuicc::UsimPersonalisation p;
+        p.imsi = "001010123456789";
+        p.k = base::SecretBuffer::copyOf(hexOf("K"));
+        p.opc = base::SecretBuffer::copyOf(hexOf("OPc"));
+        p.sqn = base::fromHex("ff9bb4d0b5e7");  // one SEQ below the set's SQN
+        usim.personalise(tx, p);
+    }
+    const std::string args = "card authenticate --json " + readerArg() + " --rand " +
+                             set["RAND"].get<std::string>() + " --autn ";
+    const std::string autn = set["derived"]["AUTN"];
+    auto r = m2m(args + autn);
+    REQUIRE(r.exitCode == 0);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["result"] == "ok");
+    CHECK(j["res"] == base::toHex(hexOf("f2_RES")));
+    CHECK(j["ck"] == base::toHex(hexOf("f3_CK")));
+    CHECK(j["ik"] == base::toHex(hexOf("f4_IK")));
+
+    r = m2m(args + autn);
+    REQUIRE(r.exitCode == 0);
+    j = nlohmann::json::parse(r.out);
+    CHECK(j["result"] == "sync_failure");
+    CHECK(j["auts"] ==
+          base::toHex(base::fromHex(set["derived"]["AUTS_with_SQN_MS_eq_SQN"].get<std::string>())));
+
+    std::string bad = autn;
+    bad.back() = bad.back() == '0' ? '1' : '0';
+    r = m2m(args + bad);
+    CHECK(r.exitCode == 6);
+    CHECK(nlohmann::json::parse(r.out)["result"] == "mac_failure");
+
+    CHECK(m2m(args + autn + " --context 4g").exitCode == 2);
 }

@@ -2,8 +2,12 @@
 // credential, over real pcscd; and the power-loss sweep over every APDU of `m2m provision`.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include "m2m_cli.hpp"
+#include "osmo_auc_gen.hpp"
 #include "sed_fixture.hpp"
+#include "seuicc/usim_client.hpp"
 #include "shared_card.hpp"
 
 using namespace seuicc;
@@ -70,6 +74,39 @@ TEST_CASE("m2m provision personalises and locks a test SIM; card status proves t
     CHECK(status["secure_channel_setup"]["apdus"] == 7);
     CHECK(status["iccid"] == testsupport::kDefaultIccid);  // from the session, not EF_ICCID
     CHECK(cardStatus(card)["iccid"] == testsupport::kDefaultIccid);  // from the endpoints
+
+    // The USIM ([usim] of the profile, all "generate"): locked, the IMSI in the record, K and OPc
+    // only in the 0600 export; the card answers a vector osmo-auc-gen makes from the export.
+    std::ifstream exportFile(dir / "keys.json");
+    const auto keys = nlohmann::json::parse(exportFile);
+    REQUIRE(keys.contains("usim_k"));
+    REQUIRE(keys.contains("usim_opc"));
+    CHECK(record["imsi"] == keys["imsi"]);
+    CHECK(keys["imsi"].get<std::string>().size() == 15);
+    for (const char* key : {"usim_k", "usim_opc", "kmr", "kmsa"}) {
+        CHECK(r.out.find(keys[key].get<std::string>()) == std::string::npos);
+    }
+    {
+        PcscContext context;
+        auto pcsc = context.connect(card.readerName());
+        Transaction tx(*pcsc);
+        CardChannel basic(*pcsc);
+        UsimClient usim(basic);
+        usim.select(tx);
+        CHECK(usim.status(tx).lifecycle == UsimStatus::Lifecycle::Locked);
+        CHECK(usim.readImsi(tx) == keys["imsi"]);
+        const Bytes rand(16, 0x42);
+        auto v = testsupport::osmoAucGen({"-k", keys["usim_k"], "-o", keys["usim_opc"], "-s", "64",
+                                          "-f", "8000", "-r", testsupport::lower(rand)});
+        REQUIRE(v["exit"] == "0");
+        const AkaOutcome ok = usim.authenticate3g(tx, rand, fromHex(v["AUTN"]));
+        REQUIRE(ok.kind == AkaOutcome::Kind::Ok);
+        CHECK(testsupport::lower(ok.res.view()) == v["RES"]);
+        usim.verifyAdmin(tx, fromHex("3132333435363738"));
+        UsimPersonalisation other;
+        other.imsi = "001019999999999";
+        CHECK_THROWS_AS(usim.personalise(tx, other), UsimLocked);
+    }
 
     // Running it again changes nothing and says so.
     const auto again = testsupport::runM2m(provisionArgs(card, dir));

@@ -10,6 +10,7 @@
 #include "securechannel/ts102484/steps.hpp"
 #include "seuicc/m2m_sed_client.hpp"
 #include "seuicc/uicc.hpp"
+#include "seuicc/usim_client.hpp"
 #include "text_output.hpp"
 
 namespace m2m::cli {
@@ -127,6 +128,61 @@ Exit cardStatus(const StatusOptions& options) {
     return channelFailed ? Exit::Failure : Exit::Ok;
 }
 
+struct AuthenticateOptions {
+    CommonOptions common;
+    std::string rand;
+    std::string autn;
+    std::string context = "3g";
+};
+
+std::string hexOf(const base::SecretBuffer& b) {
+    return base::toHex(b.view());
+}
+
+// One AUTHENTICATE on the USIM, for checking the card against another MILENAGE (osmo-auc-gen):
+// the keys it prints are the answer the user asked for, on stdout only, never in a log.
+Exit cardAuthenticate(const AuthenticateOptions& options) {
+    const base::Bytes rand = base::fromHex(options.rand);
+    const base::Bytes autn = base::fromHex(options.autn);
+    if (rand.size() != seuicc::UsimClient::kRandSize ||
+        autn.size() != seuicc::UsimClient::kAutnSize) {
+        throw CLI::ValidationError("--rand/--autn", "16 bytes of hex each");
+    }
+    const bool gba = options.context == "gba";
+    auto connection = connect(options.common);
+    seuicc::Transaction tx(*connection.card);
+    seuicc::CardChannel basic(*connection.card);
+    seuicc::UsimClient usim(basic);
+    usim.select(tx);
+    nlohmann::ordered_json result;
+    result["context"] = options.context;
+    Exit exit = Exit::Ok;
+    try {
+        const seuicc::AkaOutcome out = gba ? usim.authenticateGbaBootstrap(tx, rand, autn)
+                                           : usim.authenticate3g(tx, rand, autn);
+        if (out.kind == seuicc::AkaOutcome::Kind::SyncFailure) {
+            result["result"] = "sync_failure";
+            result["auts"] = base::toHex(out.auts);
+        } else {
+            result["result"] = "ok";
+            result["res"] = hexOf(out.res);
+            if (!gba) {
+                result["ck"] = hexOf(out.ck);
+                result["ik"] = hexOf(out.ik);
+                if (!out.kc.empty()) {
+                    result["kc"] = hexOf(out.kc);
+                }
+            }
+        }
+    } catch (const seuicc::UsimMacFailure&) {
+        result["result"] = "mac_failure";
+        result["sw"] = "9862";
+        exit = Exit::CardError;
+    }
+    printResult(options.common, result, [&] { printFields(std::cout, result); });
+    return exit;
+}
+
 }  // namespace
 
 void addCardCommands(CLI::App& app, int& exitCode) {
@@ -151,6 +207,20 @@ void addCardCommands(CLI::App& app, int& exitCode) {
     addCommonOptions(*status, statusOptions->common);
     status->callback([statusOptions, &exitCode] {
         exitCode = runGuarded(statusOptions->common, [&] { return cardStatus(*statusOptions); });
+    });
+
+    auto authOptions = std::make_shared<AuthenticateOptions>();
+    auto* authenticate = card->add_subcommand(
+        "authenticate", "One USIM AUTHENTICATE: RES, CK, IK (3G), or AUTS, or the MAC failure");
+    authenticate->add_option("--rand", authOptions->rand, "RAND, 16 bytes hex")->required();
+    authenticate->add_option("--autn", authOptions->autn, "AUTN, 16 bytes hex")->required();
+    authenticate
+        ->add_option("--context", authOptions->context,
+                     "3g (RES, CK, IK, Kc) or gba (bootstrapping: RES; Ks stays in the card)")
+        ->check(CLI::IsMember({"3g", "gba"}));
+    addCommonOptions(*authenticate, authOptions->common);
+    authenticate->callback([authOptions, &exitCode] {
+        exitCode = runGuarded(authOptions->common, [&] { return cardAuthenticate(*authOptions); });
     });
 }
 

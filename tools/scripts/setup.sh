@@ -21,7 +21,6 @@ packages=(
   osmo-hlr libosmo-gsup-client-dev libosmocore-utils
   openjdk-17-jdk-headless maven
   procps iproute2 netcat-openbsd python3
-  libosmocore-utils  # osmo-auc-gen: the unit tests cross-check Milenage against it
 )
 # The fuzz build (tools/scripts/fuzz.sh) needs clang and its libFuzzer and sanitizer runtimes.
 if [ -n "${M2M_FUZZ:-}" ]; then

@@ -36,8 +36,8 @@ struct KeyExport {
     base::SecretBuffer kmsa;                            // 16 bytes
     std::optional<base::SecretBuffer> kbs;              // 32 bytes
     std::optional<base::SecretBuffer> kiv;              // 32 bytes
-    // The USIM's subscription, for the lab network's AuC (GBA): all three or none.
-    std::optional<std::string> imsi;            // 15 digits
+    // The USIM's subscription (GBA, the AuC's view), when the profile has a [usim] section.
+    std::optional<std::string> imsi;            // 6..15 digits
     std::optional<base::SecretBuffer> usimK;    // 16 bytes
     std::optional<base::SecretBuffer> usimOpc;  // 16 bytes
 };

@@ -42,7 +42,8 @@ enum class PersonaliseOutcome {
 struct PersonaliseResult {
     PersonaliseOutcome outcome = PersonaliseOutcome::Personalised;
     std::string iccid;
-    seuicc::SedStatus status;  // read back from the card after the run
+    seuicc::SedStatus status;         // read back from the card after the run
+    std::optional<std::string> imsi;  // the USIM's, when the profile has [usim]
     seuicc::ApduCounters counters;
     double elapsedMs = 0;
 

@@ -27,6 +27,15 @@ struct KeySpec {
     bool generate() const { return !value.has_value(); }
 };
 
+// The [usim] section: the subscription the USIM applet gets (se-uicc/applet/USIM.md §4).
+struct UsimSpec {
+    std::optional<std::string> imsi;  // empty: generate (test network 001 01 + 10 random digits)
+    KeySpec k;
+    KeySpec opc;          // OPc, or OP when `fromOp` (OPc = OP xor E_K(OP) computed then)
+    bool fromOp = false;  // the profile gave `op` instead of `opc`
+    std::optional<base::Bytes> sqn;  // start SQN_MS, 6 bytes (lab cards and tests)
+};
+
 struct SimProfile {
     std::optional<base::Bytes> nodeId;  // empty: generate (16 random bytes)
     std::string sclId;
@@ -38,7 +47,8 @@ struct SimProfile {
     KeySpec kmsa;
     std::optional<KeySpec> kbs;
     std::optional<KeySpec> kiv;
-    base::SecretBuffer adminCode;  // 8 bytes
+    base::SecretBuffer adminCode;  // 8 bytes (the test SIM's transport code: M2M-SED and USIM)
+    std::optional<UsimSpec> usim;
 };
 
 // Parses and checks the text of a profile; a relative admin.code_file is relative to `baseDir`.

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 
 #include "base/secret.hpp"
 #include "seuicc/apdu.hpp"
@@ -99,6 +100,20 @@ public:
     void activateKey(const Transaction& tx, SecureTunnel& tunnel, ExportTarget target,
                      std::uint32_t index, std::chrono::system_clock::time_point expiry,
                      std::optional<std::uint64_t> connectionId);
+
+    // SET KEY FROM GBA 80 46 through the tunnel (M2M-SED.md §4.1): the card makes Kmr (or Kmc) =
+    // Ks_int_NAF of the USIM's current GBA bootstrap for `nafId` and `impi`, with index and expiry
+    // (and `connectionId` for Kmc, as activateKey), and returns Ks_ext_NAF, only inside the
+    // secured response, and the new key's KCV. 6A88 -> SedKeyMissing (no USIM, or it refused the
+    // M2M-SED), 6985 -> SedNoGbaBootstrap.
+    struct GbaKey {
+        base::SecretBuffer ksExtNaf;  // 32 bytes: the PSK for Ua on the terminal side
+        KeyCheckValue kcv{};          // of Ks_int_NAF, now Kmr or Kmc
+    };
+    GbaKey setKeyFromGba(const Transaction& tx, SecureTunnel& tunnel, ExportTarget target,
+                         ByteView nafId, std::string_view impi, std::uint32_t index,
+                         std::chrono::system_clock::time_point expiry,
+                         std::optional<std::uint64_t> connectionId);
 
 private:
     CardChannel* channel_;

@@ -12,7 +12,8 @@
 //   │   ├── SedIncomplete            COMMIT: a mandatory item is missing (or the applet is LOCKED)
 //   │   ├── SedNotPersonalised       COMPUTE MASTER SECRET: the applet is still blank
 //   │   ├── SedNoMasterSecret        DERIVE EXPORTED KEY: no master secret, or from the wrong slot
-//   │   └── SedNoPendingKey          ACTIVATE KEY: nothing derived to activate
+//   │   ├── SedNoPendingKey          ACTIVATE KEY: nothing derived to activate
+//   │   └── SedNoGbaBootstrap        SET KEY FROM GBA: the USIM has no Ks yet
 //   ├── SedWrongData               6A80: wrong length or unknown tag in the data
 //   ├── SedKeyMissing              6A88: the key slot (or referenced data) is empty
 //   ├── SedWrongParameters         6A86 / 6B00: P1-P2 not supported
@@ -74,6 +75,10 @@ public:
     using SedWrongState::SedWrongState;
 };
 class SedNoPendingKey : public SedWrongState {
+public:
+    using SedWrongState::SedWrongState;
+};
+class SedNoGbaBootstrap : public SedWrongState {
 public:
     using SedWrongState::SedWrongState;
 };

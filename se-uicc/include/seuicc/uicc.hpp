@@ -77,6 +77,10 @@ struct ApplicationEntry {
 // Throws TlvError on a malformed record or a template without an AID.
 std::vector<ApplicationEntry> parseEfDirRecord(ByteView record);
 
+// Every application EF_DIR lists, read on `channel` (by path: its current DF does not matter);
+// none when the card has no EF_DIR. 2 APDUs + one per record under T=0.
+std::vector<ApplicationEntry> readEfDir(const Transaction& transaction, CardChannel& channel);
+
 struct CardInfo {
     Atr atr;
     std::string iccid;

@@ -147,3 +147,41 @@ TEST_CASE("a key export readable by others is refused as a key file", "[key-expo
     sctest::writeFile(path, document(""), 0644);
     CHECK_THROWS_AS(readKeyExport(path), securechannel::KeyFileError);
 }
+
+TEST_CASE("a key export's USIM subscription: imsi, usim_k, usim_opc together or not at all",
+          "[key-export][usim]") {
+    sctest::TempDir dir;
+    KeyExport in;
+    in.iccid = "8988211000000000018";
+    in.kmr = base::SecretBuffer::copyOf(base::fromHex(kKmrHex));
+    in.kmsa = base::SecretBuffer::copyOf(base::fromHex(kKmsaHex));
+    in.imsi = "001010123456789";
+    in.usimK = base::SecretBuffer::copyOf(base::fromHex(kKmsaHex));
+    in.usimOpc = base::SecretBuffer::copyOf(base::fromHex("cd63cb71954a9f4e48a5994e37a02baf"));
+    const auto path = dir.path() / "keys.json";
+    provisioning::writeKeyExport(path, in);
+    const KeyExport out = readKeyExport(path);
+    CHECK(out.imsi == in.imsi);
+    REQUIRE(out.usimK);
+    CHECK(out.usimK->equals(*in.usimK));
+    REQUIRE(out.usimOpc);
+    CHECK(out.usimOpc->equals(*in.usimOpc));
+
+    const auto refused = [&](const std::string& fields) {
+        const auto p = dir.path() / ("bad-" + std::to_string(fields.size()) + ".json");
+        sctest::writeFile(p, std::string_view(document(fields)));
+        try {
+            static_cast<void>(readKeyExport(p));
+        } catch (const KeyExportError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    CHECK_THAT(refused(", \"imsi\": \"001010123456789\""), Catch::Contains("go together"));
+    CHECK_THAT(refused(", \"imsi\": \"0010\", \"usim_k\": \"" + kKmsaHex + "\", \"usim_opc\": \"" +
+                       kKmsaHex + "\""),
+               Catch::Contains("'imsi' is not 6 to 15 digits"));
+    CHECK_THAT(refused(", \"imsi\": \"001010123456789\", \"usim_k\": \"00\", \"usim_opc\": \"" +
+                       kKmsaHex + "\""),
+               Catch::Contains("'usim_k' is not 16 bytes of hex"));
+}

@@ -194,3 +194,47 @@ TEST_CASE("no key text the TOML parser produced is freed unwiped", "[profile][se
         CHECK(watch.unwipedFrees() == 0);
     }
 }
+
+TEST_CASE("the [usim] section: IMSI, K, OPc or OP, start SQN; refusals by field",
+          "[profile][usim]") {
+    const std::string k = "465b5ce8b199b49faa5f0a2ee238a6bc";
+    const std::string opc = "cd63cb71954a9f4e48a5994e37a02baf";
+    const std::string usim = "[usim]\nimsi = \"001010123456789\"\nk = \"" + k + "\"\nopc = \"" +
+                             opc + "\"\nsqn = \"ff9bb4d0b5e7\"\n";
+    const auto p = parseSimProfile(generateProfile() + usim, "/nowhere");
+    REQUIRE(p.usim.has_value());
+    CHECK(p.usim->imsi == "001010123456789");
+    CHECK(hexOf(*p.usim->k.value) == k);
+    CHECK(hexOf(*p.usim->opc.value) == opc);
+    CHECK_FALSE(p.usim->fromOp);
+    CHECK(sctest::toHex(*p.usim->sqn) == "ff9bb4d0b5e7");
+
+    const auto g = parseSimProfile(
+        generateProfile() + "[usim]\nimsi = \"generate\"\nk = \"generate\"\nop = \"generate\"\n",
+        "/nowhere");
+    REQUIRE(g.usim.has_value());
+    CHECK_FALSE(g.usim->imsi.has_value());
+    CHECK(g.usim->k.generate());
+    CHECK(g.usim->fromOp);
+    CHECK_FALSE(parseSimProfile(generateProfile(), "/nowhere").usim.has_value());
+
+    const auto refusal = [](const std::string& text) {
+        try {
+            static_cast<void>(parseSimProfile(text, "/nowhere"));
+        } catch (const ProfileError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    CHECK_THAT(refusal(generateProfile() + replaced(usim, "001010123456789", "0010")),
+               Catch::Contains("usim.imsi must be 6 to 15 digits"));
+    CHECK_THAT(refusal(generateProfile() +
+                       replaced(usim, "sqn = \"ff9bb4d0b5e7\"", "op = \"" + opc + "\"")),
+               Catch::Contains("exactly one of opc and op"));
+    CHECK_THAT(refusal(generateProfile() + replaced(usim, "opc = \"" + opc + "\"", "")),
+               Catch::Contains("exactly one of opc and op"));
+    CHECK_THAT(refusal(generateProfile() + replaced(usim, k, k.substr(2))),
+               Catch::Contains("usim.k must be 16 bytes"));
+    CHECK_THAT(refusal(generateProfile() + replaced(usim, "ff9bb4d0b5e7", "ff9b")),
+               Catch::Contains("usim.sqn must be 6 bytes"));
+}

@@ -32,6 +32,7 @@ final class UiccCard implements PlatformHooks {
     private final TearController tear;
     private final CardImage image;
     private final boolean redact;
+    private static final byte INS_AUTHENTICATE = (byte) 0x88;
 
     private boolean powered;
     private long apdus;
@@ -168,6 +169,8 @@ final class UiccCard implements PlatformHooks {
         Channel ch = channels.get(Cla.channel(cla));
         boolean secret = redact && !Cla.isInterindustry(cla);
         Log.debug("ch" + Cla.channel(cla) + " > " + cmd.describe(secret));
+        // AUTHENTICATE (USIM.md §3) answers with RES, CK, IK or Ks_ext_NAF under the basic class.
+        secret |= redact && cmd.ins() == INS_AUTHENTICATE;
         ResponseApdu r;
         ResponseApdu kept = ch == null ? null : t0.reissued(ch, cmd);
         if (ch == null) {

@@ -1,5 +1,6 @@
 package org.m2muicc.card.applets.sed;
 
+import org.m2muicc.card.applets.common.AdminCode;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -46,6 +47,7 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
     private static final byte INS_COMPUTE_MASTER_SECRET = 0x40;
     private static final byte INS_DERIVE_EXPORTED_KEY = 0x42;
     private static final byte INS_ACTIVATE_KEY = 0x44;
+    private static final byte INS_KEY_FROM_GBA = 0x46;
 
     private final SedStore store;
     private final AdminCode admin;
@@ -128,6 +130,7 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
             case INS_COMPUTE_MASTER_SECRET:
             case INS_DERIVE_EXPORTED_KEY:
             case INS_ACTIVATE_KEY:
+            case INS_KEY_FROM_GBA:
                 requireClass(interindustry, false);
                 ISOException.throwIt(SedSw.SECURITY_STATUS); // only inside the secure channel
                 return;

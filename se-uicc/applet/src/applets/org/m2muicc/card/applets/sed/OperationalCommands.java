@@ -1,8 +1,13 @@
 package org.m2muicc.card.applets.sed;
 
+import javacard.framework.AID;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
+import javacard.framework.Shareable;
 import javacard.framework.Util;
+
+import org.m2muicc.card.applets.usim.GbaKeyService;
+import org.m2muicc.card.applets.usim.UsimApplet;
 
 import org.m2muicc.card.crypto.CardCrypto;
 import org.m2muicc.card.platform.UiccPlatform;
@@ -10,7 +15,8 @@ import org.m2muicc.card.platform.UiccPlatform;
 /**
  * The operational commands (M2M-SED.md §4), reached only as inner APDUs of a started secure
  * channel: COMPUTE MASTER SECRET (TLS 1.2 PSK master secret from a card-held key), DERIVE
- * EXPORTED KEY (RFC 5705 exporter into a pending key) and ACTIVATE KEY.
+ * EXPORTED KEY (RFC 5705 exporter into a pending key), ACTIVATE KEY, and SET KEY FROM GBA
+ * (Kmr or Kmc = Ks_int_NAF from the USIM, M2M-SED.md §4.1).
  *
  * <p>Each handler takes the inner command in place and writes its response data to
  * {@code out}; errors are thrown as the inner status word, which the secure channel returns
@@ -20,6 +26,12 @@ final class OperationalCommands {
     private static final byte INS_COMPUTE_MASTER_SECRET = 0x40;
     private static final byte INS_DERIVE_EXPORTED_KEY = 0x42;
     private static final byte INS_ACTIVATE_KEY = 0x44;
+    private static final byte INS_KEY_FROM_GBA = 0x46;
+
+    /** The USIM whose GbaKeyService gives Ks_int_NAF (USIM.md §6). */
+    private static final byte[] USIM_AID = {
+        (byte) 0xA0, 0x00, 0x00, 0x00, (byte) 0x87, 0x10, 0x02, (byte) 0xFF, 0x49, (byte) 0xFF, 0x05, (byte) 0x89};
+    private static final short KS_NAF_LENGTH = 32;
 
     private static final byte SLOT_KMR = 1;
     private static final byte SLOT_KMC = 2;
@@ -76,7 +88,8 @@ final class OperationalCommands {
         byte ins = c[(short) (off + 1)];
         byte p1 = c[(short) (off + 2)];
         byte p2 = c[(short) (off + 3)];
-        if (ins != INS_COMPUTE_MASTER_SECRET && ins != INS_DERIVE_EXPORTED_KEY && ins != INS_ACTIVATE_KEY) {
+        if (ins != INS_COMPUTE_MASTER_SECRET && ins != INS_DERIVE_EXPORTED_KEY && ins != INS_ACTIVATE_KEY
+                && ins != INS_KEY_FROM_GBA) {
             ISOException.throwIt(SedSw.INS_NOT_SUPPORTED);
         }
         if (!store.operational()) {
@@ -87,6 +100,8 @@ final class OperationalCommands {
                 return computeMasterSecret(p1, p2, c, data, lc, out, outOff);
             case INS_DERIVE_EXPORTED_KEY:
                 return deriveExportedKey(p1, p2, c, data, lc, out, outOff);
+            case INS_KEY_FROM_GBA:
+                return keyFromGba(p1, p2, c, data, lc, out, outOff);
             default:
                 activateKey(p1, p2, c, data, lc);
                 return 0;
@@ -165,6 +180,65 @@ final class OperationalCommands {
         }
         JCSystem.commitTransaction();
         secrets.clearPending();
+    }
+
+    /**
+     * SET KEY FROM GBA {@code 80 46 P1 00 Lc params ‖ L NAF_Id ‖ L IMPI}, params as ACTIVATE KEY:
+     * the USIM runs its NAF derivation for that NAF_Id (through {@link GbaKeyService}), Ks_int_NAF
+     * becomes Kmr (P1 01) or Kmc (P1 02) with its parameters in one transaction (tear point
+     * {@code gba-key}), and the response is Ks_ext_NAF (32) ‖ KCV of the new key (3), only ever
+     * inside the secured response. No USIM or refused: 6A88; no bootstrap: 6985.
+     */
+    private short keyFromGba(byte target, byte p2, byte[] c, short data, short lc, byte[] out, short outOff) {
+        if ((target != SLOT_KMR && target != SLOT_KMC) || p2 != 0) {
+            ISOException.throwIt(SedSw.WRONG_P1P2);
+        }
+        boolean kmr = target == SLOT_KMR;
+        short params = kmr ? (short) 12 : (short) 20;
+        short naf = (short) (data + params + 1);
+        if (lc < (short) (params + 2)) {
+            ISOException.throwIt(SedSw.WRONG_LENGTH);
+        }
+        short nafLen = (short) (c[(short) (naf - 1)] & 0xFF);
+        short impiLenAt = (short) (naf + nafLen);
+        if (impiLenAt >= (short) (data + lc)) {
+            ISOException.throwIt(SedSw.WRONG_LENGTH);
+        }
+        short impiLen = (short) (c[impiLenAt] & 0xFF);
+        if ((short) (impiLenAt + 1 + impiLen) != (short) (data + lc)) {
+            ISOException.throwIt(SedSw.WRONG_LENGTH);
+        }
+        GbaKeyService usim = usim();
+        byte[] s = secrets.data();
+        secrets.clearPending();
+        // The USIM commits its own Ks_int_NAF entry first (its transaction), then this one: a tear
+        // between them leaves the old Kmr and a NAF entry the next try derives again.
+        usim.nafKeys(c, naf, nafLen, (short) (impiLenAt + 1), impiLen, out, outOff, s, SessionSecrets.PENDING);
+        JCSystem.beginTransaction();
+        store.set(kmr ? FieldTable.KMR : FieldTable.KMC, s, SessionSecrets.PENDING, SessionSecrets.KEY_LENGTH);
+        UiccPlatform.tearPoint("gba-key");
+        store.set(kmr ? FieldTable.KMR_INDEX : FieldTable.KMC_INDEX, c, data, (short) 4);
+        store.set(kmr ? FieldTable.KMR_EXPIRY : FieldTable.KMC_EXPIRY, c, (short) (data + 4), (short) 8);
+        if (!kmr) {
+            store.set(FieldTable.CONNECTION_ID, c, (short) (data + 12), (short) 8);
+        }
+        JCSystem.commitTransaction();
+        short n = crypto.kcv.compute(s, SessionSecrets.PENDING, SessionSecrets.KEY_LENGTH, out,
+                (short) (outOff + KS_NAF_LENGTH));
+        crypto.aes.clearKeys();
+        secrets.clearPending();
+        return (short) (KS_NAF_LENGTH + n);
+    }
+
+    /** The USIM's GbaKeyService, which it grants to this applet's AID only; 6A88 otherwise. */
+    private static GbaKeyService usim() {
+        AID aid = JCSystem.lookupAID(USIM_AID, (short) 0, (byte) USIM_AID.length);
+        Shareable sio = aid == null ? null
+                : JCSystem.getAppletShareableInterfaceObject(aid, UsimApplet.GBA_KEY_SERVICE);
+        if (!(sio instanceof GbaKeyService)) {
+            ISOException.throwIt(SedSw.NOT_FOUND);
+        }
+        return (GbaKeyService) sio;
     }
 
     /** The key field of a COMPUTE MASTER SECRET slot (01 Kmr, 02 Kmc, 03 Kbs), or -1. */

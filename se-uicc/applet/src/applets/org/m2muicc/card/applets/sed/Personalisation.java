@@ -1,5 +1,7 @@
 package org.m2muicc.card.applets.sed;
 
+import org.m2muicc.card.applets.common.AdminCode;
+import org.m2muicc.card.applets.common.Apdus;
 import javacard.framework.APDU;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;

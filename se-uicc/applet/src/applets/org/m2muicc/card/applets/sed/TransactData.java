@@ -1,5 +1,6 @@
 package org.m2muicc.card.applets.sed;
 
+import org.m2muicc.card.applets.common.Apdus;
 import javacard.framework.APDU;
 import javacard.framework.CardRuntimeException;
 import javacard.framework.ISO7816;

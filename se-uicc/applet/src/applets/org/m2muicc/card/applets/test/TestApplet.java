@@ -4,6 +4,7 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
+import javacard.framework.AID;
 import javacard.framework.APDU;
 import javacard.framework.Applet;
 import javacard.framework.ISO7816;
@@ -40,6 +41,10 @@ import org.m2muicc.card.platform.UiccPlatform;
  * INS 52 TLS12_PRF    data: secret length ‖ secret ‖ label length ‖ label ‖ seed -> P1 bytes
  *                     of PRF(secret, label, seed) with P_SHA256; P1 = 00: Le bytes (up to 1024)
  * INS 53 KCV          data: key (16 or 32) -> 3-byte key check value
+ *
+ * Firewall probe:
+ * INS 60 ASK_SHAREABLE data: a server AID; P1 the parameter -> 01 if the server handed this
+ *                     applet a shareable interface object, 00 if it refused (or no such AID)
  * </pre>
  */
 public final class TestApplet extends Applet implements ExtendedLength, PersistentState {
@@ -55,6 +60,7 @@ public final class TestApplet extends Applet implements ExtendedLength, Persiste
     private static final byte INS_KBKDF_CMAC = (byte) 0x51;
     private static final byte INS_TLS12_PRF = (byte) 0x52;
     private static final byte INS_KCV = (byte) 0x53;
+    private static final byte INS_ASK_SHAREABLE = (byte) 0x60;
     private static final short KAT_OUTPUT = 1024;
 
     private static final short FIELD_LEN = 16;
@@ -119,6 +125,9 @@ public final class TestApplet extends Applet implements ExtendedLength, Persiste
                 return;
             case INS_FAIL:
                 throw new IllegalStateException("INS 7F: deliberate failure");
+            case INS_ASK_SHAREABLE:
+                askShareable(apdu);
+                return;
             case INS_AES_CMAC:
             case INS_KBKDF_CMAC:
             case INS_TLS12_PRF:
@@ -128,6 +137,20 @@ public final class TestApplet extends Applet implements ExtendedLength, Persiste
             default:
                 ISOException.throwIt(ISO7816.SW_INS_NOT_SUPPORTED);
         }
+    }
+
+    /** Whether the applet at the AID in the data grants this applet its shareable interface. */
+    private void askShareable(APDU apdu) {
+        byte[] buf = apdu.getBuffer();
+        short lc = apdu.setIncomingAndReceive();
+        if (lc < 5 || lc > 16) {
+            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
+        }
+        AID server = JCSystem.lookupAID(buf, apdu.getOffsetCdata(), (byte) lc);
+        boolean granted = server != null
+                && JCSystem.getAppletShareableInterfaceObject(server, buf[ISO7816.OFFSET_P1]) != null;
+        buf[0] = granted ? (byte) 1 : (byte) 0;
+        apdu.setOutgoingAndSend((short) 0, (short) 1);
     }
 
     private void countCommand() {

@@ -1,9 +1,10 @@
-package org.m2muicc.card.applets.sed;
+package org.m2muicc.card.applets.common;
 
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
+import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
@@ -12,7 +13,7 @@ import org.m2muicc.card.crypto.Aes;
 import org.m2muicc.card.platform.UiccPlatform;
 
 /**
- * The administrative code that guards personalisation (VERIFY ADMIN, M2M-SED.md §3): the code
+ * The administrative code that guards personalisation (VERIFY ADMIN, M2M-SED.md §3, USIM.md §4): the code
  * from the install parameters, a retry counter of 3, and who is authenticated.
  *
  * <p>Tear safety: the counter is decremented in persistent memory, outside any transaction,
@@ -23,8 +24,10 @@ import org.m2muicc.card.platform.UiccPlatform;
  * <p>Authentication belongs to a logical channel and lasts until reset or deselect there, so
  * it is a CLEAR_ON_RESET flag per channel, cleared by {@link #forget} on deselect.
  */
-final class AdminCode {
-    static final short CODE_LENGTH = 8;
+public final class AdminCode {
+    public static final short CODE_LENGTH = 8;
+    private static final short SW_BLOCKED = (short) 0x6983;
+    private static final short SW_TRIES_LEFT = (short) 0x63C0;
     private static final byte MAX_TRIES = 3;
     private static final short CHANNELS = 20;
 
@@ -32,22 +35,22 @@ final class AdminCode {
     private byte tries = MAX_TRIES;
     private final byte[] authenticated;
 
-    AdminCode(byte[] initial, short off) {
+    public AdminCode(byte[] initial, short off) {
         Util.arrayCopy(initial, off, code, (short) 0, CODE_LENGTH);
         authenticated = JCSystem.makeTransientByteArray(CHANNELS, JCSystem.CLEAR_ON_RESET);
     }
 
-    byte triesRemaining() {
+    public byte triesRemaining() {
         return tries;
     }
 
-    boolean isAuthenticated() {
+    public boolean isAuthenticated() {
         short ch = UiccPlatform.currentChannel();
         return ch >= 0 && ch < CHANNELS && authenticated[ch] != 0;
     }
 
     /** Deselect on the current channel ends its authentication. */
-    void forget() {
+    public void forget() {
         short ch = UiccPlatform.currentChannel();
         if (ch >= 0 && ch < CHANNELS) {
             authenticated[ch] = 0;
@@ -58,24 +61,24 @@ final class AdminCode {
      * VERIFY ADMIN with {@code len} bytes of data at {@code off}. No data: reports the state
      * (9000 when this channel is authenticated, else 63Cx) without using a try.
      */
-    void verify(byte[] buf, short off, short len) {
+    public void verify(byte[] buf, short off, short len) {
         if (tries == 0) {
-            ISOException.throwIt(SedSw.BLOCKED);
+            ISOException.throwIt(SW_BLOCKED);
         }
         if (len == 0) {
             if (!isAuthenticated()) {
-                ISOException.throwIt((short) (SedSw.TRIES_LEFT | tries));
+                ISOException.throwIt((short) (SW_TRIES_LEFT | tries));
             }
             return;
         }
         if (len != CODE_LENGTH) {
-            ISOException.throwIt(SedSw.WRONG_LENGTH);
+            ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
         }
         forget();
         tries = (byte) (tries - 1); // persistent, before the comparison
         UiccPlatform.tearPoint("admin-verify");
         if (!Aes.equalsConstantTime(buf, off, code, (short) 0, CODE_LENGTH)) {
-            ISOException.throwIt(tries == 0 ? SedSw.BLOCKED : (short) (SedSw.TRIES_LEFT | tries));
+            ISOException.throwIt(tries == 0 ? SW_BLOCKED : (short) (SW_TRIES_LEFT | tries));
         }
         tries = MAX_TRIES;
         short ch = UiccPlatform.currentChannel();
@@ -86,12 +89,12 @@ final class AdminCode {
 
     // --- PersistentState part -------------------------------------------------------------
 
-    void write(DataOutput out) throws IOException {
+    public void write(DataOutput out) throws IOException {
         out.write(code);
         out.writeByte(tries);
     }
 
-    void read(DataInput in) throws IOException {
+    public void read(DataInput in) throws IOException {
         in.readFully(code);
         tries = in.readByte();
     }
