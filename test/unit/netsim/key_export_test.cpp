@@ -118,7 +118,7 @@ TEST_CASE("a key export with a missing, mistyped or out-of-range field is refuse
     refused(document(", \"kbs\": \"00\""), "'kbs'");
     const std::string usim =
         ", \"usim_k\": \"" + kKmsaHex + "\", \"usim_opc\": \"" + kKmsaHex + "\"";
-    refused(document(", \"imsi\": \"00101012345678\"" + usim), "'imsi'");
+    refused(document(", \"imsi\": \"0010101234567890\"" + usim), "'imsi'");
     refused(document(", \"imsi\": \"00101012345678x\"" + usim), "'imsi'");
     refused(document(", \"imsi\": 1010123456789" + usim), "'imsi'");
     refused(document(", \"imsi\": \"001010123456789\", \"usim_k\": \"" + kKmsaHex + "\""),
