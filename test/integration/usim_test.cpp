@@ -289,9 +289,9 @@ TEST_CASE("M2M-SED SET KEY FROM GBA: Kmr = Ks_int_NAF inside the card, only in t
                     .kind == AkaOutcome::Kind::Ok);
     }
     SECTION("in clear: 69 82") {
-        const Bytes data = base::concat(
-            {Bytes(12, 0), Bytes{static_cast<std::uint8_t>(nafId.size())}, nafId,
-             Bytes{static_cast<std::uint8_t>(impi.size())}, Bytes(impi.begin(), impi.end())});
+        const Bytes data = base::concat({Bytes{static_cast<std::uint8_t>(nafId.size())}, nafId,
+                                         Bytes{static_cast<std::uint8_t>(impi.size())},
+                                         Bytes(impi.begin(), impi.end())});
         const auto r = c->channel.transmit(c->tx, CommandApdu{0x80, 0x46, 0x01, 0x00, data, 35});
         CHECK(r.sw == 0x6982);
         CHECK(r.data.empty());
@@ -300,12 +300,24 @@ TEST_CASE("M2M-SED SET KEY FROM GBA: Kmr = Ks_int_NAF inside the card, only in t
         auto tsed = sim.terminal();
         auto session = tsed.openSession(c->tx, c->channel, c->info.iccidRaw, M2mSedClient::kAid);
         const auto expiry = std::chrono::system_clock::now() + std::chrono::hours(24);
-        const auto key = c->sed.setKeyFromGba(c->tx, *session, ExportTarget::Kmr, nafId, impi, 9,
-                                              expiry, std::nullopt);
+        const SedStatus before = c->sed.status(c->tx);
+        // ACTIVATE KEY with nothing pending: the old key stays.
+        CHECK_THROWS_AS(
+            c->sed.activateKey(c->tx, *session, ExportTarget::Kmr, 9, expiry, std::nullopt),
+            seuicc::SedNoPendingKey);
+        const auto key = c->sed.setKeyFromGba(c->tx, *session, ExportTarget::Kmr, nafId, impi);
         CHECK(resp.find(lower(Bytes(key.ksExtNaf.view().begin(), key.ksExtNaf.view().end()))) !=
               std::string::npos);
         const Bytes kcv = securechannel::keyCheckValue(ksIntNaf);
         CHECK(toHex(Bytes(key.kcv.begin(), key.kcv.end())) == toHex(kcv));
+        // Pending only: index, expiry and KCV of the active Kmr are the old ones until the
+        // network's parameters arrive (ACTIVATE KEY); a pending Kmr does not activate as Kmc.
+        const SedStatus pending = c->sed.status(c->tx);
+        CHECK(pending.kcv.kmr == before.kcv.kmr);
+        CHECK(pending.kmrIndex == before.kmrIndex);
+        CHECK_THROWS_AS(c->sed.activateKey(c->tx, *session, ExportTarget::Kmc, 9, expiry, 1),
+                        seuicc::SedNoPendingKey);
+        c->sed.activateKey(c->tx, *session, ExportTarget::Kmr, 9, expiry, std::nullopt);
         const SedStatus st = c->sed.status(c->tx);
         REQUIRE(st.kcv.kmr.has_value());
         CHECK(toHex(Bytes(st.kcv.kmr->begin(), st.kcv.kmr->end())) == toHex(kcv));
