@@ -91,6 +91,7 @@ bool permanent(CauseKind kind) {
         case CauseKind::WrongKmsa:
         case CauseKind::NotPersonalised:
         case CauseKind::NoBootstrapKey:
+        case CauseKind::NoUsim:
         case CauseKind::Configuration:
             return true;
         default:
