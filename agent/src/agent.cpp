@@ -62,7 +62,10 @@ std::unique_ptr<provisioning::GbaClient> makeGba(const AgentConfig& c, tls::Http
     provisioning::GbaOptions o;
     o.ub.bsfUrl = c.gba.bsfUrl;
     o.ub.impi = c.gba.impi;
-    o.ub.expiryMargin = c.gba.expiryMargin;
+    // A B-TID about to lapse is renewed before the Kmc cut to it is due again: otherwise each
+    // renewal inside kmc_renew_margin_s of the B-TID's end would give a Kmc as short again.
+    o.ub.expiryMargin = std::max(
+        c.gba.expiryMargin, std::chrono::duration_cast<std::chrono::seconds>(c.kmcRenewMargin));
     o.ub.tolerateMissingRspauth = c.gba.tolerateMissingRspauth;
     o.ub.caFile = c.gba.caFile;
     o.ub.resolve = c.resolve;

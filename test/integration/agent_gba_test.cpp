@@ -188,7 +188,8 @@ TEST_CASE("GBA: an expired B-TID means a new Ub run; one the NAF forgot is boots
         auto& agent = lab.startAgent();
         REQUIRE_STATUS(lab, 60s, [](const auto& s) { return registeredWith(s, 1); });
         const std::string first = lab.status()["gba"]["btid"];
-        ChildProcess forget({"sqlite3", lab.network().db().string(), "DELETE FROM bootstraps;"},
+        ChildProcess forget({"sqlite3", "-cmd", ".timeout 5000", lab.network().db().string(),
+                             "DELETE FROM bootstraps;"},
                             lab.keysFile().parent_path() / "sqlite.log");
         REQUIRE(forget.wait(10s) == 0);
         REQUIRE_STATUS(lab, 30s, [&](const auto& s) {
