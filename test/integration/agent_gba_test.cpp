@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 namespace {
 
 nlohmann::json labNode(LabNetwork& lab, const std::string& nodeId) {
-    for (const auto& n : lab.show().at("nodes")) {
+    const auto shown = lab.show();  // kept: the loop must not run over a temporary's member
+    for (const auto& n : shown.at("nodes")) {
         if (n.value("node_id", "") == nodeId) {
             return n;
         }
