@@ -29,7 +29,7 @@ run_agent() {
     "[gba]" "bsf = \"http://bsf.lab.m2m:$bsf/\""
   sed -i "s|^resolve = \[|resolve = [\"bsf.lab.m2m:$bsf:127.0.0.1\", |" "$dir/agent.toml"
   rm -f "$dir/state/status.json"
-  "$m2m" agent run --config "$dir/agent.toml" 2>>"$dir/agent.log" &
+  "$m2m" agent run --config "$dir/agent.toml" >>"$dir/agent.log" 2>&1 &
   agent_pid=$!
   pids+=("$agent_pid")
   until [ "$(status | field "bool($until)")" = True ]; do
