@@ -11,6 +11,7 @@
 #include "securechannel/crypto.hpp"
 #include "securechannel/gba_kdf.hpp"
 #include "securechannel/milenage.hpp"
+#include "seuicc/usim_client.hpp"
 
 using namespace testsupport;
 using namespace std::chrono_literals;
@@ -135,6 +136,19 @@ TEST_CASE("GBA bootstrap: Ub with osmo-hlr, Ua with the MSBF, Kmr = Ks_int_NAF, 
     CHECK(shown["gba"]["btid"] == btid);
 
     CHECK(agent.stop() == 0);
+    // EF_GBABP on the USIM names the same bootstrap (TS 31.102 4.2.79).
+    {
+        seuicc::PcscContext context;
+        auto pcsc = context.connect(lab.card().card().readerName());
+        seuicc::Transaction tx(*pcsc);
+        seuicc::CardChannel basic(*pcsc);
+        seuicc::UsimClient usim(basic);
+        usim.select(tx);
+        const auto ef = usim.readGbaBp(tx);
+        REQUIRE(ef.has_value());
+        CHECK(ef->btid == btid);
+        CHECK(ef->lifetime == gba["btid_expiry"].get<std::string>());
+    }
     // Key audit: no line of the agent (trace level) or the lab network carries RES, Ks,
     // Ks_ext_NAF or Ks_int_NAF, nor K or OPc.
     const auto keys = nlohmann::json::parse(std::ifstream(lab.keysFile()));

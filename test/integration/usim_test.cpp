@@ -296,6 +296,32 @@ TEST_CASE("M2M-SED SET KEY FROM GBA: Kmr = Ks_int_NAF inside the card, only in t
         CHECK(r.sw == 0x6982);
         CHECK(r.data.empty());
     }
+    SECTION("power loss inside ACTIVATE KEY: the old Kmr or the new one, each with its own index") {
+        auto tsed = sim.terminal();
+        auto session = tsed.openSession(c->tx, c->channel, c->info.iccidRaw, M2mSedClient::kAid);
+        const SedStatus before = c->sed.status(c->tx);
+        const auto key = c->sed.setKeyFromGba(c->tx, *session, ExportTarget::Kmr, nafId, impi);
+        sim.card().control("tear point activate-key");
+        CHECK_THROWS(c->sed.activateKey(c->tx, *session, ExportTarget::Kmr, 9,
+                                        std::chrono::system_clock::now() + std::chrono::hours(1),
+                                        std::nullopt));
+        session.reset();
+        c.reset();
+        sim.card().waitInserted();
+        sim.card().control("disarm");
+        auto d = sim.connect();
+        const SedStatus after = d->sed.status(d->tx);
+        const bool isNew = after.kcv.kmr == std::optional(key.kcv);
+        CHECK((isNew || after.kcv.kmr == before.kcv.kmr));
+        CHECK(after.kmrIndex == (isNew ? std::optional<std::uint32_t>(9) : before.kmrIndex));
+        // The pending key did not survive the power loss: nothing to activate.
+        auto tsed2 = sim.terminal();
+        auto session2 = tsed2.openSession(d->tx, d->channel, d->info.iccidRaw, M2mSedClient::kAid);
+        CHECK_THROWS_AS(d->sed.activateKey(d->tx, *session2, ExportTarget::Kmr, 10,
+                                           std::chrono::system_clock::now() + std::chrono::hours(1),
+                                           std::nullopt),
+                        seuicc::SedNoPendingKey);
+    }
     SECTION("through the secure channel: Ks_ext_NAF and the KCV of Ks_int_NAF") {
         auto tsed = sim.terminal();
         auto session = tsed.openSession(c->tx, c->channel, c->info.iccidRaw, M2mSedClient::kAid);
