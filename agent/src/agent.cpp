@@ -1,14 +1,17 @@
 #include "agent/agent.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 
 #include "agent/backoff.hpp"
 #include "agent/card_session.hpp"
+#include "agent/gba_connection.hpp"
 #include "agent/mid_client.hpp"
 #include "agent/outcome.hpp"
 #include "agent/service_connection.hpp"
 #include "base/log.hpp"
+#include "provisioning/gba_bootstrap.hpp"
 #include "provisioning/param_sets.hpp"
 #include "provisioning/psk_identity.hpp"
 #include "provisioning/tls_bootstrap.hpp"
@@ -37,10 +40,56 @@ Agent::Parts complete(Agent::Parts parts, const AgentConfig& config) {
     if (!parts.https) {
         parts.https = std::make_unique<tls::PskHttpsClient>(clientOptions(config));
     }
+    if (!parts.ua) {
+        tls::ClientOptions ua = clientOptions(config);
+        ua.onlyCipherSuite = config.gba.uaCipherSuite;
+        parts.ua = std::make_unique<tls::PskHttpsClient>(std::move(ua));
+    }
     if (!parts.clock) {
         parts.clock = std::make_unique<SystemClock>();
     }
     return parts;
+}
+
+std::unique_ptr<provisioning::GbaClient> makeGba(const AgentConfig& c, tls::HttpsClient& ua) {
+    const bool used = std::find(c.bootstrapOrder.begin(), c.bootstrapOrder.end(),
+                                BootstrapMethod::Gba) != c.bootstrapOrder.end() ||
+                      std::find(c.connectionOrder.begin(), c.connectionOrder.end(),
+                                ConnectionMethod::Gba) != c.connectionOrder.end();
+    if (!used) {
+        return nullptr;
+    }
+    provisioning::GbaOptions o;
+    o.ub.bsfUrl = c.gba.bsfUrl;
+    o.ub.impi = c.gba.impi;
+    // A B-TID about to lapse is renewed before the Kmc cut to it is due again: otherwise each
+    // renewal inside kmc_renew_margin_s of the B-TID's end would give a Kmc as short again.
+    o.ub.expiryMargin = std::max(
+        c.gba.expiryMargin, std::chrono::duration_cast<std::chrono::seconds>(c.kmcRenewMargin));
+    o.ub.tolerateMissingRspauth = c.gba.tolerateMissingRspauth;
+    o.ub.caFile = c.gba.caFile;
+    o.ub.resolve = c.resolve;
+    o.ub.connectTimeout = c.connectTimeout;
+    o.ub.timeout = c.requestTimeout;
+    o.mncDigits = c.gba.mncDigits;
+    o.uaCipherSuite = c.gba.uaCipherSuite;
+    o.writeGbaBp = c.gba.writeGbaBp;
+    return std::make_unique<provisioning::GbaClient>(std::move(o), ua);
+}
+
+// Whether a failure of one method is worth trying the next one for: not when the card path or
+// its secure channel broke (every method needs them).
+bool methodSpecific(const Cause& cause) {
+    switch (cause.kind) {
+        case CauseKind::CardLost:
+        case CauseKind::SecureChannel:
+        case CauseKind::WrongKmsa:
+        case CauseKind::NotPersonalised:
+        case CauseKind::Configuration:
+            return false;
+        default:
+            return true;
+    }
 }
 
 bool expired(const std::optional<Clock::time_point>& at, Clock::time_point now,
@@ -69,6 +118,8 @@ struct Agent::Impl {
           parts(complete(std::move(p), config)),
           card(*parts.card),
           https(*parts.https),
+          ua(*parts.ua),
+          gba(makeGba(config, ua)),
           clock(*parts.clock),
           backoff(config.retry, parts.jitter) {}
 
@@ -77,6 +128,8 @@ struct Agent::Impl {
     Parts parts;
     CardPort& card;
     tls::HttpsClient& https;
+    tls::HttpsClient& ua;
+    std::unique_ptr<provisioning::GbaClient> gba;  // when "gba" is configured
     AgentClock& clock;
     Backoff backoff;
     std::unique_ptr<MidClient> mid;
@@ -109,8 +162,16 @@ struct Agent::Impl {
             st.cardTraffic = path.traffic;
             st.secureChannelSetups = path.secureChannelSetups;
             st.masterSa = path.masterSa;
-            st.tlsHandshakes = https.counters().handshakes;
-            st.httpRequests = https.counters().requests;
+            const NetCounters net = netCounters();
+            st.tlsHandshakes = net.handshakes;
+            st.httpRequests = net.requests;
+            if (gba) {
+                const auto b = gba->cached();
+                st.gba = GbaStatus{
+                    b ? b->btid : "",           b ? std::optional(b->expiry) : std::nullopt,
+                    b ? b->impi : "",           gba->ubCounters().runs,
+                    gba->ubCounters().requests, gba->btidRefusals()};
+            }
             st.uptimeMs =
                 std::chrono::duration<double, std::milli>(Steady::now() - started).count();
             copy = st;
@@ -148,13 +209,27 @@ struct Agent::Impl {
         });
     }
 
+    // TLS handshakes and HTTP requests of every client: the card-keyed one, Ua, Ub.
+    struct NetCounters {
+        std::uint64_t handshakes = 0;
+        std::uint64_t requests = 0;
+    };
+    NetCounters netCounters() const {
+        NetCounters n{https.counters().handshakes + ua.counters().handshakes,
+                      https.counters().requests + ua.counters().requests};
+        if (gba) {
+            n.requests += gba->ubCounters().requests;
+        }
+        return n;
+    }
+
     // Runs `body` as procedure `name`: its wall time, card traffic (every APDU, the ones that
     // reopen a lost card path and those of a failed run included) and TLS/HTTP counts go into
     // the status.
     template <typename F>
     void measure(const std::string& name, F&& body) {
         const seuicc::ApduCounters cardBefore = card.info().traffic;
-        const tls::ClientCounters httpsBefore = https.counters();
+        const NetCounters httpsBefore = netCounters();
         const auto t0 = Steady::now();
         const auto cardSince = [&] {
             const seuicc::ApduCounters after = card.info().traffic;
@@ -175,7 +250,7 @@ struct Agent::Impl {
         }
         const double ms = std::chrono::duration<double, std::milli>(Steady::now() - t0).count();
         const seuicc::ApduCounters spent = cardSince();
-        const tls::ClientCounters httpsAfter = https.counters();
+        const NetCounters httpsAfter = netCounters();
         update([&](AgentStatus& s) {
             ProcedureStats& p = s.procedures[name];
             ++p.runs;
@@ -216,7 +291,10 @@ struct Agent::Impl {
         mid = std::make_unique<MidClient>(https, midUrl);
         update([&](AgentStatus& a) { a.midUrl = midUrl; });
         notifySystemd("READY=1");
-        return Outcome::next(kmrUsable() ? AgentState::Connecting : AgentState::Bootstrapping);
+        // The GBA-based connection needs no Kmr.
+        const bool connectable =
+            kmrUsable() || config.connectionOrder.front() == ConnectionMethod::Gba;
+        return Outcome::next(connectable ? AgentState::Connecting : AgentState::Bootstrapping);
     }
 
     bool personalised() const {
@@ -229,34 +307,90 @@ struct Agent::Impl {
         return s.kcv.kmr && s.kmrIndex && !expired(s.kmrExpiry, clock.now());
     }
 
+    // The configured bootstrap methods in order; a method-specific failure of one that is not
+    // the last is logged and the next one runs at once.
     Outcome bootstrap() {
         const seuicc::SedStatus s = card.status();
-        if (!s.kcv.kbs) {
+        std::vector<BootstrapMethod> methods;
+        for (const BootstrapMethod m : config.bootstrapOrder) {
+            if (m == BootstrapMethod::Tls && !s.kcv.kbs) {
+                continue;  // nothing to run it with
+            }
+            methods.push_back(m);
+        }
+        if (methods.empty()) {
             return Outcome::fail(permanentCause(
                 CauseKind::NoBootstrapKey,
-                "Kmr is missing, expired or refused and the card holds no bootstrap key (Kbs)"));
+                config.bootstrapOrder.empty()
+                    ? "Kmr is missing, expired or refused and agent.bootstrap is \"none\""
+                    : "Kmr is missing, expired or refused and the card holds no bootstrap key "
+                      "(Kbs)"));
         }
-        measure("bootstrap", [&] {
-            card.run([&](provisioning::CardOperations& ops) {
-                provisioning::runTlsBootstrap(https, ops, config.msbfUrl, *s.nodeId);
-            });
-        });
+        for (std::size_t i = 0; i < methods.size(); ++i) {
+            try {
+                runBootstrap(methods[i], s);
+                break;
+            } catch (const std::exception&) {
+                const Cause cause = causeOf(std::current_exception());
+                if (i + 1 == methods.size() || !methodSpecific(cause)) {
+                    throw;
+                }
+                base::log::kAgent->warn("{} bootstrap failed: {} (type {}, cause {}): trying {}",
+                                        toString(methods[i]), cause.message, cause.type,
+                                        toString(cause.kind), toString(methods[i + 1]));
+                update([](AgentStatus& a) { ++a.fallbacks; });
+            }
+        }
         noteCard();
         update([](AgentStatus& a) { ++a.bootstraps; });
         return Outcome::next(AgentState::Connecting);
     }
 
+    void runBootstrap(BootstrapMethod method, const seuicc::SedStatus& s) {
+        if (method == BootstrapMethod::Tls) {
+            measure("bootstrap", [&] {
+                card.run([&](provisioning::CardOperations& ops) {
+                    provisioning::runTlsBootstrap(https, ops, config.msbfUrl, *s.nodeId);
+                });
+            });
+        } else {
+            measure("bootstrap_gba", [&] {
+                card.run([&](provisioning::CardOperations& ops) {
+                    provisioning::runGbaBootstrap(*gba, ops, config.msbfUrl, config.gba.msbfFqdn,
+                                                  *s.nodeId);
+                });
+            });
+        }
+        update([&](AgentStatus& a) { a.bootstrapMethod = std::string(toString(method)); });
+    }
+
     Outcome connect() {
-        if (!kmrUsable()) {
+        const seuicc::SedStatus s = card.status();
+        std::vector<ConnectionMethod> methods;
+        for (const ConnectionMethod m : config.connectionOrder) {
+            if (m == ConnectionMethod::Tls && !kmrUsable()) {
+                continue;  // needs Kmr
+            }
+            methods.push_back(m);
+        }
+        if (methods.empty()) {
             return Outcome::next(AgentState::Bootstrapping);
         }
-        const seuicc::SedStatus s = card.status();
-        measure("connection", [&] {
-            card.run([&](provisioning::CardOperations& ops) {
-                runServiceConnection(https, ops, config.connectionUrl, *s.nodeId, *s.kmrIndex,
-                                     *s.sclId);
-            });
-        });
+        for (std::size_t i = 0; i < methods.size(); ++i) {
+            try {
+                runConnection(methods[i], s);
+                break;
+            } catch (const std::exception&) {
+                const Cause cause = causeOf(std::current_exception());
+                if (i + 1 == methods.size() || !methodSpecific(cause)) {
+                    throw;
+                }
+                base::log::kAgent->warn("{} connection failed: {} (type {}, cause {}): trying {}",
+                                        toString(methods[i]), cause.message, cause.type,
+                                        toString(cause.kind), toString(methods[i + 1]));
+                update([](AgentStatus& a) { ++a.fallbacks; });
+            }
+        }
         noteCard();
         const seuicc::SedStatus& now = card.status();
         mid->useKey({provisioning::kmcIdentity(*now.nodeId, *now.kmcIndex), seuicc::KeySlot::Kmc});
@@ -264,6 +398,25 @@ struct Agent::Impl {
         const bool stillRegistered =
             registration && !expired(registration->scl.expirationTime, clock.now());
         return Outcome::next(stillRegistered ? AgentState::Registered : AgentState::Registering);
+    }
+
+    void runConnection(ConnectionMethod method, const seuicc::SedStatus& s) {
+        if (method == ConnectionMethod::Tls) {
+            measure("connection", [&] {
+                card.run([&](provisioning::CardOperations& ops) {
+                    runServiceConnection(https, ops, config.connectionUrl, *s.nodeId, *s.kmrIndex,
+                                         *s.sclId);
+                });
+            });
+        } else {
+            measure("connection_gba", [&] {
+                card.run([&](provisioning::CardOperations& ops) {
+                    runGbaServiceConnection(*gba, ops, config.connectionUrl, config.gba.nsclFqdn,
+                                            *s.sclId);
+                });
+            });
+        }
+        update([&](AgentStatus& a) { a.connectionMethod = std::string(toString(method)); });
     }
 
     Outcome registerScl() {

@@ -6,6 +6,7 @@
 
 #include "base/log.hpp"
 #include "securechannel/ts102484/errors.hpp"
+#include "seuicc/usim_client.hpp"
 
 namespace agent {
 
@@ -25,8 +26,9 @@ std::chrono::system_clock::time_point wholeSeconds(std::chrono::system_clock::ti
 }  // namespace
 
 // The M2M-SED's operational commands for one procedure, through the secure channel, in the
-// procedure's transaction. ACTIVATE KEY also brings the session's copy of the public data up to
-// date (index, expiry, ConnectionId, and the KCV DERIVE EXPORTED KEY reported for the pending key).
+// procedure's transaction, and the USIM's part of GBA. ACTIVATE KEY also brings the session's copy
+// of the public data up to date (index, expiry, ConnectionId, and the KCV DERIVE EXPORTED KEY or
+// SET KEY FROM GBA reported for the pending key).
 class CardSession::Operations final : public provisioning::CardOperations {
 public:
     Operations(CardSession& owner, const seuicc::Transaction& tx) : owner_(owner), tx_(tx) {}
@@ -65,10 +67,55 @@ public:
         pending_.reset();
     }
 
+    // --- GBA: the USIM in plain APDUs on the basic channel (the M2M-SED has a logical channel
+    // of its own), selected once per procedure; SET KEY FROM GBA through the secure channel.
+
+    provisioning::AkaAnswer authenticateGbaBootstrap(
+        const provisioning::AkaChallenge& challenge) override {
+        provisioning::AkaAnswer answer;
+        try {
+            seuicc::AkaOutcome outcome =
+                usim().authenticateGbaBootstrap(tx_, challenge.rand, challenge.autn);
+            if (outcome.kind == seuicc::AkaOutcome::Kind::SyncFailure) {
+                answer.kind = provisioning::AkaAnswer::Kind::SyncFailure;
+                answer.auts = std::move(outcome.auts);
+            } else {
+                answer.kind = provisioning::AkaAnswer::Kind::Res;
+                answer.res = std::move(outcome.res);
+            }
+        } catch (const seuicc::UsimMacFailure&) {
+            answer.kind = provisioning::AkaAnswer::Kind::MacFailure;
+        }
+        return answer;
+    }
+
+    std::string readImsi() override { return usim().readImsi(tx_); }
+
+    seuicc::M2mSedClient::GbaKey setKeyFromGba(seuicc::ExportTarget target, base::ByteView nafId,
+                                               std::string_view impi) override {
+        seuicc::M2mSedClient::GbaKey key =
+            owner_.sed_->setKeyFromGba(tx_, *owner_.session_, target, nafId, impi);
+        pending_ = {target, key.kcv};
+        return key;
+    }
+
+    void writeGbaBootstrap(const seuicc::GbaBootstrapParams& params) override {
+        usim().writeGbaBp(tx_, params);
+    }
+
 private:
+    seuicc::UsimClient& usim() {
+        if (!usim_) {
+            usim_.emplace(*owner_.basic_);
+            usim_->select(tx_);
+        }
+        return *usim_;
+    }
+
     CardSession& owner_;
     const seuicc::Transaction& tx_;
     std::optional<std::pair<seuicc::ExportTarget, seuicc::KeyCheckValue>> pending_;
+    std::optional<seuicc::UsimClient> usim_;
 };
 
 CardSession::CardSession(Options options)

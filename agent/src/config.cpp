@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -14,6 +15,7 @@
 #include <system_error>
 
 #include "base/scope_exit.hpp"
+#include "provisioning/gba_bootstrap.hpp"
 
 namespace agent {
 
@@ -91,6 +93,104 @@ double number(const Source& source, const toml::table* t, std::string_view where
     return *value;
 }
 
+bool boolean(const Source& source, const toml::table* t, std::string_view where,
+             std::string_view key, bool fallback) {
+    if (t == nullptr || !t->contains(key)) {
+        return fallback;
+    }
+    const auto value = (*t)[key].value_exact<bool>();
+    if (!value) {
+        fail(source, std::string(where) + "." + std::string(key) + " must be true or false");
+    }
+    return *value;
+}
+
+// A list of strings, or nullopt when the key is absent.
+std::optional<std::vector<std::string>> strings(const Source& source, const toml::table* t,
+                                                std::string_view where, std::string_view key) {
+    if (t == nullptr || !t->contains(key)) {
+        return std::nullopt;
+    }
+    const std::string name = std::string(where) + "." + std::string(key);
+    const auto* list = (*t)[key].as_array();
+    if (list == nullptr) {
+        fail(source, name + " must be an array of strings");
+    }
+    std::vector<std::string> out;
+    for (const auto& entry : *list) {
+        const auto value = entry.value<std::string>();
+        if (!value) {
+            fail(source, name + " must be an array of strings");
+        }
+        out.push_back(*value);
+    }
+    return out;
+}
+
+// "gba" / "tls" (and "none" where `allowNone`) into methods, in order; nullopt for "none".
+template <typename Method>
+std::optional<Method> method(const Source& source, const std::string& key, const std::string& value,
+                             bool allowNone) {
+    if (value == "gba") {
+        return Method::Gba;
+    }
+    if (value == "tls") {
+        return Method::Tls;
+    }
+    if (allowNone && value == "none") {
+        return std::nullopt;
+    }
+    fail(source, key + " must be " +
+                     (allowNone ? "\"gba\", \"tls\" or \"none\"" : "\"gba\" or \"tls\"") +
+                     ", not \"" + value + "\"");
+}
+
+// `first` (a method, or "none" where allowed) followed by `fallback`, each method once.
+template <typename Method>
+std::vector<Method> order(const Source& source, const toml::table* t, std::string_view key,
+                          bool allowNone) {
+    const std::string where = "agent." + std::string(key);
+    std::vector<Method> methods;
+    const std::string first = string(source, t, "agent", key, "tls");
+    if (const auto m = method<Method>(source, where, first, allowNone)) {
+        methods.push_back(*m);
+    }
+    const std::string fallbackKey = std::string(key) + "_fallback";
+    if (const auto list = strings(source, t, "agent", fallbackKey)) {
+        if (methods.empty() && !list->empty()) {
+            fail(source, "agent." + fallbackKey + " needs agent." + std::string(key) +
+                             " other than \"none\"");
+        }
+        for (const std::string& value : *list) {
+            const auto m = method<Method>(source, "agent." + fallbackKey, value, false);
+            if (std::find(methods.begin(), methods.end(), *m) != methods.end()) {
+                fail(source, "agent." + fallbackKey + " names \"" + value +
+                                 "\" twice (or the method agent." + std::string(key) +
+                                 " already names)");
+            }
+            methods.push_back(*m);
+        }
+    }
+    return methods;
+}
+
+// The Ua suites this agent can offer (the TLS profile's PSK list, security-profile.md §3).
+std::uint16_t uaCipher(const Source& source, const std::string& name) {
+    if (name == "PSK-AES128-CBC-SHA256") {
+        return 0x00AE;
+    }
+    if (name == "PSK-AES128-GCM-SHA256") {
+        return 0x00A8;
+    }
+    if (name == "PSK-AES128-CBC-SHA") {
+        return 0x008C;
+    }
+    fail(source,
+         "gba.ua_cipher must be PSK-AES128-CBC-SHA256, PSK-AES128-GCM-SHA256 or "
+         "PSK-AES128-CBC-SHA, not \"" +
+             name + "\"");
+}
+
 std::filesystem::path relativeTo(const std::filesystem::path& baseDir, const std::string& value) {
     const std::filesystem::path p(value);
     return p.is_absolute() ? p : baseDir / p;
@@ -155,11 +255,12 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
         fail(source, std::string(e.description()) + " (line " +
                          std::to_string(e.source().begin.line) + ")");
     }
-    onlyKnown(source, root, "", {"card", "network", "agent", "retry"});
+    onlyKnown(source, root, "", {"card", "network", "agent", "retry", "gba"});
     const auto* card = section(source, root, "card");
     const auto* network = section(source, root, "network");
     const auto* agentSection = section(source, root, "agent");
     const auto* retry = section(source, root, "retry");
+    const auto* gba = section(source, root, "gba");
     if (card != nullptr) {
         onlyKnown(source, *card, "card.", {"reader", "kmsa_file"});
     }
@@ -170,7 +271,13 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
     if (agentSection != nullptr) {
         onlyKnown(
             source, *agentSection, "agent.",
-            {"state_dir", "application", "container", "report_interval_ms", "kmc_renew_margin_s"});
+            {"state_dir", "application", "container", "report_interval_ms", "kmc_renew_margin_s",
+             "bootstrap", "bootstrap_fallback", "connection", "connection_fallback"});
+    }
+    if (gba != nullptr) {
+        onlyKnown(source, *gba, "gba.",
+                  {"bsf", "impi", "mnc_digits", "msbf_fqdn", "nscl_fqdn", "ua_cipher",
+                   "expiry_margin_s", "tolerate_missing_rspauth", "write_gbabp", "ca_file"});
     }
     if (retry != nullptr) {
         onlyKnown(source, *retry, "retry.",
@@ -224,6 +331,40 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
     c.kmcRenewMargin = std::chrono::seconds(
         integer(source, agentSection, "agent", "kmc_renew_margin_s", 5, 0, 86400));
 
+    c.bootstrapOrder =
+        order<BootstrapMethod>(source, agentSection, "bootstrap", /*allowNone=*/true);
+    c.connectionOrder =
+        order<ConnectionMethod>(source, agentSection, "connection", /*allowNone=*/false);
+    const bool gbaUsed = std::find(c.bootstrapOrder.begin(), c.bootstrapOrder.end(),
+                                   BootstrapMethod::Gba) != c.bootstrapOrder.end() ||
+                         std::find(c.connectionOrder.begin(), c.connectionOrder.end(),
+                                   ConnectionMethod::Gba) != c.connectionOrder.end();
+    c.gba.bsfUrl = string(source, gba, "gba", "bsf", "");
+    if (gbaUsed && c.gba.bsfUrl.empty()) {
+        fail(source, "gba.bsf is missing (\"gba\" is among the bootstrap or connection methods)");
+    }
+    if (!c.gba.bsfUrl.empty() && c.gba.bsfUrl.rfind("http://", 0) != 0 &&
+        c.gba.bsfUrl.rfind("https://", 0) != 0) {
+        fail(source, "gba.bsf must be an http:// or https:// URL");
+    }
+    c.gba.impi = string(source, gba, "gba", "impi", "");
+    c.gba.mncDigits = static_cast<int>(integer(source, gba, "gba", "mnc_digits", 2, 2, 3));
+    c.gba.msbfFqdn = string(source, gba, "gba", "msbf_fqdn", provisioning::urlHost(c.msbfUrl));
+    c.gba.nsclFqdn =
+        string(source, gba, "gba", "nscl_fqdn", provisioning::urlHost(c.connectionUrl));
+    if (gbaUsed && (c.gba.msbfFqdn.empty() || c.gba.nsclFqdn.empty())) {
+        fail(source, "gba.msbf_fqdn and gba.nscl_fqdn must not be empty");
+    }
+    c.gba.uaCipherSuite =
+        uaCipher(source, string(source, gba, "gba", "ua_cipher", "PSK-AES128-CBC-SHA256"));
+    c.gba.expiryMargin =
+        std::chrono::seconds(integer(source, gba, "gba", "expiry_margin_s", 300, 0, 86400));
+    c.gba.tolerateMissingRspauth = boolean(source, gba, "gba", "tolerate_missing_rspauth", false);
+    c.gba.writeGbaBp = boolean(source, gba, "gba", "write_gbabp", true);
+    if (auto ca = string(source, gba, "gba", "ca_file", ""); !ca.empty()) {
+        c.gba.caFile = relativeTo(baseDir, ca).string();
+    }
+
     c.retry.initial =
         std::chrono::milliseconds(integer(source, retry, "retry", "initial_ms", 500, 1, 3600000));
     c.retry.cap =
@@ -239,6 +380,14 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
 }
 
 }  // namespace
+
+std::string_view toString(BootstrapMethod method) {
+    return method == BootstrapMethod::Gba ? "gba" : "tls";
+}
+
+std::string_view toString(ConnectionMethod method) {
+    return method == ConnectionMethod::Gba ? "gba" : "tls";
+}
 
 AgentConfig parseAgentConfig(std::string_view toml, const std::filesystem::path& baseDir) {
     return parseConfig(toml, baseDir, "configuration");

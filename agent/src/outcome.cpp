@@ -8,11 +8,13 @@
 
 #include "provisioning/param_sets.hpp"
 #include "provisioning/procedure.hpp"
+#include "provisioning/ub_client.hpp"
 #include "securechannel/errors.hpp"
 #include "securechannel/tls/https_client.hpp"
 #include "securechannel/ts102484/errors.hpp"
 #include "seuicc/errors.hpp"
 #include "seuicc/sed_errors.hpp"
+#include "seuicc/usim_client.hpp"
 
 namespace agent {
 
@@ -47,6 +49,16 @@ CauseKind kindOf(const std::exception_ptr& error, long& httpStatus) {
     } catch (const provisioning::RequestRefused& e) {
         httpStatus = e.status();
         return CauseKind::HttpRefused;
+    } catch (const provisioning::ub::NetworkAuthenticationFailed&) {
+        return CauseKind::GbaAuthentication;
+    } catch (const provisioning::ub::UserAuthenticationFailed&) {
+        return CauseKind::GbaAuthentication;
+    } catch (const provisioning::ub::BsfAuthenticationFailed&) {
+        return CauseKind::GbaAuthentication;
+    } catch (const provisioning::ub::ResynchronisationFailed&) {
+        return CauseKind::GbaAuthentication;
+    } catch (const provisioning::ub::UbError&) {
+        return CauseKind::BadAnswer;  // DigestSyntaxError, BootstrappingInfoError
     } catch (const provisioning::ProcedureError&) {
         return CauseKind::BadAnswer;  // ProtocolMismatch
     } catch (const provisioning::ParamSetError&) {
@@ -63,6 +75,10 @@ CauseKind kindOf(const std::exception_ptr& error, long& httpStatus) {
         return CauseKind::NotPersonalised;
     } catch (const seuicc::SedNotPersonalised&) {
         return CauseKind::NotPersonalised;
+    } catch (const seuicc::UsimNotInstalled&) {
+        return CauseKind::NoUsim;
+    } catch (const seuicc::UsimNotPersonalised&) {
+        return CauseKind::NoUsim;
     } catch (const seuicc::Error&) {
         return CauseKind::CardError;
     } catch (...) {
@@ -75,6 +91,7 @@ bool permanent(CauseKind kind) {
         case CauseKind::WrongKmsa:
         case CauseKind::NotPersonalised:
         case CauseKind::NoBootstrapKey:
+        case CauseKind::NoUsim:
         case CauseKind::Configuration:
             return true;
         default:
@@ -110,6 +127,10 @@ std::string_view toString(CauseKind kind) {
             return "not_personalised";
         case CauseKind::NoBootstrapKey:
             return "no_bootstrap_key";
+        case CauseKind::NoUsim:
+            return "no_usim";
+        case CauseKind::GbaAuthentication:
+            return "gba_authentication";
         case CauseKind::Configuration:
             return "configuration";
         case CauseKind::Internal:

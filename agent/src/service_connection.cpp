@@ -8,6 +8,16 @@ namespace agent {
 namespace tls = securechannel::tls;
 using provisioning::ProtocolMismatch;
 
+void checkConnectionAnswer(const provisioning::ConnectionParamSet& params,
+                           const std::string& sclId) {
+    if (!sclId.empty() && params.sclId != sclId) {
+        throw ProtocolMismatch("service connection: the NSCL answered for another SCL-ID");
+    }
+    if (params.kmcExpiry <= std::chrono::system_clock::now()) {
+        throw ProtocolMismatch("service connection: the Kmc lifetime is already over");
+    }
+}
+
 ConnectionResult runServiceConnection(tls::HttpsClient& client, provisioning::CardOperations& card,
                                       const std::string& connectionUrl,
                                       const seuicc::NodeId& nodeId, std::uint32_t kmrIndex,
@@ -26,12 +36,7 @@ ConnectionResult runServiceConnection(tls::HttpsClient& client, provisioning::Ca
         throw ProtocolMismatch("service connection: the card derived no Kmc");
     }
     result.kmcKcv = *response.tls.exportKcv;
-    if (!sclId.empty() && result.params.sclId != sclId) {
-        throw ProtocolMismatch("service connection: the NSCL answered for another SCL-ID");
-    }
-    if (result.params.kmcExpiry <= std::chrono::system_clock::now()) {
-        throw ProtocolMismatch("service connection: the Kmc lifetime is already over");
-    }
+    checkConnectionAnswer(result.params, sclId);
     card.activateKey(seuicc::ExportTarget::Kmc, result.params.kmcIndex, result.params.kmcExpiry,
                      result.params.connectionId);
     base::log::kAgent->info("new Kmc active: index {}, connection {}, cipher {}",

@@ -85,6 +85,13 @@ Json toJson(const AgentStatus& s) {
     j["psk_identities"] = {
         {"kbs", text(s.kbsIdentity)}, {"kmr", text(s.kmrIdentity)}, {"kmc", text(s.kmcIdentity)}};
     j["mid_url"] = text(s.midUrl);
+    j["bootstrap"] = text(s.bootstrapMethod);
+    j["connection"] = text(s.connectionMethod);
+    j["gba"] =
+        s.gba ? Json{{"btid", text(s.gba->btid)},        {"btid_expiry", time(s.gba->btidExpiry)},
+                     {"impi", text(s.gba->impi)},        {"ub_runs", s.gba->ubRuns},
+                     {"ub_requests", s.gba->ubRequests}, {"btid_refusals", s.gba->btidRefusals}}
+              : Json(nullptr);
     j["registration"] = {{"location", text(s.registrationLocation)},
                          {"expires", time(s.registrationExpires)},
                          {"refresh_at", time(s.registrationRefreshAt)}};
@@ -102,17 +109,13 @@ Json toJson(const AgentStatus& s) {
                             {"last_tls_handshakes", p.lastHandshakes},
                             {"last_http_requests", p.lastRequests}};
     }
-    j["counters"] = {{"card", traffic(s.cardTraffic)},
-                     {"secure_channel_setups", s.secureChannelSetups},
-                     {"master_sa", text(s.masterSa)},
-                     {"tls_handshakes", s.tlsHandshakes},
-                     {"http_requests", s.httpRequests},
-                     {"bootstraps", s.bootstraps},
-                     {"connections", s.connections},
-                     {"registrations", s.registrations},
-                     {"registration_refreshes", s.refreshes},
-                     {"uptime_ms", s.uptimeMs},
-                     {"procedures", procedures}};
+    j["counters"] = {
+        {"card", traffic(s.cardTraffic)},   {"secure_channel_setups", s.secureChannelSetups},
+        {"master_sa", text(s.masterSa)},    {"tls_handshakes", s.tlsHandshakes},
+        {"http_requests", s.httpRequests},  {"bootstraps", s.bootstraps},
+        {"method_fallbacks", s.fallbacks},  {"connections", s.connections},
+        {"registrations", s.registrations}, {"registration_refreshes", s.refreshes},
+        {"uptime_ms", s.uptimeMs},          {"procedures", procedures}};
     return j;
 }
 

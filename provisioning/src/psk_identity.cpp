@@ -39,6 +39,10 @@ std::string kmcIdentity(const seuicc::NodeId& nodeId, std::uint32_t kmcIndex) {
     return base::toLowerHex(nodeId) + "." + std::to_string(kmcIndex);
 }
 
+std::string uaIdentity(std::string_view btid) {
+    return "3GPP-bootstrapping;" + std::string(btid);
+}
+
 std::string kbsIdentity(const seuicc::NodeId& nodeId) {
     return base::toLowerHex(nodeId) + "." + std::string(kBootstrapSuffix);
 }

@@ -7,6 +7,15 @@ namespace provisioning {
 
 namespace tls = securechannel::tls;
 
+void checkBootstrapAnswer(const BootstrapParamSet& params, const seuicc::NodeId& nodeId) {
+    if (params.nodeId != nodeId) {
+        throw ProtocolMismatch("bootstrap: the MSBF answered for another M2M-Node-ID");
+    }
+    if (params.kmrExpiry <= std::chrono::system_clock::now()) {
+        throw ProtocolMismatch("bootstrap: the MSBF gave a Kmr lifetime that is already over");
+    }
+}
+
 BootstrapResult runTlsBootstrap(tls::HttpsClient& client, CardOperations& card,
                                 const std::string& msbfUrl, const seuicc::NodeId& nodeId) {
     tls::HttpRequest request;
@@ -23,12 +32,7 @@ BootstrapResult runTlsBootstrap(tls::HttpsClient& client, CardOperations& card,
         throw ProtocolMismatch("bootstrap: the card derived no Kmr");
     }
     result.kmrKcv = *response.tls.exportKcv;
-    if (result.params.nodeId != nodeId) {
-        throw ProtocolMismatch("bootstrap: the MSBF answered for another M2M-Node-ID");
-    }
-    if (result.params.kmrExpiry <= std::chrono::system_clock::now()) {
-        throw ProtocolMismatch("bootstrap: the MSBF gave a Kmr lifetime that is already over");
-    }
+    checkBootstrapAnswer(result.params, nodeId);
     card.activateKey(seuicc::ExportTarget::Kmr, result.params.kmrIndex, result.params.kmrExpiry,
                      std::nullopt);
     base::log::kProvisioning->info("new Kmr active: index {}, cipher {}", result.params.kmrIndex,

@@ -172,15 +172,8 @@ void M2mSedClient::activateKey(const Transaction& tx, SecureTunnel& tunnel, Expo
 
 M2mSedClient::GbaKey M2mSedClient::setKeyFromGba(const Transaction& tx, SecureTunnel& tunnel,
                                                  ExportTarget target, ByteView nafId,
-                                                 std::string_view impi, std::uint32_t index,
-                                                 std::chrono::system_clock::time_point expiry,
-                                                 std::optional<std::uint64_t> connectionId) {
+                                                 std::string_view impi) {
     constexpr std::size_t kKsNafSize = 32;
-    if ((target == ExportTarget::Kmc) != connectionId.has_value()) {
-        throw SedInvalidArgument(target == ExportTarget::Kmc
-                                     ? "SET KEY FROM GBA Kmc needs a ConnectionId"
-                                     : "SET KEY FROM GBA Kmr takes no ConnectionId");
-    }
     if (nafId.empty() || nafId.size() > 100 || impi.empty() || impi.size() > 0xFF) {
         throw SedInvalidArgument("SET KEY FROM GBA: NAF_Id 1..100 bytes, IMPI 1..255 bytes");
     }
@@ -190,11 +183,6 @@ M2mSedClient::GbaKey M2mSedClient::setKeyFromGba(const Transaction& tx, SecureTu
                         0x00,
                         {},
                         static_cast<std::uint32_t>(kKsNafSize + KeyCheckValue{}.size())};
-    base::appendBigEndian<4>(command.data, index);
-    base::appendBigEndian<8>(command.data, unixSeconds(expiry));
-    if (connectionId) {
-        base::appendBigEndian<8>(command.data, *connectionId);
-    }
     command.data.push_back(static_cast<std::uint8_t>(nafId.size()));
     command.data.insert(command.data.end(), nafId.begin(), nafId.end());
     command.data.push_back(static_cast<std::uint8_t>(impi.size()));

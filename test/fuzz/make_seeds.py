@@ -278,6 +278,10 @@ def seeds():
         "retry-edges": (b'[card]\nkmsa_file = "k"\n[network]\nmsbf = "https://m"\nconnection = "https://n"\n'
                         b'[retry]\ninitial_ms = 3600000\ncap_ms = 86400000\nmultiplier = 10.0\njitter = 0.9\nmax_attempts = 1000000\n'),
         "unknown-key": b'[card]\nkmsa_file = "k"\nkmsa = "00"\n',
+        "gba": (b'[card]\nkmsa_file = "k"\n[network]\nmsbf = "https://m:1"\nconnection = "https://n:2"\n'
+                b'[agent]\nbootstrap = "gba"\nbootstrap_fallback = ["tls"]\nconnection = "gba"\n'
+                b'[gba]\nbsf = "http://b:3/"\nua_cipher = "PSK-AES128-GCM-SHA256"\nexpiry_margin_s = 0\n'
+                b'tolerate_missing_rspauth = true\nmnc_digits = 3\n'),
     }
     # --- netsim ------------------------------------------------------------------------------
     def request(method, target, body=b"", extra=b""):

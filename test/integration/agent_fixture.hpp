@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,17 +23,29 @@ struct AgentSettings {
     int retryInitialMs = 200;
     int retryCapMs = 1500;
     int maxAttempts = 0;
-    std::string connectionUrl;  // empty: the lab network's connection endpoint
-    std::string extraResolve;   // one more "host:port:address"
+    std::string connectionUrl;      // empty: the lab network's connection endpoint
+    std::string extraResolve;       // one more "host:port:address"
     std::optional<LabPorts> ports;  // where the agent reaches the network; empty: netsim's own
     int connectTimeoutMs = 2000;
     int timeoutMs = 5000;
     std::string container = "readings";
+    // [agent] bootstrap / connection methods and fallbacks, written when not empty.
+    std::string bootstrap, connection, bootstrapFallback;
+    std::string gbaExtra;  // more [gba] lines
 };
 
 class AgentLab {
 public:
-    AgentLab() : nodeHex_(lowerHex(*card_.result().status.nodeId)), network_(labDir()) {}
+    // With `gba`: the card gets a USIM ([usim] generated, exported with the record) and the lab
+    // network a BSF with osmo-hlr as the AuC (the import adds the subscriber).
+    explicit AgentLab(bool gba = false)
+        : card_(/*lock=*/true, gba),
+          nodeHex_(lowerHex(*card_.result().status.nodeId)),
+          network_(labDir()) {
+        if (gba) {
+            network_.setGbaAuc("osmo-hlr");
+        }
+    }
 
     PersonalisedCard& card() { return card_; }
     LabNetwork& network() { return network_; }
@@ -63,14 +75,24 @@ public:
             << "resolve = [\"msbf.lab.m2m:" << p.msbf
             << ":127.0.0.1\", \"nscl.lab.m2m:" << p.connection
             << ":127.0.0.1\", \"nscl.lab.m2m:" << p.mid << ":127.0.0.1\""
+            << (p.bsf == 0 ? "" : ", \"bsf.lab.m2m:" + std::to_string(p.bsf) + ":127.0.0.1\"")
             << (s.extraResolve.empty() ? "" : ", \"" + s.extraResolve + "\"") << "]\n"
             << "connect_timeout_ms = " << s.connectTimeoutMs << "\ntimeout_ms = " << s.timeoutMs
             << "\n[agent]\nstate_dir = \"" << (dir / "state").string() << "\"\n"
             << "container = \"" << s.container << "\"\n"
             << "report_interval_ms = " << s.reportIntervalMs << "\n"
             << "kmc_renew_margin_s = " << s.kmcRenewMarginS << "\n"
+            << (s.bootstrap.empty() ? "" : "bootstrap = \"" + s.bootstrap + "\"\n")
+            << (s.connection.empty() ? "" : "connection = \"" + s.connection + "\"\n")
+            << (s.bootstrapFallback.empty() ? ""
+                                            : "bootstrap_fallback = " + s.bootstrapFallback + "\n")
             << "[retry]\ninitial_ms = " << s.retryInitialMs << "\ncap_ms = " << s.retryCapMs
             << "\nmax_attempts = " << s.maxAttempts << "\n";
+        if (!s.bootstrap.empty() || !s.connection.empty()) {
+            out << "[gba]\nbsf = \"http://bsf.lab.m2m:" << p.bsf << "/\"\n"
+                << "msbf_fqdn = \"msbf.lab.m2m\"\nnscl_fqdn = \"nscl.lab.m2m\"\n"
+                << s.gbaExtra;
+        }
         return config_;
     }
 

@@ -37,7 +37,9 @@ inline SimKeys vectorKeys() {
 }
 
 // Writes a profile holding literal keys, so it must be (and is made) 0600.
-inline std::filesystem::path writeProfile(const std::filesystem::path& path, const SimKeys& k) {
+// With `usim`, a [usim] section too (IMSI, K, OPc generated: the export carries them).
+inline std::filesystem::path writeProfile(const std::filesystem::path& path, const SimKeys& k,
+                                          bool usim = false) {
     std::filesystem::remove(path);
     {
         std::ofstream out(path);
@@ -49,6 +51,9 @@ inline std::filesystem::path writeProfile(const std::filesystem::path& path, con
             << "[kbs]\nkey = \"" << base::toHex(k.kbs) << "\"\n"
             << "[kiv]\nkey = \"" << base::toHex(k.kiv) << "\"\n"
             << "[admin]\ncode = \"3132333435363738\"\n";
+        if (usim) {
+            out << "[usim]\nimsi = \"generate\"\nk = \"generate\"\nopc = \"generate\"\n";
+        }
     }
     ::chmod(path.c_str(), 0600);
     return path;
@@ -79,11 +84,12 @@ struct SedConnection {
 
 class PersonalisedCard {
 public:
-    explicit PersonalisedCard(bool lock = true) : card_(slot1()), keys_(vectorKeys()) {
+    explicit PersonalisedCard(bool lock = true, bool usim = false)
+        : card_(slot1()), keys_(vectorKeys()) {
         dir_ = runDir() / ("sed-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
         std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_);
-        profile_ = writeProfile(dir_ / "profile.toml", keys_);
+        profile_ = writeProfile(dir_ / "profile.toml", keys_, usim);
         provisioning::PersonaliseOptions options;
         options.kmsaFile = kmsaFile();
         options.exportKeysFile = dir_ / "keys.json";

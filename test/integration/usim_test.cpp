@@ -289,23 +289,61 @@ TEST_CASE("M2M-SED SET KEY FROM GBA: Kmr = Ks_int_NAF inside the card, only in t
                     .kind == AkaOutcome::Kind::Ok);
     }
     SECTION("in clear: 69 82") {
-        const Bytes data = base::concat(
-            {Bytes(12, 0), Bytes{static_cast<std::uint8_t>(nafId.size())}, nafId,
-             Bytes{static_cast<std::uint8_t>(impi.size())}, Bytes(impi.begin(), impi.end())});
+        const Bytes data = base::concat({Bytes{static_cast<std::uint8_t>(nafId.size())}, nafId,
+                                         Bytes{static_cast<std::uint8_t>(impi.size())},
+                                         Bytes(impi.begin(), impi.end())});
         const auto r = c->channel.transmit(c->tx, CommandApdu{0x80, 0x46, 0x01, 0x00, data, 35});
         CHECK(r.sw == 0x6982);
         CHECK(r.data.empty());
+    }
+    SECTION("power loss inside ACTIVATE KEY: the old Kmr or the new one, each with its own index") {
+        auto tsed = sim.terminal();
+        auto session = tsed.openSession(c->tx, c->channel, c->info.iccidRaw, M2mSedClient::kAid);
+        const SedStatus before = c->sed.status(c->tx);
+        const auto key = c->sed.setKeyFromGba(c->tx, *session, ExportTarget::Kmr, nafId, impi);
+        sim.card().control("tear point activate-key");
+        CHECK_THROWS(c->sed.activateKey(c->tx, *session, ExportTarget::Kmr, 9,
+                                        std::chrono::system_clock::now() + std::chrono::hours(1),
+                                        std::nullopt));
+        session.reset();
+        c.reset();
+        sim.card().waitInserted();
+        sim.card().control("disarm");
+        auto d = sim.connect();
+        const SedStatus after = d->sed.status(d->tx);
+        const bool isNew = after.kcv.kmr == std::optional(key.kcv);
+        CHECK((isNew || after.kcv.kmr == before.kcv.kmr));
+        CHECK(after.kmrIndex == (isNew ? std::optional<std::uint32_t>(9) : before.kmrIndex));
+        // The pending key did not survive the power loss: nothing to activate.
+        auto tsed2 = sim.terminal();
+        auto session2 = tsed2.openSession(d->tx, d->channel, d->info.iccidRaw, M2mSedClient::kAid);
+        CHECK_THROWS_AS(d->sed.activateKey(d->tx, *session2, ExportTarget::Kmr, 10,
+                                           std::chrono::system_clock::now() + std::chrono::hours(1),
+                                           std::nullopt),
+                        seuicc::SedNoPendingKey);
     }
     SECTION("through the secure channel: Ks_ext_NAF and the KCV of Ks_int_NAF") {
         auto tsed = sim.terminal();
         auto session = tsed.openSession(c->tx, c->channel, c->info.iccidRaw, M2mSedClient::kAid);
         const auto expiry = std::chrono::system_clock::now() + std::chrono::hours(24);
-        const auto key = c->sed.setKeyFromGba(c->tx, *session, ExportTarget::Kmr, nafId, impi, 9,
-                                              expiry, std::nullopt);
+        const SedStatus before = c->sed.status(c->tx);
+        // ACTIVATE KEY with nothing pending: the old key stays.
+        CHECK_THROWS_AS(
+            c->sed.activateKey(c->tx, *session, ExportTarget::Kmr, 9, expiry, std::nullopt),
+            seuicc::SedNoPendingKey);
+        const auto key = c->sed.setKeyFromGba(c->tx, *session, ExportTarget::Kmr, nafId, impi);
         CHECK(resp.find(lower(Bytes(key.ksExtNaf.view().begin(), key.ksExtNaf.view().end()))) !=
               std::string::npos);
         const Bytes kcv = securechannel::keyCheckValue(ksIntNaf);
         CHECK(toHex(Bytes(key.kcv.begin(), key.kcv.end())) == toHex(kcv));
+        // Pending only: index, expiry and KCV of the active Kmr are the old ones until the
+        // network's parameters arrive (ACTIVATE KEY); a pending Kmr does not activate as Kmc.
+        const SedStatus pending = c->sed.status(c->tx);
+        CHECK(pending.kcv.kmr == before.kcv.kmr);
+        CHECK(pending.kmrIndex == before.kmrIndex);
+        CHECK_THROWS_AS(c->sed.activateKey(c->tx, *session, ExportTarget::Kmc, 9, expiry, 1),
+                        seuicc::SedNoPendingKey);
+        c->sed.activateKey(c->tx, *session, ExportTarget::Kmr, 9, expiry, std::nullopt);
         const SedStatus st = c->sed.status(c->tx);
         REQUIRE(st.kcv.kmr.has_value());
         CHECK(toHex(Bytes(st.kcv.kmr->begin(), st.kcv.kmr->end())) == toHex(kcv));

@@ -76,6 +76,8 @@ void printAgentStatus(std::ostream& out, const nlohmann::ordered_json& status, b
         << "                  " << field("kmc_kcv") << '\n'
         << "kmc expiry:       " << field("kmc_expiry") << '\n'
         << "psk identities:   " << field("psk_identities") << '\n'
+        << "bootstrap / conn.:" << field("bootstrap") << " / " << field("connection") << '\n'
+        << "gba:              " << field("gba") << '\n'
         << "registration:     " << field("registration") << '\n'
         << "content instances:" << field("content_instances") << '\n'
         << "last error:       " << lastErrorText(status) << '\n'

@@ -41,10 +41,13 @@ public:
     };
 
     // What the agent works with. Empty members get the real thing: a CardSession for the card in
-    // the configured reader, a PskHttpsClient, the system clock, a randomly seeded jitter.
+    // the configured reader, PskHttpsClients (Ua's with one suite), the system clock, a randomly
+    // seeded jitter.
     struct Parts {
         std::unique_ptr<CardPort> card;
         std::unique_ptr<securechannel::tls::HttpsClient> https;
+        // GBA's Ua: PSK = Ks_ext_NAF, offering the one suite of [gba] ua_cipher.
+        std::unique_ptr<securechannel::tls::HttpsClient> ua;
         std::unique_ptr<AgentClock> clock;
         std::function<double()> jitter;  // uniform in [0, 1)
     };

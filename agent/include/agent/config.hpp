@@ -28,6 +28,27 @@ struct RetryPolicy {
     unsigned maxAttempts = 0;  // per procedure before the agent gives up; 0: never
 };
 
+// How the agent gets Kmr (security-profile.md §4) and Kmc (§5).
+enum class BootstrapMethod { Gba, Tls };   // §4.2 GBA-based, §4.3 TLS-based with Kbs
+enum class ConnectionMethod { Gba, Tls };  // §5.2 GBA-based, §5.1 TLS-PSK with Kmr
+std::string_view toString(BootstrapMethod method);
+std::string_view toString(ConnectionMethod method);
+
+// [gba]: Ub with the BSF and Ua with the MSBF / NSCL as NAFs.
+struct GbaConfig {
+    std::string bsfUrl;  // http(s)://host[:port][/path]
+    std::string impi;    // empty: from the USIM's EF_IMSI (gba::impiFromImsi with mncDigits)
+    int mncDigits = 2;
+    std::string msbfFqdn;  // the MSBF's NAF_Id FQDN; default: the host of network.msbf
+    std::string nsclFqdn;  // the NSCL's; default: the host of network.connection
+    // The one PSK suite Ua offers (it is part of the NAF_Id): default PSK-AES128-CBC-SHA256.
+    std::uint16_t uaCipherSuite = 0x00AE;
+    std::chrono::seconds expiryMargin{300};  // a B-TID is reused until its lifetime minus this
+    bool tolerateMissingRspauth = false;
+    bool writeGbaBp = true;  // EF_GBABP after each new bootstrap
+    std::string caFile;      // an https BSF's CA certificates (PEM); empty: the system's
+};
+
 struct AgentConfig {
     // [card]
     std::optional<std::string> reader;  // empty: the first reader with a card
@@ -39,7 +60,11 @@ struct AgentConfig {
     std::vector<std::string> resolve;  // "host:port:address" (the lab names on loopback)
     std::chrono::milliseconds connectTimeout{5000};
     std::chrono::milliseconds requestTimeout{15000};
-    // [agent]
+    // [agent] bootstrap / bootstrap_fallback, connection / connection_fallback: the methods in
+    // the order they are tried. No bootstrap method ("none"): Kmr must be pre-provisioned.
+    std::vector<BootstrapMethod> bootstrapOrder{BootstrapMethod::Tls};
+    std::vector<ConnectionMethod> connectionOrder{ConnectionMethod::Tls};
+    GbaConfig gba;                   // [gba]; needed when "gba" is in either order
     std::filesystem::path stateDir;  // status.json lands here
     std::string applicationId = "telemetry";
     std::string containerId = "readings";

@@ -15,20 +15,23 @@ namespace agent {
 
 // What went wrong, by meaning; the lower layers' exception types are mapped once, in causeOf().
 enum class CauseKind {
-    PskRefused,       // the server refused the PSK identity or key (TLS alert)
-    NoSharedCipher,   // the server offers no PSK suite (a certificate-only server)
-    Network,          // no connection, a reset, a timeout, a body too large
-    ServerError,      // HTTP 5xx
-    HttpRefused,      // HTTP 4xx (Cause::httpStatus)
-    BadAnswer,        // a malformed parameter set or mId body, or one that does not fit
-    CardLost,         // PC/SC: card removed or reset, reader or pcscd gone
-    CardError,        // the card answered an error status word, or broke the contract
-    SecureChannel,    // the TS 102 484 session broke or expired (a new one mends it)
-    WrongKmsa,        // the card and the terminal hold different Kmsa: re-provisioning
-    NotPersonalised,  // no M2M-SED, or a blank one: run m2m provision
-    NoBootstrapKey,   // Kmr is gone and the card holds no Kbs to bootstrap with
-    Configuration,    // a key file or setting the agent cannot use
-    Internal,         // anything else (a bug, or an error nobody classified)
+    PskRefused,         // the server refused the PSK identity or key (TLS alert)
+    NoSharedCipher,     // the server offers no PSK suite (a certificate-only server)
+    Network,            // no connection, a reset, a timeout, a body too large
+    ServerError,        // HTTP 5xx
+    HttpRefused,        // HTTP 4xx (Cause::httpStatus)
+    BadAnswer,          // a malformed parameter set or mId body, or one that does not fit
+    CardLost,           // PC/SC: card removed or reset, reader or pcscd gone
+    CardError,          // the card answered an error status word, or broke the contract
+    SecureChannel,      // the TS 102 484 session broke or expired (a new one mends it)
+    WrongKmsa,          // the card and the terminal hold different Kmsa: re-provisioning
+    NotPersonalised,    // no M2M-SED, or a blank one: run m2m provision
+    NoBootstrapKey,     // Kmr is gone and no bootstrap method can make one (no Kbs, "none")
+    NoUsim,             // GBA: the card has no USIM, or a blank one
+    GbaAuthentication,  // GBA Ub: MAC failure, the BSF refused RES or its rspauth was wrong,
+                        // resynchronisation failed again
+    Configuration,      // a key file or setting the agent cannot use
+    Internal,           // anything else (a bug, or an error nobody classified)
 };
 std::string_view toString(CauseKind kind);
 
@@ -60,8 +63,9 @@ struct Outcome {
 };
 
 // The decision table: what a failure of `step` with `cause` leads to.
-//   permanent anywhere: WrongKmsa, NotPersonalised, NoBootstrapKey, Configuration, and an HTTP 4xx
-//     other than 403, 408 and 429;
+//   permanent anywhere: WrongKmsa, NotPersonalised, NoBootstrapKey, NoUsim, Configuration, and an
+//     HTTP 4xx
+//     other than 403, 408 and 429 (a fallback method, agent.cpp, is tried before any of this);
 //   PskRefused: in bootstrapping permanent (the MSBF does not know Kbs); in connecting Kmr was
 //     refused -> bootstrapping; in registering or registered Kmc was refused -> connecting;
 //   HTTP 403 while registered: the registration lapsed at the NSCL -> registering;

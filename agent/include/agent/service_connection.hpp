@@ -18,6 +18,12 @@ struct ConnectionResult {
     securechannel::tls::TlsSummary tls;
 };
 
+// The checks every connection answer passes before its Kmc is activated (also the GBA-based
+// one): the NSCL answered for `sclId` (when known), and the lifetime is not over.
+// ProtocolMismatch otherwise.
+void checkConnectionAnswer(const provisioning::ConnectionParamSet& params,
+                           const std::string& sclId);
+
 // `connectionUrl` is the NSCL connection endpoint's base URL. Throws like runTlsBootstrap;
 // PskRejected means the NSCL refused Kmr (the caller bootstraps again).
 ConnectionResult runServiceConnection(securechannel::tls::HttpsClient& client,

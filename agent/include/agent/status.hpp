@@ -47,6 +47,16 @@ struct ProcedureStats {
     std::uint64_t lastRequests = 0;
 };
 
+// GBA as the status shows it: the cached bootstrap (never a key) and Ub's counters.
+struct GbaStatus {
+    std::string btid;
+    std::optional<std::chrono::system_clock::time_point> btidExpiry;
+    std::string impi;
+    std::uint64_t ubRuns = 0;
+    std::uint64_t ubRequests = 0;
+    std::uint64_t btidRefusals = 0;  // a NAF refused a cached B-TID (then Ub ran again)
+};
+
 struct AgentStatus {
     AgentState state = AgentState::Starting;
     std::chrono::system_clock::time_point since;
@@ -60,6 +70,11 @@ struct AgentStatus {
     std::optional<seuicc::SedStatus> card;
     std::string kbsIdentity, kmrIdentity, kmcIdentity;  // PSK identities in use
     std::string midUrl;
+    // The method of the latest successful bootstrap / connection in this run ("gba", "tls"),
+    // empty before one; how often a method failed and the next one was tried.
+    std::string bootstrapMethod, connectionMethod;
+    std::uint64_t fallbacks = 0;
+    std::optional<GbaStatus> gba;  // when GBA is configured
 
     std::string registrationLocation;
     std::optional<std::chrono::system_clock::time_point> registrationExpires;

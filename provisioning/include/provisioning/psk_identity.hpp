@@ -15,6 +15,9 @@ namespace provisioning {
 [[nodiscard]] std::string kmrIdentity(const seuicc::NodeId& nodeId, std::uint32_t kmrIndex);
 [[nodiscard]] std::string kmcIdentity(const seuicc::NodeId& nodeId, std::uint32_t kmcIndex);
 [[nodiscard]] std::string kbsIdentity(const seuicc::NodeId& nodeId);
+// GBA's Ua (TS 33.222 5.4.0.1, the separator this project's NAFs expect first):
+// "3GPP-bootstrapping;<B-TID>".
+[[nodiscard]] std::string uaIdentity(std::string_view btid);
 
 // An identity taken apart.
 struct PskIdentity {

@@ -101,19 +101,18 @@ public:
                      std::uint32_t index, std::chrono::system_clock::time_point expiry,
                      std::optional<std::uint64_t> connectionId);
 
-    // SET KEY FROM GBA 80 46 through the tunnel (M2M-SED.md §4.1): the card makes Kmr (or Kmc) =
-    // Ks_int_NAF of the USIM's current GBA bootstrap for `nafId` and `impi`, with index and expiry
-    // (and `connectionId` for Kmc, as activateKey), and returns Ks_ext_NAF, only inside the
-    // secured response, and the new key's KCV. 6A88 -> SedKeyMissing (no USIM, or it refused the
-    // M2M-SED), 6985 -> SedNoGbaBootstrap.
+    // SET KEY FROM GBA 80 46 through the tunnel (M2M-SED.md §4.1): the card makes its *pending*
+    // Kmr (or Kmc) = Ks_int_NAF of the USIM's current GBA bootstrap for `nafId` and `impi`, as
+    // DERIVE EXPORTED KEY does for the TLS-based procedures, and returns Ks_ext_NAF, only inside
+    // the secured response, and the pending key's KCV. activateKey() then makes it active with
+    // the index and lifetime the NAF gave over Ua. 6A88 -> SedKeyMissing (no USIM, or it refused
+    // the M2M-SED), 6985 -> SedNoGbaBootstrap.
     struct GbaKey {
         base::SecretBuffer ksExtNaf;  // 32 bytes: the PSK for Ua on the terminal side
-        KeyCheckValue kcv{};          // of Ks_int_NAF, now Kmr or Kmc
+        KeyCheckValue kcv{};          // of Ks_int_NAF, now the pending Kmr or Kmc
     };
     GbaKey setKeyFromGba(const Transaction& tx, SecureTunnel& tunnel, ExportTarget target,
-                         ByteView nafId, std::string_view impi, std::uint32_t index,
-                         std::chrono::system_clock::time_point expiry,
-                         std::optional<std::uint64_t> connectionId);
+                         ByteView nafId, std::string_view impi);
 
 private:
     CardChannel* channel_;

@@ -85,7 +85,10 @@ CurlEasy::CurlEasy(const ClientOptions& options) {
         check(curl_easy_setopt(easy_, CURLOPT_SSLVERSION,
                                long{CURL_SSLVERSION_TLSv1_2} | long{CURL_SSLVERSION_MAX_TLSv1_2}),
               "SSLVERSION");
-        check(curl_easy_setopt(easy_, CURLOPT_SSL_CIPHER_LIST, kCipherList), "SSL_CIPHER_LIST");
+        const char* ciphers = cipherListFor(options.onlyCipherSuite);
+        check(curl_easy_setopt(easy_, CURLOPT_SSL_CIPHER_LIST,
+                               ciphers != nullptr ? ciphers : kCipherList),
+              "SSL_CIPHER_LIST");
         // PSK suites carry no certificate; the list above holds nothing else, so there is nothing
         // to verify, and curl would otherwise fail for want of a server certificate.
         check(curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 0L), "SSL_VERIFYPEER");

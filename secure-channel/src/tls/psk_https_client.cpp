@@ -54,7 +54,13 @@ struct PskHttpsClient::Impl {
 };
 
 PskHttpsClient::PskHttpsClient(ClientOptions options)
-    : impl_(std::make_unique<Impl>(Impl{std::move(options), {}, {}, {}, {}, {}})) {}
+    : impl_(std::make_unique<Impl>(Impl{std::move(options), {}, {}, {}, {}, {}})) {
+    if (detail::cipherListFor(impl_->options.onlyCipherSuite) == nullptr) {
+        throw std::invalid_argument(
+            "PskHttpsClient: the only suite offered must be one of the "
+            "profile's PSK suites (0x00AE, 0x00A8, 0x008C)");
+    }
+}
 
 PskHttpsClient::~PskHttpsClient() = default;
 
@@ -93,6 +99,7 @@ HttpResponse PskHttpsClient::perform(const HttpRequest& request, const PskKey& k
     t.key = &key;
     t.card = &card;
     t.maxBody = impl.options.maxResponseBytes;
+    t.cipherList = detail::cipherListFor(impl.options.onlyCipherSuite);
     const CURLcode code = impl.easy->perform(request, exportTo != Export::None, t);
     ++impl.counters.requests;
     impl.counters.handshakes += t.handshakes;

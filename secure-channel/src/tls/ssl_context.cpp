@@ -78,8 +78,12 @@ void infoCallback(const SSL* ssl, int where, int value) {
 
 CURLcode configureSslContext(CURL* /*easy*/, void* sslctx, void* userptr) {
     auto* ctx = static_cast<SSL_CTX*>(sslctx);
+    const Transfer* const* current = static_cast<Transfer* const*>(userptr);
+    const char* ciphers = current != nullptr && *current != nullptr && (*current)->cipherList
+                              ? (*current)->cipherList
+                              : kCipherList;
     if (SSL_CTX_set_ex_data(ctx, sslContextIndex(), userptr) == 0 ||
-        SSL_CTX_set_cipher_list(ctx, kCipherList) == 0 ||
+        SSL_CTX_set_cipher_list(ctx, ciphers) == 0 ||
         SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 0 ||
         SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION) == 0) {
         return CURLE_SSL_CIPHER;

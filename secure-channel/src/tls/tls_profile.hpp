@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "securechannel/tls/https_client.hpp"
 
@@ -15,7 +16,19 @@ namespace securechannel::tls::detail {
 inline constexpr const char* kCipherList =
     "PSK-AES128-CBC-SHA256:PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA";
 inline constexpr std::array<std::uint16_t, 3> kCipherIds{0x00AE, 0x00A8, 0x008C};
+inline constexpr std::array<const char*, 3> kCipherNames{
+    "PSK-AES128-CBC-SHA256", "PSK-AES128-GCM-SHA256", "PSK-AES128-CBC-SHA"};
 inline constexpr const char* kProtocol = "TLSv1.2";
+
+// The OpenSSL cipher list to offer: the profile's, or only `suite` (one of kCipherIds); nullptr
+// for a suite outside the profile.
+inline const char* cipherListFor(const std::optional<std::uint16_t>& suite) {
+    if (!suite) {
+        return kCipherList;
+    }
+    const auto* at = std::find(kCipherIds.begin(), kCipherIds.end(), *suite);
+    return at == kCipherIds.end() ? nullptr : kCipherNames[at - kCipherIds.begin()];
+}
 
 // Whether a negotiated session is one the profile allows (checked again after each handshake).
 inline bool withinProfile(const TlsSummary& session) {

@@ -21,6 +21,7 @@ struct Transfer {
     const PskKey* key = nullptr;
     CardKeyOperations* card = nullptr;
     std::size_t maxBody = 0;
+    const char* cipherList = nullptr;  // ClientOptions::onlyCipherSuite applied (tls_profile.hpp)
     std::vector<std::unique_ptr<HandleRegistration>> handles;
     std::string callbackFailure;  // why the PSK callback refused (no secret in here)
 

@@ -449,3 +449,54 @@ TEST_CASE("readings carry the agent's time and an uptime that advances with it",
     CHECK(uptimes[2] - uptimes[1] == 10000);
     CHECK(times[2] - times[1] == std::chrono::seconds(10));
 }
+
+TEST_CASE("bootstrapping: a GBA failure of its own falls back to the next method at once",
+          "[agent][transitions][gba]") {
+    QuietLogs quiet;
+    AgentHarness h;
+    h.card->card.kmrIndex.reset();
+    h.card->card.kcv.kmr.reset();
+    h.config.gba.bsfUrl = "http://127.0.0.1:1/";  // never reached: the fake card has no USIM
+    SECTION("gba, then tls") {
+        h.config.bootstrapOrder = {agent::BootstrapMethod::Gba, agent::BootstrapMethod::Tls};
+        h.stopWhen = [](const agent::AgentStatus& s) { return instances(s, 1); };
+        CHECK(h.run() == S::Stopped);
+        // No backoff between the two methods: one bootstrapping step.
+        CHECK(describe(h.states) ==
+              "starting, bootstrapping, connecting, registering, registered, stopped");
+        CHECK(h.status().bootstrapMethod == "tls");
+        CHECK(h.status().fallbacks == 1);
+        CHECK(h.status().procedures.at("bootstrap_gba").failures == 1);
+        CHECK(h.status().procedures.at("bootstrap").runs == 1);
+        REQUIRE(h.status().gba);
+        CHECK(h.status().gba->ubRuns == 0);
+    }
+    SECTION("gba only: no USIM is permanent") {
+        h.config.bootstrapOrder = {agent::BootstrapMethod::Gba};
+        CHECK(h.run() == S::Failed);
+        CHECK(describe(h.states) == "starting, bootstrapping, failed");
+        REQUIRE(h.status().lastError);
+        CHECK(h.status().lastError->cause.kind == agent::CauseKind::NoUsim);
+        CHECK(h.status().lastError->cause.type == "UsimNotInstalled");
+    }
+    SECTION("none: a missing Kmr is permanent") {
+        h.config.bootstrapOrder.clear();
+        CHECK(h.run() == S::Failed);
+        REQUIRE(h.status().lastError);
+        CHECK(h.status().lastError->cause.kind == agent::CauseKind::NoBootstrapKey);
+    }
+}
+
+TEST_CASE("connecting: the GBA-based connection needs no Kmr; its failure falls back to tls",
+          "[agent][transitions][gba]") {
+    QuietLogs quiet;
+    AgentHarness h;
+    h.config.gba.bsfUrl = "http://127.0.0.1:1/";
+    h.config.connectionOrder = {agent::ConnectionMethod::Gba, agent::ConnectionMethod::Tls};
+    h.stopWhen = [](const agent::AgentStatus& s) { return instances(s, 1); };
+    CHECK(h.run() == S::Stopped);
+    CHECK(describe(h.states) == "starting, connecting, registering, registered, stopped");
+    CHECK(h.status().connectionMethod == "tls");
+    CHECK(h.status().fallbacks == 1);
+    CHECK(h.status().procedures.at("connection_gba").failures == 1);
+}

@@ -33,7 +33,9 @@ TEST_CASE("the lab configuration in testdata loads with every field", "[config]"
     CHECK(c.msbfUrl == "https://msbf.lab.m2m:8441");
     CHECK(c.connectionUrl == "https://nscl.lab.m2m:8442");
     CHECK(c.midUrl.empty());
-    CHECK(c.resolve.size() == 3);
+    CHECK(c.resolve.size() == 4);
+    CHECK(c.gba.bsfUrl == "http://bsf.lab.m2m:8440/");
+    CHECK(c.gba.msbfFqdn == "msbf.lab.m2m");
     CHECK(c.reportInterval == std::chrono::milliseconds(2000));
     CHECK(c.retry.initial == std::chrono::milliseconds(500));
     CHECK(c.retry.cap == std::chrono::milliseconds(60000));
@@ -148,4 +150,69 @@ TEST_CASE("without kmsa_file the systemd credential is used, and nothing else", 
     CHECK(loadAgentConfig(writeConfig("cred.toml", noKmsa)).kmsaFile ==
           "/run/credentials/m2m-agent.service/kmsa");
     ::unsetenv("CREDENTIALS_DIRECTORY");
+}
+
+TEST_CASE("bootstrap and connection methods: defaults, GBA with its [gba] section, fallbacks",
+          "[config][gba]") {
+    using agent::BootstrapMethod;
+    using agent::ConnectionMethod;
+    const auto base = parseAgentConfig(kMinimal, ".");
+    CHECK(base.bootstrapOrder == std::vector{BootstrapMethod::Tls});
+    CHECK(base.connectionOrder == std::vector{ConnectionMethod::Tls});
+
+    const auto c = parseAgentConfig(
+        kMinimal +
+            "[agent]\nbootstrap = \"gba\"\nbootstrap_fallback = [\"tls\"]\n"
+            "connection = \"gba\"\nconnection_fallback = [\"tls\"]\n"
+            "[gba]\nbsf = \"http://bsf.lab.m2m:8080/\"\nexpiry_margin_s = 60\n"
+            "ua_cipher = \"PSK-AES128-GCM-SHA256\"\ntolerate_missing_rspauth = true\n",
+        ".");
+    CHECK(c.bootstrapOrder == std::vector{BootstrapMethod::Gba, BootstrapMethod::Tls});
+    CHECK(c.connectionOrder == std::vector{ConnectionMethod::Gba, ConnectionMethod::Tls});
+    CHECK(c.gba.bsfUrl == "http://bsf.lab.m2m:8080/");
+    CHECK(c.gba.impi.empty());  // from the USIM's IMSI
+    CHECK(c.gba.mncDigits == 2);
+    CHECK(c.gba.msbfFqdn == "msbf.lab.m2m");  // the hosts of network.msbf / network.connection
+    CHECK(c.gba.nsclFqdn == "nscl.lab.m2m");
+    CHECK(c.gba.uaCipherSuite == 0x00A8);
+    CHECK(c.gba.expiryMargin == std::chrono::seconds(60));
+    CHECK(c.gba.tolerateMissingRspauth);
+    CHECK(c.gba.writeGbaBp);
+
+    const auto none = parseAgentConfig(kMinimal + "[agent]\nbootstrap = \"none\"\n", ".");
+    CHECK(none.bootstrapOrder.empty());
+
+    const auto named = parseAgentConfig(
+        kMinimal +
+            "[agent]\nbootstrap = \"gba\"\n[gba]\nbsf = \"https://bsf:1\"\n"
+            "impi = \"001010000000001@ims.mnc001.mcc001.3gppnetwork.org\"\n"
+            "msbf_fqdn = \"msbf.example\"\nnscl_fqdn = \"nscl.example\"\nmnc_digits = 3\n",
+        ".");
+    CHECK(named.gba.impi == "001010000000001@ims.mnc001.mcc001.3gppnetwork.org");
+    CHECK(named.gba.msbfFqdn == "msbf.example");
+    CHECK(named.gba.mncDigits == 3);
+}
+
+TEST_CASE("GBA settings that cannot work are refused with the key named", "[config][gba][neg]") {
+    const auto refused = [](const std::string& extra, const std::string& message) {
+        CHECK_THROWS_WITH(parseAgentConfig(kMinimal + extra, "."), Catch::Contains(message));
+    };
+    refused("[agent]\nbootstrap = \"gba\"\n", "gba.bsf is missing");
+    refused("[agent]\nconnection = \"gba\"\n", "gba.bsf is missing");
+    refused("[agent]\nbootstrap = \"eap\"\n", "agent.bootstrap must be");
+    refused("[agent]\nconnection = \"none\"\n", "agent.connection must be");
+    refused("[agent]\nbootstrap_fallback = [\"tls\"]\n", "twice");
+    refused(
+        "[agent]\nbootstrap = \"gba\"\nbootstrap_fallback = [\"none\"]\n[gba]\nbsf = "
+        "\"http://b\"\n",
+        "agent.bootstrap_fallback must be");
+    refused("[agent]\nbootstrap = \"none\"\nbootstrap_fallback = [\"tls\"]\n",
+            "needs agent.bootstrap");
+    refused("[agent]\nbootstrap_fallback = \"gba\"\n", "must be an array");
+    refused("[agent]\nbootstrap = \"gba\"\n[gba]\nbsf = \"ftp://bsf\"\n", "gba.bsf must be");
+    refused("[agent]\nbootstrap = \"gba\"\n[gba]\nbsf = \"http://b\"\nua_cipher = \"ECDHE-RSA\"\n",
+            "gba.ua_cipher must be");
+    refused("[gba]\nmnc_digits = 4\n", "gba.mnc_digits");
+    refused("[gba]\ntolerate_missing_rspauth = 1\n", "must be true or false");
+    refused("[gba]\nbsf_url = \"http://b\"\n", "unknown key 'gba.bsf_url'");
 }

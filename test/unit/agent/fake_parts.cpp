@@ -61,6 +61,25 @@ public:
         pending_.reset();
     }
 
+    // The fake card has no USIM: GBA fails as on a card without one (the agent's GBA paths are
+    // covered by the integration tests against the lab BSF).
+    provisioning::AkaAnswer authenticateGbaBootstrap(const provisioning::AkaChallenge&) override {
+        card_.traffic_.apdus += 1;
+        throw seuicc::UsimNotInstalled(0x6A82, "SELECT USIM");
+    }
+    std::string readImsi() override {
+        card_.traffic_.apdus += 1;
+        throw seuicc::UsimNotInstalled(0x6A82, "SELECT USIM");
+    }
+    seuicc::M2mSedClient::GbaKey setKeyFromGba(seuicc::ExportTarget, base::ByteView,
+                                               std::string_view) override {
+        card_.traffic_.apdus += kCommandApdus;
+        throw seuicc::SedKeyMissing(0x6A88, "SET KEY FROM GBA");
+    }
+    void writeGbaBootstrap(const seuicc::GbaBootstrapParams&) override {
+        card_.traffic_.apdus += 1;
+    }
+
 private:
     FakeCard& card_;
     std::optional<seuicc::KeyCheckValue> pending_;

@@ -3,11 +3,13 @@
 #include "agent/outcome.hpp"
 #include "provisioning/param_sets.hpp"
 #include "provisioning/procedure.hpp"
+#include "provisioning/ub_client.hpp"
 #include "securechannel/errors.hpp"
 #include "securechannel/tls/https_client.hpp"
 #include "securechannel/ts102484/errors.hpp"
 #include "seuicc/errors.hpp"
 #include "seuicc/sed_errors.hpp"
+#include "seuicc/usim_client.hpp"
 
 using agent::AgentState;
 using agent::Cause;
@@ -31,7 +33,8 @@ Cause causeOfThrown(Args&&... args) {
 }  // namespace
 
 TEST_CASE("decide: permanent causes fail in every step", "[outcome]") {
-    for (const K k : {K::WrongKmsa, K::NotPersonalised, K::NoBootstrapKey, K::Configuration}) {
+    for (const K k :
+         {K::WrongKmsa, K::NotPersonalised, K::NoBootstrapKey, K::NoUsim, K::Configuration}) {
         for (const S s :
              {S::Starting, S::Bootstrapping, S::Connecting, S::Registering, S::Registered}) {
             const Outcome o = decide(s, cause(k));
@@ -72,7 +75,7 @@ TEST_CASE("decide: HTTP 4xx: 403 while registered re-registers, 403/408/429 retr
 
 TEST_CASE("decide: transient causes retry the step that failed", "[outcome]") {
     for (const K k : {K::NoSharedCipher, K::Network, K::ServerError, K::BadAnswer, K::CardLost,
-                      K::CardError, K::SecureChannel, K::Internal}) {
+                      K::CardError, K::SecureChannel, K::GbaAuthentication, K::Internal}) {
         for (const S s :
              {S::Starting, S::Bootstrapping, S::Connecting, S::Registering, S::Registered}) {
             const Outcome o = decide(s, cause(k, 503));
@@ -113,6 +116,23 @@ TEST_CASE("causeOf maps each layer's exception types, keeping type name and mess
     CHECK(causeOfThrown<seuicc::SedNotPersonalised>(std::uint16_t{0x6985}, "CMS").kind ==
           K::NotPersonalised);
     CHECK(causeOfThrown<seuicc::SedKeyMissing>(std::uint16_t{0x6A88}, "CMS").kind == K::CardError);
+    // GBA: Ub's authentication failures, its malformed answers, a card without a USIM.
+    namespace ub = provisioning::ub;
+    const Cause mac = causeOfThrown<ub::NetworkAuthenticationFailed>("MAC failure");
+    CHECK(mac.kind == K::GbaAuthentication);
+    CHECK(mac.type == "NetworkAuthenticationFailed");
+    CHECK(causeOfThrown<ub::UserAuthenticationFailed>("x").kind == K::GbaAuthentication);
+    CHECK(causeOfThrown<ub::BsfAuthenticationFailed>("x").kind == K::GbaAuthentication);
+    CHECK(causeOfThrown<ub::ResynchronisationFailed>("x").kind == K::GbaAuthentication);
+    CHECK(causeOfThrown<ub::DigestSyntaxError>("x").kind == K::BadAnswer);
+    CHECK(causeOfThrown<seuicc::UsimNotInstalled>(std::uint16_t{0x6A82}, "SELECT USIM").kind ==
+          K::NoUsim);
+    CHECK(causeOfThrown<seuicc::UsimNotPersonalised>(std::uint16_t{0x6985}, "AUTH").kind ==
+          K::NoUsim);
+    CHECK(causeOfThrown<seuicc::SedNoGbaBootstrap>(std::uint16_t{0x6985}, "GBA").kind ==
+          K::CardError);
+    CHECK(agent::toString(K::NoUsim) == "no_usim");
+    CHECK(agent::toString(K::GbaAuthentication) == "gba_authentication");
     CHECK(causeOfThrown<std::runtime_error>("x").kind == K::Internal);
     CHECK(causeOfThrown<std::runtime_error>("x").type == "runtime_error");
 }

@@ -186,6 +186,41 @@ TEST_CASE("The client offers the three PSK suites only, with SNI", "[tls][psk-cl
     CHECK(connections[0].identity == kKmrIdentity);
 }
 
+TEST_CASE(
+    "onlyCipherSuite: exactly that suite is offered (GBA Ua); one outside the profile is refused",
+    "[tls][psk-client][gba]") {
+    for (const std::uint16_t only :
+         {std::uint16_t{0x00AE}, std::uint16_t{0x00A8}, std::uint16_t{0x008C}}) {
+        sctest::PskTestServerOptions options;
+        options.keys[kKmrIdentity] = vectorPsk();
+        options.cipherList = "ALL:PSK";
+        sctest::PskTestServer server(options);
+        ClientOptions clientOptions;
+        clientOptions.onlyCipherSuite = only;
+        sctest::RecordingKeyOperations card = vectorCard();
+        PskHttpsClient client(clientOptions);
+        const HttpResponse response =
+            client.perform(get(server.url()), {kKmrIdentity, KeySlot::Kmr}, card);
+        CHECK(response.status == 200);
+        CHECK(response.tls.cipherId == only);
+        const auto connections = server.connections();
+        REQUIRE(connections.size() == 1);
+        std::vector<std::uint16_t> suites;
+        for (const auto id : connections[0].offeredCiphers) {
+            if (id != 0x00FF) {
+                suites.push_back(id);
+            }
+        }
+        CHECK(suites == std::vector<std::uint16_t>{only});
+    }
+    for (const std::uint16_t outside :
+         {std::uint16_t{0xC02F}, std::uint16_t{0x00A9}, std::uint16_t{0}}) {
+        ClientOptions clientOptions;
+        clientOptions.onlyCipherSuite = outside;
+        CHECK_THROWS_AS(PskHttpsClient(clientOptions), std::invalid_argument);
+    }
+}
+
 TEST_CASE("Each of the three PSK suites can be negotiated", "[tls][psk-client]") {
     const std::pair<const char*, std::uint16_t> suites[] = {
         {"PSK-AES128-CBC-SHA256", 0x00AE},

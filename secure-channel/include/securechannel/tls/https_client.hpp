@@ -103,6 +103,10 @@ struct ClientOptions {
     std::chrono::milliseconds connectTimeout{5000};
     std::chrono::milliseconds timeout{15000};
     std::size_t maxResponseBytes = 256 * 1024;
+    // Offer this one suite of the profile's PSK list instead of the whole list: GBA's Ua, where
+    // the key (Ks_ext_NAF) depends on the suite through the NAF_Id and must be known before the
+    // handshake (TS 33.220 Annex H). Any other value is refused by the client's constructor.
+    std::optional<std::uint16_t> onlyCipherSuite;
 };
 
 struct ClientCounters {

@@ -2,11 +2,13 @@
 // baseline of the card-held key (the same PskHttpsClient, the same handshake, the key here
 // instead of in the card).
 //
-// FOR BASELINES, TESTS AND INTEROP CHECKS ONLY, NOT FOR THE AGENT: in the product Kmr, Kmc and
-// Kbs never leave the card (security-profile.md §1); a terminal holding them defeats the point
-// of the secured environment. Uses: `m2m-bench tls-handshake` (card-held next to in-memory), the
-// TLS client's unit tests, checking a server's PSK configuration with a key from
-// `m2m provision --export-keys`.
+// NEVER FOR Kmr, Kmc OR Kbs IN THE AGENT: in the product they never leave the card
+// (security-profile.md §1); a terminal holding them defeats the point of the secured environment.
+// Uses: `m2m-bench tls-handshake` (card-held next to in-memory), the TLS client's unit tests,
+// checking a server's PSK configuration with a key from `m2m provision --export-keys` — and GBA's
+// Ua (provisioning/gba_bootstrap.hpp), whose PSK Ks_ext_NAF is by definition the terminal's key
+// (GBA_U with TLS in the ME, TS 33.220 4.5.2): the card hands it out inside the secured response
+// of SET KEY FROM GBA, it lives here for one exchange and is wiped with this object.
 //
 // It computes exactly what the card computes (se-uicc/applet/M2M-SED.md §4), with the card's
 // rules and typed errors:

@@ -6,7 +6,8 @@
 // other derivation goes to OpenSSL's default provider.
 //
 // TLS settings (fixed, never configurable): TLS 1.2 only; PSK suites only, 0x00AE and 0x00A8
-// first, 0x008C last; no certificate suite in the list; SNI = the URL's host name.
+// first, 0x008C last; no certificate suite in the list; SNI = the URL's host name. GBA's Ua offers
+// one of these suites only (ClientOptions::onlyCipherSuite).
 #pragma once
 
 #include <memory>

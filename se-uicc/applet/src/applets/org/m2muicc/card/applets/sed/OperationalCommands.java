@@ -16,7 +16,7 @@ import org.m2muicc.card.platform.UiccPlatform;
  * The operational commands (M2M-SED.md §4), reached only as inner APDUs of a started secure
  * channel: COMPUTE MASTER SECRET (TLS 1.2 PSK master secret from a card-held key), DERIVE
  * EXPORTED KEY (RFC 5705 exporter into a pending key), ACTIVATE KEY, and SET KEY FROM GBA
- * (Kmr or Kmc = Ks_int_NAF from the USIM, M2M-SED.md §4.1).
+ * (pending Kmr or Kmc = Ks_int_NAF from the USIM, M2M-SED.md §4.1).
  *
  * <p>Each handler takes the inner command in place and writes its response data to
  * {@code out}; errors are thrown as the inner status word, which the secure channel returns
@@ -183,23 +183,24 @@ final class OperationalCommands {
     }
 
     /**
-     * SET KEY FROM GBA {@code 80 46 P1 00 Lc params ‖ L NAF_Id ‖ L IMPI}, params as ACTIVATE KEY:
-     * the USIM runs its NAF derivation for that NAF_Id (through {@link GbaKeyService}), Ks_int_NAF
-     * becomes Kmr (P1 01) or Kmc (P1 02) with its parameters in one transaction (tear point
-     * {@code gba-key}), and the response is Ks_ext_NAF (32) ‖ KCV of the new key (3), only ever
-     * inside the secured response. No USIM or refused: 6A88; no bootstrap: 6985.
+     * SET KEY FROM GBA {@code 80 46 P1 00 Lc L NAF_Id ‖ L IMPI}: the USIM runs its NAF derivation
+     * for that NAF_Id (through {@link GbaKeyService}) and Ks_int_NAF becomes the *pending* Kmr
+     * (P1 01) or Kmc (P1 02), exactly as DERIVE EXPORTED KEY leaves one; the response is
+     * Ks_ext_NAF (32) ‖ KCV of the pending key (3), only ever inside the secured response.
+     * Index and lifetime come from the NAF over Ua, which needs Ks_ext_NAF first: ACTIVATE KEY
+     * makes the pending key active with them, so the old key stays until Ua succeeded. Nothing
+     * of this applet's persistent state changes here (a tear leaves the old key and no pending
+     * one). No USIM or refused: 6A88; no bootstrap: 6985.
      */
     private short keyFromGba(byte target, byte p2, byte[] c, short data, short lc, byte[] out, short outOff) {
         if ((target != SLOT_KMR && target != SLOT_KMC) || p2 != 0) {
             ISOException.throwIt(SedSw.WRONG_P1P2);
         }
-        boolean kmr = target == SLOT_KMR;
-        short params = kmr ? (short) 12 : (short) 20;
-        short naf = (short) (data + params + 1);
-        if (lc < (short) (params + 2)) {
+        short naf = (short) (data + 1);
+        if (lc < 2) {
             ISOException.throwIt(SedSw.WRONG_LENGTH);
         }
-        short nafLen = (short) (c[(short) (naf - 1)] & 0xFF);
+        short nafLen = (short) (c[data] & 0xFF);
         short impiLenAt = (short) (naf + nafLen);
         if (impiLenAt >= (short) (data + lc)) {
             ISOException.throwIt(SedSw.WRONG_LENGTH);
@@ -211,22 +212,13 @@ final class OperationalCommands {
         GbaKeyService usim = usim();
         byte[] s = secrets.data();
         secrets.clearPending();
-        // The USIM commits its own Ks_int_NAF entry first (its transaction), then this one: a tear
-        // between them leaves the old Kmr and a NAF entry the next try derives again.
+        // The USIM commits its own Ks_int_NAF entry (its transaction); the key stays transient
+        // here until ACTIVATE KEY.
         usim.nafKeys(c, naf, nafLen, (short) (impiLenAt + 1), impiLen, out, outOff, s, SessionSecrets.PENDING);
-        JCSystem.beginTransaction();
-        store.set(kmr ? FieldTable.KMR : FieldTable.KMC, s, SessionSecrets.PENDING, SessionSecrets.KEY_LENGTH);
-        UiccPlatform.tearPoint("gba-key");
-        store.set(kmr ? FieldTable.KMR_INDEX : FieldTable.KMC_INDEX, c, data, (short) 4);
-        store.set(kmr ? FieldTable.KMR_EXPIRY : FieldTable.KMC_EXPIRY, c, (short) (data + 4), (short) 8);
-        if (!kmr) {
-            store.set(FieldTable.CONNECTION_ID, c, (short) (data + 12), (short) 8);
-        }
-        JCSystem.commitTransaction();
+        secrets.setPendingTarget(target);
         short n = crypto.kcv.compute(s, SessionSecrets.PENDING, SessionSecrets.KEY_LENGTH, out,
                 (short) (outOff + KS_NAF_LENGTH));
         crypto.aes.clearKeys();
-        secrets.clearPending();
         return (short) (KS_NAF_LENGTH + n);
     }
 
