@@ -31,7 +31,6 @@ constexpr std::uint8_t kTagSync = 0xDC;
 constexpr std::uint16_t kFidImsi = 0x6F07;
 constexpr std::uint16_t kFidGbaBp = 0x6FD6;
 constexpr std::size_t kEfImsiSize = 9;
-constexpr std::size_t kResSize = 8;
 constexpr std::size_t kKeySize = 16;
 constexpr std::size_t kKcSize = 8;
 constexpr std::size_t kSqnSize = 6;
