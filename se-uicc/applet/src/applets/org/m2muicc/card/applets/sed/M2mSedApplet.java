@@ -12,6 +12,7 @@ import javacard.framework.Util;
 import javacardx.apdu.ExtendedLength;
 
 import org.m2muicc.card.applets.common.AdminCode;
+import org.m2muicc.card.applets.common.Apdus;
 import org.m2muicc.card.crypto.CardCrypto;
 import org.m2muicc.card.platform.PersistentState;
 
@@ -150,14 +151,8 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
         if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != (byte) 0xFF) {
             ISOException.throwIt(SedSw.WRONG_P1P2);
         }
-        short len = publicData.length();
-        short ne = apdu.setOutgoing();
-        if (ne < len) {
-            ISOException.throwIt(len <= 256 ? (short) (0x6C00 | (len & 0xFF)) : SedSw.WRONG_LENGTH);
-        }
         publicData.write(buf, (short) 0);
-        apdu.setOutgoingLength(len);
-        apdu.sendBytes((short) 0, len);
+        Apdus.send(apdu, buf, (short) 0, publicData.length());
     }
 
     // --- PersistentState ------------------------------------------------------------------
