@@ -32,8 +32,8 @@ import org.m2muicc.card.platform.PersistentState;
  *   <li>{@link OperationalCommands}, reachable only from inside the channel.</li>
  * </ul>
  *
- * <p>Install parameters: the 8-byte administrative code, optionally followed by the 10 bytes of
- * EF_ICCID (the UICC_ID of the secure channel; the applet cannot read EF_ICCID itself).
+ * <p>Install parameters: the 8-byte administrative code (anything else: 6A80). The UICC_ID of the
+ * secure channel is EF_ICCID, which {@link SaOperations} reads from the platform.
  * Extended length is accepted for GET DATA, whose response can exceed 256 bytes.
  */
 public final class M2mSedApplet extends Applet implements ExtendedLength, PersistentState {
