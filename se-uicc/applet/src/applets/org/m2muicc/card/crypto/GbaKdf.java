@@ -8,7 +8,8 @@ import javacard.security.Signature;
  * The GBA NAF key derivation of 3GPP TS 33.220 Annex B: {@code KDF(Ks, S) = HMAC-SHA-256(Ks, S)}
  * with {@code S = 01 ‖ P0 ‖ L0 ‖ RAND ‖ 0010 ‖ IMPI ‖ L2 ‖ NAF_Id ‖ L3} (Li = uint16 length of Pi),
  * P0 = "gba-me" for Ks_ext_NAF and "gba-u" for Ks_int_NAF; Ks = CK ‖ IK (32 bytes).
- * Known answers: testdata/vectors/gba-kdf.json and gba-digest-and-usim.json (usim_apdus).
+ * Checked by test/integration/usim_test.cpp: the usim_apdus vector of gba-digest-and-usim.json,
+ * and the terminal's KDF (which gba-kdf.json checks) on the same inputs.
  */
 public final class GbaKdf {
     public static final short KEY_LENGTH = 32;

@@ -4,6 +4,7 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 
+import javacard.framework.APDU;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
@@ -30,10 +31,26 @@ public final class AdminCode {
     private static final short SW_TRIES_LEFT = (short) 0x63C0;
     private static final byte MAX_TRIES = 3;
     private static final short CHANNELS = 20;
+    private static final byte P2_ADMIN = (byte) 0x81;
 
     private final byte[] code = new byte[CODE_LENGTH];
     private byte tries = MAX_TRIES;
     private final byte[] authenticated;
+
+    /**
+     * GlobalPlatform-style install data {@code [aidLen][AID][ctrlLen][ctrl][len][params]} of an
+     * applet whose params are the administrative code: the offset of the params. An AID outside
+     * 5..16 bytes or params other than 8 bytes: 6A80, and nothing is installed.
+     */
+    public static short installParams(byte[] bArray, short bOffset) {
+        short aidLen = (short) (bArray[bOffset] & 0xFF);
+        short p = (short) (bOffset + 1 + aidLen);
+        p = (short) (p + 1 + (bArray[p] & 0xFF));
+        if (aidLen < 5 || aidLen > 16 || (short) (bArray[p] & 0xFF) != CODE_LENGTH) {
+            ISOException.throwIt(ISO7816.SW_WRONG_DATA);
+        }
+        return (short) (p + 1);
+    }
 
     public AdminCode(byte[] initial, short off) {
         Util.arrayCopy(initial, off, code, (short) 0, CODE_LENGTH);
@@ -58,10 +75,16 @@ public final class AdminCode {
     }
 
     /**
-     * VERIFY ADMIN with {@code len} bytes of data at {@code off}. No data: reports the state
+     * VERIFY ADMIN {@code 00 20 00 81 Lc code} (other P1-P2: 6A86). No data: reports the state
      * (9000 when this channel is authenticated, else 63Cx) without using a try.
      */
-    public void verify(byte[] buf, short off, short len) {
+    public void verify(APDU apdu) {
+        byte[] buf = apdu.getBuffer();
+        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != P2_ADMIN) {
+            ISOException.throwIt(ISO7816.SW_INCORRECT_P1P2);
+        }
+        short len = Apdus.receiveAll(apdu);
+        short off = apdu.getOffsetCdata();
         if (tries == 0) {
             ISOException.throwIt(SW_BLOCKED);
         }

@@ -30,7 +30,7 @@ public final class Apdus {
     /**
      * Sends {@code len} bytes of {@code src} as the response, if the command's Le allows it:
      * a shorter Le gets 6Cxx (the exact length, for up to 256 bytes) or 6700 (more than a
-     * short response can carry: use an extended Le).
+     * short response can carry: use an extended Le). {@code src} may be the APDU buffer itself.
      */
     public static void send(APDU apdu, byte[] src, short off, short len) {
         short ne = apdu.setOutgoing();
@@ -38,6 +38,10 @@ public final class Apdus {
             ISOException.throwIt(len <= 256 ? (short) (0x6C00 | (len & 0xFF)) : ISO7816.SW_WRONG_LENGTH);
         }
         apdu.setOutgoingLength(len);
-        apdu.sendBytesLong(src, off, len);
+        if (src == apdu.getBuffer()) {
+            apdu.sendBytes(off, len);
+        } else {
+            apdu.sendBytesLong(src, off, len);
+        }
     }
 }

@@ -1,6 +1,5 @@
 package org.m2muicc.card.applets.sed;
 
-import org.m2muicc.card.applets.common.AdminCode;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -12,6 +11,8 @@ import javacard.framework.ISOException;
 import javacard.framework.Util;
 import javacardx.apdu.ExtendedLength;
 
+import org.m2muicc.card.applets.common.AdminCode;
+import org.m2muicc.card.applets.common.Apdus;
 import org.m2muicc.card.crypto.CardCrypto;
 import org.m2muicc.card.platform.PersistentState;
 
@@ -31,8 +32,8 @@ import org.m2muicc.card.platform.PersistentState;
  *   <li>{@link OperationalCommands}, reachable only from inside the channel.</li>
  * </ul>
  *
- * <p>Install parameters: the 8-byte administrative code, optionally followed by the 10 bytes of
- * EF_ICCID (the UICC_ID of the secure channel; the applet cannot read EF_ICCID itself).
+ * <p>Install parameters: the 8-byte administrative code (anything else: 6A80). The UICC_ID of the
+ * secure channel is EF_ICCID, which {@link SaOperations} reads from the platform.
  * Extended length is accepted for GET DATA, whose response can exceed 256 bytes.
  */
 public final class M2mSedApplet extends Applet implements ExtendedLength, PersistentState {
@@ -57,7 +58,7 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
     private final ManageSecureChannel manageSecureChannel;
     private final TransactData transactData;
 
-    private M2mSedApplet(byte[] install, short aidOff, short aidLen, short paramsOff, short paramsLen) {
+    private M2mSedApplet(byte[] install, short aidOff, short aidLen, short paramsOff) {
         CardCrypto crypto = new CardCrypto();
         store = new SedStore();
         admin = new AdminCode(install, paramsOff);
@@ -75,14 +76,9 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
      * params = the admin code (8 bytes). Anything else: 6A80, nothing installed.
      */
     public static void install(byte[] bArray, short bOffset, byte bLength) {
+        short params = AdminCode.installParams(bArray, bOffset);
         short aidLen = (short) (bArray[bOffset] & 0xFF);
-        short p = (short) (bOffset + 1 + aidLen);
-        p = (short) (p + 1 + (bArray[p] & 0xFF));
-        short paramsLen = (short) (bArray[p] & 0xFF);
-        if (aidLen < 5 || aidLen > 16 || paramsLen != AdminCode.CODE_LENGTH) {
-            ISOException.throwIt(SedSw.WRONG_DATA);
-        }
-        M2mSedApplet applet = new M2mSedApplet(bArray, (short) (bOffset + 1), aidLen, (short) (p + 1), paramsLen);
+        M2mSedApplet applet = new M2mSedApplet(bArray, (short) (bOffset + 1), aidLen, params);
         applet.register(bArray, (short) (bOffset + 1), (byte) aidLen);
     }
 
@@ -105,7 +101,7 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
         switch (ins) {
             case INS_VERIFY:
                 requireClass(interindustry, true);
-                personalisation.verify(apdu);
+                admin.verify(apdu);
                 return;
             case INS_MANAGE_SECURE_CHANNEL:
                 requireClass(interindustry, true);
@@ -155,14 +151,8 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
         if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != (byte) 0xFF) {
             ISOException.throwIt(SedSw.WRONG_P1P2);
         }
-        short len = publicData.length();
-        short ne = apdu.setOutgoing();
-        if (ne < len) {
-            ISOException.throwIt(len <= 256 ? (short) (0x6C00 | (len & 0xFF)) : SedSw.WRONG_LENGTH);
-        }
         publicData.write(buf, (short) 0);
-        apdu.setOutgoingLength(len);
-        apdu.sendBytes((short) 0, len);
+        Apdus.send(apdu, buf, (short) 0, publicData.length());
     }
 
     // --- PersistentState ------------------------------------------------------------------

@@ -8,8 +8,8 @@ import javacard.framework.Util;
 
 import org.m2muicc.card.applets.usim.GbaKeyService;
 import org.m2muicc.card.applets.usim.UsimApplet;
-
 import org.m2muicc.card.crypto.CardCrypto;
+import org.m2muicc.card.crypto.GbaKdf;
 import org.m2muicc.card.platform.UiccPlatform;
 
 /**
@@ -31,7 +31,7 @@ final class OperationalCommands {
     /** The USIM whose GbaKeyService gives Ks_int_NAF (USIM.md §6). */
     private static final byte[] USIM_AID = {
         (byte) 0xA0, 0x00, 0x00, 0x00, (byte) 0x87, 0x10, 0x02, (byte) 0xFF, 0x49, (byte) 0xFF, 0x05, (byte) 0x89};
-    private static final short KS_NAF_LENGTH = 32;
+    private static final short KS_NAF_LENGTH = GbaKdf.KEY_LENGTH;
 
     private static final byte SLOT_KMR = 1;
     private static final byte SLOT_KMC = 2;
@@ -135,9 +135,7 @@ final class OperationalCommands {
     }
 
     private short deriveExportedKey(byte target, byte p2, byte[] c, short data, short lc, byte[] out, short outOff) {
-        if ((target != SLOT_KMR && target != SLOT_KMC) || p2 != 0) {
-            ISOException.throwIt(SedSw.WRONG_P1P2);
-        }
+        requireTarget(target, p2);
         if (lc != RANDOMS_LENGTH) {
             ISOException.throwIt(SedSw.WRONG_LENGTH);
         }
@@ -151,16 +149,11 @@ final class OperationalCommands {
         secrets.clearPending();
         crypto.prf.prf(s, SessionSecrets.MASTER, SessionSecrets.MASTER_LENGTH, label, (short) 0,
                 (short) label.length, c, data, lc, s, SessionSecrets.PENDING, SessionSecrets.KEY_LENGTH);
-        secrets.setPendingTarget(target);
-        short n = crypto.kcv.compute(s, SessionSecrets.PENDING, SessionSecrets.KEY_LENGTH, out, outOff);
-        crypto.aes.clearKeys();
-        return n;
+        return pending(target, out, outOff);
     }
 
     private void activateKey(byte target, byte p2, byte[] c, short data, short lc) {
-        if ((target != SLOT_KMR && target != SLOT_KMC) || p2 != 0) {
-            ISOException.throwIt(SedSw.WRONG_P1P2);
-        }
+        requireTarget(target, p2);
         // index (4) ‖ expiry (8) [‖ ConnectionId (8) for Kmc]
         if (lc != (target == SLOT_KMR ? (short) 12 : (short) 20)) {
             ISOException.throwIt(SedSw.WRONG_LENGTH);
@@ -193,9 +186,7 @@ final class OperationalCommands {
      * one). No USIM or refused: 6A88; no bootstrap: 6985.
      */
     private short keyFromGba(byte target, byte p2, byte[] c, short data, short lc, byte[] out, short outOff) {
-        if ((target != SLOT_KMR && target != SLOT_KMC) || p2 != 0) {
-            ISOException.throwIt(SedSw.WRONG_P1P2);
-        }
+        requireTarget(target, p2);
         short naf = (short) (data + 1);
         if (lc < 2) {
             ISOException.throwIt(SedSw.WRONG_LENGTH);
@@ -215,11 +206,26 @@ final class OperationalCommands {
         // The USIM commits its own Ks_int_NAF entry (its transaction); the key stays transient
         // here until ACTIVATE KEY.
         usim.nafKeys(c, naf, nafLen, (short) (impiLenAt + 1), impiLen, out, outOff, s, SessionSecrets.PENDING);
+        return (short) (KS_NAF_LENGTH + pending(target, out, (short) (outOff + KS_NAF_LENGTH)));
+    }
+
+    /** P1 names the key a pending key is for (01 Kmr, 02 Kmc) and P2 is 00; else 6A86. */
+    private static void requireTarget(byte target, byte p2) {
+        if ((target != SLOT_KMR && target != SLOT_KMC) || p2 != 0) {
+            ISOException.throwIt(SedSw.WRONG_P1P2);
+        }
+    }
+
+    /**
+     * The key just written at {@link SessionSecrets#PENDING} is now pending for {@code target}
+     * (what ACTIVATE KEY takes); writes its KCV to {@code out} and returns the KCV's length.
+     */
+    private short pending(byte target, byte[] out, short outOff) {
         secrets.setPendingTarget(target);
-        short n = crypto.kcv.compute(s, SessionSecrets.PENDING, SessionSecrets.KEY_LENGTH, out,
-                (short) (outOff + KS_NAF_LENGTH));
+        short n = crypto.kcv.compute(secrets.data(), SessionSecrets.PENDING, SessionSecrets.KEY_LENGTH,
+                out, outOff);
         crypto.aes.clearKeys();
-        return (short) (KS_NAF_LENGTH + n);
+        return n;
     }
 
     /** The USIM's GbaKeyService, which it grants to this applet's AID only; 6A88 otherwise. */

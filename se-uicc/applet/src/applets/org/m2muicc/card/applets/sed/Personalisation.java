@@ -1,24 +1,23 @@
 package org.m2muicc.card.applets.sed;
 
-import org.m2muicc.card.applets.common.AdminCode;
-import org.m2muicc.card.applets.common.Apdus;
 import javacard.framework.APDU;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 
+import org.m2muicc.card.applets.common.AdminCode;
+import org.m2muicc.card.applets.common.Apdus;
 import org.m2muicc.card.platform.UiccPlatform;
 
 /**
- * Personalisation outside the secure channel (M2M-SED.md §3): VERIFY ADMIN, STORE DATA into
- * the staging area, COMMIT (and lock) and LOCK.
+ * Personalisation outside the secure channel (M2M-SED.md §3): STORE DATA into the staging area,
+ * COMMIT (and lock) and LOCK, once VERIFY ADMIN ({@link AdminCode#verify}) succeeded.
  *
  * <p>COMMIT copies every staged field into the active store in <em>one</em> JCSystem
  * transaction, with the tear point {@code perso-commit} after each field: a power loss at any
  * of them rolls the whole commit back, so the card is never half personalised.
  */
 final class Personalisation {
-    private static final byte P2_ADMIN = (byte) 0x81;
     private static final byte STORE_CLEAR_FIRST = 0x01;
     private static final byte COMMIT = 0x01;
     private static final byte LOCK = 0x02;
@@ -34,16 +33,6 @@ final class Personalisation {
         this.staging = staging;
         this.admin = admin;
         this.channel = channel;
-    }
-
-    /** VERIFY ADMIN {@code 00 20 00 81 08 code}. */
-    void verify(APDU apdu) {
-        byte[] buf = apdu.getBuffer();
-        if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != P2_ADMIN) {
-            ISOException.throwIt(SedSw.WRONG_P1P2);
-        }
-        short lc = Apdus.receiveAll(apdu);
-        admin.verify(buf, apdu.getOffsetCdata(), lc);
     }
 
     /** STORE DATA {@code 80 E2 P1 00 Lc TLVs}: P1 b1 clears the staging area first. */

@@ -13,6 +13,7 @@ import javacard.framework.JCSystem;
 import javacard.framework.Util;
 import javacardx.apdu.ExtendedLength;
 
+import org.m2muicc.card.applets.common.Apdus;
 import org.m2muicc.card.crypto.CardCrypto;
 import org.m2muicc.card.platform.PersistentState;
 import org.m2muicc.card.platform.UiccPlatform;
@@ -162,7 +163,7 @@ public final class TestApplet extends Applet implements ExtendedLength, Persiste
 
     /** Case 1/3: nothing back. Case 2: Ne bytes 00 01 02 ... Case 4: the data back. */
     private void echo(APDU apdu) {
-        short lc = receiveAll(apdu);
+        short lc = Apdus.receiveAll(apdu);
         short dataOffset = apdu.getOffsetCdata(); // not callable once outgoing
         short ne = apdu.setOutgoing(); // 0 for case 1/3 commands
         if (ne <= 0) {
@@ -196,21 +197,6 @@ public final class TestApplet extends Applet implements ExtendedLength, Persiste
         }
     }
 
-    /** Receives the whole data field (extended APDUs may arrive in several blocks). */
-    private static short receiveAll(APDU apdu) {
-        short received = apdu.setIncomingAndReceive();
-        short total = apdu.getIncomingLength();
-        short off = apdu.getOffsetCdata();
-        while (received < total) {
-            short n = apdu.receiveBytes((short) (off + received));
-            if (n <= 0) {
-                break;
-            }
-            received += n;
-        }
-        return total;
-    }
-
     private void increment() {
         // Big-endian +1 with carry; no transaction on purpose (tests rely on it).
         for (short i = (short) (COUNTER_LEN - 1); i >= 0; i--) {
@@ -222,7 +208,7 @@ public final class TestApplet extends Applet implements ExtendedLength, Persiste
     }
 
     private void writePair(APDU apdu) {
-        short lc = receiveAll(apdu);
+        short lc = Apdus.receiveAll(apdu);
         if (lc != (short) (2 * FIELD_LEN)) {
             ISOException.throwIt(ISO7816.SW_WRONG_LENGTH);
         }
@@ -252,7 +238,7 @@ public final class TestApplet extends Applet implements ExtendedLength, Persiste
 
     /** INS 50-53: one crypto primitive over the command data; see the class comment. */
     private void knownAnswer(APDU apdu) {
-        short lc = receiveAll(apdu);
+        short lc = Apdus.receiveAll(apdu);
         byte[] buf = apdu.getBuffer();
         short off = apdu.getOffsetCdata();
         short end = (short) (off + lc);

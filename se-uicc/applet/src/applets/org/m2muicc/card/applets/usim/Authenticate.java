@@ -173,7 +173,6 @@ final class Authenticate {
         }
         // The response overwrites the command: derive into w first, then move it.
         gba.derive(buf, naf, nafLen, impi, impiLen, w, (short) 0);
-        gba.wipeInternal();
         buf[0] = TAG_OK;
         buf[1] = 32;
         Util.arrayCopyNonAtomic(w, (short) 0, buf, (short) 2, (short) 32);

@@ -76,16 +76,15 @@ final class GbaStore implements GbaKeyService {
 
     public void nafKeys(byte[] in, short nafIdOff, short nafIdLen, short impiOff, short impiLen,
                         byte[] ext, short extOff, byte[] internal, short intOff) {
-        derive(in, nafIdOff, nafIdLen, impiOff, impiLen, ext, extOff);
-        Util.arrayCopyNonAtomic(intKey, (short) 0, internal, intOff, KS);
-        Util.arrayFillNonAtomic(intKey, (short) 0, KS, (byte) 0);
+        short e = derive(in, nafIdOff, nafIdLen, impiOff, impiLen, ext, extOff);
+        Util.arrayCopyNonAtomic(keys, (short) (e * KS), internal, intOff, KS);
     }
 
     /**
-     * NAF derivation mode: Ks_ext_NAF to {@code out}, Ks_int_NAF kept for this NAF_Id (and left
-     * in the transient {@code intKey} until the caller wipes it). No bootstrap: 6985.
+     * NAF derivation mode: Ks_ext_NAF to {@code out}, Ks_int_NAF kept for this NAF_Id in the
+     * entry whose index is returned. No bootstrap: 6985.
      */
-    void derive(byte[] in, short nafIdOff, short nafLen, short impiOff, short impiLen, byte[] out, short extOff) {
+    short derive(byte[] in, short nafIdOff, short nafLen, short impiOff, short impiLen, byte[] out, short extOff) {
         if (nafLen < 6 || nafLen > NAF_ID_MAX || impiLen < 1 || impiLen > IMPI_MAX) {
             ISOException.throwIt(UsimSw.WRONG_DATA);
         }
@@ -107,11 +106,8 @@ final class GbaStore implements GbaKeyService {
         clock++;
         used[e] = clock;
         JCSystem.commitTransaction();
-    }
-
-    /** Wipes the transient copy of the last Ks_int_NAF (AUTHENTICATE never returns it). */
-    void wipeInternal() {
         Util.arrayFillNonAtomic(intKey, (short) 0, KS, (byte) 0);
+        return e;
     }
 
     private short find(byte[] in, short off, short len) {

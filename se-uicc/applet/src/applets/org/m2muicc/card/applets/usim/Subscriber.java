@@ -34,7 +34,7 @@ final class Subscriber {
     private final byte[] imsi = new byte[IMSI_LENGTH];
     private final byte[] k = new byte[Milenage.K_LENGTH];
     private final byte[] opc = new byte[Milenage.K_LENGTH];
-    private byte lifecycle = INSTALLED;
+    private boolean locked;
     private boolean hasImsi;
     private boolean hasK;
     private boolean hasOpc;
@@ -54,12 +54,16 @@ final class Subscriber {
         newOpc = JCSystem.makeTransientByteArray(Milenage.K_LENGTH, JCSystem.CLEAR_ON_RESET);
     }
 
+    /** INSTALLED until IMSI, K and OPc are all set, then PERSONALISED, LOCKED after LOCK. */
     byte lifecycle() {
-        return lifecycle;
+        if (locked) {
+            return LOCKED;
+        }
+        return hasImsi && hasK && hasOpc ? PERSONALISED : INSTALLED;
     }
 
     boolean ready() {
-        return lifecycle == PERSONALISED || lifecycle == LOCKED;
+        return lifecycle() != INSTALLED;
     }
 
     byte[] k() {
@@ -138,9 +142,6 @@ final class Subscriber {
             sqn.start(buf, sqnAt);
             UiccPlatform.tearPoint("usim-perso");
         }
-        if (hasImsi && hasK && hasOpc) {
-            lifecycle = PERSONALISED;
-        }
         JCSystem.commitTransaction();
         Util.arrayFillNonAtomic(newOpc, (short) 0, Milenage.K_LENGTH, (byte) 0);
     }
@@ -148,17 +149,15 @@ final class Subscriber {
     /** LOCK {@code 80 E8 02 00}: PERSONALISED -> LOCKED. */
     void lock() {
         requireOpen();
-        if (lifecycle != PERSONALISED) {
+        if (lifecycle() != PERSONALISED) {
             ISOException.throwIt(UsimSw.CONDITIONS);
         }
-        JCSystem.beginTransaction();
-        lifecycle = LOCKED;
-        JCSystem.commitTransaction();
+        locked = true; // one persistent field: an atomic write, no transaction needed
     }
 
     /** Personalisation needs an unlocked card (6985) and VERIFY ADMIN on this channel (6982). */
     private void requireOpen() {
-        if (lifecycle == LOCKED) {
+        if (locked) {
             ISOException.throwIt(UsimSw.CONDITIONS);
         }
         if (!admin.isAuthenticated()) {
@@ -174,7 +173,7 @@ final class Subscriber {
     }
 
     void write(DataOutput out) throws IOException {
-        out.writeByte(lifecycle);
+        out.writeByte(lifecycle()); // the image keeps the lifecycle byte
         out.writeBoolean(hasImsi);
         out.writeBoolean(hasK);
         out.writeBoolean(hasOpc);
@@ -184,7 +183,7 @@ final class Subscriber {
     }
 
     void read(DataInput in) throws IOException {
-        lifecycle = in.readByte();
+        locked = in.readByte() == LOCKED;
         hasImsi = in.readBoolean();
         hasK = in.readBoolean();
         hasOpc = in.readBoolean();

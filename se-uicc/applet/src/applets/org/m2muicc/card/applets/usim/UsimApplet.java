@@ -45,7 +45,6 @@ public final class UsimApplet extends Applet implements PersistentState {
     private static final byte INS_STORE_DATA = (byte) 0xE2;
     private static final byte INS_LOCK = (byte) 0xE8;
     private static final byte INS_GET_DATA = (byte) 0xCA;
-    private static final byte P2_ADMIN = (byte) 0x81;
 
     private final AdminCode admin;
     private final Subscriber subscriber;
@@ -68,14 +67,8 @@ public final class UsimApplet extends Applet implements PersistentState {
 
     /** {@code [aidLen][AID][ctrlLen][ctrl][len][params]}, params = the admin code (8 bytes). */
     public static void install(byte[] bArray, short bOffset, byte bLength) {
-        short aidLen = (short) (bArray[bOffset] & 0xFF);
-        short p = (short) (bOffset + 1 + aidLen);
-        p = (short) (p + 1 + (bArray[p] & 0xFF));
-        short paramsLen = (short) (bArray[p] & 0xFF);
-        if (aidLen < 5 || aidLen > 16 || paramsLen != AdminCode.CODE_LENGTH) {
-            ISOException.throwIt(UsimSw.WRONG_DATA);
-        }
-        new UsimApplet(bArray, (short) (p + 1)).register(bArray, (short) (bOffset + 1), (byte) aidLen);
+        short params = AdminCode.installParams(bArray, bOffset);
+        new UsimApplet(bArray, params).register(bArray, (short) (bOffset + 1), bArray[bOffset]);
     }
 
     public boolean select() {
@@ -135,11 +128,7 @@ public final class UsimApplet extends Applet implements PersistentState {
                 return;
             case INS_VERIFY:
                 requireClass(proprietary, false);
-                if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != P2_ADMIN) {
-                    ISOException.throwIt(UsimSw.WRONG_P1P2);
-                }
-                short lc = Apdus.receiveAll(apdu);
-                admin.verify(buf, apdu.getOffsetCdata(), lc);
+                admin.verify(apdu);
                 return;
             case INS_STORE_DATA:
                 requireClass(proprietary, true);
