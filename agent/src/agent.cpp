@@ -52,11 +52,7 @@ Agent::Parts complete(Agent::Parts parts, const AgentConfig& config) {
 }
 
 std::unique_ptr<provisioning::GbaClient> makeGba(const AgentConfig& c, tls::HttpsClient& ua) {
-    const bool used = std::find(c.bootstrapOrder.begin(), c.bootstrapOrder.end(),
-                                BootstrapMethod::Gba) != c.bootstrapOrder.end() ||
-                      std::find(c.connectionOrder.begin(), c.connectionOrder.end(),
-                                ConnectionMethod::Gba) != c.connectionOrder.end();
-    if (!used) {
+    if (!c.usesGba()) {
         return nullptr;
     }
     provisioning::GbaOptions o;
