@@ -186,7 +186,10 @@ Bytes UsimClient::findAid(const Transaction& tx) {
 }
 
 void UsimClient::select(const Transaction& tx) {
-    const Bytes aid = findAid(tx);
+    select(tx, findAid(tx));
+}
+
+void UsimClient::select(const Transaction& tx, ByteView aid) {
     requireOk(selectByAid(tx, *channel_, aid, /*wantFcp=*/false), "SELECT USIM");
 }
 
