@@ -52,11 +52,7 @@ Agent::Parts complete(Agent::Parts parts, const AgentConfig& config) {
 }
 
 std::unique_ptr<provisioning::GbaClient> makeGba(const AgentConfig& c, tls::HttpsClient& ua) {
-    const bool used = std::find(c.bootstrapOrder.begin(), c.bootstrapOrder.end(),
-                                BootstrapMethod::Gba) != c.bootstrapOrder.end() ||
-                      std::find(c.connectionOrder.begin(), c.connectionOrder.end(),
-                                ConnectionMethod::Gba) != c.connectionOrder.end();
-    if (!used) {
+    if (!c.usesGba()) {
         return nullptr;
     }
     provisioning::GbaOptions o;
@@ -75,21 +71,6 @@ std::unique_ptr<provisioning::GbaClient> makeGba(const AgentConfig& c, tls::Http
     o.uaCipherSuite = c.gba.uaCipherSuite;
     o.writeGbaBp = c.gba.writeGbaBp;
     return std::make_unique<provisioning::GbaClient>(std::move(o), ua);
-}
-
-// Whether a failure of one method is worth trying the next one for: not when the card path or
-// its secure channel broke (every method needs them).
-bool methodSpecific(const Cause& cause) {
-    switch (cause.kind) {
-        case CauseKind::CardLost:
-        case CauseKind::SecureChannel:
-        case CauseKind::WrongKmsa:
-        case CauseKind::NotPersonalised:
-        case CauseKind::Configuration:
-            return false;
-        default:
-            return true;
-    }
 }
 
 bool expired(const std::optional<Clock::time_point>& at, Clock::time_point now,
@@ -307,17 +288,47 @@ struct Agent::Impl {
         return s.kcv.kmr && s.kmrIndex && !expired(s.kmrExpiry, clock.now());
     }
 
-    // The configured bootstrap methods in order; a method-specific failure of one that is not
-    // the last is logged and the next one runs at once.
+    // `order` without the methods `usable` rules out (nothing to run them with).
+    template <typename Method, typename Usable>
+    static std::vector<Method> usableMethods(const std::vector<Method>& order, Usable&& usable) {
+        std::vector<Method> methods;
+        std::copy_if(order.begin(), order.end(), std::back_inserter(methods), usable);
+        return methods;
+    }
+
+    // Runs the first of `methods` that succeeds: a failure for which tryNextMethod() holds, of
+    // a method that is not the last, is logged and the next one runs at once (no backoff); any
+    // other failure is the step's, for decide().
+    template <typename Method, typename Run>
+    void firstThatWorks(std::string_view what, const std::vector<Method>& methods, Run&& run) {
+        for (std::size_t i = 0; i < methods.size(); ++i) {
+            try {
+                run(methods[i]);
+                return;
+            } catch (const std::exception&) {
+                const Cause cause = causeOf(std::current_exception());
+                if (i + 1 == methods.size() || !tryNextMethod(cause)) {
+                    throw;
+                }
+                base::log::kAgent->warn("{} {} failed: {} (type {}, cause {}): trying {}",
+                                        toString(methods[i]), what, cause.message, cause.type,
+                                        toString(cause.kind), toString(methods[i + 1]));
+                update([](AgentStatus& a) { ++a.fallbacks; });
+            }
+        }
+    }
+
+    // Runs `body` as the measured procedure `name` inside one card transaction.
+    void cardProcedure(const std::string& name,
+                       const std::function<void(provisioning::CardOperations&)>& body) {
+        measure(name, [&] { card.run(body); });
+    }
+
     Outcome bootstrap() {
         const seuicc::SedStatus s = card.status();
-        std::vector<BootstrapMethod> methods;
-        for (const BootstrapMethod m : config.bootstrapOrder) {
-            if (m == BootstrapMethod::Tls && !s.kcv.kbs) {
-                continue;  // nothing to run it with
-            }
-            methods.push_back(m);
-        }
+        const std::vector<BootstrapMethod> methods = usableMethods(
+            config.bootstrapOrder,
+            [&](BootstrapMethod m) { return m != BootstrapMethod::Tls || s.kcv.kbs; });
         if (methods.empty()) {
             return Outcome::fail(permanentCause(
                 CauseKind::NoBootstrapKey,
@@ -326,71 +337,46 @@ struct Agent::Impl {
                     : "Kmr is missing, expired or refused and the card holds no bootstrap key "
                       "(Kbs)"));
         }
-        for (std::size_t i = 0; i < methods.size(); ++i) {
-            try {
-                runBootstrap(methods[i], s);
-                break;
-            } catch (const std::exception&) {
-                const Cause cause = causeOf(std::current_exception());
-                if (i + 1 == methods.size() || !methodSpecific(cause)) {
-                    throw;
-                }
-                base::log::kAgent->warn("{} bootstrap failed: {} (type {}, cause {}): trying {}",
-                                        toString(methods[i]), cause.message, cause.type,
-                                        toString(cause.kind), toString(methods[i + 1]));
-                update([](AgentStatus& a) { ++a.fallbacks; });
+        firstThatWorks("bootstrap", methods, [&](BootstrapMethod method) {
+            if (method == BootstrapMethod::Tls) {
+                cardProcedure("bootstrap", [&](provisioning::CardOperations& ops) {
+                    provisioning::runTlsBootstrap(https, ops, config.msbfUrl, *s.nodeId);
+                });
+            } else {
+                cardProcedure("bootstrap_gba", [&](provisioning::CardOperations& ops) {
+                    provisioning::runGbaBootstrap(*gba, ops, config.msbfUrl, config.gba.msbfFqdn,
+                                                  *s.nodeId);
+                });
             }
-        }
+            update([&](AgentStatus& a) { a.bootstrapMethod = std::string(toString(method)); });
+        });
         noteCard();
         update([](AgentStatus& a) { ++a.bootstraps; });
         return Outcome::next(AgentState::Connecting);
     }
 
-    void runBootstrap(BootstrapMethod method, const seuicc::SedStatus& s) {
-        if (method == BootstrapMethod::Tls) {
-            measure("bootstrap", [&] {
-                card.run([&](provisioning::CardOperations& ops) {
-                    provisioning::runTlsBootstrap(https, ops, config.msbfUrl, *s.nodeId);
-                });
-            });
-        } else {
-            measure("bootstrap_gba", [&] {
-                card.run([&](provisioning::CardOperations& ops) {
-                    provisioning::runGbaBootstrap(*gba, ops, config.msbfUrl, config.gba.msbfFqdn,
-                                                  *s.nodeId);
-                });
-            });
-        }
-        update([&](AgentStatus& a) { a.bootstrapMethod = std::string(toString(method)); });
-    }
-
     Outcome connect() {
         const seuicc::SedStatus s = card.status();
-        std::vector<ConnectionMethod> methods;
-        for (const ConnectionMethod m : config.connectionOrder) {
-            if (m == ConnectionMethod::Tls && !kmrUsable()) {
-                continue;  // needs Kmr
-            }
-            methods.push_back(m);
-        }
+        const std::vector<ConnectionMethod> methods = usableMethods(
+            config.connectionOrder,
+            [&](ConnectionMethod m) { return m != ConnectionMethod::Tls || kmrUsable(); });
         if (methods.empty()) {
             return Outcome::next(AgentState::Bootstrapping);
         }
-        for (std::size_t i = 0; i < methods.size(); ++i) {
-            try {
-                runConnection(methods[i], s);
-                break;
-            } catch (const std::exception&) {
-                const Cause cause = causeOf(std::current_exception());
-                if (i + 1 == methods.size() || !methodSpecific(cause)) {
-                    throw;
-                }
-                base::log::kAgent->warn("{} connection failed: {} (type {}, cause {}): trying {}",
-                                        toString(methods[i]), cause.message, cause.type,
-                                        toString(cause.kind), toString(methods[i + 1]));
-                update([](AgentStatus& a) { ++a.fallbacks; });
+        firstThatWorks("connection", methods, [&](ConnectionMethod method) {
+            if (method == ConnectionMethod::Tls) {
+                cardProcedure("connection", [&](provisioning::CardOperations& ops) {
+                    runServiceConnection(https, ops, config.connectionUrl, *s.nodeId, *s.kmrIndex,
+                                         *s.sclId);
+                });
+            } else {
+                cardProcedure("connection_gba", [&](provisioning::CardOperations& ops) {
+                    runGbaServiceConnection(*gba, ops, config.connectionUrl, config.gba.nsclFqdn,
+                                            *s.sclId);
+                });
             }
-        }
+            update([&](AgentStatus& a) { a.connectionMethod = std::string(toString(method)); });
+        });
         noteCard();
         const seuicc::SedStatus& now = card.status();
         mid->useKey({provisioning::kmcIdentity(*now.nodeId, *now.kmcIndex), seuicc::KeySlot::Kmc});
@@ -400,38 +386,17 @@ struct Agent::Impl {
         return Outcome::next(stillRegistered ? AgentState::Registered : AgentState::Registering);
     }
 
-    void runConnection(ConnectionMethod method, const seuicc::SedStatus& s) {
-        if (method == ConnectionMethod::Tls) {
-            measure("connection", [&] {
-                card.run([&](provisioning::CardOperations& ops) {
-                    runServiceConnection(https, ops, config.connectionUrl, *s.nodeId, *s.kmrIndex,
-                                         *s.sclId);
-                });
-            });
-        } else {
-            measure("connection_gba", [&] {
-                card.run([&](provisioning::CardOperations& ops) {
-                    runGbaServiceConnection(*gba, ops, config.connectionUrl, config.gba.nsclFqdn,
-                                            *s.sclId);
-                });
-            });
-        }
-        update([&](AgentStatus& a) { a.connectionMethod = std::string(toString(method)); });
-    }
-
     Outcome registerScl() {
         const std::string sclId = *card.status().sclId;
         std::string container;
-        measure("registration", [&] {
-            card.run([&](provisioning::CardOperations& ops) {
-                SclRegistration request;
-                request.sclId = sclId;
-                request.link = sclId;
-                registration = mid->registerScl(ops, request);
-                const std::string app =
-                    mid->createApplication(ops, registration->location, {config.applicationId});
-                container = mid->createContainer(ops, app, {config.containerId});
-            });
+        cardProcedure("registration", [&](provisioning::CardOperations& ops) {
+            SclRegistration request;
+            request.sclId = sclId;
+            request.link = sclId;
+            registration = mid->registerScl(ops, request);
+            const std::string app =
+                mid->createApplication(ops, registration->location, {config.applicationId});
+            container = mid->createContainer(ops, app, {config.containerId});
         });
         noteRegistration();
         update([&](AgentStatus& a) {
@@ -474,10 +439,8 @@ struct Agent::Impl {
             return Outcome::next(AgentState::Registering);
         }
         if (now >= refreshDue) {
-            measure("registration_refresh", [&] {
-                card.run([&](provisioning::CardOperations& ops) {
-                    registration = mid->refresh(ops, *registration);
-                });
+            cardProcedure("registration_refresh", [&](provisioning::CardOperations& ops) {
+                registration = mid->refresh(ops, *registration);
             });
             noteRegistration();
             update([](AgentStatus& a) { ++a.refreshes; });
@@ -506,20 +469,18 @@ struct Agent::Impl {
             pending->content = reading(nextSeq, clock.now(), clock.now() - startedAt);
         }
         ContentInstance stored;
-        measure("content_instance", [&] {
-            card.run([&](provisioning::CardOperations& ops) {
-                try {
-                    stored = mid->postContentInstance(ops, container, *pending);
-                } catch (const provisioning::RequestRefused& e) {
-                    if (e.status() != 409) {
-                        throw;
-                    }
-                    base::log::kAgent->info(
-                        "reading {} ({}) was stored before: its answer had been lost", nextSeq,
-                        pending->id);
-                    stored = *pending;
+        cardProcedure("content_instance", [&](provisioning::CardOperations& ops) {
+            try {
+                stored = mid->postContentInstance(ops, container, *pending);
+            } catch (const provisioning::RequestRefused& e) {
+                if (e.status() != 409) {
+                    throw;
                 }
-            });
+                base::log::kAgent->info(
+                    "reading {} ({}) was stored before: its answer had been lost", nextSeq,
+                    pending->id);
+                stored = *pending;
+            }
         });
         pending.reset();
         ++nextSeq;

@@ -68,7 +68,9 @@ public:
     }
 
     // --- GBA: the USIM in plain APDUs on the basic channel (the M2M-SED has a logical channel
-    // of its own), selected once per procedure; SET KEY FROM GBA through the secure channel.
+    // of its own), selected by AID once per procedure (between procedures other PC/SC clients
+    // may select on the basic channel; the AID is looked up in EF_DIR once per card path);
+    // SET KEY FROM GBA through the secure channel.
 
     provisioning::AkaAnswer authenticateGbaBootstrap(
         const provisioning::AkaChallenge& challenge) override {
@@ -107,7 +109,10 @@ private:
     seuicc::UsimClient& usim() {
         if (!usim_) {
             usim_.emplace(*owner_.basic_);
-            usim_->select(tx_);
+            if (owner_.usimAid_.empty()) {
+                owner_.usimAid_ = usim_->findAid(tx_);
+            }
+            usim_->select(tx_, owner_.usimAid_);
         }
         return *usim_;
     }
@@ -280,6 +285,7 @@ void CardSession::drop() noexcept {
     context_.reset();
     statusRead_ = false;
     iccid_.clear();  // another card may come
+    usimAid_.clear();
 }
 
 void CardSession::close() noexcept {

@@ -335,10 +335,7 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
         order<BootstrapMethod>(source, agentSection, "bootstrap", /*allowNone=*/true);
     c.connectionOrder =
         order<ConnectionMethod>(source, agentSection, "connection", /*allowNone=*/false);
-    const bool gbaUsed = std::find(c.bootstrapOrder.begin(), c.bootstrapOrder.end(),
-                                   BootstrapMethod::Gba) != c.bootstrapOrder.end() ||
-                         std::find(c.connectionOrder.begin(), c.connectionOrder.end(),
-                                   ConnectionMethod::Gba) != c.connectionOrder.end();
+    const bool gbaUsed = c.usesGba();
     c.gba.bsfUrl = string(source, gba, "gba", "bsf", "");
     if (gbaUsed && c.gba.bsfUrl.empty()) {
         fail(source, "gba.bsf is missing (\"gba\" is among the bootstrap or connection methods)");
@@ -380,6 +377,13 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
 }
 
 }  // namespace
+
+bool AgentConfig::usesGba() const {
+    return std::find(bootstrapOrder.begin(), bootstrapOrder.end(), BootstrapMethod::Gba) !=
+               bootstrapOrder.end() ||
+           std::find(connectionOrder.begin(), connectionOrder.end(), ConnectionMethod::Gba) !=
+               connectionOrder.end();
+}
 
 std::string_view toString(BootstrapMethod method) {
     return method == BootstrapMethod::Gba ? "gba" : "tls";

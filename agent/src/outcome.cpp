@@ -184,4 +184,17 @@ Outcome decide(AgentState step, const Cause& cause) {
     }
 }
 
+bool tryNextMethod(const Cause& cause) {
+    switch (cause.kind) {
+        case CauseKind::CardLost:
+        case CauseKind::SecureChannel:
+        case CauseKind::WrongKmsa:
+        case CauseKind::NotPersonalised:
+        case CauseKind::Configuration:
+            return false;
+        default:
+            return true;
+    }
+}
+
 }  // namespace agent

@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::uint8_t kInsSelect = 0xA4;
 constexpr std::uint8_t kInsReadBinary = 0xB0;
+constexpr std::uint8_t kInsUpdateBinary = 0xD6;
 constexpr std::uint8_t kInsReadRecord = 0xB2;
 
 // SELECT P1: how the file is named.
@@ -23,8 +24,8 @@ constexpr std::uint8_t kReturnFcp = 0x04;
 constexpr std::uint8_t kReturnNothing = 0x0C;
 
 constexpr std::uint8_t kReadRecordAbsolute = 0x04;  // READ RECORD P2: P1 is the record number
-constexpr std::size_t kMaxReadChunk = 255;
-constexpr std::size_t kMaxReadBinaryOffset = 0x7FFF;  // P1 b8 = 1 would mean an SFI
+constexpr std::size_t kMaxBinaryChunk = 255;
+constexpr std::size_t kMaxBinaryOffset = 0x7FFF;  // P1 b8 = 1 would mean an SFI
 
 constexpr std::uint16_t kSwEndOfFile = 0x6282;
 constexpr std::uint16_t kSwWrongOffset = 0x6B00;
@@ -74,10 +75,10 @@ Bytes readBinary(const Transaction& transaction, CardChannel& channel, std::size
     Bytes out;
     while (out.size() < length) {
         const std::size_t at = offset + out.size();
-        if (at > kMaxReadBinaryOffset) {
+        if (at > kMaxBinaryOffset) {
             throw ApduFormatError(fmt::format("READ BINARY offset {} exceeds 32767", at));
         }
-        const std::size_t chunk = std::min(length - out.size(), kMaxReadChunk);
+        const std::size_t chunk = std::min(length - out.size(), kMaxBinaryChunk);
         const ResponseApdu response =
             channel.transmit(transaction, CommandApdu{0x00,
                                                       kInsReadBinary,
@@ -96,6 +97,23 @@ Bytes readBinary(const Transaction& transaction, CardChannel& channel, std::size
         }
     }
     return out;
+}
+
+void updateBinary(const Transaction& transaction, CardChannel& channel, std::size_t offset,
+                  ByteView data) {
+    for (std::size_t done = 0; done < data.size();) {
+        const std::size_t at = offset + done;
+        if (at > kMaxBinaryOffset) {
+            throw ApduFormatError(fmt::format("UPDATE BINARY offset {} exceeds 32767", at));
+        }
+        const ByteView chunk = data.subspan(done, std::min(data.size() - done, kMaxBinaryChunk));
+        const ResponseApdu response = channel.transmit(
+            transaction, CommandApdu{0x00, kInsUpdateBinary, static_cast<std::uint8_t>(at >> 8),
+                                     static_cast<std::uint8_t>(at & 0xFF),
+                                     Bytes(chunk.begin(), chunk.end()), std::nullopt});
+        response.requireOk(fmt::format("UPDATE BINARY at offset {}", at));
+        done += chunk.size();
+    }
 }
 
 Bytes readRecord(const Transaction& transaction, CardChannel& channel, std::uint8_t record,

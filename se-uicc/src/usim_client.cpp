@@ -21,7 +21,6 @@ constexpr std::uint8_t kInsVerify = 0x20;
 constexpr std::uint8_t kInsStoreData = 0xE2;
 constexpr std::uint8_t kInsLock = 0xE8;
 constexpr std::uint8_t kInsGetData = 0xCA;
-constexpr std::uint8_t kInsUpdateBinary = 0xD6;
 constexpr std::uint8_t kP2Context3g = 0x81;
 constexpr std::uint8_t kP2ContextGba = 0x84;
 constexpr std::uint8_t kTagBootstrap = 0xDD;
@@ -186,7 +185,10 @@ Bytes UsimClient::findAid(const Transaction& tx) {
 }
 
 void UsimClient::select(const Transaction& tx) {
-    const Bytes aid = findAid(tx);
+    select(tx, findAid(tx));
+}
+
+void UsimClient::select(const Transaction& tx, ByteView aid) {
     requireOk(selectByAid(tx, *channel_, aid, /*wantFcp=*/false), "SELECT USIM");
 }
 
@@ -294,16 +296,10 @@ void UsimClient::writeGbaBp(const Transaction& tx, const GbaBootstrapParams& par
     // readable as one structure.
     Bytes padded = content;
     padded.resize(std::max<std::size_t>(content.size(), 160), 0xFF);
-    for (std::size_t off = 0; off < padded.size(); off += 0xFF) {
-        const std::size_t n = std::min<std::size_t>(0xFF, padded.size() - off);
-        const CommandApdu update{kClaIso,
-                                 kInsUpdateBinary,
-                                 static_cast<std::uint8_t>(off >> 8),
-                                 static_cast<std::uint8_t>(off & 0xFF),
-                                 Bytes(padded.begin() + static_cast<std::ptrdiff_t>(off),
-                                       padded.begin() + static_cast<std::ptrdiff_t>(off + n)),
-                                 std::nullopt};
-        requireOk(channel_->transmit(tx, update), "UPDATE BINARY EF_GBABP");
+    try {
+        updateBinary(tx, *channel_, 0, padded);
+    } catch (const CardStatusError& e) {
+        throwUsimError(e.sw(), "UPDATE BINARY EF_GBABP", Context::Other);
     }
 }
 

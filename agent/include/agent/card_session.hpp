@@ -57,6 +57,7 @@ private:
     std::unique_ptr<seuicc::CardChannel> channel_;
     std::unique_ptr<seuicc::M2mSedClient> sed_;
     std::unique_ptr<securechannel::ts102484::SecureChannelSession> session_;
+    seuicc::Bytes usimAid_;  // the USIM's AID from EF_DIR, once per card path (GBA)
     seuicc::SedStatus status_;
     bool statusRead_ = false;
     seuicc::ApduCounters dropped_;  // traffic of the connections already dropped

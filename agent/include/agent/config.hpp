@@ -64,7 +64,7 @@ struct AgentConfig {
     // the order they are tried. No bootstrap method ("none"): Kmr must be pre-provisioned.
     std::vector<BootstrapMethod> bootstrapOrder{BootstrapMethod::Tls};
     std::vector<ConnectionMethod> connectionOrder{ConnectionMethod::Tls};
-    GbaConfig gba;                   // [gba]; needed when "gba" is in either order
+    GbaConfig gba;                   // [gba]; needed when usesGba()
     std::filesystem::path stateDir;  // status.json lands here
     std::string applicationId = "telemetry";
     std::string containerId = "readings";
@@ -73,6 +73,9 @@ struct AgentConfig {
     std::chrono::seconds kmcRenewMargin{5};
     // [retry]
     RetryPolicy retry;
+
+    // Whether "gba" is among the bootstrap or the connection methods.
+    [[nodiscard]] bool usesGba() const;
 };
 
 // Parses and checks the text of a configuration. Relative paths inside are relative to `baseDir`.

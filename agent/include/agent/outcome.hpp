@@ -62,14 +62,19 @@ struct Outcome {
     static Outcome fail(Cause cause) { return {Kind::Fail, AgentState::Failed, std::move(cause)}; }
 };
 
-// The decision table: what a failure of `step` with `cause` leads to.
+// The decision table: what a failure of `step` with `cause` leads to, once no other method is
+// left to try (tryNextMethod()).
 //   permanent anywhere: WrongKmsa, NotPersonalised, NoBootstrapKey, NoUsim, Configuration, and an
-//     HTTP 4xx
-//     other than 403, 408 and 429 (a fallback method, agent.cpp, is tried before any of this);
+//     HTTP 4xx other than 403, 408 and 429;
 //   PskRefused: in bootstrapping permanent (the MSBF does not know Kbs); in connecting Kmr was
 //     refused -> bootstrapping; in registering or registered Kmc was refused -> connecting;
 //   HTTP 403 while registered: the registration lapsed at the NSCL -> registering;
 //   everything else: retry the same step after a backoff.
 [[nodiscard]] Outcome decide(AgentState step, const Cause& cause);
+
+// Before decide(): whether a failure of one bootstrap or connection method (GBA, TLS) sends the
+// step on to the next configured method at once. Not when the card path or its secure channel
+// broke, or the card or the configuration is unusable: every method needs them.
+[[nodiscard]] bool tryNextMethod(const Cause& cause);
 
 }  // namespace agent

@@ -18,15 +18,15 @@ struct BootstrapResult {
     securechannel::tls::TlsSummary tls;
 };
 
+// The checks every bootstrap answer passes before its Kmr is activated (also the GBA-based one):
+// the MSBF answered for `nodeId`, and the lifetime is not over. ProtocolMismatch otherwise.
+void checkBootstrapAnswer(const BootstrapParamSet& params, const seuicc::NodeId& nodeId);
+
 // `msbfUrl` is the MSBF's base URL (https://host:port); `nodeId` the card's M2M-Node-ID.
 // Throws the client's TlsError family (PskRejected: the MSBF does not know Kbs), ServerError,
 // RequestRefused, ParamSetError (a malformed answer), ProtocolMismatch (another node's
 // parameters, an expiry in the past) or the card's SedError family. Nothing is activated unless
 // every check passed.
-// The checks every bootstrap answer passes before its Kmr is activated (also the GBA-based one):
-// the MSBF answered for `nodeId`, and the lifetime is not over. ProtocolMismatch otherwise.
-void checkBootstrapAnswer(const BootstrapParamSet& params, const seuicc::NodeId& nodeId);
-
 BootstrapResult runTlsBootstrap(securechannel::tls::HttpsClient& client, CardOperations& card,
                                 const std::string& msbfUrl, const seuicc::NodeId& nodeId);
 

@@ -37,6 +37,10 @@ ResponseApdu selectByPath(const Transaction& transaction, CardChannel& channel, 
 // Throws CardStatusError on any other failure.
 Bytes readBinary(const Transaction& transaction, CardChannel& channel, std::size_t offset,
                  std::size_t length);
+// UPDATE BINARY of the selected transparent EF with `data` from `offset`, in chunks of at most
+// 255 bytes (one APDU each). Throws CardStatusError unless 9000.
+void updateBinary(const Transaction& transaction, CardChannel& channel, std::size_t offset,
+                  ByteView data);
 // READ RECORD `record` (1-based, absolute mode) of the selected record EF; `length` 0 asks for
 // up to 256 bytes. Throws CardStatusError unless 9000.
 Bytes readRecord(const Transaction& transaction, CardChannel& channel, std::uint8_t record,

@@ -119,6 +119,8 @@ public:
     Bytes findAid(const Transaction& tx);
     // SELECT by that AID. 6A82 -> UsimNotInstalled.
     void select(const Transaction& tx);
+    // SELECT by `aid` (findAid's answer, kept by a caller that selects again): one APDU.
+    void select(const Transaction& tx, ByteView aid);
 
     // AUTHENTICATE 00 88 00 81: RES, CK, IK, Kc, or AUTS.
     AkaOutcome authenticate3g(const Transaction& tx, ByteView rand, ByteView autn);

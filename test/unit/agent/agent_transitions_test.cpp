@@ -500,3 +500,22 @@ TEST_CASE("connecting: the GBA-based connection needs no Kmr; its failure falls 
     CHECK(h.status().fallbacks == 1);
     CHECK(h.status().procedures.at("connection_gba").failures == 1);
 }
+
+TEST_CASE("connecting: without Kmr the GBA-based connection runs, with no bootstrap before it",
+          "[agent][transitions][gba]") {
+    QuietLogs quiet;
+    AgentHarness h;
+    h.card->card.kmrIndex.reset();
+    h.card->card.kcv.kmr.reset();
+    h.config.gba.bsfUrl = "http://127.0.0.1:1/";
+    h.config.connectionOrder = {agent::ConnectionMethod::Gba, agent::ConnectionMethod::Tls};
+    // The fake card has no USIM: the GBA-based connection fails for good, and the TLS-based one,
+    // which needs Kmr, is not tried.
+    CHECK(h.run() == S::Failed);
+    CHECK(describe(h.states) == "starting, connecting, failed");
+    CHECK(h.status().procedures.at("connection_gba").failures == 1);
+    CHECK(h.status().procedures.count("connection") == 0);
+    CHECK(h.status().procedures.count("bootstrap") == 0);
+    REQUIRE(h.status().lastError);
+    CHECK(h.status().lastError->cause.kind == agent::CauseKind::NoUsim);
+}

@@ -86,6 +86,19 @@ TEST_CASE("decide: transient causes retry the step that failed", "[outcome]") {
     }
 }
 
+TEST_CASE("tryNextMethod: a method's own failure tries the next one; a broken card path does not",
+          "[outcome]") {
+    for (const K k :
+         {K::CardLost, K::SecureChannel, K::WrongKmsa, K::NotPersonalised, K::Configuration}) {
+        CHECK_FALSE(agent::tryNextMethod(cause(k)));
+    }
+    for (const K k : {K::PskRefused, K::NoSharedCipher, K::Network, K::ServerError, K::HttpRefused,
+                      K::BadAnswer, K::CardError, K::NoBootstrapKey, K::NoUsim,
+                      K::GbaAuthentication, K::Internal}) {
+        CHECK(agent::tryNextMethod(cause(k, 404)));
+    }
+}
+
 TEST_CASE("causeOf maps each layer's exception types, keeping type name and message", "[outcome]") {
     namespace tls = securechannel::tls;
     namespace sc = securechannel;

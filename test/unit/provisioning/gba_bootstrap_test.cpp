@@ -159,15 +159,22 @@ GbaOptions gbaOptions(const ScriptedBsf& bsf, bool withImpi = true) {
     return o;
 }
 
+// One BSF, one card, the MSBF as NAF, and the GBA client between them.
+struct Rig {
+    explicit Rig(bool withImpi = true) : client(gbaOptions(bsf, withImpi), naf) {}
+    ScriptedBsf bsf{kK, kOpc, 1000};
+    SoftGbaCard card;
+    ScriptedNaf naf{card};
+    GbaClient client;
+};
+
 }  // namespace
 
 TEST_CASE("GBA bootstrap: Ub, pending Kmr = Ks_int_NAF, Ua with Ks_ext_NAF, ACTIVATE KEY",
           "[gba][gba-bootstrap]") {
-    ScriptedBsf bsf(kK, kOpc, 1000);
+    Rig rig(/*withImpi=*/false);
+    auto& [bsf, card, naf, client] = rig;
     bsf.lifetime = system_clock::now() + std::chrono::hours(2);  // shorter than the MSBF's Kmr
-    SoftGbaCard card;
-    ScriptedNaf naf(card);
-    GbaClient client(gbaOptions(bsf, /*withImpi=*/false), naf);
 
     const GbaBootstrapResult r = runGbaBootstrap(client, card, "https://msbf.test:1", kMsbf, kNode);
     CHECK(card.imsiReads == 1);  // the IMPI from EF_IMSI
@@ -200,10 +207,8 @@ TEST_CASE("GBA bootstrap: Ub, pending Kmr = Ks_int_NAF, Ua with Ks_ext_NAF, ACTI
 
 TEST_CASE("GBA bootstrap: a NAF refusing a cached B-TID means one new Ub run; a new one does not",
           "[gba][gba-bootstrap]") {
-    ScriptedBsf bsf(kK, kOpc, 1000);
-    SoftGbaCard card;
-    ScriptedNaf naf(card);
-    GbaClient client(gbaOptions(bsf), naf);
+    Rig rig;
+    auto& [bsf, card, naf, client] = rig;
     runGbaBootstrap(client, card, "https://msbf.test:1", kMsbf, kNode);
     const std::string first = client.cached()->btid;
 
@@ -231,10 +236,8 @@ TEST_CASE("GBA bootstrap: a NAF refusing a cached B-TID means one new Ub run; a 
 
 TEST_CASE("GBA bootstrap: nothing is activated unless the MSBF's answer passes every check",
           "[gba][gba-bootstrap][neg]") {
-    ScriptedBsf bsf(kK, kOpc, 1000);
-    SoftGbaCard card;
-    ScriptedNaf naf(card);
-    GbaClient client(gbaOptions(bsf), naf);
+    Rig rig;
+    auto& [bsf, card, naf, client] = rig;
     SECTION("HTTP 403") {
         naf.status = 403;
         CHECK_THROWS_AS(runGbaBootstrap(client, card, "https://m:1", kMsbf, kNode), RequestRefused);

@@ -177,6 +177,36 @@ TEST_CASE("READ BINARY in chunks of at most 255 bytes, up to the end of the file
     CHECK_THROWS_AS(readBinary(tx, basic, 0x8000, 1), ApduFormatError);
 }
 
+TEST_CASE("UPDATE BINARY: chunks of 255 bytes at increasing offsets", "[uicc][update]") {
+    auto card = recordingCard(fromHex("9000"));
+    Transaction tx(card);
+    CardChannel basic(card);
+    Bytes data(300);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        data[i] = static_cast<std::uint8_t>(i);
+    }
+    updateBinary(tx, basic, 0x10, data);
+    REQUIRE(card.sent().size() == 2);
+    CHECK(toHex(card.sent()[0]).substr(0, 10) == "00D60010FF");
+    CHECK(card.sent()[0].size() == 5 + 255);
+    CHECK(toHex(card.sent()[1]).substr(0, 12) == "00D6010F2DFF");
+    CHECK(card.sent()[1].size() == 5 + 45);
+    updateBinary(tx, basic, 0, {});
+    CHECK(card.sent().size() == 2);  // nothing to write, nothing sent
+    CHECK_THROWS_AS(updateBinary(tx, basic, 0x8000, data), ApduFormatError);
+
+    auto refusing = recordingCard(fromHex("6982"));
+    Transaction tx2(refusing);
+    CardChannel basic2(refusing);
+    try {
+        updateBinary(tx2, basic2, 0, data);
+        FAIL("no exception");
+    } catch (const CardStatusError& e) {
+        CHECK(e.sw() == 0x6982);
+    }
+    CHECK(refusing.sent().size() == 1);
+}
+
 TEST_CASE("READ RECORD", "[uicc][read]") {
     auto card = recordingCard(fromHex("01029000"));
     Transaction tx(card);
