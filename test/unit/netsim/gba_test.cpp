@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <catch2/catch.hpp>
 
+#include "base/big_endian.hpp"
 #include "base/bytes.hpp"
 #include "netsim_support.hpp"
 #include "provisioning/bootstrapping_info.hpp"
@@ -38,21 +39,8 @@ TestNode gbaNode(std::uint8_t seed) {
     return node;
 }
 
-std::uint64_t number(ByteView sqn) {
-    std::uint64_t v = 0;
-    for (const auto b : sqn) {
-        v = v << 8 | b;
-    }
-    return v;
-}
-
-Bytes sqn6(std::uint64_t v) {
-    Bytes out(6);
-    for (int i = 5; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v);
-        v >>= 8;
-    }
-    return out;
+auto sqn6(std::uint64_t v) {
+    return base::toBigEndian<milenage::kSqnSize>(v);
 }
 
 // A USIM in software: Milenage with a plain "SQN above SQN_MS" freshness rule (enough for one
@@ -70,7 +58,7 @@ struct SoftUsim {
                                                                        ByteView autn) {
         const auto sqn = milenage::sqnFromAutn(keys, rand, autn);
         REQUIRE(sqn.has_value());  // MAC-A right: the network knows K
-        lastSqn = number(*sqn);
+        lastSqn = base::readBigEndian(*sqn);
         if (lastSqn <= sqnMs) {
             return {std::nullopt, milenage::makeAuts(keys, rand, sqn6(sqnMs))};
         }
