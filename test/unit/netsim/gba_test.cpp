@@ -446,3 +446,30 @@ TEST_CASE("gba: Ub over HTTPS with the BSF's certificate", "[netsim][gba]") {
     // One BSF behind both ports: the bootstrap is in the same store.
     CHECK(server.show()["bootstraps"][0]["btid"] == b.btid);
 }
+
+TEST_CASE("gba: the plain Ub server keeps the lab's HTTP rules and its port", "[netsim][gba]") {
+    const TestNode node = gbaNode(6);
+    NetsimServer server({node}, {gbaArgs("builtin")});
+    REQUIRE(server.bsf() != 0);
+    httplib::Client client("127.0.0.1", server.bsf());
+    client.set_read_timeout(std::chrono::seconds(15));
+    // Every method reaches the BSF, which takes GET and POST only.
+    const auto put = client.Put("/", "x", "text/plain");
+    REQUIRE(put);
+    CHECK(put->status == 405);
+    CHECK(put->get_header_value("Allow") == "GET, POST");
+    // A head outside the rules is refused, and the connection closed.
+    const auto encoded = client.Get("/", {{"Content-Encoding", "gzip"}});
+    REQUIRE(encoded);
+    CHECK(encoded->status == 415);
+    CHECK(encoded->get_header_value("Connection") == "close");
+    // A second lab network cannot bind the BSF's port and take a share of its connections.
+    TempDir other;
+    const CommandResult second = runCommand(
+        {"timeout", "10", netsimBinary().string(), "serve", "--db", (other / "lab.db").string(),
+         "--msbf", "127.0.0.1:0", "--connection", "127.0.0.1:0", "--mid", "127.0.0.1:0", "--bsf",
+         "127.0.0.1:" + std::to_string(server.bsf()), "--auc", "builtin"});
+    CHECK(second.exitCode == 1);
+    CHECK_THAT(second.err, Catch::Contains("bsf: cannot listen"));
+    CHECK(server.stop() == 0);
+}
