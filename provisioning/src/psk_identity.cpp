@@ -10,6 +10,7 @@ namespace provisioning {
 namespace {
 
 constexpr std::string_view kBootstrapSuffix = "bootstrap";
+constexpr std::string_view kUaPrefix = "3GPP-bootstrapping";
 constexpr std::size_t kNodeHexSize = 2 * std::tuple_size_v<seuicc::NodeId>;
 
 bool isLowerHexDigit(char c) {
@@ -40,7 +41,23 @@ std::string kmcIdentity(const seuicc::NodeId& nodeId, std::uint32_t kmcIndex) {
 }
 
 std::string uaIdentity(std::string_view btid) {
-    return "3GPP-bootstrapping;" + std::string(btid);
+    return std::string(kUaPrefix) + ";" + std::string(btid);
+}
+
+std::optional<std::string> btidOfUaIdentity(std::string_view identity) {
+    if (!identity.starts_with(kUaPrefix)) {
+        return std::nullopt;
+    }
+    std::string_view btid = identity.substr(kUaPrefix.size());
+    if (!btid.empty() && (btid.front() == ';' || btid.front() == '.')) {
+        btid.remove_prefix(1);
+    }
+    // base64(RAND) "@" FQDN: neither part empty.
+    const auto at = btid.find('@');
+    if (at == std::string_view::npos || at == 0 || at + 1 == btid.size()) {
+        return std::nullopt;
+    }
+    return std::string(btid);
 }
 
 std::string kbsIdentity(const seuicc::NodeId& nodeId) {

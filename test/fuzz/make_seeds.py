@@ -233,6 +233,11 @@ def seeds():
         "leading-zero": f"{node_hex}.01".encode(),
         "too-large": f"{node_hex}.4294967296".encode(),
         "upper": f"{node_hex.upper()}.1".encode(),
+        # GBA's Ua (TS 33.222 5.4.0.1): the B-TID of a bootstrap, with each separator accepted.
+        "ua-semicolon": b"3GPP-bootstrapping;MTIzNDU2Nzg5MDEyMzQ1Ng==@bsf.lab.m2m",
+        "ua-dot": b"3GPP-bootstrapping.MTIzNDU2Nzg5MDEyMzQ1Ng==@bsf.lab.m2m",
+        "ua-none": b"3GPP-bootstrappingMTIzNDU2Nzg5MDEyMzQ1Ng==@bsf.lab.m2m",
+        "ua-empty-rand": b"3GPP-bootstrapping;@bsf.lab.m2m",
     }
     s["sim_profile"] = {
         "test-sim": (ROOT / "testdata/profiles/test-sim.toml").read_bytes(),

@@ -16,23 +16,6 @@ constexpr std::uint64_t kInd = 1;
 constexpr std::uint64_t kMaxSeq = (std::uint64_t{1} << (48 - kIndBits)) - 1;
 constexpr std::uint8_t kAmf[2] = {0x00, 0x00};
 
-base::Bytes sqn6(std::uint64_t value) {
-    base::Bytes out(6);
-    for (int i = 5; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(value);
-        value >>= 8;
-    }
-    return out;
-}
-
-std::uint64_t number(base::ByteView sqn) {
-    std::uint64_t value = 0;
-    for (const std::uint8_t b : sqn) {
-        value = value << 8 | b;
-    }
-    return value;
-}
-
 }  // namespace
 
 AuthVector BuiltinAuc::vector(const std::string& imsi, const std::optional<Resync>& resync) {
@@ -49,15 +32,15 @@ AuthVector BuiltinAuc::vector(const std::string& imsi, const std::optional<Resyn
         if (!sqnMs) {
             throw AucRejected("AUTS refused: MAC-S is wrong");
         }
-        store_.resyncSeq(imsi, number(*sqnMs) >> kIndBits);
+        store_.resyncSeq(imsi, base::readBigEndian(*sqnMs) >> kIndBits);
     }
     const std::uint64_t seq = store_.nextSeq(imsi);
     if (seq > kMaxSeq) {
         throw AucRejected("the subscriber's SEQ is exhausted");
     }
     const base::Bytes rand = securechannel::randomBytes(16);
-    milenage::Vector v =
-        milenage::makeVector(keys, rand, sqn6(seq << kIndBits | kInd), base::ByteView(kAmf, 2));
+    const auto sqn = base::toBigEndian<milenage::kSqnSize>(seq << kIndBits | kInd);
+    milenage::Vector v = milenage::makeVector(keys, rand, sqn, base::ByteView(kAmf, 2));
     return AuthVector{std::move(v.rand), std::move(v.autn), base::SecretBuffer::takeFrom(v.xres),
                       std::move(v.ck), std::move(v.ik)};
 }

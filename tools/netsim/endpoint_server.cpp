@@ -7,6 +7,7 @@
 #include "base/text.hpp"
 #include "endpoints.hpp"
 #include "http_rules.hpp"
+#include "provisioning/psk_identity.hpp"
 #include "securechannel/gba_kdf.hpp"
 #include "zn.hpp"
 
@@ -94,7 +95,7 @@ std::optional<std::string> gbaBtid(const EndpointContext& context, Endpoint endp
     if (!context.gba.enabled || endpoint == Endpoint::Mid) {
         return std::nullopt;
     }
-    return btidOfPskIdentity(identity);
+    return provisioning::btidOfUaIdentity(identity);
 }
 
 std::optional<IssuedKey> gbaNodeKey(EndpointContext& context, Endpoint endpoint,

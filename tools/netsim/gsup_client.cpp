@@ -16,12 +16,12 @@ extern "C" {
 #include <osmocom/gsupclient/gsup_client.h>
 }
 
-#include <openssl/crypto.h>
-
 #include <cstring>
 #include <stdexcept>
 
 #include "base/log.hpp"
+#include "base/scope_exit.hpp"
+#include "base/secret.hpp"
 
 namespace netsim {
 
@@ -46,12 +46,6 @@ void freeOsmoContext() {
 
 base::Bytes bytes(const std::uint8_t* data, std::size_t length) {
     return base::Bytes(data, data + length);
-}
-
-base::SecretBuffer secret(const std::uint8_t* data, std::size_t length) {
-    base::SecretBuffer s(length);
-    std::memcpy(s.data(), data, length);
-    return s;
 }
 
 bool isImsi(const std::string& imsi) {
@@ -233,18 +227,23 @@ void GsupClient::failAll(const char* why) {
 
 void GsupClient::received(msgb* message) {
     osmo_gsup_message gsup{};
+    // The answer's vectors (keys) are in the message and, decoded, on the stack: both wiped
+    // before release, whatever the message turns out to be.
+    const base::ScopeExit release([&] {
+        base::secureWipe({reinterpret_cast<std::uint8_t*>(&gsup), sizeof gsup});
+        base::secureWipe({message->_data, message->data_len});
+        msgb_free(message);
+    });
     const int rc = osmo_gsup_decode(static_cast<const std::uint8_t*>(msgb_l2(message)),
                                     msgb_l2len(message), &gsup);
     if (rc < 0) {
         base::log::kNetsim->warn("GSUP: undecodable message from osmo-hlr ({})", rc);
-        msgb_free(message);
         return;
     }
     const bool result = gsup.message_type == OSMO_GSUP_MSGT_SEND_AUTH_INFO_RESULT;
     const bool error = gsup.message_type == OSMO_GSUP_MSGT_SEND_AUTH_INFO_ERROR;
     const auto queue = pending_.find(gsup.imsi);
     if ((!result && !error) || queue == pending_.end() || queue->second.empty()) {
-        msgb_free(message);
         return;  // nothing we asked for
     }
     std::shared_ptr<Request> request = std::move(queue->second.front());
@@ -278,17 +277,13 @@ void GsupClient::received(msgb* message) {
         AuthVector out;
         out.rand = bytes(v->rand, sizeof v->rand);
         out.autn = bytes(v->autn, sizeof v->autn);
-        out.xres = secret(v->res, v->res_len);
-        out.ck = secret(v->ck, 16);
-        out.ik = secret(v->ik, 16);
+        out.xres = base::SecretBuffer::copyOf({v->res, v->res_len});
+        out.ck = base::SecretBuffer::copyOf({v->ck, 16});
+        out.ik = base::SecretBuffer::copyOf({v->ik, 16});
         request->result.set_value(std::move(out));
     } catch (const AucError&) {
         request->result.set_exception(std::current_exception());
     }
-    // The answer's vectors (keys) are on the stack and in the message: wiped before release.
-    OPENSSL_cleanse(&gsup, sizeof gsup);
-    OPENSSL_cleanse(message->_data, message->data_len);
-    msgb_free(message);
 }
 
 }  // namespace netsim

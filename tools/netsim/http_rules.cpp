@@ -1,9 +1,12 @@
 // The request-head rules of the PSK servers (see http_rules.hpp).
 #include "http_rules.hpp"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
 
+#include "base/log.hpp"
 #include "base/text.hpp"
 
 namespace netsim::http {
@@ -172,6 +175,33 @@ const char* reasonPhrase(int status) {
         default:
             return "Unknown";
     }
+}
+
+const char* parserRefusal(int status) {
+    switch (status) {
+        case 414:
+            return "request line longer than 8 KiB";
+        case 413:
+            return "request body too large";
+        default:
+            return "malformed request";
+    }
+}
+
+void setInternalError(httplib::Response& response, const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        base::log::kNetsim->error("request handler failed: {}", e.what());
+    } catch (...) {
+        base::log::kNetsim->error("request handler failed");
+    }
+    setError(response, 500, "internal error");
+}
+
+void setListenOptions(socket_t socket) {
+    const int one = 1;
+    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 }
 
 void setError(httplib::Response& response, int status, std::string_view reason) {

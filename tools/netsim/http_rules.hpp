@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,16 @@ struct HeadLimits {
 [[nodiscard]] std::size_t headBytes(const httplib::Request& request);
 
 [[nodiscard]] const char* reasonPhrase(int status);
+
+// Why cpp-httplib refused a request itself (its parser could not read the head or the body), for
+// the answer and the log: from the status it chose.
+[[nodiscard]] const char* parserRefusal(int status);
+// The answer to an exception out of a handler: logged, 500 "internal error" (never its text:
+// cpp-httplib's default would send what() back in a header).
+void setInternalError(httplib::Response& response, const std::exception_ptr& error);
+// The listening socket's options: SO_REUSEADDR only. cpp-httplib's default adds SO_REUSEPORT,
+// which would let a second server bind the same port and take a share of its connections.
+void setListenOptions(socket_t socket);
 
 // `status` with a text/plain body "404 Not Found: <reason>".
 void setError(httplib::Response& response, int status, std::string_view reason);

@@ -58,45 +58,55 @@ std::string pickAddress(std::uint16_t vtyPort) {
                          std::to_string(vtyPort) + " free for osmo-hlr");
 }
 
+// What one VTY answer may take: osmo-hlr's answers to the commands below are a few lines.
+constexpr std::size_t kVtyAnswerBytes = 16 * 1024;
+
 // The VTY's telnet session: everything up to `prompt` (option negotiation bytes included, which
-// are ignored). Empty on a timeout or a closed connection.
-std::string readUntil(int fd, const std::string& prompt, std::chrono::milliseconds timeout) {
-    std::string got;
+// are ignored), read straight into `into`, because the VTY echoes every command line, the one with
+// the keys too. A view of `into`, valid until the next read; empty on a timeout, a closed
+// connection or an answer longer than `into`.
+std::string_view readUntil(int fd, std::string_view prompt, std::chrono::milliseconds timeout,
+                           base::SecretBuffer& into) {
+    std::size_t used = 0;
+    const auto got = [&] {
+        return std::string_view(reinterpret_cast<const char*>(into.data()), used);
+    };
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (got.find(prompt) == std::string::npos) {
+    while (got().find(prompt) == std::string_view::npos) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         pollfd p{fd, POLLIN, 0};
-        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+        if (used == into.size() || left.count() <= 0 ||
+            ::poll(&p, 1, static_cast<int>(left.count())) <= 0) {
             return {};
         }
-        char buffer[512];
-        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        const ssize_t n = ::read(fd, into.data() + used, into.size() - used);
         if (n <= 0) {
             return {};
         }
-        got.append(buffer, static_cast<std::size_t>(n));
+        used += static_cast<std::size_t>(n);
     }
-    return got;
+    return got();
 }
 
 // One VTY command (it may hold keys: sent from a SecretBuffer) and osmo-hlr's answer up to the
-// next prompt. AucError if it never comes.
-std::string command(int fd, base::ByteView line) {
+// next prompt, in `answer` (see readUntil). AucError if it never comes.
+std::string_view command(int fd, base::ByteView line, base::SecretBuffer& answer) {
     if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()) ||
         ::send(fd, "\n", 1, MSG_NOSIGNAL) != 1) {
         throw AucUnreachable("osmo-hlr VTY: write failed");
     }
-    std::string answer = readUntil(fd, "OsmoHLR# ", 5s);
-    if (answer.empty()) {
+    const std::string_view got = readUntil(fd, "OsmoHLR# ", 5s, answer);
+    if (got.empty()) {
         throw AucUnreachable("osmo-hlr VTY: no prompt after a command");
     }
-    return answer;
+    return got;
 }
 
-std::string command(int fd, const std::string& line) {
+std::string_view command(int fd, std::string_view line, base::SecretBuffer& answer) {
     return command(fd,
-                   base::ByteView(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()));
+                   base::ByteView(reinterpret_cast<const std::uint8_t*>(line.data()), line.size()),
+                   answer);
 }
 
 // Appends `text` to a secret line.
@@ -249,13 +259,14 @@ bool OsmoHlr::provision(const std::string& imsi, base::ByteView k, base::ByteVie
                              std::to_string(options_.vtyPort) + " refused the connection");
     }
     const base::ScopeExit closeIt([fd] { ::close(fd); });
-    if (readUntil(fd, "OsmoHLR> ", 5s).empty()) {
+    base::SecretBuffer answer(kVtyAnswerBytes);
+    if (readUntil(fd, "OsmoHLR> ", 5s, answer).empty()) {
         throw AucUnreachable("osmo-hlr VTY: no prompt");
     }
-    command(fd, "enable");
-    const std::string created = command(fd, "subscriber imsi " + imsi + " create");
-    const bool isNew = created.find("% Created subscriber") != std::string::npos;
-    if (!isNew && created.find("already exists") == std::string::npos) {
+    command(fd, "enable", answer);
+    const std::string_view created = command(fd, "subscriber imsi " + imsi + " create", answer);
+    const bool isNew = created.find("% Created subscriber") != std::string_view::npos;
+    if (!isNew && created.find("already exists") == std::string_view::npos) {
         throw AucError("osmo-hlr VTY refused to create subscriber " + imsi);
     }
     if (!isNew && !update) {
@@ -270,11 +281,9 @@ bool OsmoHlr::provision(const std::string& imsi, base::ByteView k, base::ByteVie
     append(line, used, " opc ");
     appendHex(line, used, opc);
     append(line, used, " ind-bitlen 5");
-    // The VTY echoes the line, keys included: the answer is wiped once read.
-    std::string answer = command(fd, base::ByteView(line.data(), used));
-    const bool refused = answer.find('%') != std::string::npos;
-    base::secureWipe({reinterpret_cast<std::uint8_t*>(answer.data()), answer.size()});
-    if (refused) {
+    // The VTY echoes the line, keys included: read into `answer`, locked and wiped like `line`.
+    if (command(fd, base::ByteView(line.data(), used), answer).find('%') !=
+        std::string_view::npos) {
         throw AucError("osmo-hlr VTY refused the 3G keys of subscriber " + imsi);
     }
     base::log::kNetsim->info("osmo-hlr: subscriber {} {} (Milenage, ind-bitlen 5)", imsi,

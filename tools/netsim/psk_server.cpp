@@ -204,11 +204,8 @@ void PskServer::setUpHttp() {
     const PskServerLimits& limits = config_.limits;
     httplib::SSLServer& http = *http_;
     http.new_task_queue = [this] { return queue_.release(); };
-    // httplib's default adds SO_REUSEPORT, which would let a second server bind the same port
-    // and take a share of its connections.
     http.set_socket_options([this](socket_t socket) {
-        const int one = 1;
-        ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        http::setListenOptions(socket);
         listenFd_ = socket;
     });
     http.set_keep_alive_max_count(kMaxRequestsPerConnection);
@@ -239,14 +236,7 @@ void PskServer::setUpHttp() {
         }));
     http.set_exception_handler(
         [](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
-            try {
-                std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-                base::log::kNetsim->error("request handler failed: {}", e.what());
-            } catch (...) {
-                base::log::kNetsim->error("request handler failed");
-            }
-            http::setError(response, 500, "internal error");
+            http::setInternalError(response, error);
         });
     // httplib calls the post-routing handler for every answer (its own error answers too) just
     // before writing it, and the logger once it has been written.
@@ -304,19 +294,15 @@ httplib::Server::HandlerResponse PskServer::onError(const httplib::Request&,
     }
     // httplib's own refusal: its parser could not read the head (or the body): the framing of
     // what follows cannot be trusted.
-    std::string reason = "malformed request";
+    std::string reason = http::parserRefusal(response.status);
     PskConnection* c = tCurrent;
     if (c != nullptr) {
-        if (response.status == 414) {
-            reason = "request line longer than 8 KiB";
-        } else if (response.status == 400 && !c->headChecked_ &&
-                   watchdog_.requestBytes(c->id()) > config_.limits.maxHeadBytes) {
+        if (response.status == 400 && !c->headChecked_ &&
+            watchdog_.requestBytes(c->id()) > config_.limits.maxHeadBytes) {
             // httplib refuses a header line over 8 KiB with 400; a head that large is a 431.
             response.status = 431;
             reason = "request head larger than " + std::to_string(config_.limits.maxHeadBytes) +
                      " bytes";
-        } else if (response.status == 413) {
-            reason = "request body too large";
         }
         c->setNote(reason);
         c->closeAfterAnswer();

@@ -51,10 +51,9 @@ int runServe(const ServeOptions& options) {
                     hlr.dir = options.db.string() + ".osmo-hlr";
                 }
                 auto osmo = std::make_unique<OsmoHlrAuc>(store, hlr, options.aucTimeout);
-                hlrReady = {{"hlr_address", osmo->hlr().address()},
-                            {"hlr_gsup", osmo->hlr().gsupPort()},
-                            {"hlr_vty", osmo->hlr().vtyPort()},
-                            {"hlr_pid", osmo->hlr().pid()}};
+                // What the options do not say: the address picked and the child. Its ports are
+                // fixed (GSUP, CTRL) or --hlr-vty-port.
+                hlrReady = {{"hlr_address", osmo->hlr().address()}, {"hlr_pid", osmo->hlr().pid()}};
                 auc = std::move(osmo);
             }
             store.setSetting("auc", auc->name());

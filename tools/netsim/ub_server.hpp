@@ -1,7 +1,8 @@
-// The servers of the BSF's Ub: plain HTTP (TS 24.109's default) on cpp-httplib, and HTTPS with a
-// server certificate on the lab's PSK server component (its limits, deadlines and HTTP rules;
-// certificate suites instead of PSK ones). Both hand every request to the Bsf and log one line
-// per answer.
+// The servers of the BSF's Ub: plain HTTP (TS 24.109's default) on cpp-httplib with the PSK
+// servers' HTTP rules, listening socket, worker count and error answers (not their backlog bound
+// or deadline watchdog, which work on the TLS layer), and HTTPS with a server certificate on the
+// lab's PSK server component (all of its limits, deadlines and HTTP rules; certificate suites
+// instead of PSK ones). Both hand every request to the Bsf and log one line per answer.
 #pragma once
 
 #include <cstdint>

@@ -6,7 +6,6 @@
 
 #include <optional>
 #include <string>
-#include <string_view>
 
 #include "base/secret.hpp"
 #include "securechannel/gba_kdf.hpp"
@@ -25,10 +24,5 @@ struct NafKeys {
 // nullopt: no such B-TID, expired, or its subscription belongs to no imported node.
 [[nodiscard]] std::optional<NafKeys> znLookup(Store& store, const std::string& btid,
                                               const securechannel::gba::NafId& naf);
-
-// The B-TID of a TS 33.222 PSK identity "3GPP-bootstrapping" <separator> B-TID. The separator
-// is not settled (TS 24.109 vs TS 36.508 renderings): ";", "." and none are accepted. nullopt if
-// the identity is not of that form.
-[[nodiscard]] std::optional<std::string> btidOfPskIdentity(std::string_view identity);
 
 }  // namespace netsim

@@ -18,6 +18,11 @@ namespace provisioning {
 // GBA's Ua (TS 33.222 5.4.0.1, the separator this project's NAFs expect first):
 // "3GPP-bootstrapping;<B-TID>".
 [[nodiscard]] std::string uaIdentity(std::string_view btid);
+// The B-TID of a Ua identity a peer sent: "3GPP-bootstrapping" <separator> B-TID. The separator
+// is not settled (TS 24.109 vs TS 36.508 renderings): ";", "." and none are accepted; the B-TID
+// must be "<base64(RAND)>@<BSF name>" with neither part empty. nullopt if the identity is not of
+// that form. btidOfUaIdentity(uaIdentity(b)) == b for every B-TID it returns.
+[[nodiscard]] std::optional<std::string> btidOfUaIdentity(std::string_view identity);
 
 // An identity taken apart.
 struct PskIdentity {

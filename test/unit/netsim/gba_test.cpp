@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <catch2/catch.hpp>
 
+#include "base/big_endian.hpp"
 #include "base/bytes.hpp"
 #include "netsim_support.hpp"
 #include "provisioning/bootstrapping_info.hpp"
@@ -38,21 +39,8 @@ TestNode gbaNode(std::uint8_t seed) {
     return node;
 }
 
-std::uint64_t number(ByteView sqn) {
-    std::uint64_t v = 0;
-    for (const auto b : sqn) {
-        v = v << 8 | b;
-    }
-    return v;
-}
-
-Bytes sqn6(std::uint64_t v) {
-    Bytes out(6);
-    for (int i = 5; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v);
-        v >>= 8;
-    }
-    return out;
+auto sqn6(std::uint64_t v) {
+    return base::toBigEndian<milenage::kSqnSize>(v);
 }
 
 // A USIM in software: Milenage with a plain "SQN above SQN_MS" freshness rule (enough for one
@@ -70,7 +58,7 @@ struct SoftUsim {
                                                                        ByteView autn) {
         const auto sqn = milenage::sqnFromAutn(keys, rand, autn);
         REQUIRE(sqn.has_value());  // MAC-A right: the network knows K
-        lastSqn = number(*sqn);
+        lastSqn = base::readBigEndian(*sqn);
         if (lastSqn <= sqnMs) {
             return {std::nullopt, milenage::makeAuts(keys, rand, sqn6(sqnMs))};
         }
@@ -457,4 +445,31 @@ TEST_CASE("gba: Ub over HTTPS with the BSF's certificate", "[netsim][gba]") {
     CHECK(ub::digestEquals(b.rspauth, ub::responseAuth(b.res, b.answer, base::asBytes(b.body))));
     // One BSF behind both ports: the bootstrap is in the same store.
     CHECK(server.show()["bootstraps"][0]["btid"] == b.btid);
+}
+
+TEST_CASE("gba: the plain Ub server keeps the lab's HTTP rules and its port", "[netsim][gba]") {
+    const TestNode node = gbaNode(6);
+    NetsimServer server({node}, {gbaArgs("builtin")});
+    REQUIRE(server.bsf() != 0);
+    httplib::Client client("127.0.0.1", server.bsf());
+    client.set_read_timeout(std::chrono::seconds(15));
+    // Every method reaches the BSF, which takes GET and POST only.
+    const auto put = client.Put("/", "x", "text/plain");
+    REQUIRE(put);
+    CHECK(put->status == 405);
+    CHECK(put->get_header_value("Allow") == "GET, POST");
+    // A head outside the rules is refused, and the connection closed.
+    const auto encoded = client.Get("/", {{"Content-Encoding", "gzip"}});
+    REQUIRE(encoded);
+    CHECK(encoded->status == 415);
+    CHECK(encoded->get_header_value("Connection") == "close");
+    // A second lab network cannot bind the BSF's port and take a share of its connections.
+    TempDir other;
+    const CommandResult second = runCommand(
+        {"timeout", "10", netsimBinary().string(), "serve", "--db", (other / "lab.db").string(),
+         "--msbf", "127.0.0.1:0", "--connection", "127.0.0.1:0", "--mid", "127.0.0.1:0", "--bsf",
+         "127.0.0.1:" + std::to_string(server.bsf()), "--auc", "builtin"});
+    CHECK(second.exitCode == 1);
+    CHECK_THAT(second.err, Catch::Contains("bsf: cannot listen"));
+    CHECK(server.stop() == 0);
 }
