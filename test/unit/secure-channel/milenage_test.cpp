@@ -53,7 +53,7 @@ TEST_CASE("Milenage: TS 35.208 test sets 1-4, every function and the derived val
         const mil::Output out = mil::compute(keys, rand, sqn, amf);
         CHECK(toHex(out.macA) == field(set, "f1_MAC_A"));
         CHECK(toHex(out.macS) == field(set, "f1star_MAC_S"));
-        CHECK(toHex(out.res) == field(set, "f2_RES"));
+        CHECK(hexOf(out.res) == field(set, "f2_RES"));
         CHECK(toHex(out.ak) == field(set, "f5_AK"));
         CHECK(toHex(out.akStar) == field(set, "f5star_AKstar"));
         CHECK(hexOf(out.ck) == field(set, "f3_CK"));
@@ -63,7 +63,7 @@ TEST_CASE("Milenage: TS 35.208 test sets 1-4, every function and the derived val
         const mil::Vector vector = mil::makeVector(keys, rand, sqn, amf);
         CHECK(toHex(vector.rand) == field(set, "RAND"));
         CHECK(toHex(vector.autn) == field(derived, "AUTN"));
-        CHECK(toHex(vector.xres) == field(set, "f2_RES"));
+        CHECK(hexOf(vector.xres) == field(set, "f2_RES"));
         CHECK(hexOf(vector.ck) == field(set, "f3_CK"));
         CHECK(hexOf(vector.ik) == field(set, "f4_IK"));
 
@@ -134,7 +134,7 @@ TEST_CASE("Milenage agrees with osmo-auc-gen on random K, OPc, RAND, SQN, AMF",
                                                toHex(amf), "-r", toHex(rand)});
         REQUIRE(theirs["exit"] == "0");
         CHECK(theirs["AUTN"] == toHex(ours.autn));
-        CHECK(theirs["RES"] == toHex(ours.xres));
+        CHECK(theirs["RES"] == hexOf(ours.xres));
         CHECK(theirs["CK"] == hexOf(ours.ck));
         CHECK(theirs["IK"] == hexOf(ours.ik));
 
