@@ -33,10 +33,31 @@ bool isOws(char c) {
     return c == ' ' || c == '\t';
 }
 
+// What may not stand in a header value: a control character other than HTAB (RFC 9110 §5.5).
+bool isControl(char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7F;
+}
+
 struct Param {
     std::string name;  // lowercase
     std::string value;
 };
+
+const std::string* find(const std::vector<Param>& params, std::string_view name) {
+    for (const Param& p : params) {
+        if (p.name == name) {
+            return &p.value;
+        }
+    }
+    return nullptr;
+}
+
+void requireLength(std::string_view value, std::string_view header) {
+    if (value.size() > kMaxHeaderBytes) {
+        fail(header, "longer than " + std::to_string(kMaxHeaderBytes) + " bytes");
+    }
+}
 
 // auth-param *( OWS "," OWS auth-param ), each auth-param = token BWS "=" BWS ( token /
 // quoted-string ). Empty list elements, a trailing comma and duplicates are refused.
@@ -58,6 +79,24 @@ std::vector<Param> parseParams(std::string_view text, std::string_view header) {
         }
         return std::string(text.substr(start, i - start));
     };
+    // After the opening quote: the unescaped text up to the closing one.
+    auto quoted = [&](std::string_view name) {
+        std::string value;
+        while (i < text.size()) {
+            char c = text[i++];
+            if (c == '"') {
+                return value;
+            }
+            if (c == '\\' && i < text.size()) {
+                c = text[i++];
+            }
+            if (isControl(c)) {
+                fail(header, "control character in the value of " + std::string(name));
+            }
+            value += c;
+        }
+        fail(header, "unterminated quoted value of " + std::string(name));
+    };
     skipOws();
     if (i == text.size()) {
         fail(header, "no parameters");
@@ -73,35 +112,12 @@ std::vector<Param> parseParams(std::string_view text, std::string_view header) {
         skipOws();
         if (i < text.size() && text[i] == '"') {
             ++i;
-            bool closed = false;
-            while (i < text.size()) {
-                char c = text[i++];
-                if (c == '"') {
-                    closed = true;
-                    break;
-                }
-                if (c == '\\') {
-                    if (i == text.size()) {
-                        break;
-                    }
-                    c = text[i++];
-                }
-                const auto u = static_cast<unsigned char>(c);
-                if ((u < 0x20 && c != '\t') || u == 0x7F) {
-                    fail(header, "control character in the value of " + p.name);
-                }
-                p.value += c;
-            }
-            if (!closed) {
-                fail(header, "unterminated quoted value of " + p.name);
-            }
+            p.value = quoted(p.name);
         } else {
             p.value = token("value of " + p.name);
         }
-        for (const Param& seen : params) {
-            if (seen.name == p.name) {
-                fail(header, "parameter " + p.name + " given twice");
-            }
+        if (find(params, p.name) != nullptr) {
+            fail(header, "parameter " + p.name + " given twice");
         }
         params.push_back(std::move(p));
         skipOws();
@@ -118,9 +134,7 @@ std::vector<Param> parseParams(std::string_view text, std::string_view header) {
 
 // "Digest" 1*SP params; the scheme is case-insensitive.
 std::vector<Param> parseDigest(std::string_view value, std::string_view header) {
-    if (value.size() > kMaxHeaderBytes) {
-        fail(header, "longer than " + std::to_string(kMaxHeaderBytes) + " bytes");
-    }
+    requireLength(value, header);
     value = base::trim(value);
     std::size_t end = 0;
     while (end < value.size() && isTchar(value[end])) {
@@ -133,15 +147,6 @@ std::vector<Param> parseDigest(std::string_view value, std::string_view header) 
         fail(header, "no parameters after Digest");
     }
     return parseParams(value.substr(end + 1), header);
-}
-
-const std::string* find(const std::vector<Param>& params, std::string_view name) {
-    for (const Param& p : params) {
-        if (p.name == name) {
-            return &p.value;
-        }
-    }
-    return nullptr;
 }
 
 std::string required(const std::vector<Param>& params, std::string_view name,
@@ -209,11 +214,8 @@ void requireDigestHex(std::string_view digest, std::string_view what, std::strin
 
 // Writing: a value must not be able to end the header or start another one.
 void requireWritable(std::string_view value, std::string_view name) {
-    for (const char c : value) {
-        const auto u = static_cast<unsigned char>(c);
-        if ((u < 0x20 && c != '\t') || u == 0x7F) {
-            throw UbError("digest header: control character in " + std::string(name));
-        }
+    if (std::any_of(value.begin(), value.end(), isControl)) {
+        throw UbError("digest header: control character in " + std::string(name));
     }
 }
 
@@ -394,9 +396,7 @@ std::string formatAuthorization(const Credentials& c) {
 
 AuthenticationInfo parseAuthenticationInfo(std::string_view value) {
     constexpr std::string_view kHeader = "Authentication-Info";
-    if (value.size() > kMaxHeaderBytes) {
-        fail(kHeader, "longer than " + std::to_string(kMaxHeaderBytes) + " bytes");
-    }
+    requireLength(value, kHeader);
     const std::vector<Param> params = parseParams(value, kHeader);
     AuthenticationInfo info;
     info.rspauth = optional(params, "rspauth");

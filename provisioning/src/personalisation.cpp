@@ -11,6 +11,7 @@
 #include "base/log.hpp"
 #include "securechannel/crypto.hpp"
 #include "securechannel/key_file.hpp"
+#include "securechannel/milenage.hpp"
 #include "seuicc/uicc.hpp"
 #include "seuicc/usim_client.hpp"
 
@@ -60,11 +61,8 @@ void resolveUsim(const UsimSpec& spec, Material& m) {
     m.usimK = resolveKey(spec.k, 16);
     SecretBuffer opc = resolveKey(spec.opc, 16);
     if (spec.fromOp) {
-        // OPc = OP xor E_K(OP) (TS 35.206): the AuC and the card both need OPc; OP stays here.
-        const Bytes e = securechannel::aesEcbEncryptBlock(m.usimK->view(), opc.view());
-        for (std::size_t i = 0; i < opc.size(); ++i) {
-            opc.data()[i] ^= e[i];
-        }
+        // The AuC and the card both need OPc; OP stays here.
+        opc = securechannel::milenage::opcFromOp(m.usimK->view(), opc.view());
     }
     m.usimOpc = std::move(opc);
 }

@@ -6,9 +6,11 @@
 #include "provisioning/param_sets.hpp"
 #include "provisioning/procedure.hpp"
 #include "securechannel/crypto.hpp"
-#include "ub_http.hpp"
+#include "securechannel/tls/cert_http_client.hpp"
 
 namespace provisioning {
+
+namespace tls = securechannel::tls;
 
 namespace {
 
@@ -56,7 +58,7 @@ Target targetOf(const std::string& url) {
     throw RequestRefused(status, what);
 }
 
-ub::Challenge challengeOf(const UbResponse& response) {
+ub::Challenge challengeOf(const tls::HttpResponse& response) {
     std::vector<std::string> digests;
     for (const std::string& value : response.all("www-authenticate")) {
         const std::string_view v = base::trim(value);
@@ -87,7 +89,7 @@ ub::Qop chooseQop(const ub::Challenge& challenge) {
 }
 
 // The BSF's proof that it knew XRES (RFC 2617 §3.2.3): checked before anything of the 200 is used.
-void checkAuthenticationInfo(const UbResponse& response, const ub::Credentials& sent,
+void checkAuthenticationInfo(const tls::HttpResponse& response, const ub::Credentials& sent,
                              base::ByteView res, bool tolerateMissing) {
     const std::vector<std::string> infos = response.all("authentication-info");
     if (infos.size() > 1) {
@@ -124,10 +126,22 @@ void checkAuthenticationInfo(const UbResponse& response, const ub::Credentials& 
     }
 }
 
+tls::CertClientOptions transportOptions(const UbClientOptions& o) {
+    tls::CertClientOptions t;
+    t.resolve = o.resolve;
+    t.connectTimeout = o.connectTimeout;
+    t.timeout = o.timeout;
+    t.maxResponseBytes = o.maxResponseBytes;
+    t.caFile = o.caFile;
+    return t;
+}
+
 }  // namespace
 
 UbClient::UbClient(UbClientOptions options, AkaCard& card)
-    : options_(std::move(options)), card_(card), http_(std::make_unique<Http>(options_)) {
+    : options_(std::move(options)),
+      card_(card),
+      http_(std::make_unique<tls::CertHttpClient>(transportOptions(options_))) {
     if (!options_.now) {
         options_.now = [] { return std::chrono::system_clock::now(); };
     }
@@ -162,8 +176,13 @@ Bootstrap UbClient::run() {
     const Target target = targetOf(options_.bsfUrl);
     auto send = [&](const ub::Credentials& credentials) {
         ++counters_.requests;
-        return http_->get(options_.bsfUrl,
-                          {"Authorization: " + ub::formatAuthorization(credentials)});
+        tls::HttpRequest request;
+        request.url = options_.bsfUrl;
+        request.headers = {"Authorization: " + ub::formatAuthorization(credentials)};
+        if (!options_.userAgent.empty()) {
+            request.headers.push_back("User-Agent: " + options_.userAgent);
+        }
+        return http_->perform(request);
     };
 
     // TS 24.109 A.3: the first request names the user only.
@@ -172,7 +191,7 @@ Bootstrap UbClient::run() {
     initial.realm = target.host;
     initial.uri = target.path;
     initial.algorithm = false;
-    UbResponse response = send(initial);
+    tls::HttpResponse response = send(initial);
 
     bool resynchronised = false;
     while (true) {

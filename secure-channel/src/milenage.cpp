@@ -94,7 +94,7 @@ Output compute(const Keys& keys, base::ByteView rand, base::ByteView sqn6, base:
 
     outFunction(keys, temp, 0, 0x01, scratch, out);  // OUT2: r2 = 0, c2 = 1
     result.ak = slice(out, 0, kSqnSize);
-    result.res = slice(out, 8, kMacSize);
+    result.res = base::SecretBuffer::copyOf(base::ByteView(out).subspan(8, kMacSize));
 
     result.ck = base::SecretBuffer(kKeySize);
     outFunction(keys, temp, 4, 0x02, scratch, Block(result.ck.data(), kKeySize));  // r3 = 32

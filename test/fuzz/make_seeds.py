@@ -255,6 +255,9 @@ def seeds():
         "expiry-9999": export.replace("1796083200", "253402300799").encode(),
         "index-too-large": export.replace('"kmr_index": 1', '"kmr_index": 4294967296').encode(),
         "not-object": b"[1, 2]",
+        # the USIM's subscription (GBA): imsi, usim_k and usim_opc go together
+        "usim": export.replace('"\n}\n', '",\n  "imsi": "001010123456789",\n  "usim_k": "' + "11" * 16
+                               + '",\n  "usim_opc": "' + "22" * 16 + '"\n}\n').encode(),
     }
     # --- agent -------------------------------------------------------------------------------
     instance = ('<m2m:contentInstance xmlns:m2m="http://uri.etsi.org/m2m" m2m:id="7">'

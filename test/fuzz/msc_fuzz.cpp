@@ -70,18 +70,16 @@ void step(std::uint8_t which, const seuicc::Transaction& tx, seuicc::CardChannel
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     fuzz::quietLogs();
-    if (size == 0) {
-        return 0;
-    }
-    fuzz::ScriptedCard card(fuzz::bytes(data + 1, size - 1));
-    const seuicc::Transaction tx(card.transport());
-    seuicc::CardChannel channel(card.transport());
-    try {
-        step(data[0], tx, channel);
-    } catch (const securechannel::SecureChannelError&) {
-    } catch (const seuicc::ApduFormatError&) {
-    } catch (const seuicc::CardStatusError&) {
-    }
+    fuzz::withScriptedCard(
+        data, size,
+        [](std::uint8_t which, const seuicc::Transaction& tx, seuicc::CardChannel& channel) {
+            try {
+                step(which, tx, channel);
+            } catch (const securechannel::SecureChannelError&) {
+            } catch (const seuicc::ApduFormatError&) {
+            } catch (const seuicc::CardStatusError&) {
+            }
+        });
     // The TLV helpers of the codec on the raw input as well.
     const auto raw = fuzz::bytes(data, size);
     const auto announced = announcedTlvSize(raw, 0x73);

@@ -5,9 +5,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "base/bytes.hpp"
+#include "seuicc/card_channel.hpp"
 #include "seuicc/memory_transport.hpp"
+#include "seuicc/transport.hpp"
 
 namespace fuzz {
 
@@ -27,5 +30,19 @@ private:
     base::Bytes exhausted_;
     seuicc::MemoryTransport transport_;
 };
+
+// The shape of a target that drives protocol code over a scripted card: the first input byte
+// picks an operation, the rest is the card's script. Calls `run(which, tx, channel)` with a
+// transaction and a channel on a ScriptedCard of that script; nothing for an empty input.
+template <typename Run>
+void withScriptedCard(const std::uint8_t* data, std::size_t size, Run&& run) {
+    if (size == 0) {
+        return;
+    }
+    ScriptedCard card(base::ByteView(data + 1, size - 1));
+    const seuicc::Transaction tx(card.transport());
+    seuicc::CardChannel channel(card.transport());
+    run(data[0], tx, channel);
+}
 
 }  // namespace fuzz

@@ -56,17 +56,15 @@ void run(std::uint8_t which, const seuicc::Transaction& tx, seuicc::UsimClient& 
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     fuzz::quietLogs();
-    if (size == 0) {
-        return 0;
-    }
-    fuzz::ScriptedCard card(fuzz::bytes(data + 1, size - 1));
-    const seuicc::Transaction tx(card.transport());
-    seuicc::CardChannel channel(card.transport());
-    seuicc::UsimClient usim(channel);
-    try {
-        run(data[0], tx, usim);
-    } catch (const seuicc::Error&) {
-    }
+    fuzz::withScriptedCard(
+        data, size,
+        [](std::uint8_t which, const seuicc::Transaction& tx, seuicc::CardChannel& channel) {
+            seuicc::UsimClient usim(channel);
+            try {
+                run(which, tx, usim);
+            } catch (const seuicc::Error&) {
+            }
+        });
     const auto raw = fuzz::bytes(data, size);
     static_cast<void>(seuicc::decodeImsi(raw));
     try {

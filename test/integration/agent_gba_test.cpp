@@ -64,7 +64,7 @@ GbaKeys expectedKeys(const std::filesystem::path& keysFile, const std::string& b
     const auto out =
         securechannel::milenage::compute(k, *rand, base::Bytes(6, 0), base::Bytes(2, 0));
     GbaKeys g;
-    g.res = out.res;
+    g.res = base::Bytes(out.res.view().begin(), out.res.view().end());
     g.ks = base::concat({base::Bytes(out.ck.view().begin(), out.ck.view().end()),
                          base::Bytes(out.ik.view().begin(), out.ik.view().end())});
     const auto nafId = securechannel::gba::tlsPskNafId(fqdn, 0x00AE);

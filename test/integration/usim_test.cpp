@@ -19,6 +19,8 @@ using namespace seuicc;
 using testsupport::EmulatedCard;
 using testsupport::lower;
 using testsupport::osmoAucGen;
+using testsupport::sqnBytes;
+using testsupport::sqnValue;
 
 namespace {
 
@@ -31,23 +33,6 @@ Bytes hex(const nlohmann::json& j) {
 Bytes randomBytes(std::size_t n) {
     Bytes b(n);
     REQUIRE(RAND_bytes(b.data(), static_cast<int>(n)) == 1);
-    return b;
-}
-
-std::uint64_t sqnValue(ByteView sqn) {
-    std::uint64_t v = 0;
-    for (const std::uint8_t b : sqn) {
-        v = (v << 8) | b;
-    }
-    return v;
-}
-
-Bytes sqnBytes(std::uint64_t v) {
-    Bytes b(6);
-    for (int i = 5; i >= 0; --i) {
-        b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v & 0xFF);
-        v >>= 8;
-    }
     return b;
 }
 

@@ -41,8 +41,8 @@ AuthVector BuiltinAuc::vector(const std::string& imsi, const std::optional<Resyn
     const base::Bytes rand = securechannel::randomBytes(16);
     const auto sqn = base::toBigEndian<milenage::kSqnSize>(seq << kIndBits | kInd);
     milenage::Vector v = milenage::makeVector(keys, rand, sqn, base::ByteView(kAmf, 2));
-    return AuthVector{std::move(v.rand), std::move(v.autn), base::SecretBuffer::takeFrom(v.xres),
-                      std::move(v.ck), std::move(v.ik)};
+    return AuthVector{std::move(v.rand), std::move(v.autn), std::move(v.xres), std::move(v.ck),
+                      std::move(v.ik)};
 }
 
 }  // namespace netsim

@@ -1,10 +1,11 @@
 // The Ub client (3GPP TS 24.109 clause 4, TS 33.220 4.5.2): GBA bootstrapping with the BSF over
-// HTTP Digest AKA (digest_aka.hpp), plain HTTP or HTTPS with a server certificate, over libcurl
-// (which has no AKA digest of its own: the headers are built here).
+// HTTP Digest AKA (digest_aka.hpp), plain HTTP or HTTPS with a server certificate, over
+// securechannel::tls::CertHttpClient (libcurl, which has no AKA digest of its own: the headers
+// are built here).
 //
 //   GET <bsf>  Authorization: Digest username="<IMPI>", realm="<bsf host>", nonce="", uri,
-//   response="" 401        WWW-Authenticate: Digest ... nonce=base64(RAND||AUTN||...),
-//   algorithm=AKAv1-MD5
+//              response=""
+//   401        WWW-Authenticate: Digest ... nonce=base64(RAND||AUTN||...), algorithm=AKAv1-MD5
 //              -> the card (AkaCard): RES, or AUTS, or a MAC failure
 //   GET <bsf>  Authorization: ... qop=auth, nc=00000001, cnonce, response=<digest with RES>
 //   200        Authentication-Info: rspauth (checked), body BootstrappingInfo (B-TID, lifetime)
@@ -26,6 +27,10 @@
 #include "base/bytes.hpp"
 #include "base/secret.hpp"
 #include "provisioning/digest_aka.hpp"
+
+namespace securechannel::tls {
+class CertHttpClient;
+}
 
 namespace provisioning {
 
@@ -137,12 +142,11 @@ public:
     [[nodiscard]] const UbCounters& counters() const noexcept { return counters_; }
 
 private:
-    class Http;
     Bootstrap run();
 
     UbClientOptions options_;
     AkaCard& card_;
-    std::unique_ptr<Http> http_;
+    std::unique_ptr<securechannel::tls::CertHttpClient> http_;
     std::optional<Bootstrap> cache_;
     UbCounters counters_;
 };

@@ -3,9 +3,10 @@
 // network side (the lab BSF's built-in AuC), by tests that stand in for a USIM, and to
 // cross-check the card's applet. All values are big-endian, most significant bit first.
 //
-// Secrets: K and OPc, CK and IK, and every intermediate value (TEMP, OUT1..OUT5 before they are
-// cut) stay in SecretBuffers. RES, the MACs and the anonymity keys are returned as plain Bytes:
-// RES and the MACs travel in the clear, and AK only hides SQN, which is no key.
+// Secrets: K and OPc, CK and IK, RES, and every intermediate value (TEMP, OUT1..OUT5 before they
+// are cut) stay in SecretBuffers. RES is a secret on Ub: it is the HTTP Digest AKA password
+// (RFC 3310), never sent. The MACs and the anonymity keys are returned as plain Bytes: the MACs
+// travel in the clear, and AK only hides SQN, which is no key.
 #pragma once
 
 #include <cstddef>
@@ -35,13 +36,13 @@ struct Keys {
 [[nodiscard]] base::SecretBuffer opcFromOp(base::ByteView k, base::ByteView op);
 
 struct Output {
-    base::Bytes macA;       // f1   (8)
-    base::Bytes macS;       // f1*  (8)
-    base::Bytes res;        // f2   (8)
-    base::Bytes ak;         // f5   (6)
-    base::Bytes akStar;     // f5*  (6)
-    base::SecretBuffer ck;  // f3 (16)
-    base::SecretBuffer ik;  // f4 (16)
+    base::Bytes macA;        // f1   (8)
+    base::Bytes macS;        // f1*  (8)
+    base::SecretBuffer res;  // f2   (8)
+    base::Bytes ak;          // f5   (6)
+    base::Bytes akStar;      // f5*  (6)
+    base::SecretBuffer ck;   // f3 (16)
+    base::SecretBuffer ik;   // f4 (16)
 };
 
 // All seven functions for one RAND, SQN and AMF (f2..f5* do not depend on SQN and AMF).
@@ -53,7 +54,7 @@ struct Output {
 struct Vector {
     base::Bytes rand;
     base::Bytes autn;
-    base::Bytes xres;
+    base::SecretBuffer xres;
     base::SecretBuffer ck;
     base::SecretBuffer ik;
 };

@@ -1,7 +1,9 @@
 #include "curl_easy.hpp"
 
+#include <mutex>
 #include <new>
 #include <string_view>
+#include <utility>
 
 #include "base/scope_exit.hpp"
 #include "base/text.hpp"
@@ -38,23 +40,34 @@ std::size_t headerCallback(char* data, std::size_t size, std::size_t count, void
     while (line.ends_with('\n') || line.ends_with('\r')) {
         line.remove_suffix(1);
     }
-    if (line.starts_with("HTTP/")) {  // a new response (after a 100 Continue, say)
-        t->contentType.clear();
-        t->location.clear();
+    if (line.starts_with("HTTP/")) {  // a new response (after a 100 Continue, say): only the
+        t->headers.clear();           // last one's headers count
+        return n;
+    }
+    if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+        // Obsolete line folding (RFC 9112 §5.2): the continuation joins the previous value.
+        if (!t->headers.empty()) {
+            t->headers.back().second += ' ';
+            t->headers.back().second += base::trim(line);
+        }
         return n;
     }
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) {
         return n;
     }
-    const std::string_view name = base::trim(line.substr(0, colon));
-    const std::string_view value = base::trim(line.substr(colon + 1));
-    if (base::equalsIgnoreCase(name, "Content-Type")) {
-        t->contentType = value;
-    } else if (base::equalsIgnoreCase(name, "Location")) {
-        t->location = value;
-    }
+    t->headers.emplace_back(base::toLower(base::trim(line.substr(0, colon))),
+                            std::string(base::trim(line.substr(colon + 1))));
     return n;
+}
+
+void globalInitOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            throw TransferFailed("curl_global_init failed");
+        }
+    });
 }
 
 }  // namespace
@@ -68,8 +81,11 @@ void CurlEasy::append(List& list, const std::string& line) {
     list.reset(grown);
 }
 
-CurlEasy::CurlEasy(const ClientOptions& options) {
-    for (const auto& entry : options.resolve) {
+CurlEasy::CurlEasy(const char* protocols, const std::vector<std::string>& resolve,
+                   std::chrono::milliseconds connectTimeout, std::chrono::milliseconds timeout,
+                   std::size_t maxResponseBytes) {
+    globalInitOnce();
+    for (const auto& entry : resolve) {
         append(resolve_, entry);
     }
     easy_ = curl_easy_init();
@@ -77,35 +93,19 @@ CurlEasy::CurlEasy(const ClientOptions& options) {
         throw TransferFailed("curl_easy_init failed");
     }
     try {
-        check(curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "https"), "PROTOCOLS_STR");
+        check(curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, protocols), "PROTOCOLS_STR");
         check(curl_easy_setopt(easy_, CURLOPT_PROXY, ""), "PROXY");  // never via a proxy from env
         check(curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L), "NOSIGNAL");
+        check(curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L), "FOLLOWLOCATION");
         check(curl_easy_setopt(easy_, CURLOPT_HTTP_VERSION, long{CURL_HTTP_VERSION_1_1}),
               "HTTP_VERSION");
-        check(curl_easy_setopt(easy_, CURLOPT_SSLVERSION,
-                               long{CURL_SSLVERSION_TLSv1_2} | long{CURL_SSLVERSION_MAX_TLSv1_2}),
-              "SSLVERSION");
-        const char* ciphers = cipherListFor(options.onlyCipherSuite);
-        check(curl_easy_setopt(easy_, CURLOPT_SSL_CIPHER_LIST,
-                               ciphers != nullptr ? ciphers : kCipherList),
-              "SSL_CIPHER_LIST");
-        // PSK suites carry no certificate; the list above holds nothing else, so there is nothing
-        // to verify, and curl would otherwise fail for want of a server certificate.
-        check(curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 0L), "SSL_VERIFYPEER");
-        check(curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, 0L), "SSL_VERIFYHOST");
-        // Every new connection is a full handshake with the card.
-        check(curl_easy_setopt(easy_, CURLOPT_SSL_SESSIONID_CACHE, 0L), "SSL_SESSIONID_CACHE");
-        check(curl_easy_setopt(easy_, CURLOPT_SSL_CTX_FUNCTION, &configureSslContext),
-              "SSL_CTX_FUNCTION");
-        check(curl_easy_setopt(easy_, CURLOPT_SSL_CTX_DATA, &current_), "SSL_CTX_DATA");
         check(curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS,
-                               static_cast<long>(options.connectTimeout.count())),
+                               static_cast<long>(connectTimeout.count())),
               "CONNECTTIMEOUT_MS");
-        check(
-            curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count())),
-            "TIMEOUT_MS");
+        check(curl_easy_setopt(easy_, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count())),
+              "TIMEOUT_MS");
         check(curl_easy_setopt(easy_, CURLOPT_MAXFILESIZE_LARGE,
-                               static_cast<curl_off_t>(options.maxResponseBytes)),
+                               static_cast<curl_off_t>(maxResponseBytes)),
               "MAXFILESIZE_LARGE");
         if (resolve_) {
             check(curl_easy_setopt(easy_, CURLOPT_RESOLVE, resolve_.get()), "RESOLVE");
@@ -119,6 +119,38 @@ CurlEasy::CurlEasy(const ClientOptions& options) {
     }
 }
 
+// From here on the object is constructed: a throw below runs the destructor, which frees easy_.
+CurlEasy::CurlEasy(const ClientOptions& options)
+    : CurlEasy("https", options.resolve, options.connectTimeout, options.timeout,
+               options.maxResponseBytes) {
+    check(curl_easy_setopt(easy_, CURLOPT_SSLVERSION,
+                           long{CURL_SSLVERSION_TLSv1_2} | long{CURL_SSLVERSION_MAX_TLSv1_2}),
+          "SSLVERSION");
+    const char* ciphers = cipherListFor(options.onlyCipherSuite);
+    check(curl_easy_setopt(easy_, CURLOPT_SSL_CIPHER_LIST,
+                           ciphers != nullptr ? ciphers : kCipherList),
+          "SSL_CIPHER_LIST");
+    // PSK suites carry no certificate; the list above holds nothing else, so there is nothing to
+    // verify, and curl would otherwise fail for want of a server certificate.
+    check(curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 0L), "SSL_VERIFYPEER");
+    check(curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, 0L), "SSL_VERIFYHOST");
+    // Every new connection is a full handshake with the card.
+    check(curl_easy_setopt(easy_, CURLOPT_SSL_SESSIONID_CACHE, 0L), "SSL_SESSIONID_CACHE");
+    check(curl_easy_setopt(easy_, CURLOPT_SSL_CTX_FUNCTION, &configureSslContext),
+          "SSL_CTX_FUNCTION");
+    check(curl_easy_setopt(easy_, CURLOPT_SSL_CTX_DATA, &current_), "SSL_CTX_DATA");
+}
+
+CurlEasy::CurlEasy(const CertClientOptions& options)
+    : CurlEasy("http,https", options.resolve, options.connectTimeout, options.timeout,
+               options.maxResponseBytes) {
+    check(curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYPEER, 1L), "SSL_VERIFYPEER");
+    check(curl_easy_setopt(easy_, CURLOPT_SSL_VERIFYHOST, 2L), "SSL_VERIFYHOST");
+    if (!options.caFile.empty()) {
+        check(curl_easy_setopt(easy_, CURLOPT_CAINFO, options.caFile.c_str()), "CAINFO");
+    }
+}
+
 CurlEasy::~CurlEasy() {
     curl_easy_cleanup(easy_);
 }
@@ -128,6 +160,9 @@ CURLcode CurlEasy::perform(const HttpRequest& request, bool fresh, Transfer& tra
     append(headers, "Expect:");  // no 100-continue round trip for small bodies
     if (!request.body.empty() && !request.contentType.empty()) {
         append(headers, "Content-Type: " + request.contentType);
+    }
+    for (const std::string& header : request.headers) {
+        append(headers, header);
     }
 
     check(curl_easy_setopt(easy_, CURLOPT_URL, request.url.c_str()), "URL");
@@ -174,6 +209,21 @@ bool CurlEasy::connected() const {
 
 std::string CurlEasy::errorText() const {
     return errorBuffer_.data();
+}
+
+HttpResponse CurlEasy::response(Transfer& transfer) const {
+    HttpResponse response;
+    response.status = responseStatus();
+    response.headers = std::move(transfer.headers);
+    response.body = std::move(transfer.body);
+    for (const auto& [name, value] : response.headers) {
+        if (name == "content-type") {
+            response.contentType = value;
+        } else if (name == "location") {
+            response.location = value;
+        }
+    }
+    return response;
 }
 
 }  // namespace securechannel::tls::detail

@@ -1,20 +1,28 @@
-// One libcurl easy handle, set up for the TLS profile, and the HTTP request and response around
-// it. Private to src/tls/.
+// One libcurl easy handle and the HTTP request and response around it: the transfer core of both
+// clients, PskHttpsClient and CertHttpClient. Private to src/tls/.
 //
-// Fixed options: HTTPS only, never a proxy from the environment, HTTP/1.1, TLS 1.2 with the PSK
-// suites of tls_profile.hpp, no certificate check (PSK suites carry none), no TLS session cache
-// (every new connection is a full handshake with the card), the SSL_CTX hook of ssl_context.hpp,
-// the client's timeouts, --resolve entries and body limit. Its kept-alive connections live and
-// die with the handle, so one handle serves one PSK identity (curl picks a cached connection by
-// host and port only).
+// Options of both: never a proxy from the environment, HTTP/1.1, no redirects followed, the
+// client's timeouts, --resolve entries and body limit, every response header collected into the
+// Transfer (transfer.hpp). Its kept-alive connections live and die with the handle.
+//
+// The PSK profile adds: HTTPS only, TLS 1.2 with the PSK suites of tls_profile.hpp, no
+// certificate check (PSK suites carry none), no TLS session cache (every new connection is a full
+// handshake with the card), the SSL_CTX hook of ssl_context.hpp. One such handle serves one PSK
+// identity (curl picks a cached connection by host and port only).
+//
+// The certificate profile: http or https, the server's certificate and host name verified
+// against the system's CAs or the given file.
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <curl/curl.h>
 
+#include "securechannel/tls/cert_http_client.hpp"
 #include "securechannel/tls/https_client.hpp"
 
 namespace securechannel::tls::detail {
@@ -23,7 +31,10 @@ struct Transfer;
 
 class CurlEasy {
 public:
+    // The PSK profile.
     explicit CurlEasy(const ClientOptions& options);
+    // The certificate profile (or plain HTTP).
+    explicit CurlEasy(const CertClientOptions& options);
     ~CurlEasy();
     // The SSL_CTX of each connection points at current_: the object must not move.
     CurlEasy(const CurlEasy&) = delete;
@@ -40,7 +51,16 @@ public:
     [[nodiscard]] bool connected() const;
     [[nodiscard]] std::string errorText() const;
 
+    // The response of the last perform(), which returned CURLE_OK: its status and what
+    // `transfer` collected (moved out of it). `tls` is left empty.
+    [[nodiscard]] HttpResponse response(Transfer& transfer) const;
+
 private:
+    // What both profiles share; the public constructors add their own options.
+    CurlEasy(const char* protocols, const std::vector<std::string>& resolve,
+             std::chrono::milliseconds connectTimeout, std::chrono::milliseconds timeout,
+             std::size_t maxResponseBytes);
+
     struct ListDeleter {
         void operator()(curl_slist* list) const { curl_slist_free_all(list); }
     };

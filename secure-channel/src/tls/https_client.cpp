@@ -10,4 +10,14 @@ ClientCounters& ClientCounters::operator+=(const ClientCounters& other) {
     return *this;
 }
 
+std::vector<std::string> HttpResponse::all(std::string_view name) const {
+    std::vector<std::string> values;
+    for (const auto& [key, value] : headers) {
+        if (key == name) {
+            values.push_back(value);
+        }
+    }
+    return values;
+}
+
 }  // namespace securechannel::tls

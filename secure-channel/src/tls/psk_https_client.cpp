@@ -23,9 +23,6 @@ void initialiseOnce() {
     static std::once_flag once;
     std::call_once(once, [] {
         detail::ensureCardPrfProvider();
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            throw TransferFailed("curl_global_init failed");
-        }
         if (detail::sslContextIndex() < 0) {
             throw TransferFailed("SSL_CTX_get_ex_new_index failed");
         }
@@ -115,7 +112,6 @@ HttpResponse PskHttpsClient::perform(const HttpRequest& request, const PskKey& k
         impl.dropHandle();
         throw;
     }
-    const long status = code == CURLE_OK ? impl.easy->responseStatus() : 0;
     std::string curlText;
     bool connected = false;
     if (code != CURLE_OK) {  // the handle's connection is of no further use
@@ -158,11 +154,7 @@ HttpResponse PskHttpsClient::perform(const HttpRequest& request, const PskKey& k
         detail::throwTransferError(t, code, request.url, curlText, connected);
     }
 
-    HttpResponse response;
-    response.status = status;
-    response.body = std::move(t.body);
-    response.contentType = std::move(t.contentType);
-    response.location = std::move(t.location);
+    HttpResponse response = impl.easy->response(t);
     response.tls = *impl.last;
     base::log::kTls->debug("{} {} -> {} ({} handshake)", request.method, request.url,
                            response.status, response.tls.newHandshake ? "new" : "reused");

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "psk_handles.hpp"
@@ -32,10 +33,11 @@ struct Transfer {
     std::array<std::uint8_t, seuicc::M2mSedClient::kRandomSize> serverRandom{};
     TlsSummary summary;  // of the handshake, when there was one
 
+    // The HTTP response as the curl callbacks collect it (curl_easy.cpp). The fields above are
+    // the PSK profile's: a transfer of CertHttpClient leaves them as they are (key null).
     std::string body;
     bool bodyTooLarge = false;
-    std::string contentType;
-    std::string location;
+    std::vector<std::pair<std::string, std::string>> headers;  // names lowercase, in order
 };
 
 }  // namespace securechannel::tls::detail

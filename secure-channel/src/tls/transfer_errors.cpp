@@ -19,6 +19,33 @@ std::string alertName(int description) {
     return SSL_alert_desc_string_long(description);
 }
 
+// The PSK handshake's failures (PskRejected, NoSharedCipher, HandshakeFailed); returns when
+// the transfer shows none.
+void throwHandshakeError(const Transfer& t, CURLcode code, const std::string& where,
+                         const std::string& detail) {
+    if (t.fatalAlertReceived) {
+        const int alert = *t.fatalAlertReceived;
+        const std::string alertText =
+            "alert " + alertName(alert) + " (" + std::to_string(alert) + ")";
+        if (alert == kAlertUnknownPskIdentity || alert == kAlertDecryptError ||
+            alert == kAlertBadRecordMac || (alert == kAlertHandshakeFailure && t.serverHelloSeen)) {
+            throw PskRejected(where + "the server rejected the PSK identity '" + t.key->identity +
+                              "' or its key: " + alertText);
+        }
+        if (alert == kAlertHandshakeFailure) {
+            throw NoSharedCipher(where + "the server accepts none of the PSK suites " +
+                                 kCipherList + ": " + alertText);
+        }
+        throw HandshakeFailed(where + "TLS handshake failed: " + alertText + "; " + detail);
+    }
+    if (!t.callbackFailure.empty()) {
+        throw HandshakeFailed(where + "TLS handshake failed: " + t.callbackFailure);
+    }
+    if (t.handshakes == 0 && code == CURLE_SSL_CONNECT_ERROR) {
+        throw HandshakeFailed(where + "TLS handshake failed: " + detail);
+    }
+}
+
 }  // namespace
 
 void rethrowCardFailure(const Transfer& t, const std::string& url) {
@@ -47,26 +74,8 @@ void throwTransferError(const Transfer& t, CURLcode code, const std::string& url
         (code == CURLE_OPERATION_TIMEDOUT && !connected)) {
         throw ConnectFailed(where + "no connection: " + detail);
     }
-    if (t.fatalAlertReceived) {
-        const int alert = *t.fatalAlertReceived;
-        const std::string alertText =
-            "alert " + alertName(alert) + " (" + std::to_string(alert) + ")";
-        if (alert == kAlertUnknownPskIdentity || alert == kAlertDecryptError ||
-            alert == kAlertBadRecordMac || (alert == kAlertHandshakeFailure && t.serverHelloSeen)) {
-            throw PskRejected(where + "the server rejected the PSK identity '" + t.key->identity +
-                              "' or its key: " + alertText);
-        }
-        if (alert == kAlertHandshakeFailure) {
-            throw NoSharedCipher(where + "the server accepts none of the PSK suites " +
-                                 kCipherList + ": " + alertText);
-        }
-        throw HandshakeFailed(where + "TLS handshake failed: " + alertText + "; " + detail);
-    }
-    if (!t.callbackFailure.empty()) {
-        throw HandshakeFailed(where + "TLS handshake failed: " + t.callbackFailure);
-    }
-    if (t.handshakes == 0 && code == CURLE_SSL_CONNECT_ERROR) {
-        throw HandshakeFailed(where + "TLS handshake failed: " + detail);
+    if (t.key != nullptr) {  // the PSK profile: what the handshake with the card tells
+        throwHandshakeError(t, code, where, detail);
     }
     throw TransferFailed(where + detail);
 }

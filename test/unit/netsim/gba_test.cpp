@@ -64,7 +64,7 @@ struct SoftUsim {
         }
         sqnMs = lastSqn;
         const auto out = milenage::compute(keys, rand, *sqn, ByteView(autn.data() + 6, 2));
-        return {out.res, std::nullopt};
+        return {Bytes(out.res.view().begin(), out.res.view().end()), std::nullopt};
     }
 };
 

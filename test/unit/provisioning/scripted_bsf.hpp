@@ -79,7 +79,7 @@ public:
         mil::Output out =
             mil::compute(keys_, challenge.rand, *sqn, ByteView(challenge.autn).subspan(6, 2));
         answer.kind = AkaAnswer::Kind::Res;
-        answer.res = base::SecretBuffer::takeFrom(out.res);
+        answer.res = std::move(out.res);
         lastRes = base::SecretBuffer::copyOf(answer.res.view());
         return answer;
     }
@@ -201,7 +201,8 @@ private:
             challenge(res);
             return;
         }
-        s.responseOk = ub::digestEquals(c.response, ub::requestDigest(vector_.xres, c, "GET", {}));
+        s.responseOk =
+            ub::digestEquals(c.response, ub::requestDigest(vector_.xres.view(), c, "GET", {}));
         seen_.push_back(s);
         if (!s.responseOk || refuseResponse) {
             res.status = 403;
@@ -213,7 +214,7 @@ private:
         info.qop = c.qop;
         info.cnonce = c.cnonce;
         info.nc = c.nc;
-        info.rspauth = ub::responseAuth(vector_.xres, c, base::asBytes(xml));
+        info.rspauth = ub::responseAuth(vector_.xres.view(), c, base::asBytes(xml));
         if (rspauth == Rspauth::Wrong) {
             (*info.rspauth)[0] = (*info.rspauth)[0] == '0' ? '1' : '0';
         }

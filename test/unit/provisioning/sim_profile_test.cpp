@@ -62,6 +62,16 @@ std::string replaced(std::string text, const std::string& from, const std::strin
     return text.replace(at, from.size(), to);
 }
 
+// The ProfileError's message for `text`, or "accepted".
+std::string refusal(const std::string& text) {
+    try {
+        static_cast<void>(parseSimProfile(text, "/nowhere"));
+    } catch (const ProfileError& e) {
+        return e.what();
+    }
+    return "accepted";
+}
+
 }  // namespace
 
 TEST_CASE("a profile parsed from text: literal keys, generated ones, a relative code file",
@@ -95,14 +105,6 @@ TEST_CASE("a profile parsed from text: literal keys, generated ones, a relative 
 }
 
 TEST_CASE("a bad profile is refused by field, and a key's text is never quoted", "[profile][neg]") {
-    const auto refusal = [](const std::string& text) {
-        try {
-            static_cast<void>(parseSimProfile(text, "/nowhere"));
-        } catch (const ProfileError& e) {
-            return std::string(e.what());
-        }
-        return std::string("accepted");
-    };
     const std::string badHex = "zz" + kKmr.substr(2);
     CHECK(refusal(replaced(literalProfile(), kKmr, badHex)) == "profile: kmr.key is not hex");
     CHECK_THAT(refusal(replaced(literalProfile(), kKmr, kKmr.substr(2))),
@@ -218,14 +220,6 @@ TEST_CASE("the [usim] section: IMSI, K, OPc or OP, start SQN; refusals by field"
     CHECK(g.usim->fromOp);
     CHECK_FALSE(parseSimProfile(generateProfile(), "/nowhere").usim.has_value());
 
-    const auto refusal = [](const std::string& text) {
-        try {
-            static_cast<void>(parseSimProfile(text, "/nowhere"));
-        } catch (const ProfileError& e) {
-            return std::string(e.what());
-        }
-        return std::string("accepted");
-    };
     CHECK_THAT(refusal(generateProfile() + replaced(usim, "001010123456789", "0010")),
                Catch::Contains("usim.imsi must be 6 to 15 digits"));
     CHECK_THAT(refusal(generateProfile() +

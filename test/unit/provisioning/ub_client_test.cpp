@@ -84,7 +84,7 @@ TEST_CASE("Ub: a RES with a zero byte is sent whole", "[ub][ub-client]") {
     for (int i = 0; i < 5000 && rand.empty(); ++i) {
         const Bytes candidate = securechannel::randomBytes(16);
         const mil::Output out = mil::compute(keys, candidate, sqnBytes(1), Bytes{0x80, 0x00});
-        if (std::find(out.res.begin(), out.res.end(), 0x00) != out.res.end()) {
+        if (std::find(out.res.view().begin(), out.res.view().end(), 0x00) != out.res.view().end()) {
             rand = candidate;
         }
     }

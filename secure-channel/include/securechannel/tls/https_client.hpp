@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "securechannel/errors.hpp"
@@ -76,9 +78,10 @@ enum class Export {
 
 struct HttpRequest {
     std::string method = "GET";
-    std::string url;  // https://host[:port]/path
+    std::string url;  // https://host[:port]/path (CertHttpClient: also http://)
     std::string body;
-    std::string contentType;  // sent when the body is not empty
+    std::string contentType;           // sent when the body is not empty
+    std::vector<std::string> headers;  // further request headers, "Name: value"
 };
 
 struct TlsSummary {
@@ -91,10 +94,16 @@ struct TlsSummary {
 
 struct HttpResponse {
     long status = 0;
-    std::string contentType;
-    std::string location;  // the Location header, if any
+    std::string contentType;  // the last Content-Type header, if any
+    std::string location;     // the last Location header, if any
+    // Every header of the final response (after a 100 Continue, say), names lowercase, values
+    // trimmed, obsolete line folding joined (RFC 9112 §5.2), in the order received.
+    std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
-    TlsSummary tls;
+    TlsSummary tls;  // PskHttpsClient only
+
+    // The values of every header called `name` (lowercase), in order.
+    [[nodiscard]] std::vector<std::string> all(std::string_view name) const;
 };
 
 struct ClientOptions {
