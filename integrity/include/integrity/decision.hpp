@@ -1,0 +1,52 @@
+// The NSCL's signed decision on a report (FORMATS.md §4).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "integrity/cose.hpp"
+
+namespace integrity {
+
+enum class Verdict : std::uint8_t { Full = 0, Partial = 1, Deny = 2 };
+std::string_view toString(Verdict verdict);            // "full", "partial", "deny"
+Verdict verdictFromString(std::string_view text);      // MalformedInput
+
+struct RemediationObject {
+    std::string name;
+    std::string url;
+    base::Bytes sha256;
+};
+
+struct Remediation {
+    base::Bytes manifest;                      // a whole manifest COSE_Sign1
+    std::vector<RemediationObject> objects;
+};
+
+struct DecisionClaims {
+    base::Bytes node;                          // the report's ueid
+    base::Bytes nonce;                         // the report's eat_nonce
+    std::uint32_t counter = 0;                 // the report's counter
+    Verdict verdict = Verdict::Deny;
+    std::vector<std::string> allowed;          // partial only
+    std::optional<Remediation> remediation;
+    std::uint64_t iat = 0;
+    std::uint64_t exp = 0;
+
+    [[nodiscard]] base::Bytes encode() const;
+    static DecisionClaims decode(base::ByteView payload);  // MalformedInput
+};
+
+struct Decision {
+    CoseSign1 envelope;
+    DecisionClaims claims;
+
+    static Decision decode(base::ByteView encoded);
+    void verifyWith(const PublicKey& policyKey) const;     // SignatureInvalid
+    // NotFresh unless node, nonce and counter are those of `report`, and `nowUnix` <= exp.
+    void checkAnswers(const struct EatClaims& report, std::uint64_t nowUnix) const;
+};
+
+}  // namespace integrity
