@@ -158,7 +158,8 @@ TEST_CASE("decision refusals", "[integrity][decision]") {
     auto claims = itest::sampleDecisionFor(report);
     claims.verdict = integrity::Verdict::Partial;
     auto payload = claims.encode();
-    const std::array<std::uint8_t, 2> partialVerdict{0x04, 0x01};
+    // 04 01 05: key 4 (verdict) = 1, then key 5; unique in the encoding.
+    const std::array<std::uint8_t, 3> partialVerdict{0x04, 0x01, 0x05};
     const auto verdictAt =
         std::search(payload.begin(), payload.end(), partialVerdict.begin(), partialVerdict.end());
     REQUIRE(verdictAt != payload.end());
