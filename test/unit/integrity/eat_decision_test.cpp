@@ -50,6 +50,9 @@ TEST_CASE("report passes when every required object succeeded", "[integrity][eat
     claims = itest::sampleClaims();
     claims.results.pop_back();
     CHECK_FALSE(claims.passes(manifest));
+    claims = itest::sampleClaims();
+    claims.manifestVersion = 2;  // measured against an older manifest
+    CHECK_FALSE(claims.passes(manifest));
 }
 
 TEST_CASE("report claim refusals", "[integrity][eat]") {
