@@ -316,6 +316,10 @@ def seeds():
         "http10": b"GET /m2m/scls/1 HTTP/1.0\r\nHost: a\r\n\r\n",
         "absolute-form": b"GET http://a/m2m/scls HTTP/1.1\r\nHost: a\r\n\r\n",
         "delete": request("DELETE", "/m2m/scls/1"),
+        "challenge": request("POST", "/m2m/integrity/challenge", b""),
+        "object": request("GET", "/m2m/integrity/objects/1"),
+        "register-report": request("POST", "/m2m/scls", s["mid_xml"]["scl-ival"].replace(b"<m2m:sclId>s<", b"<m2m:sclId>scl-fuzz<")),
+        "refresh-report": request("PUT", "/m2m/scls/1", s["mid_xml"]["scl-ival"].replace(b"<m2m:sclId>s<", b"<m2m:sclId>scl-fuzz<")),
     }
     return s
 
