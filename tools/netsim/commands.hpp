@@ -45,6 +45,7 @@ struct ServeOptions {
     std::chrono::milliseconds aucTimeout{5000};
     // Integrity validation: every node must send reports, not only those with a key or policy.
     bool requireIntegrity = false;
+    Seconds challengeLifetime = 120;
 };
 int runServe(const ServeOptions& options);
 

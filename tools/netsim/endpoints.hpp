@@ -37,6 +37,7 @@ struct GbaNafs {
 struct IntegrityOptions {
     const integrity::PrivateKey* policyKey = nullptr;
     bool requireIntegrity = false;
+    Seconds challengeLifetime = 120;  // FORMATS.md §5.1
 };
 
 struct EndpointContext {

@@ -164,6 +164,11 @@ int main(int argc, char** argv) {
     serveCmd->add_flag("--require-integrity", serve.requireIntegrity,
                        "every node must send an integrity report (else only nodes with an "
                        "attestation key or a policy)");
+    serveCmd
+        ->add_option("--integrity-challenge-lifetime", serve.challengeLifetime,
+                     "seconds an integrity challenge's nonce may be answered in")
+        ->capture_default_str()
+        ->check(CLI::Range(netsim::Seconds{1}, netsim::Seconds{3600}));
     serveCmd->add_option("--ready-file", serve.readyFile,
                          "written (JSON with the ports) once listening");
     serveCmd->callback([&] {

@@ -19,7 +19,6 @@ namespace {
 using integrity::MeasurementResult;
 using integrity::Verdict;
 
-constexpr Seconds kChallengeLifetime = 120;  // FORMATS.md §5.1
 constexpr std::size_t kNonceBytes = 32;
 
 Clock::time_point at(Seconds s) {
@@ -219,7 +218,7 @@ void routeIntegrity(const httplib::Request& request, httplib::Response& response
         if (RAND_bytes(challenge.nonce.data(), static_cast<int>(kNonceBytes)) != 1) {
             throw std::runtime_error("no random bytes for a nonce");
         }
-        const Seconds expires = expiryAfter(nowSeconds(), kChallengeLifetime);
+        const Seconds expires = expiryAfter(nowSeconds(), context.integrity.challengeLifetime);
         context.store.storeChallenge(nodeId, challenge.nonce, expires);
         challenge.expirationTime = at(expires);
         return setXml(response, 201, agent::toXml(challenge));

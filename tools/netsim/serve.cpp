@@ -31,8 +31,10 @@ int runServe(const ServeOptions& options) {
 
         Store store(options.db);
         const integrity::PrivateKey policyKey = loadOrCreatePolicyKey(policyKeyPath(options.db));
-        EndpointContext context{
-            store, options.lifetimes, options.nafs, {&policyKey, options.requireIntegrity}};
+        EndpointContext context{store,
+                                options.lifetimes,
+                                options.nafs,
+                                {&policyKey, options.requireIntegrity, options.challengeLifetime}};
         context.gba.enabled = options.bsf.has_value();
         const auto bsfAddress =
             options.bsf ? std::optional(parseLoopbackAddress(*options.bsf)) : std::nullopt;
