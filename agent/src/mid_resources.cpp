@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include "base/base64.hpp"
 #include "provisioning/m2m_xml.hpp"
@@ -20,6 +21,8 @@ constexpr const char* kApplication = "m2m:application";
 constexpr const char* kContainer = "m2m:container";
 constexpr const char* kInstance = "m2m:contentInstance";
 constexpr const char* kInstances = "m2m:contentInstances";
+constexpr const char* kChallenge = "m2m:integrityChallenge";
+constexpr const char* kDecision = "m2m:integrityDecision";
 
 constexpr std::size_t kMaxIdLength = 64;
 
@@ -47,13 +50,24 @@ std::string requiredId(pugi::xml_node element, std::string_view field, std::stri
     return *id;
 }
 
-void checkHex(const std::string& text, std::string_view field, std::string_view document) {
+// A non-negative xs:long (the integrity fields are a bitmap and a counter).
+std::uint64_t xsLong(const std::string& text, std::string_view field) {
+    const auto value = mx::parseUnsigned<std::uint64_t>(text, field, kScl);
+    if (value > static_cast<std::uint64_t>(INT64_MAX)) {
+        mx::fail(kScl, std::string(field) + " out of range");
+    }
+    return value;
+}
+
+// base64url without padding (RFC 4648 §5): the signed CBOR travels in it untouched.
+void checkBase64Url(const std::string& text, std::string_view field, std::string_view document) {
     const bool ok =
-        text.size() % 2 == 0 && std::all_of(text.begin(), text.end(), [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        !text.empty() && text.size() % 4 != 1 && std::all_of(text.begin(), text.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_';
         });
     if (!ok) {
-        mx::fail(document, std::string(field) + " is not hex");
+        mx::fail(document, std::string(field) + " is not base64url without padding");
     }
 }
 
@@ -121,11 +135,18 @@ std::string toXml(const SclRegistration& scl) {
     if (scl.expirationTime != std::chrono::system_clock::time_point{}) {
         mx::addText(root, "expirationTime", provisioning::toDateTime(scl.expirationTime));
     }
-    if (scl.integrityValResults) {
-        pugi::xml_node ival = mx::addElement(root, "integrityValResults");
-        mx::addText(ival, "ivalResults", scl.integrityValResults->ivalResults);
-        mx::addText(ival, "signedIvalResult", scl.integrityValResults->signedIvalResult);
-        mx::addText(ival, "secureTimeStamp", scl.integrityValResults->secureTimeStamp);
+    if (const auto& ival = scl.integrityValResults) {
+        pugi::xml_node element = mx::addElement(root, "integrityValResults");
+        mx::addText(element, "ivalResults", std::to_string(ival->ivalResults));
+        mx::addText(element, "signedIvalResult", std::to_string(ival->signedIvalResult));
+        if (ival->secureTimeStamp) {
+            mx::addText(element, "secureTimeStamp",
+                        provisioning::toDateTime(*ival->secureTimeStamp));
+        }
+        mx::addText(element, "eat", ival->eat);
+    }
+    if (scl.integrityDecision) {
+        mx::addText(root, "integrityDecision", *scl.integrityDecision);
     }
     return mx::serialise(doc);
 }
@@ -171,13 +192,19 @@ SclRegistration parseSclRegistration(std::string_view xml) {
     }
     if (const pugi::xml_node ival = mx::optionalChild(root, "integrityValResults", kScl)) {
         IntegrityValResults r;
-        r.ivalResults = mx::requiredText(ival, "ivalResults", kScl);
-        checkHex(r.ivalResults, "ivalResults", kScl);
-        r.signedIvalResult = mx::requiredText(ival, "signedIvalResult", kScl);
-        checkHex(r.signedIvalResult, "signedIvalResult", kScl);
-        r.secureTimeStamp = mx::requiredText(ival, "secureTimeStamp", kScl);
-        static_cast<void>(dateTime(r.secureTimeStamp, "secureTimeStamp", kScl));
+        r.ivalResults = xsLong(mx::requiredText(ival, "ivalResults", kScl), "ivalResults");
+        r.signedIvalResult =
+            xsLong(mx::requiredText(ival, "signedIvalResult", kScl), "signedIvalResult");
+        if (auto stamp = mx::optionalText(ival, "secureTimeStamp", kScl)) {
+            r.secureTimeStamp = dateTime(*stamp, "secureTimeStamp", kScl);
+        }
+        r.eat = mx::requiredText(ival, "eat", kScl);
+        checkBase64Url(r.eat, "eat", kScl);
         scl.integrityValResults = std::move(r);
+    }
+    if (auto decision = mx::optionalText(root, "integrityDecision", kScl)) {
+        checkBase64Url(*decision, "integrityDecision", kScl);
+        scl.integrityDecision = std::move(*decision);
     }
     return scl;
 }
@@ -215,6 +242,43 @@ std::vector<ContentInstance> parseContentInstances(std::string_view xml) {
         instances.push_back(readInstance(n, kInstances));
     }
     return instances;
+}
+
+std::string toXml(const IntegrityChallenge& challenge) {
+    pugi::xml_document doc;
+    pugi::xml_node root = mx::newRoot(doc, "integrityChallenge");
+    mx::addText(root, "nonce", base::base64Encode(challenge.nonce));
+    mx::addText(root, "expirationTime", provisioning::toDateTime(challenge.expirationTime));
+    return mx::serialise(doc);
+}
+
+IntegrityChallenge parseIntegrityChallenge(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "integrityChallenge");
+    IntegrityChallenge challenge;
+    std::optional<base::Bytes> nonce =
+        base::base64Decode(mx::requiredText(root, "nonce", kChallenge));
+    if (!nonce || nonce->size() < 8 || nonce->size() > 64) {
+        mx::fail(kChallenge, "nonce is not base64 of 8 to 64 bytes");
+    }
+    challenge.nonce = std::move(*nonce);
+    challenge.expirationTime = dateTime(mx::requiredText(root, "expirationTime", kChallenge),
+                                        "expirationTime", kChallenge);
+    return challenge;
+}
+
+std::string integrityDecisionXml(const std::string& base64url) {
+    pugi::xml_document doc;
+    mx::newRoot(doc, "integrityDecision").text().set(base64url.c_str());
+    return mx::serialise(doc);
+}
+
+std::string parseIntegrityDecision(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "integrityDecision");
+    std::string text = mx::textOf(root, "integrityDecision", kDecision);
+    checkBase64Url(text, "integrityDecision", kDecision);
+    return text;
 }
 
 }  // namespace agent

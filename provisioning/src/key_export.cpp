@@ -125,6 +125,16 @@ KeyExport readKeyExport(const std::filesystem::path& path) {
     if (r.imsi.has_value() != r.usimK.has_value() || r.imsi.has_value() != r.usimOpc.has_value()) {
         fail(path, "'imsi', 'usim_k' and 'usim_opc' go together");
     }
+    if (doc.contains("iv_attestation_public_key")) {
+        const auto* pem = doc["iv_attestation_public_key"].get_ptr<const std::string*>();
+        constexpr std::string_view kBegin = "-----BEGIN PUBLIC KEY-----\n";
+        constexpr std::string_view kEnd = "-----END PUBLIC KEY-----\n";
+        if (pem == nullptr || pem->size() > 1024 || !pem->starts_with(kBegin) ||
+            !pem->ends_with(kEnd)) {
+            fail(path, "'iv_attestation_public_key' is not a PEM public key");
+        }
+        r.ivAttestationPublicKey = *pem;
+    }
     return r;
 }
 
@@ -133,7 +143,7 @@ void writeKeyExport(const std::filesystem::path& path, const KeyExport& r) {
         std::chrono::duration_cast<std::chrono::seconds>(r.kmrExpiry.time_since_epoch()).count();
     // Built by hand so that the key text lives in one string, wiped after the write.
     std::string text;
-    text.reserve(1024);  // no reallocation leaves an unwiped copy behind
+    text.reserve(2048);  // no reallocation leaves an unwiped copy behind
     text += "{\n  \"iccid\": \"" + r.iccid + "\",\n  \"node_id\": \"" + base::toHex(r.nodeId) +
             "\",\n  \"kmr_index\": " + std::to_string(r.kmrIndex) +
             ",\n  \"kmr_expiry_unix\": " + std::to_string(expiry);
@@ -152,6 +162,10 @@ void writeKeyExport(const std::filesystem::path& path, const KeyExport& r) {
         text += ",\n  \"imsi\": \"" + *r.imsi + "\"";
         appendKey(text, "usim_k", *r.usimK);
         appendKey(text, "usim_opc", *r.usimOpc);
+    }
+    if (r.ivAttestationPublicKey) {
+        text += ",\n  \"iv_attestation_public_key\": " +
+                nlohmann::json(*r.ivAttestationPublicKey).dump();
     }
     text += "\n}\n";
     securechannel::writeSecretFile(path, base::asBytes(text));

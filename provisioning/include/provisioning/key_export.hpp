@@ -40,11 +40,14 @@ struct KeyExport {
     std::optional<std::string> imsi;            // 6..15 digits
     std::optional<base::SecretBuffer> usimK;    // 16 bytes
     std::optional<base::SecretBuffer> usimOpc;  // 16 bytes
+    // The IV-SED's attestation public key (integrity validation), PEM SubjectPublicKeyInfo: public,
+    // so a plain string; the reader checks its PEM frame, the user of the key parses it.
+    std::optional<std::string> ivAttestationPublicKey;
 };
 
 // Reads `path`, checked as a key file (regular, owned by the user, 0600 or 0400, at most 8 KiB).
 // Every field is required but kbs, kiv and the USIM's (imsi, usim_k, usim_opc: all or none); each
-// is checked for type, size and range.
+// is checked for type, size and range. iv_attestation_public_key is optional too.
 [[nodiscard]] KeyExport readKeyExport(const std::filesystem::path& path);
 
 // Writes `record` to a new file at `path` (mode 0600, never over an existing file).

@@ -185,3 +185,25 @@ TEST_CASE("a key export's USIM subscription: imsi, usim_k, usim_opc together or 
                        kKmsaHex + "\""),
                Catch::Contains("'usim_k' is not 16 bytes of hex"));
 }
+
+TEST_CASE("a key export's IV-SED attestation public key is optional and PEM", "[key-export][iv]") {
+    sctest::TempDir dir;
+    const std::string pem =
+        "-----BEGIN PUBLIC KEY-----\n"
+        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9hX0l0k7k5L1kM6wqW1u1oQ4f2o1\n"
+        "4p3p0t9b8Ck0rJ6cJbH3V5a6x7bA5cJ7y1w6U2N5h3xX4lQ9pKpZ0J9sGQ==\n"
+        "-----END PUBLIC KEY-----\n";
+    KeyExport in;
+    in.iccid = "8988211000000000018";
+    in.kmr = base::SecretBuffer::copyOf(base::fromHex(kKmrHex));
+    in.kmsa = base::SecretBuffer::copyOf(base::fromHex(kKmsaHex));
+    in.ivAttestationPublicKey = pem;
+    const auto path = dir.path() / "keys.json";
+    provisioning::writeKeyExport(path, in);
+    CHECK(readKeyExport(path).ivAttestationPublicKey == pem);
+
+    const auto p = dir.path() / "bad.json";
+    sctest::writeFile(p, std::string_view(document(", \"iv_attestation_public_key\": \"MFkw\"")));
+    CHECK_THROWS_WITH(readKeyExport(p),
+                      Catch::Contains("'iv_attestation_public_key' is not a PEM public key"));
+}

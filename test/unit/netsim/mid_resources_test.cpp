@@ -9,6 +9,7 @@
 
 using namespace agent;
 using namespace std::chrono;
+using base::Bytes;
 
 namespace {
 
@@ -54,13 +55,48 @@ TEST_CASE("m2m:scl round trip, with and without the NSCL's fields", "[mid_resour
 
     SclRegistration answer = request;
     answer.expirationTime = sys_days{2026y / 1 / 1} + 1h;
-    answer.integrityValResults = IntegrityValResults{"C0", "00aabbcc", "2026-01-01T00:00:00Z"};
+    answer.integrityValResults =
+        IntegrityValResults{5, 42, sys_days{2026y / 1 / 1} + 2h, "0oRDoQEmoQRI-_8"};
+    answer.integrityDecision = "0oRDoQEm";
     const SclRegistration a = parseSclRegistration(toXml(answer));
     CHECK(a.expirationTime == answer.expirationTime);
     REQUIRE(a.integrityValResults.has_value());
-    CHECK(a.integrityValResults->ivalResults == "C0");
-    CHECK(a.integrityValResults->signedIvalResult == "00aabbcc");
-    CHECK(a.integrityValResults->secureTimeStamp == "2026-01-01T00:00:00Z");
+    CHECK(a.integrityValResults->ivalResults == 5);
+    CHECK(a.integrityValResults->signedIvalResult == 42);
+    CHECK(a.integrityValResults->secureTimeStamp == answer.integrityValResults->secureTimeStamp);
+    CHECK(a.integrityValResults->eat == "0oRDoQEmoQRI-_8");
+    CHECK(a.integrityDecision == "0oRDoQEm");
+
+    // secureTimeStamp only when the report has a trusted time.
+    answer.integrityValResults->secureTimeStamp.reset();
+    const std::string noTime = toXml(answer);
+    CHECK(noTime.find("secureTimeStamp") == std::string::npos);
+    CHECK_FALSE(parseSclRegistration(noTime).integrityValResults->secureTimeStamp.has_value());
+}
+
+TEST_CASE("m2m:integrityChallenge and m2m:integrityDecision", "[mid_resources]") {
+    IntegrityChallenge challenge{Bytes(32, 0xA5), sys_days{2026y / 12 / 7} + 15h};
+    const IntegrityChallenge c = parseIntegrityChallenge(toXml(challenge));
+    CHECK(c.nonce == challenge.nonce);
+    CHECK(c.expirationTime == challenge.expirationTime);
+    auto parseChallenge = [](std::string_view x) { return parseIntegrityChallenge(x); };
+    auto challengeDoc = [&](const std::string& nonce) {
+        return "<m2m:integrityChallenge " + kNs + "><m2m:nonce>" + nonce +
+               "</m2m:nonce><m2m:expirationTime>2026-12-07T15:00:00Z</m2m:expirationTime>"
+               "</m2m:integrityChallenge>";
+    };
+    CHECK(refusal(parseChallenge, challengeDoc("AAAAAAAAAAA=")).empty());  // 8 bytes
+    CHECK_THAT(refusal(parseChallenge, challengeDoc("AAAAAAAAAA==")), Catch::Contains("nonce"));
+    CHECK_THAT(refusal(parseChallenge, challengeDoc("not base64!")), Catch::Contains("nonce"));
+
+    CHECK(parseIntegrityDecision(integrityDecisionXml("0oRDoQEm-_")) == "0oRDoQEm-_");
+    auto parseDecision = [](std::string_view x) { return parseIntegrityDecision(x); };
+    CHECK_THAT(refusal(parseDecision,
+                       "<m2m:integrityDecision " + kNs + ">0oRD+/==</m2m:integrityDecision>"),
+               Catch::Contains("base64url"));
+    CHECK_THAT(
+        refusal(parseDecision, "<m2m:integrityDecision " + kNs + "></m2m:integrityDecision>"),
+        Catch::Contains("base64url"));
 }
 
 TEST_CASE("m2m:scl refusals", "[mid_resources]") {
@@ -74,7 +110,7 @@ TEST_CASE("m2m:scl refusals", "[mid_resources]") {
     CHECK_THAT(refusal(parse, doc("<m2m:sclId>s</m2m:sclId>")), Catch::Contains("link"));
     CHECK_THAT(refusal(parse, doc(ok + "<m2m:expirationTime>soon</m2m:expirationTime>")),
                Catch::Contains("expirationTime"));
-    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>C0"
+    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>12"
                                        "</m2m:ivalResults></m2m:integrityValResults>")),
                Catch::Contains("signedIvalResult"));
     CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>XY"
@@ -83,6 +119,23 @@ TEST_CASE("m2m:scl refusals", "[mid_resources]") {
                                        "2026-01-01T00:00:00Z</m2m:secureTimeStamp>"
                                        "</m2m:integrityValResults>")),
                Catch::Contains("ivalResults"));
+    const std::string ival =
+        "<m2m:integrityValResults><m2m:ivalResults>1</m2m:ivalResults>"
+        "<m2m:signedIvalResult>7</m2m:signedIvalResult>";
+    CHECK(refusal(parse, doc(ok + ival + "<m2m:eat>0oRD</m2m:eat></m2m:integrityValResults>"))
+              .empty());
+    CHECK_THAT(refusal(parse, doc(ok + ival + "</m2m:integrityValResults>")),
+               Catch::Contains("missing eat"));
+    CHECK_THAT(
+        refusal(parse, doc(ok + ival + "<m2m:eat>0oRD==</m2m:eat></m2m:integrityValResults>")),
+        Catch::Contains("eat is not base64url"));
+    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>-1"
+                                       "</m2m:ivalResults></m2m:integrityValResults>")),
+               Catch::Contains("ivalResults"));
+    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>"
+                                       "9223372036854775808</m2m:ivalResults>"
+                                       "</m2m:integrityValResults>")),
+               Catch::Contains("ivalResults out of range"));
     CHECK_THAT(refusal(parse, doc(ok + "<m2m:securityM2MKey>00</m2m:securityM2MKey>")),
                Catch::Contains("securityM2MKey"));
     CHECK_THAT(refusal(parse, "<m2m:application " + kNs + " m2m:appId=\"a\"/>"),
