@@ -11,6 +11,9 @@ import javacard.security.Signature;
  * ECDSA P-256 with SHA-256 as COSE ES256 needs it (RFC 9053 §2.1): signatures as raw
  * {@code r ‖ s} (32 bytes each), while the Java Card {@code Signature} speaks ASN.1 DER. Also the
  * check that a SEC1 uncompressed point lies on P-256, done by the engine when a key is used.
+ *
+ * <p>The scratch key only ever holds public points; it is not cleared because clearing drops
+ * its P-256 domain parameters in the emulator.
  */
 public final class EcdsaP256 {
     public static final short POINT_LENGTH = 65;
@@ -50,8 +53,6 @@ public final class EcdsaP256 {
             return false;
         } catch (RuntimeException e) {
             return false; // the emulator's engine rejects a point off the curve this way
-        } finally {
-            scratchKey.clearKey();
         }
     }
 
@@ -68,8 +69,6 @@ public final class EcdsaP256 {
             return signature.verify(last, lastOff, lastLen, der, (short) 0, derLen);
         } catch (CryptoException e) {
             return false;
-        } finally {
-            scratchKey.clearKey();
         }
     }
 
