@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "emulated_card.hpp"
+#include "iv_signing.hpp"
 #include "securechannel/key_file.hpp"
 #include "securechannel/terminal_se.hpp"
 #include "sed_fixture.hpp"
@@ -82,11 +83,14 @@ inline base::Bytes personaliseIvSed(IvConnection& c, const IvSedKeys& k, bool lo
     return point;
 }
 
-// An emulated card with its IV-SED; with `withSed`, the M2M-SED personalised and locked too (by
-// provisioning, as PersonalisedCard does).
+// An emulated card with its IV-SED, whose reference-value and policy keys are those of fresh
+// test signers; with `withSed`, the M2M-SED personalised and locked too (by provisioning, as
+// PersonalisedCard does).
 class IvSedCard {
 public:
-    explicit IvSedCard(bool withSed = false, IvSedKeys keys = {}) : keys_(std::move(keys)) {
+    explicit IvSedCard(bool withSed = false) {
+        keys_.referencePoint = signers_.reference.publicKey().point();
+        keys_.policyPoint = signers_.policy.publicKey().point();
         if (withSed) {
             sim_.emplace(/*lock=*/true);
         } else {
@@ -103,6 +107,12 @@ public:
     EmulatedCard& card() { return sim_ ? sim_->card() : *own_; }
     PersonalisedCard& sed() { return *sim_; }
     const IvSedKeys& keys() const { return keys_; }
+    const IvSigners& signers() const { return signers_; }
+    // A manifest of `objects` objects signed by the personalised reference-value key.
+    base::Bytes manifest(std::uint32_t version, std::size_t objects = 4) const {
+        return signManifest(signers_.reference, testManifest(version, objects),
+                            signers_.referenceCertificate);
+    }
     std::filesystem::path kmsaIvFile() const { return dir_ / "kmsa-iv.key"; }
 
     std::unique_ptr<IvConnection> connect() {
@@ -127,6 +137,7 @@ private:
         return n;
     }
 
+    IvSigners signers_;
     IvSedKeys keys_;
     std::optional<PersonalisedCard> sim_;
     std::optional<EmulatedCard> own_;
