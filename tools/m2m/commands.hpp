@@ -13,5 +13,8 @@ void addDoctorCommand(CLI::App& app, int& exitCode);
 void addProvisionCommand(CLI::App& app, int& exitCode);
 void addAgentCommands(CLI::App& app, int& exitCode);
 void addTlsCheckCommand(CLI::App& app, int& exitCode);
+void addIntegrityCommands(CLI::App& app, int& exitCode);
+// `m2m integrity verify`, registered under the `integrity` command by addIntegrityCommands.
+void addIntegrityVerifyCommand(CLI::App& integrity, int& exitCode);
 
 }  // namespace m2m::cli
