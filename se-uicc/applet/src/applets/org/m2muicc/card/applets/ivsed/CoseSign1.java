@@ -1,11 +1,9 @@
 package org.m2muicc.card.applets.ivsed;
 
-import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
 import javacard.security.Signature;
 
-import org.m2muicc.card.applets.common.SedSw;
 import org.m2muicc.card.crypto.EcdsaP256;
 
 /**
@@ -86,9 +84,5 @@ final class CoseSign1 {
     private short sigStructurePrefix(short len) {
         Util.arrayCopyNonAtomic(SIG_STRUCTURE, (short) 0, prefix, (short) 0, (short) SIG_STRUCTURE.length);
         return CborOut.head(prefix, (short) SIG_STRUCTURE.length, Cbor.BSTR, len);
-    }
-
-    static void refuse() {
-        ISOException.throwIt(SedSw.WRONG_DATA);
     }
 }
