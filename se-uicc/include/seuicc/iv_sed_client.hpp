@@ -1,10 +1,12 @@
-// The typed client of the Integrity Validation Secured Environment Domain (se-uicc/applet/IV-SED.md).
+// The typed client of the Integrity Validation Secured Environment Domain
+// (se-uicc/applet/IV-SED.md).
 //
 //   public data      select(), status()                         in clear, any lifecycle
 //   personalisation  verifyAdmin(), storeData(), generateAttestationKey(), commit(), lock()
 //                                                               in clear, before LOCK
 //   operational      installManifest(), compare(), signReport(), verifyDecision()
-//                                                               ONLY through the IV-SED's own SecureTunnel
+//                                                               ONLY through the IV-SED's own
+//                                                               SecureTunnel
 //
 // Status words become the typed errors of iv_sed_errors.hpp. The client knows nothing of CBOR: it
 // moves the bytes of manifests, reports and decisions (integrity/FORMATS.md), the card checks them.
@@ -26,29 +28,32 @@ namespace seuicc {
 struct IvSedStatus {
     std::uint8_t lifecycle = 0;
     std::optional<std::uint8_t> adminTriesLeft;
-    Bytes nodeId;                          // 16
+    Bytes nodeId;  // 16
     std::uint32_t manifestVersion = 0;
     std::uint32_t reportCounter = 0;
-    Bytes manifestDigest;                  // 32
-    Bytes attestationPublicKey;            // 65, SEC1 uncompressed
-    Bytes referenceKeyId;                  // 8
-    Bytes policyKeyId;                     // 8
-    Bytes kmsaCheckValue;                  // 3
+    Bytes manifestDigest;        // 32
+    Bytes attestationPublicKey;  // 65, SEC1 uncompressed
+    Bytes referenceKeyId;        // 8
+    Bytes policyKeyId;           // 8
+    Bytes kmsaCheckValue;        // 3
+
+    // Parses the GET DATA response; IvMalformedResponse when it breaks IV-SED.md §2.
+    static IvSedStatus parse(ByteView getDataResponse);
 };
 
 // STORE DATA items of the IV-SED (IV-SED.md §3). Kmsa_iv is referred to, not copied (as SedItem).
 struct IvSedPersonalisation {
-    ByteView nodeId;                 // 16
-    ByteView kmsaIv;                 // 16, sent traced redacted
-    ByteView referenceKeyPoint;      // 65
-    ByteView policyKeyPoint;         // 65
+    ByteView nodeId{};             // 16 (empty: not sent)
+    ByteView kmsaIv{};             // 16, sent traced redacted
+    ByteView referenceKeyPoint{};  // 65
+    ByteView policyKeyPoint{};     // 65
 };
 
 enum class IvResult : std::uint8_t { Success = 1, Fail = 2, NotRun = 3, Absent = 4 };
 
 struct CompareEntry {
-    std::uint8_t index = 0;              // manifest object index
-    std::optional<Bytes> sha256;         // nullopt: absent
+    std::uint8_t index = 0;       // manifest object index
+    std::optional<Bytes> sha256;  // nullopt: absent
 };
 
 class IvSedClient {
@@ -61,7 +66,7 @@ public:
     explicit IvSedClient(CardChannel& channel) : channel_(&channel) {}
     CardChannel& channel() const { return *channel_; }
 
-    void select(const Transaction& tx);                 // 6A82 -> IvSedNotInstalled
+    void select(const Transaction& tx);  // 6A82 -> IvSedNotInstalled
     IvSedStatus status(const Transaction& tx);
 
     void verifyAdmin(const Transaction& tx, ByteView code);
@@ -72,7 +77,7 @@ public:
 
     struct InstalledManifest {
         std::uint32_t version = 0;
-        Bytes payloadSha256;   // 32
+        Bytes payloadSha256;  // 32
     };
     // LOAD BLOCK × n + INSTALL MANIFEST. 6300 -> IvSignatureInvalid, 6984 -> IvVersionNotNewer,
     // 6A80 -> IvMalformed, 6A84 -> IvTooLarge.
@@ -89,7 +94,7 @@ public:
     SignedReport signReport(const Transaction& tx, SecureTunnel& tunnel, ByteView nonce,
                             std::optional<std::uint64_t> iatUnix);
     struct DecisionCheck {
-        std::uint8_t verdict = 0xFF;   // 0 full, 1 partial, 2 deny
+        std::uint8_t verdict = 0xFF;  // 0 full, 1 partial, 2 deny
         std::uint32_t counter = 0;
     };
     // LOAD BLOCK × n + VERIFY DECISION. 6300 -> IvSignatureInvalid, 6984 -> IvDecisionNotFresh.
