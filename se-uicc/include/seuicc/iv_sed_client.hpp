@@ -34,14 +34,17 @@ struct IvSedStatus {
     Bytes referenceKeyId;                  // 8
     Bytes policyKeyId;                     // 8
     Bytes kmsaCheckValue;                  // 3
+
+    // Parses the GET DATA response; IvMalformedResponse when it breaks IV-SED.md §2.
+    static IvSedStatus parse(ByteView getDataResponse);
 };
 
 // STORE DATA items of the IV-SED (IV-SED.md §3). Kmsa_iv is referred to, not copied (as SedItem).
 struct IvSedPersonalisation {
-    ByteView nodeId;                 // 16
-    ByteView kmsaIv;                 // 16, sent traced redacted
-    ByteView referenceKeyPoint;      // 65
-    ByteView policyKeyPoint;         // 65
+    ByteView nodeId{};               // 16 (empty: not sent)
+    ByteView kmsaIv{};               // 16, sent traced redacted
+    ByteView referenceKeyPoint{};    // 65
+    ByteView policyKeyPoint{};       // 65
 };
 
 enum class IvResult : std::uint8_t { Success = 1, Fail = 2, NotRun = 3, Absent = 4 };
