@@ -216,6 +216,16 @@ def seeds():
         "max-expiry": tlv(0xC0, h("07")) + tlv(0xC3, b"\xFF" * 8),
         "unknown-tag": tlv(0xC0, h("07")) + tlv(0xDF, h("00")),
     }
+    point = b"\x04" + bytes(range(1, 65))
+    s["iv_sed_status"] = {  # IV-SED.md §2, the layout iv_sed_client_test.cpp uses
+        "installed": tlv(0xC0, h("01")) + tlv(0xCF, h("03")) + tlv(0xD0, bytes(4)) + tlv(0xD1, bytes(4)),
+        "personalised": tlv(0xC0, h("03")) + tlv(0xCF, h("03")) + tlv(0xC1, bytes(range(16)))
+                        + tlv(0xD0, bytes(4)) + tlv(0xD1, bytes(4)) + tlv(0xD3, point)
+                        + tlv(0xD4, bytes(8)) + tlv(0xD5, bytes(range(8))) + tlv(0xE4, h("010203")),
+        "manifest": tlv(0xC0, h("07")) + tlv(0xD0, h("00000005")) + tlv(0xD1, h("0000012C"))
+                    + tlv(0xD2, bytes(range(32))) + tlv(0xD3, point),
+        "unknown-tag": tlv(0xC0, h("07")) + tlv(0xDF, h("00")),
+    }
     # --- secure channel ----------------------------------------------------------------------
     endpoint = tlv(0x82, h("02 01 04 02 FF 0000") + SED_AID)
     endpoints = tlv(0x73, tlv(0x83, ICCID_RAW) + endpoint)

@@ -34,8 +34,8 @@ TEST_CASE("m2m card info --json names the ATR, ICCID, applications and secure ch
     CHECK(j["applications"][0]["label"] == "M2M test");
     CHECK(j["secure_channel"] == "supported");
     // EF_ICCID by path without FCP + READ BINARY, EF_DIR by path with FCP (+ GET RESPONSE), and
-    // its three records (test applet, M2M-SED, USIM).
-    CHECK(j["counters"]["apdus"] == 7);
+    // its four records (test applet, M2M-SED, USIM, IV-SED).
+    CHECK(j["counters"]["apdus"] == 8);
 }
 
 TEST_CASE("m2m readers --json lists the emulated reader", "[integration][cli]") {
