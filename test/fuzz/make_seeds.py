@@ -118,6 +118,44 @@ def integrity_seeds(s):
     }
 
 
+def iv_sed_client_seeds(s):
+    """The IV-SED's answers (IV-SED.md §2, §4) to test/fuzz/iv_sed_client_fuzz.cpp's operations:
+    the layouts iv_sed_client_test.cpp's fake card returns; the report is the eat target's."""
+    ok = h("9000")
+    status = (tlv(0xC0, h("07")) + tlv(0xCF, h("03")) + tlv(0xC1, b"\x22" * 16)
+              + tlv(0xD0, h("00000003")) + tlv(0xD1, h("00000007")) + tlv(0xD2, b"\x5a" * 32)
+              + tlv(0xD3, b"\x04" + b"\x11" * 64) + tlv(0xD4, b"\x01" * 8) + tlv(0xD5, b"\x02" * 8)
+              + tlv(0xE4, h("A1B2C3")))
+    blocks = [ok] * 3  # the target's 600-byte manifest or decision: three LOAD BLOCKs
+    installed = h("00000004") + b"\x5a" * 32 + ok
+    compared = [bytes([1, 1, 2, 4, 1, 1, 3]) + ok, bytes([1, 2, 4]) + ok]
+    report = s["eat"]["signed"]
+    long_report = report + b"\x00" * (300 - len(report))  # two READ OUTPUTs (256 + 44)
+
+    def signed(r, counter=8):
+        return [struct.pack(">HI", len(r), counter) + ok] + [r[i:i + 256] + ok for i in range(0, len(r), 256)]
+    decided = h("00 00000008") + ok
+    s["iv_sed_client"] = {
+        "select": b"\x00" + answers(ok),
+        "select-absent": b"\x00" + answers(h("6A82")),
+        "status-locked": b"\x01" + answers(status + ok),
+        "status-installed": b"\x01" + answers(tlv(0xC0, h("01")) + tlv(0xCF, h("03")) + ok),
+        "status-6c": b"\x01" + answers(bytes([0x6C, len(status)]), status + ok),
+        "install": b"\x02" + answers(*blocks, installed),
+        "install-bad-signature": b"\x02" + answers(*blocks, h("6300")),
+        "install-too-large": b"\x02" + answers(ok, h("6A84")),
+        "compare": b"\x03" + answers(*compared),
+        "compare-index": b"\x03" + answers(h("6A80")),
+        "sign": b"\x04" + answers(*signed(report)),
+        "sign-chained": b"\x05" + answers(*signed(long_report)),
+        "sign-no-manifest": b"\x04" + answers(h("6985")),
+        "decide": b"\x06" + answers(*blocks, decided),
+        "decide-not-fresh": b"\x06" + answers(*blocks, h("6984")),
+        "round": b"\x07" + answers(ok, status + ok, *blocks, installed, *compared, *signed(report),
+                                   *blocks, decided),
+    }
+
+
 def seeds():
     s = {}
     # --- se-uicc ---------------------------------------------------------------------------
@@ -410,6 +448,7 @@ def seeds():
         "refresh-report": request("PUT", "/m2m/scls/1", s["mid_xml"]["scl-ival"].replace(b"<m2m:sclId>s<", b"<m2m:sclId>scl-fuzz<")),
     }
     integrity_seeds(s)
+    iv_sed_client_seeds(s)
     return s
 
 

@@ -2,6 +2,8 @@
 // emulated UICC included).
 #pragma once
 
+#include <cstddef>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,5 +34,18 @@ struct HandshakeOptions {
 // same client with the same key in memory (InMemoryKeyOperations), alternating, same server.
 Report tlsHandshake(const std::optional<std::string>& reader, const std::string& kmsaFile,
                     const HandshakeOptions& options, int runs);
+
+struct IntegrityOptions {
+    std::filesystem::path adminCodeFile;  // the IV-SED's administrative code (8 bytes, 0600)
+    std::filesystem::path workDir;        // the measured files and Kmsa_iv go here
+    std::size_t fileMib = 1;              // size of each of the 4 measured files
+};
+
+// Integrity validation on the IV-SED: personalises a fresh IV-SED, then per run its own secure
+// channel setup, loading a 16-object (2-certificate x5chain) and a 4-object manifest, one report
+// (measure + COMPARE + SIGN REPORT + READ OUTPUT), VERIFY DECISION, and the same report signed in
+// memory.
+Report integrity(const std::optional<std::string>& reader, const IntegrityOptions& options,
+                 int runs);
 
 }  // namespace bench

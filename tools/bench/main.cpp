@@ -5,6 +5,8 @@
 //   m2m-bench apdu           [--reader NAME] [--count N] [--json]
 //   m2m-bench tls-handshake  --url URL --key kmr|kbs --kmsa-file FILE --keys-file FILE
 //                            [--resolve H:P:A]... [--reader NAME] [--runs N] [--json]
+//   m2m-bench integrity      --admin-code-file FILE --work-dir DIR [--file-mib N]
+//                            [--reader NAME] [--runs N] [--json]     (a fresh IV-SED)
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -37,11 +39,26 @@ int main(int argc, char** argv) {
         "tls-handshake",
         "a TLS-PSK handshake with the key in the card against the same client with the key in "
         "memory, same server, alternating");
-    for (auto* cmd : {cardInfo, secureChannel, apdu, tlsHandshake}) {
+    bench::IntegrityOptions integrity;
+    auto* integrityCmd = app.add_subcommand(
+        "integrity",
+        "integrity validation on the IV-SED (manifest loading, one report, VERIFY DECISION, its "
+        "secure channel) next to the same report signed in memory; personalises a fresh IV-SED");
+    integrityCmd
+        ->add_option("--admin-code-file", integrity.adminCodeFile,
+                     "The IV-SED's administrative code (8 bytes, hex, 0600)")
+        ->required();
+    integrityCmd
+        ->add_option("--work-dir", integrity.workDir,
+                     "Where the measured files and Kmsa_iv are written")
+        ->required();
+    integrityCmd->add_option("--file-mib", integrity.fileMib, "Size of each measured file (MiB)")
+        ->check(CLI::Range(1, 256));
+    for (auto* cmd : {cardInfo, secureChannel, apdu, tlsHandshake, integrityCmd}) {
         cmd->add_option("--reader", reader, "PC/SC reader (default: first with a card)");
         cmd->add_flag("--json", json, "JSON output");
     }
-    for (auto* cmd : {cardInfo, secureChannel, tlsHandshake}) {
+    for (auto* cmd : {cardInfo, secureChannel, tlsHandshake, integrityCmd}) {
         cmd->add_option("--runs", runs, "How many runs")->check(CLI::Range(1, 10000));
     }
     apdu->add_option("--count", runs, "How many APDUs in each mode")->check(CLI::Range(1, 100000));
@@ -64,11 +81,13 @@ int main(int argc, char** argv) {
     try {
         const std::optional<std::string> readerName =
             reader.empty() ? std::nullopt : std::optional(reader);
-        bench::Report report =
-            app.got_subcommand(cardInfo)        ? bench::cardInfo(readerName, runs)
-            : app.got_subcommand(secureChannel) ? bench::secureChannel(readerName, kmsaFile, runs)
-            : app.got_subcommand(apdu)          ? bench::apduCost(readerName, runs)
-                                       : bench::tlsHandshake(readerName, kmsaFile, handshake, runs);
+        bench::Report report = app.got_subcommand(cardInfo) ? bench::cardInfo(readerName, runs)
+                               : app.got_subcommand(secureChannel)
+                                   ? bench::secureChannel(readerName, kmsaFile, runs)
+                               : app.got_subcommand(apdu) ? bench::apduCost(readerName, runs)
+                               : app.got_subcommand(integrityCmd)
+                                   ? bench::integrity(readerName, integrity, runs)
+                                   : bench::tlsHandshake(readerName, kmsaFile, handshake, runs);
         // Wall times on a shared machine move with its load: say what it was.
         if (const auto load = bench::loadAverage()) {
             report.notes.push_back("load average (1 min) at the end: " + *load);
