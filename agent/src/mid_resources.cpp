@@ -20,6 +20,12 @@ constexpr const char* kApplication = "m2m:application";
 constexpr const char* kContainer = "m2m:container";
 constexpr const char* kInstance = "m2m:contentInstance";
 constexpr const char* kInstances = "m2m:contentInstances";
+constexpr const char* kChallenge = "m2m:integrityChallenge";
+constexpr const char* kDecision = "m2m:integrityDecision";
+
+// A report or decision of the profile's sizes (a manifest of 16 objects, a remediation order)
+// stays far below this; a larger text is refused before it is decoded.
+constexpr std::size_t kMaxBase64UrlLength = 16 * 1024;
 
 constexpr std::size_t kMaxIdLength = 64;
 
@@ -47,13 +53,15 @@ std::string requiredId(pugi::xml_node element, std::string_view field, std::stri
     return *id;
 }
 
-void checkHex(const std::string& text, std::string_view field, std::string_view document) {
-    const bool ok =
-        text.size() % 2 == 0 && std::all_of(text.begin(), text.end(), [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        });
+// base64url without padding (RFC 4648 §5), the alphabet only: the integrity library decodes it.
+void checkBase64Url(const std::string& text, std::string_view field, std::string_view document) {
+    const bool ok = !text.empty() && text.size() <= kMaxBase64UrlLength &&
+                    std::all_of(text.begin(), text.end(), [](char c) {
+                        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                               (c >= '0' && c <= '9') || c == '-' || c == '_';
+                    });
     if (!ok) {
-        mx::fail(document, std::string(field) + " is not hex");
+        mx::fail(document, std::string(field) + " is not base64url without padding");
     }
 }
 
@@ -122,10 +130,17 @@ std::string toXml(const SclRegistration& scl) {
         mx::addText(root, "expirationTime", provisioning::toDateTime(scl.expirationTime));
     }
     if (scl.integrityValResults) {
+        const IntegrityValResults& r = *scl.integrityValResults;
         pugi::xml_node ival = mx::addElement(root, "integrityValResults");
-        mx::addText(ival, "ivalResults", scl.integrityValResults->ivalResults);
-        mx::addText(ival, "signedIvalResult", scl.integrityValResults->signedIvalResult);
-        mx::addText(ival, "secureTimeStamp", scl.integrityValResults->secureTimeStamp);
+        mx::addText(ival, "ivalResults", std::to_string(r.ivalResults));
+        mx::addText(ival, "signedIvalResult", std::to_string(r.signedIvalResult));
+        if (r.secureTimeStamp) {
+            mx::addText(ival, "secureTimeStamp", *r.secureTimeStamp);
+        }
+        mx::addText(ival, "eat", r.eat);
+    }
+    if (scl.integrityDecision) {
+        mx::addText(root, "integrityDecision", *scl.integrityDecision);
     }
     return mx::serialise(doc);
 }
@@ -171,15 +186,74 @@ SclRegistration parseSclRegistration(std::string_view xml) {
     }
     if (const pugi::xml_node ival = mx::optionalChild(root, "integrityValResults", kScl)) {
         IntegrityValResults r;
-        r.ivalResults = mx::requiredText(ival, "ivalResults", kScl);
-        checkHex(r.ivalResults, "ivalResults", kScl);
-        r.signedIvalResult = mx::requiredText(ival, "signedIvalResult", kScl);
-        checkHex(r.signedIvalResult, "signedIvalResult", kScl);
-        r.secureTimeStamp = mx::requiredText(ival, "secureTimeStamp", kScl);
-        static_cast<void>(dateTime(r.secureTimeStamp, "secureTimeStamp", kScl));
+        r.ivalResults = mx::parseUnsigned<std::uint64_t>(
+            mx::requiredText(ival, "ivalResults", kScl), "ivalResults", kScl);
+        r.signedIvalResult = mx::parseUnsigned<std::uint64_t>(
+            mx::requiredText(ival, "signedIvalResult", kScl), "signedIvalResult", kScl);
+        if (auto stamp = mx::optionalText(ival, "secureTimeStamp", kScl)) {
+            static_cast<void>(dateTime(*stamp, "secureTimeStamp", kScl));
+            r.secureTimeStamp = std::move(stamp);
+        }
+        r.eat = mx::requiredText(ival, "eat", kScl);
+        checkBase64Url(r.eat, "eat", kScl);
         scl.integrityValResults = std::move(r);
     }
+    if (auto decision = mx::optionalText(root, "integrityDecision", kScl)) {
+        checkBase64Url(*decision, "integrityDecision", kScl);
+        scl.integrityDecision = std::move(decision);
+    }
     return scl;
+}
+
+std::string toXml(const IntegrityChallenge& challenge) {
+    pugi::xml_document doc;
+    pugi::xml_node root = mx::newRoot(doc, "integrityChallenge");
+    mx::addText(root, "nonce", base::base64Encode(challenge.nonce));
+    mx::addText(root, "expirationTime", provisioning::toDateTime(challenge.expirationTime));
+    return mx::serialise(doc);
+}
+
+std::string integrityDecisionXml(const std::string& decisionBase64Url) {
+    pugi::xml_document doc;
+    mx::newRoot(doc, "integrityDecision").text().set(decisionBase64Url.c_str());
+    return mx::serialise(doc);
+}
+
+IntegrityChallenge parseIntegrityChallenge(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "integrityChallenge");
+    IntegrityChallenge c;
+    const std::optional<base::Bytes> nonce =
+        base::base64Decode(mx::requiredText(root, "nonce", kChallenge));
+    if (!nonce || nonce->size() < 8 || nonce->size() > 64) {
+        mx::fail(kChallenge, "nonce is not 8 to 64 bytes of base64");
+    }
+    c.nonce = *nonce;
+    c.expirationTime = dateTime(mx::requiredText(root, "expirationTime", kChallenge),
+                                "expirationTime", kChallenge);
+    return c;
+}
+
+std::optional<std::string> parseIntegrityDecision(std::string_view xml) {
+    if (xml.empty() || xml.size() > mx::kMaxDocumentBytes) {
+        return std::nullopt;
+    }
+    pugi::xml_document probe;
+    if (!probe.load_buffer(xml.data(), xml.size())) {
+        return std::nullopt;  // a 403 from a proxy or a plain-text body: no decision in it
+    }
+    const pugi::xml_node first = probe.document_element();
+    if (mx::isM2mElement(first, "integrityDecision")) {
+        pugi::xml_document doc;
+        const pugi::xml_node root = mx::parseRoot(doc, xml, "integrityDecision");
+        std::string text = mx::textOf(root, "integrityDecision", kDecision);
+        checkBase64Url(text, "integrityDecision", kDecision);
+        return text;
+    }
+    if (mx::isM2mElement(first, "scl")) {
+        return parseSclRegistration(xml).integrityDecision;
+    }
+    return std::nullopt;
 }
 
 Application parseApplication(std::string_view xml) {

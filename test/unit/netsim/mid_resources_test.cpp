@@ -54,13 +54,44 @@ TEST_CASE("m2m:scl round trip, with and without the NSCL's fields", "[mid_resour
 
     SclRegistration answer = request;
     answer.expirationTime = sys_days{2026y / 1 / 1} + 1h;
-    answer.integrityValResults = IntegrityValResults{"C0", "00aabbcc", "2026-01-01T00:00:00Z"};
+    answer.integrityValResults =
+        IntegrityValResults{5, 42, "2026-01-01T00:00:00Z", "0oRDoQEmoPZYQA"};
+    answer.integrityDecision = "0oRDoQEm-_";
     const SclRegistration a = parseSclRegistration(toXml(answer));
     CHECK(a.expirationTime == answer.expirationTime);
     REQUIRE(a.integrityValResults.has_value());
-    CHECK(a.integrityValResults->ivalResults == "C0");
-    CHECK(a.integrityValResults->signedIvalResult == "00aabbcc");
+    CHECK(a.integrityValResults->ivalResults == 5);
+    CHECK(a.integrityValResults->signedIvalResult == 42);
     CHECK(a.integrityValResults->secureTimeStamp == "2026-01-01T00:00:00Z");
+    CHECK(a.integrityValResults->eat == "0oRDoQEmoPZYQA");
+    CHECK(a.integrityDecision == "0oRDoQEm-_");
+    CHECK(parseIntegrityDecision(toXml(answer)) == "0oRDoQEm-_");
+
+    answer.integrityValResults->secureTimeStamp.reset();
+    const SclRegistration noTime = parseSclRegistration(toXml(answer));
+    CHECK_FALSE(noTime.integrityValResults->secureTimeStamp.has_value());
+}
+
+TEST_CASE("integrity challenge and decision documents (FORMATS.md §5)", "[mid_resources]") {
+    IntegrityChallenge c;
+    c.nonce = base::Bytes(32, 0xA5);
+    c.expirationTime = sys_days{2026y / 1 / 1} + 2min;
+    const IntegrityChallenge back = parseIntegrityChallenge(toXml(c));
+    CHECK(back.nonce == c.nonce);
+    CHECK(back.expirationTime == c.expirationTime);
+    auto challenge = [](std::string_view x) { return parseIntegrityChallenge(x); };
+    CHECK_THAT(refusal(challenge, "<m2m:integrityChallenge " + kNs +
+                                      "><m2m:nonce>AAEC</m2m:nonce><m2m:expirationTime>"
+                                      "2026-01-01T00:00:00Z</m2m:expirationTime>"
+                                      "</m2m:integrityChallenge>"),
+               Catch::Contains("nonce"));
+
+    CHECK(parseIntegrityDecision(integrityDecisionXml("abc_-9")) == "abc_-9");
+    CHECK_FALSE(parseIntegrityDecision("").has_value());
+    CHECK_FALSE(parseIntegrityDecision("Forbidden").has_value());
+    auto decision = [](std::string_view x) { return parseIntegrityDecision(x); };
+    CHECK_THAT(refusal(decision, integrityDecisionXml("not+base64url=")),
+               Catch::Contains("base64url"));
 }
 
 TEST_CASE("m2m:scl refusals", "[mid_resources]") {
@@ -74,15 +105,24 @@ TEST_CASE("m2m:scl refusals", "[mid_resources]") {
     CHECK_THAT(refusal(parse, doc("<m2m:sclId>s</m2m:sclId>")), Catch::Contains("link"));
     CHECK_THAT(refusal(parse, doc(ok + "<m2m:expirationTime>soon</m2m:expirationTime>")),
                Catch::Contains("expirationTime"));
-    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>C0"
+    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>0"
                                        "</m2m:ivalResults></m2m:integrityValResults>")),
                Catch::Contains("signedIvalResult"));
     CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>XY"
-                                       "</m2m:ivalResults><m2m:signedIvalResult>00"
-                                       "</m2m:signedIvalResult><m2m:secureTimeStamp>"
-                                       "2026-01-01T00:00:00Z</m2m:secureTimeStamp>"
+                                       "</m2m:ivalResults><m2m:signedIvalResult>0"
+                                       "</m2m:signedIvalResult><m2m:eat>AA</m2m:eat>"
                                        "</m2m:integrityValResults>")),
                Catch::Contains("ivalResults"));
+    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>0"
+                                       "</m2m:ivalResults><m2m:signedIvalResult>0"
+                                       "</m2m:signedIvalResult>"
+                                       "</m2m:integrityValResults>")),
+               Catch::Contains("eat"));
+    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>0"
+                                       "</m2m:ivalResults><m2m:signedIvalResult>0"
+                                       "</m2m:signedIvalResult><m2m:eat>AA==</m2m:eat>"
+                                       "</m2m:integrityValResults>")),
+               Catch::Contains("base64url"));
     CHECK_THAT(refusal(parse, doc(ok + "<m2m:securityM2MKey>00</m2m:securityM2MKey>")),
                Catch::Contains("securityM2MKey"));
     CHECK_THAT(refusal(parse, "<m2m:application " + kNs + " m2m:appId=\"a\"/>"),
