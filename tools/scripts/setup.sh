@@ -16,7 +16,7 @@ packages=(
   build-essential meson ninja-build pkg-config git
   pcscd vsmartcard-vpcd libpcsclite-dev pcsc-tools
   libssl-dev openssl libcurl4-openssl-dev
-  libcli11-dev catch2 libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libpugixml-dev
+  libcli11-dev catch2 libspdlog-dev libfmt-dev nlohmann-json3-dev libtomlplusplus-dev libsqlite3-dev libpugixml-dev libcbor-dev
   libcpp-httplib-dev
   osmo-hlr libosmo-gsup-client-dev libosmocore-utils
   openjdk-17-jdk-headless maven

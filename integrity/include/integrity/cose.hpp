@@ -15,12 +15,12 @@ namespace integrity {
 // A P-256 public key: the 65-byte SEC1 uncompressed point, as the card stores and exports it.
 class PublicKey {
 public:
-    static PublicKey fromPoint(base::ByteView point);   // KeyError if not on P-256
-    static PublicKey fromPem(std::string_view pem);      // SubjectPublicKeyInfo; KeyError
+    static PublicKey fromPoint(base::ByteView point);  // KeyError if not on P-256
+    static PublicKey fromPem(std::string_view pem);    // SubjectPublicKeyInfo; KeyError
     static PublicKey fromCertificateDer(base::ByteView der);
     [[nodiscard]] const base::Bytes& point() const { return point_; }
-    [[nodiscard]] std::string pem() const;               // SubjectPublicKeyInfo PEM
-    [[nodiscard]] base::Bytes keyId() const;             // SHA-256(point)[0..8]
+    [[nodiscard]] std::string pem() const;    // SubjectPublicKeyInfo PEM
+    [[nodiscard]] base::Bytes keyId() const;  // SHA-256(point)[0..8]
     // ES256 over `message` (raw r‖s, 64 bytes); false when it does not verify.
     [[nodiscard]] bool verify(base::ByteView message, base::ByteView rawSignature) const;
 
@@ -29,7 +29,8 @@ private:
 };
 
 // A P-256 private key on the terminal or network side (test SP key, NSCL policy key). Loaded from a
-// PEM file that must be 0600/0400 (KeyError otherwise); held in OpenSSL's secure heap.
+// PEM file that must not be readable by group or others (KeyError otherwise); the key stays inside
+// OpenSSL's EVP_PKEY, never in a buffer of ours.
 class PrivateKey {
 public:
     static PrivateKey generate();
@@ -37,9 +38,11 @@ public:
     PrivateKey(PrivateKey&&) noexcept;
     PrivateKey& operator=(PrivateKey&&) noexcept;
     ~PrivateKey();
-    void writePemFile(const std::string& path) const;    // written 0600
+    void writePemFile(const std::string& path) const;  // written 0600
     [[nodiscard]] PublicKey publicKey() const;
     [[nodiscard]] base::Bytes sign(base::ByteView message) const;  // raw r‖s
+    // The EVP_PKEY*, for issuing certificates (certificate.hpp) inside this library.
+    [[nodiscard]] void* nativeHandle() const { return pkey_; }
 
 private:
     explicit PrivateKey(void* pkey);
@@ -47,16 +50,16 @@ private:
 };
 
 struct CoseSign1 {
-    base::Bytes protectedHeader;                // the bstr's content: A1 01 26
-    std::optional<base::Bytes> kid;             // unprotected 4
-    std::vector<base::Bytes> x5chain;           // unprotected 33, leaf first (DER)
+    base::Bytes protectedHeader;       // the bstr's content: A1 01 26
+    std::optional<base::Bytes> kid;    // unprotected 4
+    std::vector<base::Bytes> x5chain;  // unprotected 33, leaf first (DER)
     base::Bytes payload;
-    base::Bytes signature;                      // r‖s
+    base::Bytes signature;  // r‖s
 
     // Strict decoding (tag 18 optional); MalformedInput on anything else, protected header other
     // than {1:-7} included.
     static CoseSign1 decode(base::ByteView encoded);
-    [[nodiscard]] base::Bytes encode() const;    // tagged, deterministic
+    [[nodiscard]] base::Bytes encode() const;      // tagged, deterministic
     [[nodiscard]] base::Bytes toBeSigned() const;  // Sig_structure, external_aad empty
     // SignatureInvalid unless the signature verifies under `key`.
     void verify(const PublicKey& key) const;

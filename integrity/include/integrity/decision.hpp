@@ -10,9 +10,11 @@
 
 namespace integrity {
 
+struct EatClaims;
+
 enum class Verdict : std::uint8_t { Full = 0, Partial = 1, Deny = 2 };
-std::string_view toString(Verdict verdict);            // "full", "partial", "deny"
-Verdict verdictFromString(std::string_view text);      // MalformedInput
+std::string_view toString(Verdict verdict);        // "full", "partial", "deny"
+Verdict verdictFromString(std::string_view text);  // MalformedInput
 
 struct RemediationObject {
     std::string name;
@@ -21,16 +23,16 @@ struct RemediationObject {
 };
 
 struct Remediation {
-    base::Bytes manifest;                      // a whole manifest COSE_Sign1
+    base::Bytes manifest;  // a whole manifest COSE_Sign1
     std::vector<RemediationObject> objects;
 };
 
 struct DecisionClaims {
-    base::Bytes node;                          // the report's ueid
-    base::Bytes nonce;                         // the report's eat_nonce
-    std::uint32_t counter = 0;                 // the report's counter
+    base::Bytes node;           // the report's ueid
+    base::Bytes nonce;          // the report's eat_nonce
+    std::uint32_t counter = 0;  // the report's counter
     Verdict verdict = Verdict::Deny;
-    std::vector<std::string> allowed;          // partial only
+    std::vector<std::string> allowed;  // partial only
     std::optional<Remediation> remediation;
     std::uint64_t iat = 0;
     std::uint64_t exp = 0;
@@ -43,10 +45,12 @@ struct Decision {
     CoseSign1 envelope;
     DecisionClaims claims;
 
-    static Decision decode(base::ByteView encoded);
-    void verifyWith(const PublicKey& policyKey) const;     // SignatureInvalid
-    // NotFresh unless node, nonce and counter are those of `report`, and `nowUnix` <= exp.
-    void checkAnswers(const struct EatClaims& report, std::uint64_t nowUnix) const;
+    static Decision decode(base::ByteView encoded);  // MalformedInput
+    // SignatureInvalid unless signed by `policyKey` (a kid naming another key included).
+    void verifyWith(const PublicKey& policyKey) const;
+    // NotFresh unless node, nonce and counter are those of `report`, and `nowUnix` <= exp
+    // (an expired decision is not acted on).
+    void checkAnswers(const EatClaims& report, std::uint64_t nowUnix) const;
 };
 
 }  // namespace integrity

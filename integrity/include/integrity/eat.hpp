@@ -12,6 +12,8 @@
 
 namespace integrity {
 
+struct Manifest;
+
 // RFC 9711 §4.2.17 result-type.
 enum class MeasurementResult : std::uint8_t { Success = 1, Fail = 2, NotRun = 3, Absent = 4 };
 std::string_view toString(MeasurementResult result);
@@ -42,25 +44,27 @@ struct ObjectResult {
 
 struct EatClaims {
     std::optional<std::uint64_t> iat;
-    base::Bytes nonce;                     // 8..64
-    base::Bytes ueid;                      // 17: 01 ‖ Node-ID
+    base::Bytes nonce;  // 8..64
+    base::Bytes ueid;   // 17: 01 ‖ Node-ID
     std::vector<Measurement> measurements;
-    std::vector<ObjectResult> results;     // every manifest object, in order
+    std::vector<ObjectResult> results;  // every manifest object, in order
     std::uint32_t manifestVersion = 0;
     std::uint32_t counter = 0;
 
     [[nodiscard]] base::Bytes encode() const;
-    static EatClaims decode(base::ByteView payload);   // MalformedInput
-    // True when every object `manifest` marks required has result Success.
-    [[nodiscard]] bool passes(const struct Manifest& manifest) const;
+    static EatClaims decode(base::ByteView payload);  // MalformedInput
+    // True when the results name the manifest's objects in its order and every object it marks
+    // required has result Success.
+    [[nodiscard]] bool passes(const Manifest& manifest) const;
 };
 
 struct Report {
     CoseSign1 envelope;
     EatClaims claims;
 
-    static Report decode(base::ByteView encoded);      // MalformedInput
-    void verifyWith(const PublicKey& attestationKey) const;  // SignatureInvalid
+    static Report decode(base::ByteView encoded);  // MalformedInput
+    // SignatureInvalid unless signed by `attestationKey` (a kid naming another key included).
+    void verifyWith(const PublicKey& attestationKey) const;
 };
 
 }  // namespace integrity
