@@ -8,7 +8,6 @@
 #include <utility>
 
 #include "base/big_endian.hpp"
-#include "base/scope_exit.hpp"
 #include "base/secret.hpp"
 #include "sed_coding.hpp"
 #include "seuicc/uicc.hpp"
@@ -25,48 +24,26 @@ void M2mSedClient::select(const Transaction& tx) {
 }
 
 SedStatus M2mSedClient::status(const Transaction& tx) {
-    // The public data have no fixed size; the last answer's is the best guess, and a T=0 card
-    // answers 6Cxx (one more APDU, CardChannel re-reads) only when they changed since.
-    const std::uint32_t le = lastStatusSize_ > 0 && lastStatusSize_ <= CommandApdu::kMaxShortNe
-                                 ? static_cast<std::uint32_t>(lastStatusSize_)
-                                 : CommandApdu::kMaxShortNe;
-    const CommandApdu getData{kClaProprietary, kInsGetData, 0x00, kGetDataAllP2, {}, le};
-    const ResponseApdu response = channel_->transmit(tx, getData);
+    const ResponseApdu response = getPublicData(tx, *channel_, lastStatusSize_);
     requireOk(SedCommand::GetData, response);
-    lastStatusSize_ = response.data.size();
     return SedStatus::parse(response.data);
 }
 
 void M2mSedClient::verifyAdmin(const Transaction& tx, ByteView code) {
     requireSize(code, kAdminCodeSize, "administrative code");
-    // The one copy of the code outside its SecretBuffer: moved into transmit, which wipes it.
-    CommandApdu verify{
-        kClaIso, kInsVerify, 0x00, kVerifyAdminP2, Bytes(code.begin(), code.end()), std::nullopt};
-    requireOk(
-        SedCommand::VerifyAdmin,
-        channel_->transmit(tx, std::move(verify), {.commandData = true, .responseData = false}));
+    requireOk(SedCommand::VerifyAdmin, sendVerifyAdmin(tx, *channel_, code));
 }
 
 std::size_t M2mSedClient::storeData(const Transaction& tx, std::span<const SedItem> items,
                                     bool clearFirst) {
-    std::vector<StoreDataBatch> batches = packStoreData(items);
-    const base::ScopeExit wipeBatches([&batches] {
-        for (StoreDataBatch& batch : batches) {
-            base::secureWipe(batch.data);
-        }
-    });
-    bool first = true;
-    for (StoreDataBatch& batch : batches) {
-        const std::uint8_t p1 = first && clearFirst ? kStoreDataClearFirst : 0x00;
-        first = false;
-        // The batch's bytes move into the command and on into transmit, which wipes them when
-        // they are keys; what stays behind in `batches` is empty or public.
-        CommandApdu store{kClaProprietary,       kInsStoreData, p1, 0x00,
-                          std::move(batch.data), std::nullopt};
-        requireOk(SedCommand::StoreData,
-                  channel_->transmit(tx, std::move(store), {.commandData = batch.sensitive}));
+    std::vector<StoreDataItem> tlvs;
+    tlvs.reserve(items.size());
+    for (const SedItem& item : items) {
+        tlvs.push_back({item.tag(), item.value(), item.sensitive()});
     }
-    return batches.size();
+    return sendStoreData(tx, *channel_, tlvs, clearFirst, [](const ResponseApdu& response) {
+        requireOk(SedCommand::StoreData, response);
+    });
 }
 
 void M2mSedClient::commit(const Transaction& tx, bool lock) {

@@ -1,16 +1,20 @@
 // The M2M-SED's command coding (se-uicc/applet/M2M-SED.md §2-§4), shared by the files of its
 // client: instruction bytes, GET DATA tags, limits, and the helpers that turn status words into
-// typed errors. Private to se-uicc.
+// typed errors. The personalisation plumbing (GET DATA, VERIFY ADMIN, STORE DATA) and the status
+// words every Secured Environment Domain shares are also used by the IV-SED's client
+// (IV-SED.md §2-§3 takes them from M2M-SED.md). Private to se-uicc.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "seuicc/apdu.hpp"
+#include "seuicc/card_channel.hpp"
 #include "seuicc/sed_items.hpp"
 
 namespace seuicc::sed {
@@ -75,6 +79,13 @@ enum class SedCommand {
 
 // Throws the SedError subclass `sw` means for `command` (M2M-SED.md §3, §4).
 [[noreturn]] void throwSedError(SedCommand command, std::uint16_t sw);
+
+// The status words every Secured Environment Domain codes alike (M2M-SED.md §3, §8): 63Cx on
+// VERIFY ADMIN (`verifyAdmin`), 6983, 6982, 6A80, 6A88, 6A86/6B00, 6700, 6D00/6E00, else
+// SedError. `specific` runs first and throws for the words the domain and `name` give their own
+// meaning (6985, 6A82 on SELECT...); when it returns, the shared meaning applies.
+[[noreturn]] void throwDomainError(std::uint16_t sw, std::string_view name, bool verifyAdmin,
+                                   const std::function<void()>& specific);
 // `response` if it is 9000; the typed error otherwise.
 const ResponseApdu& requireOk(SedCommand command, const ResponseApdu& response);
 
@@ -89,8 +100,27 @@ struct StoreDataBatch {
     bool sensitive = false;
 };
 
+// One TLV for STORE DATA; `value` is the caller's (a key is referred to, never copied here).
+struct StoreDataItem {
+    std::uint8_t tag = 0;
+    ByteView value;
+    bool sensitive = false;
+};
+
 // Packs the items in order, public and sensitive ones in separate batches of at most 255
 // bytes (an item that is longer alone gets a batch of its own). The caller wipes the batches.
-std::vector<StoreDataBatch> packStoreData(std::span<const SedItem> items);
+std::vector<StoreDataBatch> packStoreData(std::span<const StoreDataItem> items);
+
+// GET DATA 80 CA 00 FF of a domain's public data, Le from `lastSize` (the previous answer's
+// size, 0: none yet), which it updates on 9000. The response is returned unchecked.
+ResponseApdu getPublicData(const Transaction& tx, CardChannel& channel, std::size_t& lastSize);
+// VERIFY ADMIN 00 20 00 81 with the 8-byte code, traced redacted; the response unchecked.
+ResponseApdu sendVerifyAdmin(const Transaction& tx, CardChannel& channel, ByteView code);
+// STORE DATA of `items` in as few commands as they fit, key-bearing ones traced redacted, P1 b1
+// on the first when `clearFirst`; `check` gets every response (and throws on an error). Returns
+// the number of commands.
+std::size_t sendStoreData(const Transaction& tx, CardChannel& channel,
+                          std::span<const StoreDataItem> items, bool clearFirst,
+                          const std::function<void(const ResponseApdu&)>& check);
 
 }  // namespace seuicc::sed

@@ -73,21 +73,29 @@ std::string_view commandName(SedCommand command) {
 
 [[noreturn]] void throwSedError(SedCommand command, std::uint16_t sw) {
     const std::string_view name = commandName(command);
-    if (command == SedCommand::VerifyAdmin && (sw & 0xFFF0) == 0x63C0) {
+    throwDomainError(sw, name, command == SedCommand::VerifyAdmin, [&] {
+        if (sw == 0x6A82 && command == SedCommand::Select) {
+            throw SedNotInstalled(sw, name);
+        }
+        if (sw == 0x6985) {
+            throwWrongState(command, sw);
+        }
+    });
+}
+
+[[noreturn]] void throwDomainError(std::uint16_t sw, std::string_view name, bool verifyAdmin,
+                                   const std::function<void()>& specific) {
+    specific();
+    if (verifyAdmin && (sw & 0xFFF0) == 0x63C0) {
         throw AdminCodeRejected(sw, name);
     }
     switch (sw) {
-        case 0x6A82:
-            if (command == SedCommand::Select) {
-                throw SedNotInstalled(sw, name);
-            }
-            break;
         case 0x6983:
             throw AdminBlocked(sw, name);
         case 0x6982:
             throw SedSecurityNotSatisfied(sw, name);
         case 0x6985:
-            throwWrongState(command, sw);
+            throw SedWrongState(sw, name);
         case 0x6A80:
             throw SedWrongData(sw, name);
         case 0x6A88:

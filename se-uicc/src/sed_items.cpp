@@ -28,7 +28,7 @@ std::size_t requireSize(ByteView data, std::size_t size, std::string_view what) 
     return size;
 }
 
-std::vector<StoreDataBatch> packStoreData(std::span<const SedItem> items) {
+std::vector<StoreDataBatch> packStoreData(std::span<const StoreDataItem> items) {
     // Capacity is reserved up front so that no reallocation leaves an unwiped copy of a key.
     const auto newBatch = [](bool sensitive) {
         StoreDataBatch batch{{}, sensitive};
@@ -39,11 +39,11 @@ std::vector<StoreDataBatch> packStoreData(std::span<const SedItem> items) {
     batches.reserve(items.size());
     for (const bool sensitive : {false, true}) {
         StoreDataBatch current = newBatch(sensitive);
-        for (const SedItem& item : items) {
-            if (item.sensitive() != sensitive) {
+        for (const StoreDataItem& item : items) {
+            if (item.sensitive != sensitive) {
                 continue;
             }
-            Bytes tlv = encodeTlv(item.tag(), item.value());
+            Bytes tlv = encodeTlv(item.tag, item.value);
             if (!current.data.empty() && current.data.size() + tlv.size() > kMaxShortData) {
                 batches.push_back(std::move(current));
                 current = newBatch(sensitive);

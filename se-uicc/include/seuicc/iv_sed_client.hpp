@@ -34,6 +34,9 @@ struct IvSedStatus {
     Bytes referenceKeyId;                  // 8
     Bytes policyKeyId;                     // 8
     Bytes kmsaCheckValue;                  // 3
+
+    // Parses the GET DATA response; IvMalformedResponse when it breaks IV-SED.md §2.
+    static IvSedStatus parse(ByteView getDataResponse);
 };
 
 // STORE DATA items of the IV-SED (IV-SED.md §3). Kmsa_iv is referred to, not copied (as SedItem).

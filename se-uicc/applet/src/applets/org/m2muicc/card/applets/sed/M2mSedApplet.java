@@ -1,5 +1,7 @@
 package org.m2muicc.card.applets.sed;
 
+import org.m2muicc.card.applets.common.SedSw;
+
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -12,6 +14,10 @@ import javacard.framework.Util;
 import javacardx.apdu.ExtendedLength;
 
 import org.m2muicc.card.applets.common.AdminCode;
+import org.m2muicc.card.applets.channel.ManageSecureChannel;
+import org.m2muicc.card.applets.channel.SaOperations;
+import org.m2muicc.card.applets.channel.SecureChannel;
+import org.m2muicc.card.applets.channel.TransactData;
 import org.m2muicc.card.applets.common.Apdus;
 import org.m2muicc.card.crypto.CardCrypto;
 import org.m2muicc.card.platform.PersistentState;
@@ -28,7 +34,7 @@ import org.m2muicc.card.platform.PersistentState;
  *       {@link Staging} and {@link SedStore};</li>
  *   <li>{@link PublicData} (GET DATA);</li>
  *   <li>{@link ManageSecureChannel} and {@link TransactData}, the secure channel over
- *       {@link SecureChannel}, {@link SaOperations} and {@link SecuredMessage};</li>
+ *       the shared TS 102 484 endpoint of package {@code applets.channel};</li>
  *   <li>{@link OperationalCommands}, reachable only from inside the channel.</li>
  * </ul>
  *
@@ -62,13 +68,13 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
         CardCrypto crypto = new CardCrypto();
         store = new SedStore();
         admin = new AdminCode(install, paramsOff);
-        channel = new SecureChannel(crypto);
+        SessionSecrets secrets = new SessionSecrets();
+        channel = new SecureChannel(crypto, secrets);
         personalisation = new Personalisation(store, new Staging(), admin, channel);
         publicData = new PublicData(store, admin, crypto.kcv);
         manageSecureChannel = new ManageSecureChannel(
                 new SaOperations(store, channel, crypto, install, aidOff, aidLen));
-        transactData = new TransactData(channel, new SecuredMessage(crypto, channel.connection),
-                new OperationalCommands(store, channel.secrets, crypto));
+        transactData = new TransactData(channel, crypto, new OperationalCommands(store, secrets, crypto));
     }
 
     /**

@@ -1,11 +1,15 @@
 package org.m2muicc.card.applets.sed;
 
+import org.m2muicc.card.applets.common.SedSw;
+
 import javacard.framework.AID;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Shareable;
 import javacard.framework.Util;
 
+import org.m2muicc.card.applets.channel.InnerApdu;
+import org.m2muicc.card.applets.channel.InnerCommands;
 import org.m2muicc.card.applets.usim.GbaKeyService;
 import org.m2muicc.card.applets.usim.UsimApplet;
 import org.m2muicc.card.crypto.CardCrypto;
@@ -22,7 +26,7 @@ import org.m2muicc.card.platform.UiccPlatform;
  * {@code out}; errors are thrown as the inner status word, which the secure channel returns
  * inside the protected response.
  */
-final class OperationalCommands {
+final class OperationalCommands implements InnerCommands {
     private static final byte INS_COMPUTE_MASTER_SECRET = 0x40;
     private static final byte INS_DERIVE_EXPORTED_KEY = 0x42;
     private static final byte INS_ACTIVATE_KEY = 0x44;
@@ -70,21 +74,9 @@ final class OperationalCommands {
     }
 
     /** Runs the inner command {@code c[off..off+len)}; returns the response data length. */
-    short run(byte[] c, short off, short len, byte[] out, short outOff) {
-        if (len < 4) {
-            ISOException.throwIt(SedSw.WRONG_LENGTH);
-        }
-        short lc = 0;
-        if (len > 5) {
-            lc = (short) (c[(short) (off + 4)] & 0xFF);
-            if (lc == 0 || (len != (short) (5 + lc) && len != (short) (6 + lc))) {
-                ISOException.throwIt(SedSw.WRONG_LENGTH); // short APDUs only
-            }
-        }
+    public short run(byte[] c, short off, short len, byte[] out, short outOff) {
+        short lc = InnerApdu.lc(c, off, len);
         short data = (short) (off + 5);
-        if ((byte) (c[off] & 0xFC) != (byte) 0x80) {
-            ISOException.throwIt(SedSw.CLA_NOT_SUPPORTED);
-        }
         byte ins = c[(short) (off + 1)];
         byte p1 = c[(short) (off + 2)];
         byte p2 = c[(short) (off + 3)];

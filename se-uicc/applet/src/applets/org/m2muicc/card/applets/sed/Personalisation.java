@@ -1,11 +1,14 @@
 package org.m2muicc.card.applets.sed;
 
+import org.m2muicc.card.applets.common.SedSw;
+
 import javacard.framework.APDU;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 
 import org.m2muicc.card.applets.common.AdminCode;
+import org.m2muicc.card.applets.channel.SecureChannel;
 import org.m2muicc.card.applets.common.Apdus;
 import org.m2muicc.card.platform.UiccPlatform;
 

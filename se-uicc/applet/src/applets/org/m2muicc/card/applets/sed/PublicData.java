@@ -1,5 +1,7 @@
 package org.m2muicc.card.applets.sed;
 
+import org.m2muicc.card.applets.common.Tlv;
+
 import org.m2muicc.card.applets.common.AdminCode;
 import org.m2muicc.card.crypto.Kcv;
 

@@ -6,6 +6,8 @@ import java.io.IOException;
 
 import javacard.framework.Util;
 
+import org.m2muicc.card.applets.channel.ChannelKey;
+
 /**
  * The active (committed) data of the M2M-SED: the lifecycle byte, the identifiers and the key
  * slots Kmr, Kmc, Kbs, Kmsa, Kiv, all in persistent memory.
@@ -15,7 +17,7 @@ import javacard.framework.Util;
  * never leave a key half written or a key without its index. A field's length byte is 0 while
  * the field is not set.
  */
-final class SedStore {
+final class SedStore implements ChannelKey {
     static final byte INSTALLED = 0x01;
     static final byte PERSONALISED = 0x03;
     static final byte LOCKED = 0x07;
@@ -58,6 +60,24 @@ final class SedStore {
     void set(byte field, byte[] src, short off, short len) {
         Util.arrayCopy(src, off, value, FieldTable.OFFSET[field], len);
         length[field] = (byte) len;
+    }
+
+    // --- ChannelKey: the M2M-SED's Kmsa ---------------------------------------------------
+
+    public boolean hasKmsa() {
+        return isSet(FieldTable.KMSA);
+    }
+
+    public byte[] kmsaArray() {
+        return value;
+    }
+
+    public short kmsaOffset() {
+        return FieldTable.OFFSET[FieldTable.KMSA];
+    }
+
+    public short kmsaLength() {
+        return length(FieldTable.KMSA);
     }
 
     // --- PersistentState part -------------------------------------------------------------

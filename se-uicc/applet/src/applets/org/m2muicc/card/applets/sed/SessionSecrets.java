@@ -3,13 +3,15 @@ package org.m2muicc.card.applets.sed;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
 
+import org.m2muicc.card.applets.channel.SessionPart;
+
 /**
  * What the operational commands leave for each other inside one connection SA (M2M-SED.md §4):
  * the last master secret with the key slot it came from, and the exported key waiting for
  * ACTIVATE KEY with its target slot. CLEAR_ON_RESET, and zeroed whenever the CSA ends: they are
  * session material, never stored.
  */
-final class SessionSecrets {
+final class SessionSecrets implements SessionPart {
     static final short MASTER_LENGTH = 48;
     static final short KEY_LENGTH = 32;
 
@@ -53,7 +55,7 @@ final class SessionSecrets {
         Util.arrayFillNonAtomic(s, PENDING, KEY_LENGTH, (byte) 0);
     }
 
-    void clear() {
+    public void clear() {
         Util.arrayFillNonAtomic(s, (short) 0, SIZE, (byte) 0);
     }
 }

@@ -1,5 +1,8 @@
 package org.m2muicc.card.applets.sed;
 
+import org.m2muicc.card.applets.common.SedSw;
+import org.m2muicc.card.applets.common.Tlv;
+
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;

@@ -1,4 +1,7 @@
-package org.m2muicc.card.applets.sed;
+package org.m2muicc.card.applets.channel;
+
+import org.m2muicc.card.applets.common.SedSw;
+import org.m2muicc.card.applets.common.Tlv;
 
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
@@ -13,7 +16,7 @@ import org.m2muicc.card.crypto.CardCrypto;
  * '73' value: retrieve endpoints, master SA, connection SA, start, terminate. Each returns the
  * length of its '73' response (0 for none) or throws the status word the contract names.
  */
-final class SaOperations {
+public final class SaOperations {
     static final byte RETRIEVE_ENDPOINTS = 0;
     static final byte MASTER_SA = 1;
     static final byte CONNECTION_SA = 2;
@@ -53,7 +56,7 @@ final class SaOperations {
     private static final byte[] T2U = {'T', '2', 'U'};
     private static final byte[] U2T = {'U', '2', 'T'};
 
-    private final SedStore store;
+    private final ChannelKey key;
     private final SecureChannel channel;
     private final CardCrypto crypto;
     private final byte[] iccid;
@@ -61,9 +64,10 @@ final class SaOperations {
     private final byte aidLength;
     private final byte[] mac;
 
-    SaOperations(SedStore store, SecureChannel channel, CardCrypto crypto,
+    /** The endpoint of the applet whose AID is {@code aidBytes[aidOff..+aidLen)}, keyed by {@code key}. */
+    public SaOperations(ChannelKey key, SecureChannel channel, CardCrypto crypto,
                  byte[] aidBytes, short aidOff, short aidLen) {
-        this.store = store;
+        this.key = key;
         this.channel = channel;
         this.crypto = crypto;
         iccid = JCSystem.makeTransientByteArray(ICCID_LENGTH, JCSystem.CLEAR_ON_RESET);
@@ -134,7 +138,7 @@ final class SaOperations {
         short p = Tlv.writeHeader(out, (short) 0, TAG_MSC, (short) (3 + 2 + MasterSa.ID_LENGTH));
         out[p++] = TAG_KEY_AGREEMENT;
         out[p++] = 1;
-        out[p++] = (byte) (KEY_AGREEMENT_PSK | (store.isSet(FieldTable.KMSA) ? KEY_EXISTS : 0));
+        out[p++] = (byte) (KEY_AGREEMENT_PSK | (key.hasKmsa() ? KEY_EXISTS : 0));
         return Tlv.write(out, p, TAG_MSA_ID, channel.master.id(), (short) 0, MasterSa.ID_LENGTH);
     }
 
@@ -144,14 +148,13 @@ final class SaOperations {
         if (!channel.master.matches(b, msaId)) {
             ISOException.throwIt(SedSw.NOT_FOUND);
         }
-        if (!store.isSet(FieldTable.KMSA)) {
+        if (!key.hasKmsa()) {
             ISOException.throwIt(SedSw.CONDITIONS);
         }
         // A new connection SA replaces the old one.
         channel.endConnection();
         ConnectionSa csa = channel.connection;
-        csa.establish(b, nonce, channel.random, store.data(), SedStore.offset(FieldTable.KMSA),
-                store.length(FieldTable.KMSA));
+        csa.establish(b, nonce, channel.random, key.kmsaArray(), key.kmsaOffset(), key.kmsaLength());
 
         short p = Tlv.writeHeader(out, (short) 0, TAG_MSC, (short) (2 * (2 + ConnectionSa.ID_LENGTH)));
         p = Tlv.write(out, p, TAG_CSA_ID, csa.data(), ConnectionSa.CSA_ID, ConnectionSa.ID_LENGTH);
@@ -210,11 +213,11 @@ final class SaOperations {
             if (!channel.master.matches(b, v)) {
                 ISOException.throwIt(SedSw.NOT_FOUND);
             }
-            if (!store.isSet(FieldTable.KMSA)) {
+            if (!key.hasKmsa()) {
                 ISOException.throwIt(SedSw.CONDITIONS);
             }
-            ConnectionSa.masterTerminateMac(crypto, store.data(), SedStore.offset(FieldTable.KMSA),
-                    store.length(FieldTable.KMSA), b, v, mac, (short) 0);
+            ConnectionSa.masterTerminateMac(crypto, key.kmsaArray(), key.kmsaOffset(),
+                    key.kmsaLength(), b, v, mac, (short) 0);
         }
         boolean good = Aes.equalsConstantTime(mac, (short) 0, b, given, MAC_LENGTH);
         Util.arrayFillNonAtomic(mac, (short) 0, MAC_LENGTH, (byte) 0);

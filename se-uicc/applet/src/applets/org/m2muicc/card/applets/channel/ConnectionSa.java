@@ -1,4 +1,4 @@
-package org.m2muicc.card.applets.sed;
+package org.m2muicc.card.applets.channel;
 
 import javacard.framework.JCSystem;
 import javacard.framework.Util;

@@ -1,4 +1,4 @@
-package org.m2muicc.card.applets.sed;
+package org.m2muicc.card.applets.channel;
 
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -11,7 +11,7 @@ import javacard.framework.Util;
  * The master security association (M2M-SED.md §5): only its 16-byte MSA_ID, in persistent
  * memory, since its key is the personalised Kmsa. A new master SA replaces the old one.
  */
-final class MasterSa {
+public final class MasterSa {
     static final short ID_LENGTH = 16;
 
     private final byte[] id = new byte[ID_LENGTH];
@@ -43,7 +43,7 @@ final class MasterSa {
     }
 
     /** Ends the master SA (inside the caller's transaction if one is open). */
-    void clear() {
+    public void clear() {
         if (!valid) {
             return;
         }
@@ -60,12 +60,12 @@ final class MasterSa {
 
     // --- PersistentState part -------------------------------------------------------------
 
-    void write(DataOutput out) throws IOException {
+    public void write(DataOutput out) throws IOException {
         out.writeBoolean(valid);
         out.write(id);
     }
 
-    void read(DataInput in) throws IOException {
+    public void read(DataInput in) throws IOException {
         valid = in.readBoolean();
         in.readFully(id);
     }

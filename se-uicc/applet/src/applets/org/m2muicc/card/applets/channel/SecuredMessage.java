@@ -1,4 +1,6 @@
-package org.m2muicc.card.applets.sed;
+package org.m2muicc.card.applets.channel;
+
+import org.m2muicc.card.applets.common.Tlv;
 
 import javacard.framework.JCSystem;
 import javacard.framework.Util;

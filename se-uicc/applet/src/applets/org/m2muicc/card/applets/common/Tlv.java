@@ -1,4 +1,4 @@
-package org.m2muicc.card.applets.sed;
+package org.m2muicc.card.applets.common;
 
 import javacard.framework.Util;
 
@@ -6,9 +6,9 @@ import javacard.framework.Util;
  * BER-TLV with one-byte tags and definite lengths of up to two bytes: all the M2M-SED's data
  * objects (STORE DATA, GET DATA, MANAGE SECURE CHANNEL '73', TRANSACT DATA '86').
  */
-final class Tlv {
-    static final short MALFORMED = -1;
-    static final short ABSENT = -2;
+public final class Tlv {
+    public static final short MALFORMED = -1;
+    public static final short ABSENT = -2;
 
     private Tlv() {
     }
@@ -17,7 +17,7 @@ final class Tlv {
      * The offset of the value of the TLV starting at {@code off}, or {@link #MALFORMED} if its
      * header is not a one-byte tag with a definite length, or the value runs past {@code end}.
      */
-    static short valueOffset(byte[] b, short off, short end) {
+    public static short valueOffset(byte[] b, short off, short end) {
         if ((short) (off + 2) > end || (b[off] & 0x1F) == 0x1F) {
             return MALFORMED;
         }
@@ -48,7 +48,7 @@ final class Tlv {
     }
 
     /** The value length of a TLV whose header {@link #valueOffset} accepted. */
-    static short valueLength(byte[] b, short off) {
+    public static short valueLength(byte[] b, short off) {
         short len = (short) (b[(short) (off + 1)] & 0xFF);
         if (len == 0x81) {
             return (short) (b[(short) (off + 2)] & 0xFF);
@@ -60,13 +60,13 @@ final class Tlv {
     }
 
     /** The offset just after the TLV at {@code off} (well-formed). */
-    static short next(byte[] b, short off, short end) {
+    public static short next(byte[] b, short off, short end) {
         short v = valueOffset(b, off, end);
         return v < 0 ? MALFORMED : (short) (v + valueLength(b, off));
     }
 
     /** Whether {@code b[off..end)} is a sequence of well-formed TLVs. */
-    static boolean wellFormed(byte[] b, short off, short end) {
+    public static boolean wellFormed(byte[] b, short off, short end) {
         while (off < end) {
             off = next(b, off, end);
             if (off < 0) {
@@ -77,7 +77,7 @@ final class Tlv {
     }
 
     /** The offset of the first TLV with {@code tag} in a well-formed sequence, or {@link #ABSENT}. */
-    static short find(byte[] b, short off, short end, byte tag) {
+    public static short find(byte[] b, short off, short end, byte tag) {
         while (off < end) {
             if (b[off] == tag) {
                 return off;
@@ -91,12 +91,12 @@ final class Tlv {
     }
 
     /** The size of a TLV header (one-byte tag) for a value of {@code len} bytes. */
-    static short headerSize(short len) {
+    public static short headerSize(short len) {
         return (short) (len < 0x80 ? 2 : len <= 0xFF ? 3 : 4);
     }
 
     /** Writes a tag and length; returns the offset of the value. */
-    static short writeHeader(byte[] b, short off, byte tag, short len) {
+    public static short writeHeader(byte[] b, short off, byte tag, short len) {
         b[off++] = tag;
         if (len >= 0x100) {
             b[off++] = (byte) 0x82;
@@ -110,7 +110,7 @@ final class Tlv {
     }
 
     /** Writes a whole TLV; returns the offset after it. */
-    static short write(byte[] b, short off, byte tag, byte[] value, short valueOff, short len) {
+    public static short write(byte[] b, short off, byte tag, byte[] value, short valueOff, short len) {
         off = writeHeader(b, off, tag, len);
         return Util.arrayCopyNonAtomic(value, valueOff, b, off, len);
     }

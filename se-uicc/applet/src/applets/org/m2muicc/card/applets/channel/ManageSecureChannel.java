@@ -1,4 +1,7 @@
-package org.m2muicc.card.applets.sed;
+package org.m2muicc.card.applets.channel;
+
+import org.m2muicc.card.applets.common.SedSw;
+import org.m2muicc.card.applets.common.Tlv;
 
 import org.m2muicc.card.applets.common.Apdus;
 import javacard.framework.APDU;
@@ -16,18 +19,18 @@ import javacard.framework.ISOException;
  *              9000 with the last. P1 00 (retrieve endpoints) is only this.
  * </pre>
  */
-final class ManageSecureChannel {
+public final class ManageSecureChannel {
     private static final short MAX_BLOCK = 255;
 
     private final MscBuffer buffer;
     private final SaOperations operations;
 
-    ManageSecureChannel(SaOperations operations) {
+    public ManageSecureChannel(SaOperations operations) {
         this.operations = operations;
         buffer = new MscBuffer();
     }
 
-    void process(APDU apdu) {
+    public void process(APDU apdu) {
         byte[] buf = apdu.getBuffer();
         byte op = buf[ISO7816.OFFSET_P1];
         if (op < SaOperations.RETRIEVE_ENDPOINTS || op > SaOperations.TERMINATE) {

@@ -1,4 +1,7 @@
-package org.m2muicc.card.applets.sed;
+package org.m2muicc.card.applets.channel;
+
+import org.m2muicc.card.applets.common.SedSw;
+import org.m2muicc.card.applets.common.Tlv;
 
 import org.m2muicc.card.applets.common.Apdus;
 import javacard.framework.APDU;
@@ -7,6 +10,8 @@ import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.JCSystem;
 import javacard.framework.Util;
+
+import org.m2muicc.card.crypto.CardCrypto;
 
 /**
  * TRANSACT DATA (INS 75, TS 102 221 §11.1.21) as M2M-SED.md §7 codes it: the block protocol
@@ -20,25 +25,25 @@ import javacard.framework.Util;
  * Any protection failure or out-of-sequence block ends the CSA with 6982: nothing is retried
  * inside a broken CSA. Without a live started CSA every TRANSACT DATA gets 9863.
  */
-final class TransactData {
+public final class TransactData {
     private static final byte P1_READ = 0x00;
     private static final byte P1_ABORT = 0x02;
     private static final byte P1_DATA = 0x04;
-    private static final short MAX_INNER_RESPONSE = 256;
+    public static final short MAX_INNER_RESPONSE = 256;
 
     private final SecureChannel channel;
     private final SecuredMessage codec;
-    private final OperationalCommands commands;
+    private final InnerCommands commands;
     private final byte[] inner; // the inner response data ‖ SW, before protection
 
-    TransactData(SecureChannel channel, SecuredMessage codec, OperationalCommands commands) {
+    public TransactData(SecureChannel channel, CardCrypto crypto, InnerCommands commands) {
         this.channel = channel;
-        this.codec = codec;
+        this.codec = new SecuredMessage(crypto, channel.connection);
         this.commands = commands;
         inner = JCSystem.makeTransientByteArray((short) (MAX_INNER_RESPONSE + 2), JCSystem.CLEAR_ON_RESET);
     }
 
-    void process(APDU apdu) {
+    public void process(APDU apdu) {
         if (!channel.connection.isStarted()) {
             ISOException.throwIt(SedSw.EXPIRED);
         }
