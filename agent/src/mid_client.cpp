@@ -72,8 +72,9 @@ ReportedRegistration MidClient::reported(const tls::HttpResponse& response,
                                          const std::string& location, std::string_view what) {
     ReportedRegistration r;
     if (response.status == 403) {
-        r.decision = parseIntegrityDecision(response.body);
-        if (!r.decision) {
+        try {
+            r.decision = parseIntegrityDecision(response.body);
+        } catch (const ParamSetError&) {
             provisioning::requireSuccess(response, what);  // a 403 without a decision: refused
         }
         return r;

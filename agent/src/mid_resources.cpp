@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include "base/base64.hpp"
 #include "provisioning/m2m_xml.hpp"
@@ -22,10 +23,6 @@ constexpr const char* kInstance = "m2m:contentInstance";
 constexpr const char* kInstances = "m2m:contentInstances";
 constexpr const char* kChallenge = "m2m:integrityChallenge";
 constexpr const char* kDecision = "m2m:integrityDecision";
-
-// A report or decision of the profile's sizes (a manifest of 16 objects, a remediation order)
-// stays far below this; a larger text is refused before it is decoded.
-constexpr std::size_t kMaxBase64UrlLength = 16 * 1024;
 
 constexpr std::size_t kMaxIdLength = 64;
 
@@ -53,13 +50,22 @@ std::string requiredId(pugi::xml_node element, std::string_view field, std::stri
     return *id;
 }
 
-// base64url without padding (RFC 4648 §5), the alphabet only: the integrity library decodes it.
+// A non-negative xs:long (the integrity fields are a bitmap and a counter).
+std::uint64_t xsLong(const std::string& text, std::string_view field) {
+    const auto value = mx::parseUnsigned<std::uint64_t>(text, field, kScl);
+    if (value > static_cast<std::uint64_t>(INT64_MAX)) {
+        mx::fail(kScl, std::string(field) + " out of range");
+    }
+    return value;
+}
+
+// base64url without padding (RFC 4648 §5): the signed CBOR travels in it untouched.
 void checkBase64Url(const std::string& text, std::string_view field, std::string_view document) {
-    const bool ok = !text.empty() && text.size() <= kMaxBase64UrlLength &&
-                    std::all_of(text.begin(), text.end(), [](char c) {
-                        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                               (c >= '0' && c <= '9') || c == '-' || c == '_';
-                    });
+    const bool ok =
+        !text.empty() && text.size() % 4 != 1 && std::all_of(text.begin(), text.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '-' || c == '_';
+        });
     if (!ok) {
         mx::fail(document, std::string(field) + " is not base64url without padding");
     }
@@ -129,15 +135,15 @@ std::string toXml(const SclRegistration& scl) {
     if (scl.expirationTime != std::chrono::system_clock::time_point{}) {
         mx::addText(root, "expirationTime", provisioning::toDateTime(scl.expirationTime));
     }
-    if (scl.integrityValResults) {
-        const IntegrityValResults& r = *scl.integrityValResults;
-        pugi::xml_node ival = mx::addElement(root, "integrityValResults");
-        mx::addText(ival, "ivalResults", std::to_string(r.ivalResults));
-        mx::addText(ival, "signedIvalResult", std::to_string(r.signedIvalResult));
-        if (r.secureTimeStamp) {
-            mx::addText(ival, "secureTimeStamp", *r.secureTimeStamp);
+    if (const auto& ival = scl.integrityValResults) {
+        pugi::xml_node element = mx::addElement(root, "integrityValResults");
+        mx::addText(element, "ivalResults", std::to_string(ival->ivalResults));
+        mx::addText(element, "signedIvalResult", std::to_string(ival->signedIvalResult));
+        if (ival->secureTimeStamp) {
+            mx::addText(element, "secureTimeStamp",
+                        provisioning::toDateTime(*ival->secureTimeStamp));
         }
-        mx::addText(ival, "eat", r.eat);
+        mx::addText(element, "eat", ival->eat);
     }
     if (scl.integrityDecision) {
         mx::addText(root, "integrityDecision", *scl.integrityDecision);
@@ -186,13 +192,11 @@ SclRegistration parseSclRegistration(std::string_view xml) {
     }
     if (const pugi::xml_node ival = mx::optionalChild(root, "integrityValResults", kScl)) {
         IntegrityValResults r;
-        r.ivalResults = mx::parseUnsigned<std::uint64_t>(
-            mx::requiredText(ival, "ivalResults", kScl), "ivalResults", kScl);
-        r.signedIvalResult = mx::parseUnsigned<std::uint64_t>(
-            mx::requiredText(ival, "signedIvalResult", kScl), "signedIvalResult", kScl);
+        r.ivalResults = xsLong(mx::requiredText(ival, "ivalResults", kScl), "ivalResults");
+        r.signedIvalResult =
+            xsLong(mx::requiredText(ival, "signedIvalResult", kScl), "signedIvalResult");
         if (auto stamp = mx::optionalText(ival, "secureTimeStamp", kScl)) {
-            static_cast<void>(dateTime(*stamp, "secureTimeStamp", kScl));
-            r.secureTimeStamp = std::move(stamp);
+            r.secureTimeStamp = dateTime(*stamp, "secureTimeStamp", kScl);
         }
         r.eat = mx::requiredText(ival, "eat", kScl);
         checkBase64Url(r.eat, "eat", kScl);
@@ -200,60 +204,9 @@ SclRegistration parseSclRegistration(std::string_view xml) {
     }
     if (auto decision = mx::optionalText(root, "integrityDecision", kScl)) {
         checkBase64Url(*decision, "integrityDecision", kScl);
-        scl.integrityDecision = std::move(decision);
+        scl.integrityDecision = std::move(*decision);
     }
     return scl;
-}
-
-std::string toXml(const IntegrityChallenge& challenge) {
-    pugi::xml_document doc;
-    pugi::xml_node root = mx::newRoot(doc, "integrityChallenge");
-    mx::addText(root, "nonce", base::base64Encode(challenge.nonce));
-    mx::addText(root, "expirationTime", provisioning::toDateTime(challenge.expirationTime));
-    return mx::serialise(doc);
-}
-
-std::string integrityDecisionXml(const std::string& decisionBase64Url) {
-    pugi::xml_document doc;
-    mx::newRoot(doc, "integrityDecision").text().set(decisionBase64Url.c_str());
-    return mx::serialise(doc);
-}
-
-IntegrityChallenge parseIntegrityChallenge(std::string_view xml) {
-    pugi::xml_document doc;
-    const pugi::xml_node root = mx::parseRoot(doc, xml, "integrityChallenge");
-    IntegrityChallenge c;
-    const std::optional<base::Bytes> nonce =
-        base::base64Decode(mx::requiredText(root, "nonce", kChallenge));
-    if (!nonce || nonce->size() < 8 || nonce->size() > 64) {
-        mx::fail(kChallenge, "nonce is not 8 to 64 bytes of base64");
-    }
-    c.nonce = *nonce;
-    c.expirationTime = dateTime(mx::requiredText(root, "expirationTime", kChallenge),
-                                "expirationTime", kChallenge);
-    return c;
-}
-
-std::optional<std::string> parseIntegrityDecision(std::string_view xml) {
-    if (xml.empty() || xml.size() > mx::kMaxDocumentBytes) {
-        return std::nullopt;
-    }
-    pugi::xml_document probe;
-    if (!probe.load_buffer(xml.data(), xml.size())) {
-        return std::nullopt;  // a 403 from a proxy or a plain-text body: no decision in it
-    }
-    const pugi::xml_node first = probe.document_element();
-    if (mx::isM2mElement(first, "integrityDecision")) {
-        pugi::xml_document doc;
-        const pugi::xml_node root = mx::parseRoot(doc, xml, "integrityDecision");
-        std::string text = mx::textOf(root, "integrityDecision", kDecision);
-        checkBase64Url(text, "integrityDecision", kDecision);
-        return text;
-    }
-    if (mx::isM2mElement(first, "scl")) {
-        return parseSclRegistration(xml).integrityDecision;
-    }
-    return std::nullopt;
 }
 
 Application parseApplication(std::string_view xml) {
@@ -289,6 +242,43 @@ std::vector<ContentInstance> parseContentInstances(std::string_view xml) {
         instances.push_back(readInstance(n, kInstances));
     }
     return instances;
+}
+
+std::string toXml(const IntegrityChallenge& challenge) {
+    pugi::xml_document doc;
+    pugi::xml_node root = mx::newRoot(doc, "integrityChallenge");
+    mx::addText(root, "nonce", base::base64Encode(challenge.nonce));
+    mx::addText(root, "expirationTime", provisioning::toDateTime(challenge.expirationTime));
+    return mx::serialise(doc);
+}
+
+IntegrityChallenge parseIntegrityChallenge(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "integrityChallenge");
+    IntegrityChallenge challenge;
+    std::optional<base::Bytes> nonce =
+        base::base64Decode(mx::requiredText(root, "nonce", kChallenge));
+    if (!nonce || nonce->size() < 8 || nonce->size() > 64) {
+        mx::fail(kChallenge, "nonce is not base64 of 8 to 64 bytes");
+    }
+    challenge.nonce = std::move(*nonce);
+    challenge.expirationTime = dateTime(mx::requiredText(root, "expirationTime", kChallenge),
+                                        "expirationTime", kChallenge);
+    return challenge;
+}
+
+std::string integrityDecisionXml(const std::string& base64url) {
+    pugi::xml_document doc;
+    mx::newRoot(doc, "integrityDecision").text().set(base64url.c_str());
+    return mx::serialise(doc);
+}
+
+std::string parseIntegrityDecision(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "integrityDecision");
+    std::string text = mx::textOf(root, "integrityDecision", kDecision);
+    checkBase64Url(text, "integrityDecision", kDecision);
+    return text;
 }
 
 }  // namespace agent

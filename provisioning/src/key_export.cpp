@@ -130,8 +130,10 @@ KeyExport readKeyExport(const std::filesystem::path& path) {
     r.kmsaIv = key(doc, "kmsa_iv", 16, false, path);
     if (doc.contains("iv_attestation_public_key")) {
         const auto* pem = doc["iv_attestation_public_key"].get_ptr<const std::string*>();
-        if (pem == nullptr || pem->size() > kMaxPemBytes ||
-            pem->rfind("-----BEGIN PUBLIC KEY-----", 0) != 0) {
+        constexpr std::string_view kBegin = "-----BEGIN PUBLIC KEY-----\n";
+        constexpr std::string_view kEnd = "-----END PUBLIC KEY-----\n";
+        if (pem == nullptr || pem->size() > kMaxPemBytes || !pem->starts_with(kBegin) ||
+            !pem->ends_with(kEnd)) {
             fail(path, "'iv_attestation_public_key' is not a PEM public key");
         }
         r.ivAttestationPublicKey = *pem;

@@ -270,9 +270,14 @@ def seeds():
                 "</m2m:sclId><m2m:link>coap://device</m2m:link><m2m:expirationTime>2026-12-01T18:41:12Z"
                 "</m2m:expirationTime></m2m:scl>").encode(),
         "scl-ival": ('<m2m:scl xmlns:m2m="http://uri.etsi.org/m2m"><m2m:sclId>s</m2m:sclId><m2m:link>l</m2m:link>'
-                     "<m2m:integrityValResults><m2m:ivalResults>ff</m2m:ivalResults><m2m:signedIvalResult>00"
+                     "<m2m:integrityValResults><m2m:ivalResults>3</m2m:ivalResults><m2m:signedIvalResult>17"
                      "</m2m:signedIvalResult><m2m:secureTimeStamp>2026-12-01T18:41:12Z</m2m:secureTimeStamp>"
-                     "</m2m:integrityValResults></m2m:scl>").encode(),
+                     "<m2m:eat>0oRDoQEmoQRI-_8</m2m:eat></m2m:integrityValResults>"
+                     "<m2m:integrityDecision>0oRDoQEm</m2m:integrityDecision></m2m:scl>").encode(),
+        "integrity-challenge": ('<m2m:integrityChallenge xmlns:m2m="http://uri.etsi.org/m2m"><m2m:nonce>'
+                                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=</m2m:nonce><m2m:expirationTime>"
+                                "2026-12-01T18:43:12Z</m2m:expirationTime></m2m:integrityChallenge>").encode(),
+        "integrity-decision": b'<m2m:integrityDecision xmlns:m2m="http://uri.etsi.org/m2m">0oRDoQEmoQRI-_8</m2m:integrityDecision>',
         "application": b'<m2m:application xmlns:m2m="http://uri.etsi.org/m2m" m2m:appId="telemetry"/>',
         "container": b'<m2m:container xmlns:m2m="http://uri.etsi.org/m2m" m2m:id="readings"/>',
         "content-instance": instance.encode(),
@@ -311,6 +316,10 @@ def seeds():
         "http10": b"GET /m2m/scls/1 HTTP/1.0\r\nHost: a\r\n\r\n",
         "absolute-form": b"GET http://a/m2m/scls HTTP/1.1\r\nHost: a\r\n\r\n",
         "delete": request("DELETE", "/m2m/scls/1"),
+        "challenge": request("POST", "/m2m/integrity/challenge", b""),
+        "object": request("GET", "/m2m/integrity/objects/1"),
+        "register-report": request("POST", "/m2m/scls", s["mid_xml"]["scl-ival"].replace(b"<m2m:sclId>s<", b"<m2m:sclId>scl-fuzz<")),
+        "refresh-report": request("PUT", "/m2m/scls/1", s["mid_xml"]["scl-ival"].replace(b"<m2m:sclId>s<", b"<m2m:sclId>scl-fuzz<")),
     }
     return s
 

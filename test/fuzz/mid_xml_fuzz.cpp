@@ -1,7 +1,7 @@
 // The mId resources' XML (agent/src/mid_resources.cpp): what the NSCL answers (and what the lab
 // network reads from the agent): scl, application, container, contentInstance and the list of
-// contentInstances. Anything malformed must be a ParamSetError; what parses must write back to
-// XML that parses to the same resource.
+// contentInstances, and the integrity challenge and decision. Anything malformed must be a
+// ParamSetError; what parses must write back to XML that parses to the same resource.
 #include <cstdint>
 #include <stdexcept>
 
@@ -32,8 +32,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const SclRegistration again = parseSclRegistration(toXml(scl));
         require(again.sclId == scl.sclId && again.link == scl.link &&
                     again.expirationTime == scl.expirationTime &&
-                    again.integrityValResults.has_value() == scl.integrityValResults.has_value(),
+                    again.integrityValResults.has_value() == scl.integrityValResults.has_value() &&
+                    again.integrityDecision == scl.integrityDecision,
                 "scl: parse(toXml(r)) differs from r");
+        if (scl.integrityValResults) {
+            const auto& a = *again.integrityValResults;
+            const auto& b = *scl.integrityValResults;
+            require(a.ivalResults == b.ivalResults && a.signedIvalResult == b.signedIvalResult &&
+                        a.secureTimeStamp == b.secureTimeStamp && a.eat == b.eat,
+                    "scl: integrityValResults differ after a round trip");
+        }
+    } catch (const ParamSetError&) {
+    }
+    try {
+        const IntegrityChallenge c = parseIntegrityChallenge(xml);
+        const IntegrityChallenge again = parseIntegrityChallenge(toXml(c));
+        require(again.nonce == c.nonce && again.expirationTime == c.expirationTime,
+                "integrityChallenge: parse(toXml(r)) differs from r");
+    } catch (const ParamSetError&) {
+    }
+    try {
+        const std::string d = parseIntegrityDecision(xml);
+        require(parseIntegrityDecision(integrityDecisionXml(d)) == d,
+                "integrityDecision: parse(toXml(r)) differs from r");
     } catch (const ParamSetError&) {
     }
     try {

@@ -3,7 +3,10 @@
 // process_request on an in-memory stream: the real request parser, Expect handling, body reading
 // and keep-alive loop, without TLS or sockets), our http_rules.cpp judge each request head, and the
 // mId endpoint's routes (nscl_mid.cpp) answer it from a fresh store that knows one node with a
-// registration, an application and a container, so paths and XML bodies reach the store.
+// registration, an application and a container, so paths and XML bodies reach the store. The node
+// has an attestation key and an integrity policy, so a registration's or refresh's
+// integrityValResults and its EAT reach the appraisal (nscl_integrity.cpp); without a signature
+// the attestation key made here verifies, they stop at the signature check.
 //
 // What is not driven here: the TLS layer and the connection watchdog (they need a socket); the
 // MSBF and connection routes (they need the TLS session's exporter). The PSK server's own
@@ -18,6 +21,7 @@
 #include "endpoints.hpp"
 #include "fuzz_support.hpp"
 #include "http_rules.hpp"
+#include "integrity/manifest.hpp"
 
 namespace {
 
@@ -108,7 +112,22 @@ private:
 // A fresh store for each input, so that no input depends on what an earlier one created: one
 // node (the connection's owner), registered as SCL 1 with application "telemetry" and container
 // "readings".
-std::unique_ptr<netsim::Store> freshStore(const fuzz::ScratchFile& file) {
+// The keys and the reference manifest: made once, the same for every input.
+struct IntegrityFixture {
+    integrity::PrivateKey policyKey = integrity::PrivateKey::generate();
+    std::string attestationKey = integrity::PrivateKey::generate().publicKey().pem();
+    base::Bytes manifest;
+
+    IntegrityFixture() {
+        integrity::Manifest m;
+        m.version = 1;
+        m.objects.push_back({"@agent", base::Bytes(32, 0xA5), true, {}});
+        manifest = integrity::CoseSign1::sign(policyKey, m.encodePayload(), std::nullopt).encode();
+    }
+};
+
+std::unique_ptr<netsim::Store> freshStore(const fuzz::ScratchFile& file,
+                                          const IntegrityFixture& integrity) {
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
         std::filesystem::remove(file.path().string() + suffix);
     }
@@ -119,7 +138,9 @@ std::unique_ptr<netsim::Store> freshStore(const fuzz::ScratchFile& file) {
     node.node.masFqdn = "mas.lab.m2m";
     node.node.iccid = "8988211000000000018";
     node.node.kmrIndex = 1;
+    node.attestationKeyPem = integrity.attestationKey;
     store->importNode(node);
+    store->setPolicy("", {integrity.manifest, "partial", {"applications/telemetry"}});
     const netsim::Registration r = store->registerScl("", "scl-fuzz", "coap://device", 3600);
     const auto application = store->createApplication(r.id, "telemetry").first;
     static_cast<void>(store->createContainer(application, "readings"));
@@ -137,8 +158,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The connection as the PSK server hands it to a route: its owner is the node whose Kmc
     // opened it (the store's node ""; the handshake is not run, so there is no SSL behind it).
     netsim::PskConnection connection(nullptr, -1, 1, watchdog);
-    const auto store = freshStore(storeFile);
-    netsim::EndpointContext context{*store, {}};
+    static const IntegrityFixture integrity;
+    const auto store = freshStore(storeFile, integrity);
+    netsim::EndpointContext context{*store, {}, {}, {&integrity.policyKey, false}};
     Server server(context, connection);
     MemoryStream stream(fuzz::text(data, size));
     server.serve(stream);

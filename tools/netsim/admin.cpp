@@ -5,26 +5,13 @@
 #include <iostream>
 #include <vector>
 
+#include "admin_support.hpp"
 #include "base/text.hpp"
 #include "commands.hpp"
 
 namespace netsim {
 
 namespace {
-
-std::string checkedNode(const std::string& node) {
-    std::string hex;
-    for (char c : node) {
-        if (c == ':' || c == ' ') {
-            continue;
-        }
-        hex += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    if (hex.size() != 32 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
-        throw std::invalid_argument("--node must be the 16-byte Node-ID in hex");
-    }
-    return hex;
-}
 
 KeyKind keyKind(const std::string& key) {
     if (key == "kmr") {
@@ -37,17 +24,6 @@ KeyKind keyKind(const std::string& key) {
         return KeyKind::Kbs;
     }
     throw std::invalid_argument("--key must be kmr, kmc or kbs");
-}
-
-template <typename F>
-int guarded(const char* command, F&& f) {
-    try {
-        f();
-        return 0;
-    } catch (const std::exception& e) {
-        std::cerr << "m2m-netsim " << command << ": " << e.what() << "\n";
-        return 1;
-    }
 }
 
 std::string time(const nlohmann::ordered_json& unix) {
@@ -117,6 +93,20 @@ void printText(const nlohmann::ordered_json& s) {
     for (const auto& b : s["bootstraps"]) {
         std::cout << "  " << shown(b["btid"]) << "  " << shown(b["impi"]) << "  expires "
                   << time(b["expiry_unix"]) << (b["expired"].get<bool>() ? "  EXPIRED" : "")
+                  << "\n";
+    }
+    std::cout << "integrity verdicts (oldest first):\n";
+    for (const auto& v : s["integrity_verdicts"]) {
+        std::string failed;
+        for (const auto& f : v["failed"]) {
+            failed += (failed.empty() ? "" : ", ") + shown(f);
+        }
+        std::cout << "  " << shown(v["node_id"]) << "  " << shown(v["verdict"]) << "  counter "
+                  << orDash(v["counter"]) << "  " << time(v["at_unix"]) << "  failed "
+                  << (failed.empty() ? "-" : failed)
+                  << (v["reason"].get_ref<const std::string&>().empty()
+                          ? ""
+                          : "  (" + shown(v["reason"]) + ")")
                   << "\n";
     }
     std::cout << "faults pending:\n";

@@ -43,6 +43,9 @@ struct ServeOptions {
     std::string auc = "osmo-hlr";  // or "builtin"
     OsmoHlrOptions osmoHlr;        // dir empty: <db>.osmo-hlr
     std::chrono::milliseconds aucTimeout{5000};
+    // Integrity validation: every node must send reports, not only those with a key or policy.
+    bool requireIntegrity = false;
+    Seconds challengeLifetime = 120;
 };
 int runServe(const ServeOptions& options);
 
@@ -53,5 +56,20 @@ int runFault(const std::filesystem::path& db, const std::string& endpoint, const
 int runRevoke(const std::filesystem::path& db, const std::string& node, const std::string& key);
 int runExpire(const std::filesystem::path& db, const std::string& node, const std::string& key);
 int runShow(const std::filesystem::path& db, bool json);
+
+// `m2m-netsim policy NODE`: the node's reference manifest and on-fail verdict, and a remediation
+// order for its next decision.
+struct PolicyOptions {
+    std::filesystem::path db;
+    std::string node;
+    std::optional<std::filesystem::path> manifest;
+    std::string onFail = "deny";
+    std::vector<std::string> allow;
+    std::optional<std::filesystem::path> remediate;
+    std::vector<std::string> objects;  // NAME=FILE
+};
+int runPolicy(const PolicyOptions& options);
+// Prints the NSCL policy key's public half (PEM), making the key first if there is none.
+int runPolicyKey(const std::filesystem::path& db);
 
 }  // namespace netsim

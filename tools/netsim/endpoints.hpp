@@ -11,6 +11,7 @@
 
 #include <httplib.h>
 
+#include "integrity/cose.hpp"
 #include "psk_server.hpp"
 #include "store.hpp"
 
@@ -31,10 +32,19 @@ struct GbaNafs {
     std::string nsclFqdn = "nscl.lab.m2m";
 };
 
+// Integrity validation at the NSCL (nscl_integrity.hpp): the key that signs decisions, and
+// whether every node must send reports (else only those with an attestation key or a policy).
+struct IntegrityOptions {
+    const integrity::PrivateKey* policyKey = nullptr;
+    bool requireIntegrity = false;
+    Seconds challengeLifetime = 120;  // FORMATS.md §5.1
+};
+
 struct EndpointContext {
     Store& store;
     Lifetimes lifetimes;
     GbaNafs gba{};
+    IntegrityOptions integrity{};
 };
 
 // The B-TID of a connection's PSK identity if `endpoint` is a GBA NAF and the identity is a GBA

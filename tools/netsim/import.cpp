@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "integrity/cose.hpp"
 #include "provisioning/key_export.hpp"
 
 namespace netsim {
@@ -33,6 +34,10 @@ ImportRecord recordOf(provisioning::KeyExport keys, const ImportOptions& o) {
         // `serve` starts it or first asks it for a vector of this IMSI).
         r.usim = UsimSubscription{*keys.imsi, std::move(*keys.usimK), std::move(*keys.usimOpc)};
     }
+    if (keys.ivAttestationPublicKey) {
+        // Checked now: a key the NSCL cannot read would refuse every report of the node.
+        r.attestationKeyPem = integrity::PublicKey::fromPem(*keys.ivAttestationPublicKey).pem();
+    }
     r.node.sclId = o.sclId;
     r.node.nscl = o.nscl;
     r.node.masFqdn = o.masFqdn;
@@ -50,7 +55,8 @@ int runImport(const ImportOptions& options) {
                   << ", KmrIndex " << record.node.kmrIndex
                   << (record.kmr ? "" : ", no Kmr: TLS bootstrap with Kbs required")
                   << (record.kbs ? ", Kbs" : "")
-                  << (record.usim ? ", USIM IMSI " + record.usim->imsi : "") << ")\n";
+                  << (record.usim ? ", USIM IMSI " + record.usim->imsi : "")
+                  << (record.attestationKeyPem ? ", IV-SED attestation key" : "") << ")\n";
         return 0;
     } catch (const std::exception& e) {
         std::cerr << "m2m-netsim import: " << e.what() << "\n";

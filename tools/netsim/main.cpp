@@ -161,6 +161,14 @@ int main(int argc, char** argv) {
     serveCmd->add_option("--auc-timeout", aucTimeout, "seconds the AuC may take for a vector")
         ->capture_default_str()
         ->check(finiteSeconds(0.05, 60.0));
+    serveCmd->add_flag("--require-integrity", serve.requireIntegrity,
+                       "every node must send an integrity report (else only nodes with an "
+                       "attestation key or a policy)");
+    serveCmd
+        ->add_option("--integrity-challenge-lifetime", serve.challengeLifetime,
+                     "seconds an integrity challenge's nonce may be answered in")
+        ->capture_default_str()
+        ->check(CLI::Range(netsim::Seconds{1}, netsim::Seconds{3600}));
     serveCmd->add_option("--ready-file", serve.readyFile,
                          "written (JSON with the ports) once listening");
     serveCmd->callback([&] {
@@ -215,6 +223,34 @@ int main(int argc, char** argv) {
     showCmd->add_option("--db", showDb, "the store")->required();
     showCmd->add_flag("--json", showJson, "as JSON");
     showCmd->callback([&] { exitCode = netsim::runShow(showDb, showJson); });
+
+    netsim::PolicyOptions policy;
+    auto* policyCmd = app.add_subcommand("policy", "a node's integrity policy and remediation");
+    policyCmd->add_option("--db", policy.db, "the store")->required();
+    policyCmd->add_option("node", policy.node, "Node-ID (hex)")->required();
+    policyCmd->add_option(
+        "--manifest", policy.manifest,
+        "reference manifest (COSE_Sign1) the node's reports are appraised against");
+    policyCmd->add_option("--on-fail", policy.onFail, "verdict when a report fails")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"partial", "deny"}));
+    policyCmd->add_option("--allow", policy.allow,
+                          "under partial: a path below the node's SCL that stays reachable "
+                          "(repeatable), e.g. applications/maintenance");
+    policyCmd->add_option("--remediate", policy.remediate,
+                          "order this new manifest (COSE_Sign1) in the node's next decision");
+    policyCmd
+        ->add_option("--object", policy.objects,
+                     "NAME=FILE the node fetches with the remediation (repeatable)")
+        ->needs("--remediate");
+    policyCmd->callback([&] { exitCode = netsim::runPolicy(policy); });
+
+    std::filesystem::path policyKeyDb;
+    auto* policyKeyCmd =
+        app.add_subcommand("policy-key", "print the NSCL policy key's public half (PEM)");
+    policyKeyCmd->add_option("--db", policyKeyDb, "the store (the key file is DB.policy-key.pem)")
+        ->required();
+    policyKeyCmd->callback([&] { exitCode = netsim::runPolicyKey(policyKeyDb); });
 
     app.parse_complete_callback([&] {
         if (!logSpec.empty()) {

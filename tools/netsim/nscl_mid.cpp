@@ -1,12 +1,15 @@
 // NSCL mId resources under Kmc (security-profile §5.3, §6; paths in agent/mid_resources.hpp):
 // the SCL registration and the applications, containers and contentInstances below it. A node
-// reaches only its own SCL, and only while the registration lasts.
+// reaches only its own SCL, and only while the registration lasts. With integrity validation
+// (nscl_integrity.hpp) the registration and its refresh carry a report, and the verdict decides
+// what else the node reaches.
 #include <charconv>
 #include <vector>
 
 #include "agent/mid_resources.hpp"
 #include "endpoints.hpp"
 #include "http_rules.hpp"
+#include "nscl_integrity.hpp"
 
 namespace netsim {
 
@@ -61,6 +64,39 @@ agent::ContentInstance instanceOf(const StoredInstance& s) {
     return c;
 }
 
+// The appraisal of the report a registration or refresh carries, when the node reports (it has an
+// attestation key) or must: nullopt when integrity is not checked for it; 403 (with the signed
+// decision on a deny) and no registration when it does not pass.
+struct Appraised {
+    std::optional<AppraisalResult> result;
+    bool refused = false;
+};
+
+Appraised appraise(const std::optional<agent::IntegrityValResults>& report, Response& response,
+                   const std::string& nodeId, EndpointContext& context) {
+    if (!integrityRequired(context, nodeId)) {
+        return {};  // a node that neither reports nor must: registers as without integrity
+    }
+    if (!report) {
+        http::setError(response, 403,
+                       "integrity report required (POST /m2m/integrity/challenge, then send "
+                       "integrityValResults)");
+        return {std::nullopt, true};
+    }
+    try {
+        AppraisalResult result = appraiseReport(context, nodeId, *report);
+        if (result.verdict == integrity::Verdict::Deny) {
+            context.store.endRegistration(nodeId);
+            setXml(response, 403, agent::integrityDecisionXml(result.decision));
+            return {std::move(result), true};
+        }
+        return {std::move(result), false};
+    } catch (const ReportRefused& e) {
+        http::setError(response, e.status(), std::string("integrity report refused: ") + e.what());
+        return {std::nullopt, true};
+    }
+}
+
 void registerScl(const Request& request, Response& response, const std::string& nodeId,
                  EndpointContext& context) {
     const agent::SclRegistration scl = agent::parseSclRegistration(request.body);
@@ -68,9 +104,17 @@ void registerScl(const Request& request, Response& response, const std::string& 
     if (!node || scl.sclId != node->sclId) {
         return http::setError(response, 403, "sclId is not this node's SCL");
     }
+    const Appraised appraised = appraise(scl.integrityValResults, response, nodeId, context);
+    if (appraised.refused) {
+        return;
+    }
     const Registration r =
         context.store.registerScl(nodeId, scl.sclId, scl.link, context.lifetimes.registration);
-    setCreated(response, "/m2m/scls/" + std::to_string(r.id), agent::toXml(sclOf(r)), true);
+    agent::SclRegistration answer = sclOf(r);
+    if (appraised.result) {
+        answer.integrityDecision = appraised.result->decision;
+    }
+    setCreated(response, "/m2m/scls/" + std::to_string(r.id), agent::toXml(answer), true);
 }
 
 }  // namespace
@@ -78,10 +122,13 @@ void registerScl(const Request& request, Response& response, const std::string& 
 void routeMid(const Request& request, Response& response, const PskConnection& connection,
               EndpointContext& context) {
     const std::vector<std::string> s = segments(request.path);
+    const std::string& nodeId = connection.owner();
+    if (s.size() >= 2 && s[0] == "m2m" && s[1] == "integrity") {
+        return routeIntegrity(request, response, nodeId, context, s);
+    }
     if (s.size() < 2 || s[0] != "m2m" || s[1] != "scls") {
         return http::setError(response, 404, "no such resource");
     }
-    const std::string& nodeId = connection.owner();
     try {
         if (s.size() == 2) {
             return request.method == "POST" ? registerScl(request, response, nodeId, context)
@@ -98,6 +145,9 @@ void routeMid(const Request& request, Response& response, const PskConnection& c
         if (registration->expires <= nowSeconds()) {
             return http::setError(response, 403, "registration expired: register again");
         }
+        if (const auto refusal = integrityRefusal(context, nodeId, s)) {
+            return http::setError(response, 403, *refusal);
+        }
         const std::string sclPath = "/m2m/scls/" + s[2];
         if (s.size() == 3) {
             if (request.method == "GET") {
@@ -107,16 +157,26 @@ void routeMid(const Request& request, Response& response, const PskConnection& c
                 return http::setNotAllowed(response, "GET, PUT");
             }
             std::string link;
+            std::optional<agent::IntegrityValResults> report;
             if (!request.body.empty()) {
-                const agent::SclRegistration scl = agent::parseSclRegistration(request.body);
+                agent::SclRegistration scl = agent::parseSclRegistration(request.body);
                 if (scl.sclId != registration->sclId) {
                     return http::setError(response, 403, "sclId is not this node's SCL");
                 }
                 link = scl.link;
+                report = std::move(scl.integrityValResults);
+            }
+            const Appraised appraised = appraise(report, response, nodeId, context);
+            if (appraised.refused) {
+                return;
             }
             const Registration r =
                 context.store.refreshScl(registration->id, link, context.lifetimes.registration);
-            return setXml(response, 200, agent::toXml(sclOf(r)));
+            agent::SclRegistration answer = sclOf(r);
+            if (appraised.result) {
+                answer.integrityDecision = appraised.result->decision;
+            }
+            return setXml(response, 200, agent::toXml(answer));
         }
         if (s[3] != "applications") {
             return http::setError(response, 404, "no such resource");

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "loopback_address.hpp"
 #include "osmo_hlr_auc.hpp"
+#include "policy_key.hpp"
 #include "ready_file.hpp"
 #include "ub_server.hpp"
 
@@ -29,7 +30,11 @@ int runServe(const ServeOptions& options) {
         ::signal(SIGPIPE, SIG_IGN);  // a peer gone mid-answer is an error return, not a death
 
         Store store(options.db);
-        EndpointContext context{store, options.lifetimes, options.nafs};
+        const integrity::PrivateKey policyKey = loadOrCreatePolicyKey(policyKeyPath(options.db));
+        EndpointContext context{store,
+                                options.lifetimes,
+                                options.nafs,
+                                {&policyKey, options.requireIntegrity, options.challengeLifetime}};
         context.gba.enabled = options.bsf.has_value();
         const auto bsfAddress =
             options.bsf ? std::optional(parseLoopbackAddress(*options.bsf)) : std::nullopt;

@@ -62,13 +62,14 @@ void Store::importNode(const ImportRecord& r) {
     // A re-import means the card was personalised again: its Kmc and revocations are history.
     Statement s(db_, R"sql(
 INSERT INTO nodes(node_id, iccid, scl_id, nscl, mas_fqdn, kbs, kmr, kmr_index, kmr_expiry, kiv,
-                  updated)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                  updated, iv_attestation_key)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
 ON CONFLICT(node_id) DO UPDATE SET
   iccid = excluded.iccid, scl_id = excluded.scl_id, nscl = excluded.nscl,
   mas_fqdn = excluded.mas_fqdn, kbs = excluded.kbs, kbs_revoked = 0, kmr = excluded.kmr,
   kmr_index = excluded.kmr_index, kmr_expiry = excluded.kmr_expiry, kmr_revoked = 0,
-  kmc = NULL, kmc_expiry = NULL, kmc_revoked = 0, kiv = excluded.kiv, updated = excluded.updated
+  kmc = NULL, kmc_expiry = NULL, kmc_revoked = 0, kiv = excluded.kiv, updated = excluded.updated,
+  iv_attestation_key = excluded.iv_attestation_key
 )sql");
     s.bind(1, r.node.nodeId).bind(2, r.node.iccid).bind(3, r.node.sclId);
     s.bind(4, nlohmann::json(r.node.nscl).dump()).bind(5, r.node.masFqdn);
@@ -78,7 +79,11 @@ ON CONFLICT(node_id) DO UPDATE SET
     r.kmr&& r.node.kmrExpiry ? s.bind(9, *r.node.kmrExpiry) : s.bindNull(9);
     r.kiv ? s.bindBlob(10, r.kiv->view()) : s.bindNull(10);
     s.bind(11, nowSeconds());
+    r.attestationKeyPem ? s.bind(12, *r.attestationKeyPem) : s.bindNull(12);
     s.run();
+    // A card personalised again counts its reports from the start.
+    Statement counter(db_, "UPDATE integrity_state SET last_counter = NULL WHERE node_id = ?1");
+    counter.bind(1, r.node.nodeId).run();
     if (r.usim) {
         // A card personalised again: new keys for the AuC, its SQN from the start.
         Statement u(db_, R"sql(

@@ -77,6 +77,47 @@ struct ImportRecord {
     std::optional<base::SecretBuffer> kbs;
     std::optional<base::SecretBuffer> kiv;
     std::optional<UsimSubscription> usim;
+    std::optional<std::string> attestationKeyPem;  // the IV-SED's, PEM SubjectPublicKeyInfo
+};
+
+// Integrity validation (store_integrity.cpp; integrity/FORMATS.md §4-§5).
+struct IntegrityPolicy {
+    base::Bytes manifest;              // the reference manifest (COSE_Sign1) appraised against
+    std::string onFail = "deny";       // the verdict when the report fails: "partial" or "deny"
+    std::vector<std::string> allowed;  // under partial: paths relative to the node's SCL
+};
+
+// A remediation object the node may fetch at {nscl}/integrity/objects/{id}.
+struct IntegrityObject {
+    std::int64_t id = 0;
+    std::string name;
+    base::Bytes sha256;
+};
+
+struct PendingRemediation {
+    base::Bytes manifest;
+    std::vector<IntegrityObject> objects;
+};
+
+struct IssuedChallenge {
+    std::string nodeId;
+    Seconds expires = 0;
+    bool usedBefore = false;
+};
+
+// One appraisal, for the history and `show`: a verdict, or "refused" with the reason.
+struct Appraisal {
+    std::string verdict;  // "full", "partial", "deny" or "refused"
+    std::optional<std::uint32_t> counter;
+    std::vector<std::string> failed;  // the manifest objects that did not pass
+    std::string reason;
+};
+
+// What the last verdict leaves the node: under "partial" only `allowed` (and the integrity
+// exchange) is reachable; "" when no report was appraised yet.
+struct IntegrityAccess {
+    std::string verdict;
+    std::vector<std::string> allowed;
 };
 
 struct Registration {
@@ -152,6 +193,8 @@ public:
                              const std::string& link, Seconds lifetime);
     [[nodiscard]] std::optional<Registration> registration(std::int64_t id);
     Registration refreshScl(std::int64_t id, const std::string& link, Seconds lifetime);
+    // The node's registration ends now (an integrity verdict deny); it must register again.
+    void endRegistration(const std::string& nodeId);
     // The row id of the resource and whether it was created now (false: it existed).
     std::pair<std::int64_t, bool> createApplication(std::int64_t registration,
                                                     const std::string& appId);
@@ -167,6 +210,28 @@ public:
                                               const std::string& contentType,
                                               const std::string& content);
     [[nodiscard]] std::vector<StoredInstance> instances(std::int64_t container);
+
+    // Integrity validation (store_integrity.cpp).
+    [[nodiscard]] std::optional<std::string> attestationKey(const std::string& nodeId);
+    void setPolicy(const std::string& nodeId, const IntegrityPolicy& policy);
+    [[nodiscard]] std::optional<IntegrityPolicy> policy(const std::string& nodeId);
+    // Stores the objects and makes the node's next decision carry them with `manifest`.
+    PendingRemediation addRemediation(
+        const std::string& nodeId, base::ByteView manifest,
+        const std::vector<std::pair<std::string, base::Bytes>>& objects);
+    // The pending remediation, taken: the next decision carries it once.
+    [[nodiscard]] std::optional<PendingRemediation> takeRemediation(const std::string& nodeId);
+    [[nodiscard]] std::optional<base::Bytes> integrityObject(const std::string& nodeId,
+                                                             std::int64_t id);
+    void storeChallenge(const std::string& nodeId, base::ByteView nonce, Seconds expires);
+    // The challenge of `nonce`, marked used (one use, whatever the report's outcome).
+    [[nodiscard]] std::optional<IssuedChallenge> takeChallenge(base::ByteView nonce);
+    [[nodiscard]] std::optional<std::uint32_t> lastCounter(const std::string& nodeId);
+    // Records an appraisal in the history; a verdict (not "refused") also becomes the node's
+    // access and its counter the last accepted one.
+    void recordAppraisal(const std::string& nodeId, const Appraisal& appraisal,
+                         const std::vector<std::string>& allowed);
+    [[nodiscard]] IntegrityAccess integrityAccess(const std::string& nodeId);
 
     // Faults: the next `count` requests on `endpoint` get `kind`.
     void setFault(Endpoint endpoint, const std::string& kind, std::uint32_t count);

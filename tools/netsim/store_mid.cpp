@@ -44,6 +44,12 @@ Registration Store::refreshScl(std::int64_t id, const std::string& link, Seconds
     return *registration(id);
 }
 
+void Store::endRegistration(const std::string& nodeId) {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE registrations SET expires = 0 WHERE node_id = ?1");
+    s.bind(1, nodeId).run();
+}
+
 std::pair<std::int64_t, bool> Store::createApplication(std::int64_t registration,
                                                        const std::string& appId) {
     if (auto existing = application(registration, appId)) {

@@ -1,4 +1,5 @@
-// The store's tables: nodes and their keys, the mId resources, faults and counters.
+// The store's tables: nodes and their keys, the mId resources, integrity validation, faults and
+// counters.
 #include "store_schema.hpp"
 
 #include "sqlite_statement.hpp"
@@ -19,7 +20,8 @@ CREATE TABLE IF NOT EXISTS nodes(
   kmc BLOB, kmc_index INTEGER NOT NULL DEFAULT 0, kmc_expiry INTEGER,
   kmc_revoked INTEGER NOT NULL DEFAULT 0, connection_id TEXT,
   kiv BLOB,
-  updated INTEGER NOT NULL);
+  updated INTEGER NOT NULL,
+  iv_attestation_key TEXT);
 CREATE TABLE IF NOT EXISTS registrations(
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   node_id TEXT NOT NULL UNIQUE REFERENCES nodes(node_id),
@@ -56,6 +58,22 @@ CREATE TABLE IF NOT EXISTS settings(
   name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS faults(
   endpoint TEXT PRIMARY KEY, kind TEXT NOT NULL, remaining INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS integrity_policies(
+  node_id TEXT PRIMARY KEY REFERENCES nodes(node_id),
+  manifest BLOB NOT NULL, on_fail TEXT NOT NULL, allowed TEXT NOT NULL,
+  remediation BLOB, remediation_objects TEXT, updated INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS integrity_state(
+  node_id TEXT PRIMARY KEY REFERENCES nodes(node_id),
+  last_counter INTEGER, verdict TEXT NOT NULL, allowed TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS integrity_challenges(
+  nonce BLOB PRIMARY KEY, node_id TEXT NOT NULL, expires INTEGER NOT NULL,
+  used INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS integrity_objects(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, node_id TEXT NOT NULL REFERENCES nodes(node_id),
+  name TEXT NOT NULL, content BLOB NOT NULL, sha256 BLOB NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS integrity_verdicts(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, node_id TEXT NOT NULL, verdict TEXT NOT NULL,
+  counter INTEGER, failed TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS counters(
   endpoint TEXT NOT NULL, name TEXT NOT NULL, value INTEGER NOT NULL,
   PRIMARY KEY(endpoint, name));
@@ -63,17 +81,27 @@ CREATE TABLE IF NOT EXISTS counters(
 
 }  // namespace
 
+namespace {
+
+// A database made before `column` existed: add it (existing rows get its default).
+void addColumnIfMissing(sqlite3* db, const std::string& table, const std::string& column,
+                        const std::string& definition) {
+    bool present = false;
+    Statement columns(db, ("PRAGMA table_info(" + table + ")").c_str());
+    while (columns.step()) {
+        present = present || columns.text(1) == column;
+    }
+    if (!present) {
+        execute(db, ("ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition).c_str());
+    }
+}
+
+}  // namespace
+
 void applySchema(sqlite3* db) {
     execute(db, kSchema);
-    // A database made before contentInstances had names: add the column (existing rows unnamed).
-    bool named = false;
-    Statement columns(db, "PRAGMA table_info(content_instances)");
-    while (columns.step()) {
-        named = named || columns.text(1) == "name";
-    }
-    if (!named) {
-        execute(db, "ALTER TABLE content_instances ADD COLUMN name TEXT NOT NULL DEFAULT ''");
-    }
+    addColumnIfMissing(db, "content_instances", "name", "TEXT NOT NULL DEFAULT ''");
+    addColumnIfMissing(db, "nodes", "iv_attestation_key", "TEXT");
 }
 
 }  // namespace netsim

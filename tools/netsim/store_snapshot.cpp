@@ -172,6 +172,38 @@ nlohmann::ordered_json Store::snapshot() {
                                          {"expired", s.integer(3) <= now}});
         }
     }
+    // Integrity validation: the policies (no manifest bytes, its size) and every appraisal.
+    out["integrity_policies"] = nlohmann::ordered_json::array();
+    {
+        Statement s(db_,
+                    "SELECT p.node_id, length(p.manifest), p.on_fail, p.allowed, "
+                    "p.remediation IS NOT NULL, n.iv_attestation_key IS NOT NULL "
+                    "FROM integrity_policies p JOIN nodes n USING(node_id) ORDER BY p.node_id");
+        while (s.step()) {
+            out["integrity_policies"].push_back(
+                {{"node_id", s.text(0)},
+                 {"manifest_bytes", s.integer(1)},
+                 {"on_fail", s.text(2)},
+                 {"allowed", nlohmann::ordered_json::parse(s.text(3))},
+                 {"remediation_pending", s.integer(4) != 0},
+                 {"attestation_key", s.integer(5) != 0}});
+        }
+    }
+    out["integrity_verdicts"] = nlohmann::ordered_json::array();
+    {
+        Statement s(db_,
+                    "SELECT node_id, verdict, counter, at, failed, reason FROM integrity_verdicts "
+                    "ORDER BY id");
+        while (s.step()) {
+            out["integrity_verdicts"].push_back(
+                {{"node_id", s.text(0)},
+                 {"verdict", s.text(1)},
+                 {"counter", optionalTime(s.optionalInteger(2))},
+                 {"at_unix", s.integer(3)},
+                 {"failed", nlohmann::ordered_json::parse(s.text(4))},
+                 {"reason", s.text(5)}});
+        }
+    }
     out["faults"] = nlohmann::ordered_json::array();
     {
         Statement s(db_, "SELECT endpoint, kind, remaining FROM faults WHERE remaining > 0");

@@ -7,6 +7,11 @@
 //   POST {application}/containers                    m2m:container    -> 201, Location
 //   POST {container}/contentInstances                m2m:contentInstance -> 201, Location
 //   GET  {container}/contentInstances                m2m:contentInstances (list)
+// and integrity validation (integrity/FORMATS.md §5):
+//   POST /m2m/integrity/challenge                    -> 201 m2m:integrityChallenge
+//   the registration and refresh above carry m2m:scl/integrityValResults; the answer carries
+//   m2m:integrityDecision in its m2m:scl (201/200), or alone in the 403 of a deny
+//   GET  /m2m/integrity/objects/{id}                 remediation object (bytes)
 #pragma once
 
 #include <chrono>
@@ -23,29 +28,27 @@ namespace agent {
 
 using provisioning::ParamSetError;  // malformed XML / missing field: the same typed error
 
-// m2m:scl/integrityValResults (integrity/FORMATS.md §5): the XSD's fields and this profile's
-// m2m:eat, the signed report. The XSD's 64-bit signedIvalResult cannot hold an ES256 signature,
-// so it carries the report counter and the signature travels inside `eat`.
+// m2m:scl/integrityValResults as integrity/FORMATS.md §5 profiles it: the XSD's fields summarise
+// the signed report that m2m:eat carries; the NSCL checks that they agree with it.
 struct IntegrityValResults {
     std::uint64_t ivalResults = 0;       // xs:long: bit i set = manifest object i did not pass
     std::uint64_t signedIvalResult = 0;  // xs:long: the report counter
-    std::optional<std::string> secureTimeStamp;  // xs:dateTime, when the report has iat
+    std::optional<std::chrono::system_clock::time_point> secureTimeStamp;  // the report's iat
     std::string eat;  // base64url (no padding) of the report's COSE_Sign1
-};
-
-// The NSCL's challenge (FORMATS.md §5.1), the answer to POST {nscl}/integrity/challenge.
-struct IntegrityChallenge {
-    base::Bytes nonce;  // 8..64 bytes, carried base64
-    std::chrono::system_clock::time_point expirationTime{};
 };
 
 struct SclRegistration {
     std::string sclId;
     std::string link;                                        // where the NSCL reaches the SCL (URI)
     std::chrono::system_clock::time_point expirationTime{};  // set by the NSCL in its answer
-    std::optional<IntegrityValResults> integrityValResults;
-    // In the NSCL's answer only: base64url of its signed decision (FORMATS.md §5.3).
+    std::optional<IntegrityValResults> integrityValResults;  // the node's report
+    // The NSCL's answer to the report: base64url of its signed decision (FORMATS.md §4).
     std::optional<std::string> integrityDecision;
+};
+
+struct IntegrityChallenge {
+    base::Bytes nonce;  // 8..64 bytes (FORMATS.md §3 eat_nonce); the NSCL sends 32
+    std::chrono::system_clock::time_point expirationTime{};
 };
 
 struct Application {
@@ -68,17 +71,18 @@ struct ContentInstance {
 [[nodiscard]] std::string toXml(const Container& container);
 [[nodiscard]] std::string toXml(const ContentInstance& instance);
 [[nodiscard]] std::string toXml(const std::vector<ContentInstance>& instances);
-[[nodiscard]] std::string toXml(const IntegrityChallenge& challenge);
-// The body of a 403 that refuses a registration on a deny verdict: <m2m:integrityDecision>.
-[[nodiscard]] std::string integrityDecisionXml(const std::string& decisionBase64Url);
 [[nodiscard]] SclRegistration parseSclRegistration(std::string_view xml);
 [[nodiscard]] Application parseApplication(std::string_view xml);
 [[nodiscard]] Container parseContainer(std::string_view xml);
 [[nodiscard]] ContentInstance parseContentInstance(std::string_view xml);
 [[nodiscard]] std::vector<ContentInstance> parseContentInstances(std::string_view xml);
+
+[[nodiscard]] std::string toXml(const IntegrityChallenge& challenge);
+// ParamSetError unless the nonce is canonical base64 of 8..64 bytes and the time an xs:dateTime.
 [[nodiscard]] IntegrityChallenge parseIntegrityChallenge(std::string_view xml);
-// The decision of an answer: an m2m:scl's integrityDecision child, or a document whose root is
-// m2m:integrityDecision (a 403); nullopt when the body has none.
-[[nodiscard]] std::optional<std::string> parseIntegrityDecision(std::string_view xml);
+// <m2m:integrityDecision>base64url</m2m:integrityDecision>, the body of a deny's 403.
+[[nodiscard]] std::string integrityDecisionXml(const std::string& base64url);
+// Its text, checked for the base64url alphabet only (the COSE reader checks the rest).
+[[nodiscard]] std::string parseIntegrityDecision(std::string_view xml);
 
 }  // namespace agent

@@ -9,6 +9,7 @@
 
 using namespace agent;
 using namespace std::chrono;
+using base::Bytes;
 
 namespace {
 
@@ -55,43 +56,47 @@ TEST_CASE("m2m:scl round trip, with and without the NSCL's fields", "[mid_resour
     SclRegistration answer = request;
     answer.expirationTime = sys_days{2026y / 1 / 1} + 1h;
     answer.integrityValResults =
-        IntegrityValResults{5, 42, "2026-01-01T00:00:00Z", "0oRDoQEmoPZYQA"};
-    answer.integrityDecision = "0oRDoQEm-_";
+        IntegrityValResults{5, 42, sys_days{2026y / 1 / 1} + 2h, "0oRDoQEmoQRI-_8"};
+    answer.integrityDecision = "0oRDoQEm";
     const SclRegistration a = parseSclRegistration(toXml(answer));
     CHECK(a.expirationTime == answer.expirationTime);
     REQUIRE(a.integrityValResults.has_value());
     CHECK(a.integrityValResults->ivalResults == 5);
     CHECK(a.integrityValResults->signedIvalResult == 42);
-    CHECK(a.integrityValResults->secureTimeStamp == "2026-01-01T00:00:00Z");
-    CHECK(a.integrityValResults->eat == "0oRDoQEmoPZYQA");
-    CHECK(a.integrityDecision == "0oRDoQEm-_");
-    CHECK(parseIntegrityDecision(toXml(answer)) == "0oRDoQEm-_");
+    CHECK(a.integrityValResults->secureTimeStamp == answer.integrityValResults->secureTimeStamp);
+    CHECK(a.integrityValResults->eat == "0oRDoQEmoQRI-_8");
+    CHECK(a.integrityDecision == "0oRDoQEm");
 
+    // secureTimeStamp only when the report has a trusted time.
     answer.integrityValResults->secureTimeStamp.reset();
-    const SclRegistration noTime = parseSclRegistration(toXml(answer));
-    CHECK_FALSE(noTime.integrityValResults->secureTimeStamp.has_value());
+    const std::string noTime = toXml(answer);
+    CHECK(noTime.find("secureTimeStamp") == std::string::npos);
+    CHECK_FALSE(parseSclRegistration(noTime).integrityValResults->secureTimeStamp.has_value());
 }
 
-TEST_CASE("integrity challenge and decision documents (FORMATS.md §5)", "[mid_resources]") {
-    IntegrityChallenge c;
-    c.nonce = base::Bytes(32, 0xA5);
-    c.expirationTime = sys_days{2026y / 1 / 1} + 2min;
-    const IntegrityChallenge back = parseIntegrityChallenge(toXml(c));
-    CHECK(back.nonce == c.nonce);
-    CHECK(back.expirationTime == c.expirationTime);
-    auto challenge = [](std::string_view x) { return parseIntegrityChallenge(x); };
-    CHECK_THAT(refusal(challenge, "<m2m:integrityChallenge " + kNs +
-                                      "><m2m:nonce>AAEC</m2m:nonce><m2m:expirationTime>"
-                                      "2026-01-01T00:00:00Z</m2m:expirationTime>"
-                                      "</m2m:integrityChallenge>"),
-               Catch::Contains("nonce"));
+TEST_CASE("m2m:integrityChallenge and m2m:integrityDecision", "[mid_resources]") {
+    IntegrityChallenge challenge{Bytes(32, 0xA5), sys_days{2026y / 12 / 7} + 15h};
+    const IntegrityChallenge c = parseIntegrityChallenge(toXml(challenge));
+    CHECK(c.nonce == challenge.nonce);
+    CHECK(c.expirationTime == challenge.expirationTime);
+    auto parseChallenge = [](std::string_view x) { return parseIntegrityChallenge(x); };
+    auto challengeDoc = [&](const std::string& nonce) {
+        return "<m2m:integrityChallenge " + kNs + "><m2m:nonce>" + nonce +
+               "</m2m:nonce><m2m:expirationTime>2026-12-07T15:00:00Z</m2m:expirationTime>"
+               "</m2m:integrityChallenge>";
+    };
+    CHECK(refusal(parseChallenge, challengeDoc("AAAAAAAAAAA=")).empty());  // 8 bytes
+    CHECK_THAT(refusal(parseChallenge, challengeDoc("AAAAAAAAAA==")), Catch::Contains("nonce"));
+    CHECK_THAT(refusal(parseChallenge, challengeDoc("not base64!")), Catch::Contains("nonce"));
 
-    CHECK(parseIntegrityDecision(integrityDecisionXml("abc_-9")) == "abc_-9");
-    CHECK_FALSE(parseIntegrityDecision("").has_value());
-    CHECK_FALSE(parseIntegrityDecision("Forbidden").has_value());
-    auto decision = [](std::string_view x) { return parseIntegrityDecision(x); };
-    CHECK_THAT(refusal(decision, integrityDecisionXml("not+base64url=")),
+    CHECK(parseIntegrityDecision(integrityDecisionXml("0oRDoQEm-_")) == "0oRDoQEm-_");
+    auto parseDecision = [](std::string_view x) { return parseIntegrityDecision(x); };
+    CHECK_THAT(refusal(parseDecision,
+                       "<m2m:integrityDecision " + kNs + ">0oRD+/==</m2m:integrityDecision>"),
                Catch::Contains("base64url"));
+    CHECK_THAT(
+        refusal(parseDecision, "<m2m:integrityDecision " + kNs + "></m2m:integrityDecision>"),
+        Catch::Contains("base64url"));
 }
 
 TEST_CASE("m2m:scl refusals", "[mid_resources]") {
@@ -105,24 +110,32 @@ TEST_CASE("m2m:scl refusals", "[mid_resources]") {
     CHECK_THAT(refusal(parse, doc("<m2m:sclId>s</m2m:sclId>")), Catch::Contains("link"));
     CHECK_THAT(refusal(parse, doc(ok + "<m2m:expirationTime>soon</m2m:expirationTime>")),
                Catch::Contains("expirationTime"));
-    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>0"
+    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>12"
                                        "</m2m:ivalResults></m2m:integrityValResults>")),
                Catch::Contains("signedIvalResult"));
     CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>XY"
-                                       "</m2m:ivalResults><m2m:signedIvalResult>0"
-                                       "</m2m:signedIvalResult><m2m:eat>AA</m2m:eat>"
+                                       "</m2m:ivalResults><m2m:signedIvalResult>00"
+                                       "</m2m:signedIvalResult><m2m:secureTimeStamp>"
+                                       "2026-01-01T00:00:00Z</m2m:secureTimeStamp>"
                                        "</m2m:integrityValResults>")),
                Catch::Contains("ivalResults"));
-    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>0"
-                                       "</m2m:ivalResults><m2m:signedIvalResult>0"
-                                       "</m2m:signedIvalResult>"
+    const std::string ival =
+        "<m2m:integrityValResults><m2m:ivalResults>1</m2m:ivalResults>"
+        "<m2m:signedIvalResult>7</m2m:signedIvalResult>";
+    CHECK(refusal(parse, doc(ok + ival + "<m2m:eat>0oRD</m2m:eat></m2m:integrityValResults>"))
+              .empty());
+    CHECK_THAT(refusal(parse, doc(ok + ival + "</m2m:integrityValResults>")),
+               Catch::Contains("missing eat"));
+    CHECK_THAT(
+        refusal(parse, doc(ok + ival + "<m2m:eat>0oRD==</m2m:eat></m2m:integrityValResults>")),
+        Catch::Contains("eat is not base64url"));
+    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>-1"
+                                       "</m2m:ivalResults></m2m:integrityValResults>")),
+               Catch::Contains("ivalResults"));
+    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>"
+                                       "9223372036854775808</m2m:ivalResults>"
                                        "</m2m:integrityValResults>")),
-               Catch::Contains("eat"));
-    CHECK_THAT(refusal(parse, doc(ok + "<m2m:integrityValResults><m2m:ivalResults>0"
-                                       "</m2m:ivalResults><m2m:signedIvalResult>0"
-                                       "</m2m:signedIvalResult><m2m:eat>AA==</m2m:eat>"
-                                       "</m2m:integrityValResults>")),
-               Catch::Contains("base64url"));
+               Catch::Contains("ivalResults out of range"));
     CHECK_THAT(refusal(parse, doc(ok + "<m2m:securityM2MKey>00</m2m:securityM2MKey>")),
                Catch::Contains("securityM2MKey"));
     CHECK_THAT(refusal(parse, "<m2m:application " + kNs + " m2m:appId=\"a\"/>"),

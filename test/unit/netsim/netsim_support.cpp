@@ -172,6 +172,9 @@ std::string TestNode::exportJson() const {
         doc["usim_k"] = base::toHex(usimK);
         doc["usim_opc"] = base::toHex(usimOpc);
     }
+    if (!attestationKeyPem.empty()) {
+        doc["iv_attestation_public_key"] = attestationKeyPem;
+    }
     return doc.dump(2) + "\n";
 }
 
@@ -509,6 +512,20 @@ bool PskClient::closedByPeer(std::chrono::milliseconds timeout) {
     }
     char c = 0;
     return readSome(&c, 1, timeout) == -1;
+}
+
+std::pair<Bytes, provisioning::ConnectionParamSet> connect(const NetsimServer& server,
+                                                           const TestNode& node, const Bytes& kmr,
+                                                           std::uint32_t kmrIndex) {
+    PskClient client(server.connection(), node.identity(kmrIndex), kmr);
+    if (!client.connected()) {
+        throw std::runtime_error("connection handshake failed: " + client.handshakeError());
+    }
+    const auto r = client.request("POST", "/m2m/connection");
+    if (!r || r->status != 200) {
+        throw std::runtime_error("POST /m2m/connection failed");
+    }
+    return {client.exporter(kConnectionLabel), provisioning::parseConnectionParamSet(r->body)};
 }
 
 }  // namespace nstest

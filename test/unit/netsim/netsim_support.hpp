@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../secure-channel/test_support.hpp"
+#include "provisioning/param_sets.hpp"
 #include "securechannel/types.hpp"
 
 namespace nstest {
@@ -50,6 +51,8 @@ struct TestNode {
     std::string imsi;
     Bytes usimK;
     Bytes usimOpc;
+    // The IV-SED's attestation public key (PEM): exported as iv_attestation_public_key when set.
+    std::string attestationKeyPem;
 
     static TestNode random(std::uint8_t seed);
     [[nodiscard]] std::string nodeHex() const { return lowerHex(nodeId); }
@@ -162,6 +165,14 @@ private:
     std::string handshakeError_;
     std::string pending_;
 };
+
+inline constexpr const char* kConnectionLabel = "EXPORTER-ETSI-TC-M2M-Connection";
+
+// A service connection with Kmr (POST /m2m/connection); returns the new Kmc (the client's
+// exporter) and the parameters. std::runtime_error if it does not succeed.
+std::pair<Bytes, provisioning::ConnectionParamSet> connect(const NetsimServer& server,
+                                                           const TestNode& node, const Bytes& kmr,
+                                                           std::uint32_t kmrIndex);
 
 // OpenSSL's reason on the client when the server does not know its PSK identity.
 inline constexpr const char* kUnknownPsk = "tlsv1 alert unknown psk identity";

@@ -21,7 +21,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* kBootstrapLabel = "EXPORTER-ETSI-TC-M2M-Bootstrap";
-constexpr const char* kConnectionLabel = "EXPORTER-ETSI-TC-M2M-Connection";
 
 unsigned modeOf(const std::filesystem::path& path) {
     struct stat info {};
@@ -38,18 +37,6 @@ std::pair<Bytes, std::uint32_t> bootstrap(const NetsimServer& server, const Test
     REQUIRE(r->status == 200);
     const auto params = provisioning::parseBootstrapParamSet(r->body);
     return {client.exporter(kBootstrapLabel), params.kmrIndex};
-}
-
-// A service connection with Kmr; returns the new Kmc and the parameters.
-std::pair<Bytes, provisioning::ConnectionParamSet> connect(const NetsimServer& server,
-                                                           const TestNode& node, const Bytes& kmr,
-                                                           std::uint32_t kmrIndex) {
-    PskClient client(server.connection(), node.identity(kmrIndex), kmr);
-    REQUIRE(client.connected());
-    const auto r = client.request("POST", "/m2m/connection");
-    REQUIRE(r);
-    REQUIRE(r->status == 200);
-    return {client.exporter(kConnectionLabel), provisioning::parseConnectionParamSet(r->body)};
 }
 
 std::string sclXml(const std::string& sclId) {
