@@ -13,5 +13,7 @@ void addDoctorCommand(CLI::App& app, int& exitCode);
 void addProvisionCommand(CLI::App& app, int& exitCode);
 void addAgentCommands(CLI::App& app, int& exitCode);
 void addTlsCheckCommand(CLI::App& app, int& exitCode);
+// `m2m integrity report`: joins the `integrity` group when it exists, else makes it.
+void addIntegrityReportCommand(CLI::App& app, int& exitCode);
 
 }  // namespace m2m::cli

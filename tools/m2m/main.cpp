@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     m2m::cli::addProvisionCommand(app, exitCode);
     m2m::cli::addAgentCommands(app, exitCode);
     m2m::cli::addTlsCheckCommand(app, exitCode);
+    m2m::cli::addIntegrityReportCommand(app, exitCode);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
