@@ -78,8 +78,7 @@ IvSedStatus IvSedStatus::parse(ByteView getDataResponse) {
                 status.kmsaCheckValue = fixed(tlv, 3);
                 break;
             default:
-                throw IvMalformedResponse(
-                    fmt::format("IV-SED GET DATA: unknown tag {:02X}", tlv.tag));
+                break;  // a tag a later applet may add
         }
     }
     if (!haveLifecycle) {

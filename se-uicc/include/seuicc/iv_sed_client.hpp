@@ -41,10 +41,10 @@ struct IvSedStatus {
 
 // STORE DATA items of the IV-SED (IV-SED.md §3). Kmsa_iv is referred to, not copied (as SedItem).
 struct IvSedPersonalisation {
-    ByteView nodeId;                 // 16
-    ByteView kmsaIv;                 // 16, sent traced redacted
-    ByteView referenceKeyPoint;      // 65
-    ByteView policyKeyPoint;         // 65
+    ByteView nodeId{};               // 16 (empty: not sent)
+    ByteView kmsaIv{};               // 16, sent traced redacted
+    ByteView referenceKeyPoint{};    // 65
+    ByteView policyKeyPoint{};       // 65
 };
 
 enum class IvResult : std::uint8_t { Success = 1, Fail = 2, NotRun = 3, Absent = 4 };
