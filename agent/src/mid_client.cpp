@@ -100,11 +100,22 @@ ReportedRegistration MidClient::refreshReporting(tls::CardKeyOperations& card,
 }
 
 base::Bytes MidClient::fetchObject(tls::CardKeyOperations& card, const std::string& url) {
-    // Kmc opens connections to the NSCL only: an order naming another host is not followed.
-    const std::string target = absolute(url);
-    if (target.rfind(origin_ + "/", 0) != 0) {
+    // Kmc opens connections to the NSCL only: the object's path is fetched from the mId origin
+    // in use (the NSCL may name itself by another port, as the lab's does behind a test port);
+    // an order naming another host is not followed.
+    std::string target = absolute(url);
+    const auto scheme = target.find("://");
+    const auto path = target.find('/', scheme + 3);
+    const auto hostOf = [](std::string_view origin) {
+        const auto start = origin.find("://") + 3;
+        const auto end = origin.find_first_of(":/", start);
+        return origin.substr(start, end == std::string_view::npos ? end : end - start);
+    };
+    if (path == std::string::npos ||
+        hostOf(std::string_view(target).substr(0, path)) != hostOf(origin_)) {
         throw provisioning::ProtocolMismatch("mId: a remediation object outside the NSCL: " + url);
     }
+    target = origin_ + target.substr(path);
     const auto response = send(card, "GET", target, "", "mId: integrity object");
     return base::Bytes(response.body.begin(), response.body.end());
 }
