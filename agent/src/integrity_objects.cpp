@@ -49,7 +49,9 @@ std::filesystem::path objectPath(const ObjectPaths& paths, const std::string& na
         return paths.configFile;
     }
     const std::filesystem::path relative(name);
-    bool safe = !name.empty() && relative.is_relative() && name.front() != '@';
+    // One spelling per file: no empty segment, so that "a//b" and "a/b" are not two objects.
+    bool safe = !name.empty() && relative.is_relative() && name.front() != '@' &&
+                name.find("//") == std::string::npos && name.back() != '/';
     for (const auto& part : relative) {
         safe = safe && !part.empty() && part != ".." && part != ".";
     }
