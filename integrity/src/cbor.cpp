@@ -302,17 +302,16 @@ std::uint64_t asUint(const cbor_item_t& item, std::string_view what, std::uint64
 }
 
 std::int64_t asInt(const cbor_item_t& item, std::string_view what) {
+    // Type first: libcbor asserts on cbor_get_int of anything but an integer.
+    if (!cbor_isa_uint(&item) && !cbor_isa_negint(&item)) {
+        malformed(what, "not an integer");
+    }
     const std::uint64_t magnitude = cbor_get_int(&item);
     if (magnitude > static_cast<std::uint64_t>(INT64_MAX)) {
         malformed(what, "integer out of range");
     }
-    if (cbor_isa_uint(&item)) {
-        return static_cast<std::int64_t>(magnitude);
-    }
-    if (cbor_isa_negint(&item)) {
-        return -1 - static_cast<std::int64_t>(magnitude);
-    }
-    malformed(what, "not an integer");
+    return cbor_isa_uint(&item) ? static_cast<std::int64_t>(magnitude)
+                                : -1 - static_cast<std::int64_t>(magnitude);
 }
 
 base::Bytes asBytes(const cbor_item_t& item, std::string_view what, std::size_t minSize,

@@ -153,7 +153,7 @@ EatClaims EatClaims::decode(base::ByteView payload) {
 }
 
 bool EatClaims::passes(const Manifest& manifest) const {
-    if (results.size() != manifest.objects.size()) {
+    if (manifestVersion != manifest.version || results.size() != manifest.objects.size()) {
         return false;
     }
     for (std::size_t i = 0; i < results.size(); ++i) {

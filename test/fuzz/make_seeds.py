@@ -8,6 +8,7 @@ here. Usage: test/fuzz/make_seeds.py [--root DIR]
 """
 import argparse
 import hashlib
+import json
 import pathlib
 import struct
 
@@ -38,6 +39,83 @@ def tlv(tag, value):
 def answers(*responses):
     """The scripted card's framing (test/fuzz/scripted_card.hpp): 2-byte length, then the bytes."""
     return b"".join(struct.pack(">H", len(r)) + r for r in responses)
+
+
+def cbor(value):
+    """Core deterministic CBOR (RFC 8949 §4.2.1) of ints, bytes, str, bool, list and dict, as the
+    integrity formats use it (integrity/FORMATS.md); map keys sorted by their encoded bytes."""
+    def head(major, n):
+        if n < 24:
+            return bytes([major << 5 | n])
+        for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+            if n < 1 << (8 * size):
+                return bytes([major << 5 | info]) + n.to_bytes(size, "big")
+        raise ValueError(n)
+    if isinstance(value, bool):
+        return b"\xf5" if value else b"\xf4"
+    if isinstance(value, int):
+        return head(0, value) if value >= 0 else head(1, -1 - value)
+    if isinstance(value, bytes):
+        return head(2, len(value)) + value
+    if isinstance(value, str):
+        return head(3, len(value.encode())) + value.encode()
+    if isinstance(value, list):
+        return head(4, len(value)) + b"".join(cbor(v) for v in value)
+    entries = sorted((cbor(k), cbor(v)) for k, v in value.items())
+    return head(5, len(entries)) + b"".join(k + v for k, v in entries)
+
+
+def cose_sign1(payload, unprotected, signature=bytes(64)):
+    """A COSE_Sign1 with tag 18 and protected {1: -7} (FORMATS.md §1); the signature is only the
+    right size: the parsers are what is fuzzed, not the ECDSA check."""
+    return b"\xd2" + cbor([cbor({1: -7}), unprotected, payload, signature])
+
+
+def integrity_seeds(s):
+    """The integrity formats, as test/unit/integrity/samples.hpp builds them."""
+    def obj(name, fill, required, action):
+        return {1: name, 2: bytes([fill]) * 32, 3: required, 4: action}
+    manifest = {1: 3, 2: [obj("@agent", 0xA1, True, 3), obj("@config", 0xC0, True, 2),
+                          obj("plugins/extra.so", 0x5E, False, 0)]}
+    ueid = b"\x01" + b"\x22" * 16
+    nonce = b"\x4e" * 32
+    measurements = cbor([["@agent", b"\xa1" * 32], ["@config", b"\xc0" * 32]])
+    claims = {6: 1767225600, 10: nonce, 256: ueid, 265: "tag:m2m-uicc.example,2026:iv-eat-1",
+              273: [[60, measurements]],
+              274: [["m2m-iv-sed", [["@agent", 1], ["@config", 1], ["plugins/extra.so", 4]]]],
+              -70001: 3, -70002: 7}
+    no_time = dict(claims)
+    del no_time[6]
+    decision = {1: ueid, 2: nonce, 3: 7, 4: 0, 7: 1767225600, 8: 1767229200}
+    partial = {**decision, 4: 1, 5: ["applications/meter", "containers/readings"],
+               6: {1: cose_sign1(cbor(manifest), {}),
+                   2: [["@agent", "https://nscl.example/integrity/objects/1", b"\xa1" * 32]]}}
+    kat = json.loads((ROOT / "testdata" / "vectors" / "cose-sign1-es256.json").read_text())
+    s["manifest"] = {
+        "payload": cbor(manifest),
+        "one-object": cbor({1: 1, 2: [obj("@agent", 0, True, 0)]}),
+        "signed-x5chain": cose_sign1(cbor(manifest), {33: [b"\x30\x03\x02\x01\x00", b"\x30\x00"]}),
+        "unsorted-keys": h("A2 02 80 01 03"),  # edge: {2: [], 1: 3}, refused
+    }
+    s["eat"] = {
+        "claims": cbor(claims),
+        "claims-no-iat": cbor(no_time),
+        "signed": cose_sign1(cbor(claims), {4: b"\x11" * 8}),
+    }
+    s["decision"] = {
+        "full": cbor(decision),
+        "partial-remediation": cbor(partial),
+        "deny": cbor({**decision, 4: 2}),
+        "signed": cose_sign1(cbor(partial), {4: b"\x22" * 8}),
+    }
+    s["cose_sign1"] = {
+        "cose-wg-sign-pass-03": h(kat["accepted"][0]["cbor_hex"]),  # testdata/vectors
+        "cose-wg-ecdsa-sig-01": h(kat["refused"][0]["cbor_hex"]),
+        "manifest": s["manifest"]["signed-x5chain"],
+        "report": s["eat"]["signed"],
+        "decision": s["decision"]["signed"],
+        "single-cert": cose_sign1(b"", {33: b"\x30\x00"}),
+    }
 
 
 def seeds():
@@ -321,6 +399,7 @@ def seeds():
         "register-report": request("POST", "/m2m/scls", s["mid_xml"]["scl-ival"].replace(b"<m2m:sclId>s<", b"<m2m:sclId>scl-fuzz<")),
         "refresh-report": request("PUT", "/m2m/scls/1", s["mid_xml"]["scl-ival"].replace(b"<m2m:sclId>s<", b"<m2m:sclId>scl-fuzz<")),
     }
+    integrity_seeds(s)
     return s
 
 

@@ -4,6 +4,7 @@
 
 #include "base/log.hpp"
 #include "base/text.hpp"
+#include "integrity/errors.hpp"
 #include "seuicc/errors.hpp"
 #include "text_output.hpp"
 
@@ -73,6 +74,23 @@ Failure describeFailure(std::exception_ptr error) {
                 "Give APDUs as hex digits, e.g. 00A4000C023F00."};
     } catch (const seuicc::ApduFormatError& e) {
         return {Exit::Usage, "usage", "", e.what(), "The APDU is not a valid ISO 7816-4 command."};
+    } catch (const integrity::MalformedInput& e) {
+        return {Exit::Integrity, "integrity", "malformed", e.what(),
+                "The input does not follow integrity/FORMATS.md (deterministic CBOR, ES256 only)."};
+    } catch (const integrity::SignatureInvalid& e) {
+        return {Exit::Integrity, "integrity", "signature", e.what(),
+                "The signature does not verify: another signer, or the content was changed."};
+    } catch (const integrity::KeyError& e) {
+        return {Exit::Integrity, "integrity", "key", e.what(),
+                "Use a P-256 key (PEM) or a certificate chain that leads to the trusted root."};
+    } catch (const integrity::VersionNotNewer& e) {
+        return {Exit::Integrity, "integrity", "version", e.what(),
+                "A manifest must have a higher version than the one in force."};
+    } catch (const integrity::NotFresh& e) {
+        return {Exit::Integrity, "integrity", "not-fresh", e.what(),
+                "The decision answers another report, or it expired."};
+    } catch (const CLI::ValidationError& e) {
+        return {Exit::Usage, "usage", "", e.what(), ""};
     } catch (const base::Error& e) {
         return {Exit::Failure, "error", "", e.what(), ""};
     } catch (const std::exception& e) {

@@ -24,6 +24,7 @@ enum class Exit : int {
     NoCard = 5,         // no card in the reader, or it was removed
     CardError = 6,      // the card answered with an error status word
     Communication = 7,  // transmission failed (reader or card stopped answering)
+    Integrity = 8,      // an integrity format, signature, chain or freshness check failed
 };
 
 struct CommonOptions {

@@ -53,8 +53,8 @@ struct EatClaims {
 
     [[nodiscard]] base::Bytes encode() const;
     static EatClaims decode(base::ByteView payload);  // MalformedInput
-    // True when the results name the manifest's objects in its order and every object it marks
-    // required has result Success.
+    // True when the report is for this manifest (its version, its objects in its order) and every
+    // object it marks required has result Success.
     [[nodiscard]] bool passes(const Manifest& manifest) const;
 };
 

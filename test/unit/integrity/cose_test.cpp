@@ -249,6 +249,11 @@ TEST_CASE("the strict CBOR reader refuses non-deterministic encodings", "[integr
                     MalformedInput);
     // A length beyond the input, claiming 4 GiB.
     CHECK_THROWS_AS(CoseSign1::decode(base::fromHex("845AFFFFFFFF00")), MalformedInput);
+    // A map key that is not an integer (fuzzing found libcbor asserting on it):
+    // testdata/fuzz/cose_sign1/crash-array-map-key.
+    CHECK_THROWS_AS(CoseSign1::decode(base::fromHex("D28443A10126A180808000")), MalformedInput);
+    CHECK_THROWS_AS(CoseSign1::decode(base::concat({base::fromHex("8443A10126A1614101"), tail})),
+                    MalformedInput);
     // Nesting deeper than the reader allows.
     CHECK_THROWS_AS(CoseSign1::decode(base::Bytes(40, 0x81)), MalformedInput);
 }

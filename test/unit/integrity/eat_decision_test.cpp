@@ -50,6 +50,9 @@ TEST_CASE("report passes when every required object succeeded", "[integrity][eat
     claims = itest::sampleClaims();
     claims.results.pop_back();
     CHECK_FALSE(claims.passes(manifest));
+    claims = itest::sampleClaims();
+    claims.manifestVersion = 2;  // measured against an older manifest
+    CHECK_FALSE(claims.passes(manifest));
 }
 
 TEST_CASE("report claim refusals", "[integrity][eat]") {
@@ -158,7 +161,8 @@ TEST_CASE("decision refusals", "[integrity][decision]") {
     auto claims = itest::sampleDecisionFor(report);
     claims.verdict = integrity::Verdict::Partial;
     auto payload = claims.encode();
-    const std::array<std::uint8_t, 2> partialVerdict{0x04, 0x01};
+    // 04 01 05: key 4 (verdict) = 1, then key 5; unique in the encoding.
+    const std::array<std::uint8_t, 3> partialVerdict{0x04, 0x01, 0x05};
     const auto verdictAt =
         std::search(payload.begin(), payload.end(), partialVerdict.begin(), partialVerdict.end());
     REQUIRE(verdictAt != payload.end());

@@ -53,6 +53,7 @@ Observed runInChild(const std::vector<std::string>& args) {
         m2m::cli::addProvisionCommand(app, exitCode);
         m2m::cli::addAgentCommands(app, exitCode);
         m2m::cli::addTlsCheckCommand(app, exitCode);
+        m2m::cli::addIntegrityCommands(app, exitCode);
         std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them so
         try {
             app.parse(reversed);
@@ -121,6 +122,18 @@ TEST_CASE("every m2m command that holds a key makes its process non-dumpable fir
         CHECK(seen.exitCode == 1);
         CHECK(seen.dumpableAfter == 0);
         CHECK(seen.coreLimitAfter == 0);
+    }
+    SECTION("integrity sign-manifest and keygen: hardened before a private key is read or made") {
+        const auto sign =
+            runInChild({"integrity", "sign-manifest", "--key", kmsa, "--version", "1", "--object",
+                        "@agent=" + kmsa, "--out", (dir / "m.cose").string()});
+        CHECK(sign.exitCode == 8);  // Kmsa is no PEM key
+        CHECK(sign.dumpableAfter == 0);
+        CHECK(sign.coreLimitAfter == 0);
+        const auto keygen =
+            runInChild({"integrity", "keygen", "--out", (dir / "new.key").string()});
+        CHECK(keygen.exitCode == 0);
+        CHECK(keygen.dumpableAfter == 0);
     }
     SECTION("commands without a key leave the process as it was") {
         const auto info = runInChild({"card", "info", "--reader", noReader});
