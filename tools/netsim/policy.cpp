@@ -83,8 +83,7 @@ int runPolicy(const PolicyOptions& o) {
                       << ", on fail " << o.onFail << "\n";
         }
         if (o.remediate) {
-            auto policy = store.policy(node);
-            if (!policy) {
+            if (!store.policy(node)) {
                 throw std::invalid_argument("node " + node + " has no policy: --manifest first");
             }
             std::vector<std::pair<std::string, base::Bytes>> objects;
@@ -96,12 +95,9 @@ int runPolicy(const PolicyOptions& o) {
                 objects.emplace_back(spec.substr(0, eq),
                                      readFile(spec.substr(eq + 1), kMaxObjectBytes));
             }
-            // The new manifest is what the node reports against once it installed it: the NSCL's
-            // reference values follow.
-            policy->manifest = manifestFile(*o.remediate);
+            // The NSCL's reference values follow once the decision has ordered the manifest.
             const PendingRemediation pending =
-                store.addRemediation(node, policy->manifest, objects);
-            store.setPolicy(node, *policy);
+                store.addRemediation(node, manifestFile(*o.remediate), objects);
             std::cout << "node " << node << ": the next decision orders manifest "
                       << o.remediate->string() << " and " << pending.objects.size()
                       << " object(s)\n";

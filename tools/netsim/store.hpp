@@ -219,7 +219,8 @@ public:
     PendingRemediation addRemediation(
         const std::string& nodeId, base::ByteView manifest,
         const std::vector<std::pair<std::string, base::Bytes>>& objects);
-    // The pending remediation, taken: the next decision carries it once.
+    // The pending remediation, taken: the next decision carries it once, and its manifest
+    // becomes the policy's reference manifest.
     [[nodiscard]] std::optional<PendingRemediation> takeRemediation(const std::string& nodeId);
     [[nodiscard]] std::optional<base::Bytes> integrityObject(const std::string& nodeId,
                                                              std::int64_t id);

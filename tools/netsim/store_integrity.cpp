@@ -106,9 +106,11 @@ std::optional<PendingRemediation> Store::takeRemediation(const std::string& node
             pending.objects.push_back({id, o.text(0), blob(o, 1)});
         }
     }
+    // Ordered now: the node's next report is against the new manifest, and so are the NSCL's
+    // reference values.
     Statement clear(db_,
-                    "UPDATE integrity_policies SET remediation = NULL, remediation_objects = NULL "
-                    "WHERE node_id = ?1");
+                    "UPDATE integrity_policies SET manifest = remediation, remediation = NULL, "
+                    "remediation_objects = NULL WHERE node_id = ?1");
     clear.bind(1, nodeId).run();
     return pending;
 }

@@ -18,9 +18,14 @@ using integrity::Verdict;
 
 namespace {
 
-const Bytes kAgent = base::asBytes("the agent's executable");
-const Bytes kConfig = base::asBytes("[network]\nmsbf = \"https://msbf\"\n");
-const Bytes kPlugin = base::asBytes("a plug-in");
+Bytes bytesOf(std::string_view text) {
+    const ByteView view = base::asBytes(text);
+    return {view.begin(), view.end()};
+}
+
+const Bytes kAgent = bytesOf("the agent's executable");
+const Bytes kConfig = bytesOf("[network]\nmsbf = \"https://msbf\"\n");
+const Bytes kPlugin = bytesOf("a plug-in");
 
 std::string base64Url(ByteView bytes) {
     return integrity::toBase64Url(bytes);
@@ -81,7 +86,7 @@ struct Card {
 const std::vector<std::pair<std::string, Bytes>> kGood = {
     {"@agent", kAgent}, {"@config", kConfig}, {"plugins/x.so", kPlugin}};
 const std::vector<std::pair<std::string, Bytes>> kTampered = {
-    {"@agent", kAgent}, {"@config", base::asBytes("[network]\nmsbf = \"https://evil\"\n")}};
+    {"@agent", kAgent}, {"@config", bytesOf("[network]\nmsbf = \"https://evil\"\n")}};
 
 std::string sclWith(const std::optional<agent::IntegrityValResults>& report) {
     agent::SclRegistration scl;
@@ -340,7 +345,7 @@ TEST_CASE("integrity: a remediation order travels in the next decision, its obje
     Card card;
     Lab lab(card);
     lab.policy(signedManifest(1, kAgent), {});
-    const Bytes newAgent = base::asBytes("the agent's executable, version 2");
+    const Bytes newAgent = bytesOf("the agent's executable, version 2");
     const Bytes newManifest = signedManifest(2, newAgent);
     const auto manifestPath = lab.server.dir().path() / "m2.cose";
     const auto objectPath = lab.server.dir().path() / "agent-2";
@@ -375,11 +380,12 @@ TEST_CASE("integrity: a remediation order travels in the next decision, its obje
     const auto second = lab.mid->request("PUT", r.header("location"),
                                          sclWith(card.report(lab.node, lab.challenge(), kGood)));
     REQUIRE(second);
-    REQUIRE(second->status == 200);
-    const auto d2 =
-        decisionOf(*agent::parseSclRegistration(second->body).integrityDecision, lab.policyKey());
+    // The old agent is not manifest 2's: deny, the registration ends.
+    REQUIRE(second->status == 403);
+    const auto d2 = decisionOf(agent::parseIntegrityDecision(second->body), lab.policyKey());
     CHECK_FALSE(d2.claims.remediation);
-    CHECK(d2.claims.verdict == Verdict::Deny);  // the old agent is not manifest 2's
+    CHECK(d2.claims.verdict == Verdict::Deny);
+    CHECK(lab.lastVerdict()["failed"][0] == "@agent");
 }
 
 TEST_CASE("integrity: --require-integrity asks every node for a report", "[netsim][integrity]") {
