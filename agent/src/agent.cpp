@@ -7,6 +7,7 @@
 #include "agent/backoff.hpp"
 #include "agent/card_session.hpp"
 #include "agent/gba_connection.hpp"
+#include "agent/integrity_validation.hpp"
 #include "agent/mid_client.hpp"
 #include "agent/outcome.hpp"
 #include "agent/service_connection.hpp"
@@ -34,8 +35,9 @@ tls::ClientOptions clientOptions(const AgentConfig& c) {
 
 Agent::Parts complete(Agent::Parts parts, const AgentConfig& config) {
     if (!parts.card) {
-        parts.card = std::make_unique<CardSession>(
-            CardSession::Options{config.reader, config.kmsaFile, config.stateDir / "master-sa"});
+        parts.card = std::make_unique<CardSession>(CardSession::Options{
+            config.reader, config.kmsaFile, config.stateDir / "master-sa",
+            config.integrity.enabled ? config.integrity.kmsaIvFile : std::filesystem::path{}});
     }
     if (!parts.https) {
         parts.https = std::make_unique<tls::PskHttpsClient>(clientOptions(config));
@@ -101,6 +103,10 @@ struct Agent::Impl {
           https(*parts.https),
           ua(*parts.ua),
           gba(makeGba(config, ua)),
+          integrity(config.integrity.enabled
+                        ? std::make_unique<IntegrityValidator>(config.integrity, config.configFile,
+                                                               config.stateDir)
+                        : nullptr),
           clock(*parts.clock),
           backoff(config.retry, parts.jitter) {}
 
@@ -110,7 +116,8 @@ struct Agent::Impl {
     CardPort& card;
     tls::HttpsClient& https;
     tls::HttpsClient& ua;
-    std::unique_ptr<provisioning::GbaClient> gba;  // when "gba" is configured
+    std::unique_ptr<provisioning::GbaClient> gba;   // when "gba" is configured
+    std::unique_ptr<IntegrityValidator> integrity;  // when [integrity] is enabled
     AgentClock& clock;
     Backoff backoff;
     std::unique_ptr<MidClient> mid;
@@ -389,15 +396,35 @@ struct Agent::Impl {
     Outcome registerScl() {
         const std::string sclId = *card.status().sclId;
         std::string container;
-        cardProcedure("registration", [&](provisioning::CardOperations& ops) {
-            SclRegistration request;
-            request.sclId = sclId;
-            request.link = sclId;
-            registration = mid->registerScl(ops, request);
-            const std::string app =
-                mid->createApplication(ops, registration->location, {config.applicationId});
-            container = mid->createContainer(ops, app, {config.containerId});
-        });
+        if (integrity) {
+            measure("registration", [&] {
+                card.runWithIvSed([&](provisioning::CardOperations& ops, IvSedPort& iv) {
+                    SclRegistration request;
+                    request.sclId = sclId;
+                    request.link = sclId;
+                    request.integrityValResults = integrity->report(ops, iv, *mid);
+                    const ReportedRegistration answer = mid->registerSclReporting(ops, request);
+                    const auto applied = applyDecision(answer.decision, ops, iv);
+                    if (!answer.registration) {
+                        throw provisioning::RequestRefused(
+                            403, "mId: SCL registration refused (integrity verdict deny)");
+                    }
+                    registration = answer.registration;
+                    if (applied.reportAgain) {
+                        refreshWithReport(ops, iv);
+                    }
+                    container = createDataPath(ops);
+                });
+            });
+        } else {
+            cardProcedure("registration", [&](provisioning::CardOperations& ops) {
+                SclRegistration request;
+                request.sclId = sclId;
+                request.link = sclId;
+                registration = mid->registerScl(ops, request);
+                container = createDataPath(ops);
+            });
+        }
         noteRegistration();
         update([&](AgentStatus& a) {
             a.containerLocation = container;
@@ -405,6 +432,93 @@ struct Agent::Impl {
         });
         nextReport = clock.now();
         return Outcome::next(AgentState::Registered);
+    }
+
+    // The application and container of the readings, when mId data may flow (integrity: no
+    // halt, and under a partial verdict only what the decision allows); "" otherwise.
+    std::string createDataPath(provisioning::CardOperations& ops) {
+        const std::string app =
+            joinLocation(registration->location, "applications/" + config.applicationId);
+        if (!dataAllowed(joinLocation(app, "containers/" + config.containerId))) {
+            base::log::kAgent->info(
+                "integrity: no application or container created (mId data "
+                "not allowed now)");
+            return "";
+        }
+        const std::string created =
+            mid->createApplication(ops, registration->location, {config.applicationId});
+        return mid->createContainer(ops, created, {config.containerId});
+    }
+
+    static std::string joinLocation(const std::string& base, const std::string& relative) {
+        return provisioning::joinUrl(base, "/" + relative);
+    }
+
+    // Whether mId data may go to `url` now (security profile §7.3.3/§7.3.4).
+    bool dataAllowed(const std::string& url) const {
+        if (!integrity) {
+            return true;
+        }
+        if (integrity->halted()) {
+            return false;
+        }
+        const auto verdict = integrity->verdict();
+        if (!verdict || *verdict == integrity::Verdict::Full) {
+            return true;
+        }
+        if (*verdict == integrity::Verdict::Deny || !registration) {
+            return false;
+        }
+        const std::string& scl = registration->location;
+        if (url.rfind(scl + "/", 0) != 0) {
+            return false;
+        }
+        const std::string relative = url.substr(scl.size() + 1);
+        return std::any_of(integrity->allowed().begin(), integrity->allowed().end(),
+                           [&](const std::string& allowed) {
+                               std::string a = allowed;
+                               while (!a.empty() && a.front() == '/') {
+                                   a.erase(a.begin());
+                               }
+                               return relative == a || relative.rfind(a + "/", 0) == 0;
+                           });
+    }
+
+    IntegrityValidator::Applied applyDecision(const std::optional<std::string>& decision,
+                                              provisioning::CardOperations& ops, IvSedPort& iv) {
+        try {
+            const auto applied = integrity->apply(decision, ops, iv, *mid, clock.now());
+            noteIntegrity();
+            return applied;
+        } catch (...) {
+            noteIntegrity();
+            throw;
+        }
+    }
+
+    void noteIntegrity() {
+        const nlohmann::ordered_json j = integrity->statusJson();
+        update([&](AgentStatus& a) { a.integrity = j; });
+    }
+
+    // A refresh carrying a fresh report; once more at most when its recovery asks for it (a
+    // rollback restored an object, a remediation was installed).
+    void refreshWithReport(provisioning::CardOperations& ops, IvSedPort& iv) {
+        for (int round = 0; round < 2; ++round) {
+            Registration current = *registration;
+            current.scl.integrityDecision.reset();
+            current.scl.integrityValResults = integrity->report(ops, iv, *mid);
+            const ReportedRegistration answer = mid->refreshReporting(ops, current);
+            const auto applied = applyDecision(answer.decision, ops, iv);
+            if (!answer.registration) {
+                throw provisioning::RequestRefused(
+                    403, "mId: registration refresh refused (integrity verdict deny)");
+            }
+            registration = answer.registration;
+            if (!applied.reportAgain) {
+                return;
+            }
+        }
     }
 
     void noteRegistration() {
@@ -439,16 +553,45 @@ struct Agent::Impl {
             return Outcome::next(AgentState::Registering);
         }
         if (now >= refreshDue) {
-            cardProcedure("registration_refresh", [&](provisioning::CardOperations& ops) {
-                registration = mid->refresh(ops, *registration);
-            });
+            if (integrity) {
+                std::string container;
+                bool created = false;
+                measure("registration_refresh", [&] {
+                    card.runWithIvSed([&](provisioning::CardOperations& ops, IvSedPort& iv) {
+                        refreshWithReport(ops, iv);
+                        if (containerLocation().empty()) {
+                            container = createDataPath(ops);
+                            created = !container.empty();
+                        }
+                    });
+                });
+                if (created) {
+                    update([&](AgentStatus& a) { a.containerLocation = container; });
+                }
+            } else {
+                cardProcedure("registration_refresh", [&](provisioning::CardOperations& ops) {
+                    registration = mid->refresh(ops, *registration);
+                });
+            }
             noteRegistration();
             update([](AgentStatus& a) { ++a.refreshes; });
         }
         if (clock.now() >= nextReport) {
-            report();
+            const std::string container = containerLocation();
+            if (!container.empty() && dataAllowed(container)) {
+                report();
+            } else {
+                // Integrity validation holds mId data back (halt, partial, no container yet).
+                nextReport = clock.now() + config.reportInterval;
+                update([](AgentStatus& a) { ++a.readingsWithheld; });
+            }
         }
         return Outcome::next(AgentState::Registered);
+    }
+
+    std::string containerLocation() const {
+        const std::lock_guard lock(mutex);
+        return st.containerLocation;
     }
 
     // One reading as a contentInstance; the sequence number advances only once it is stored,

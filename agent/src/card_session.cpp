@@ -123,6 +123,30 @@ private:
     std::optional<seuicc::UsimClient> usim_;
 };
 
+class CardSession::IvOperations final : public IvSedPort {
+public:
+    IvOperations(CardSession& owner, const seuicc::Transaction& tx) : owner_(owner), tx_(tx) {}
+
+    seuicc::IvSedStatus status() override { return owner_.iv_->status(tx_); }
+    std::vector<seuicc::IvResult> compare(std::span<const seuicc::CompareEntry> entries) override {
+        return owner_.iv_->compare(tx_, *owner_.ivSession_, entries);
+    }
+    seuicc::IvSedClient::SignedReport signReport(base::ByteView nonce,
+                                                 std::optional<std::uint64_t> iat) override {
+        return owner_.iv_->signReport(tx_, *owner_.ivSession_, nonce, iat);
+    }
+    seuicc::IvSedClient::DecisionCheck verifyDecision(base::ByteView decision) override {
+        return owner_.iv_->verifyDecision(tx_, *owner_.ivSession_, decision);
+    }
+    seuicc::IvSedClient::InstalledManifest installManifest(base::ByteView manifest) override {
+        return owner_.iv_->installManifest(tx_, *owner_.ivSession_, manifest);
+    }
+
+private:
+    CardSession& owner_;
+    const seuicc::Transaction& tx_;
+};
+
 CardSession::CardSession(Options options)
     : options_(std::move(options)), tsed_(makeTsed(options_.kmsaFile)) {}
 
@@ -254,6 +278,53 @@ void CardSession::run(const std::function<void(provisioning::CardOperations&)>& 
     }
 }
 
+void CardSession::startIvSed(const seuicc::Transaction& tx) {
+    using securechannel::ts102484::SessionState;
+    if (options_.kmsaIvFile.empty()) {
+        throw securechannel::KeyFileError("integrity validation needs the IV-SED's Kmsa_iv file");
+    }
+    if (!ivTsed_) {
+        securechannel::TerminalSecuredEnvironment::Options o;
+        o.kmsaKeyFile = options_.kmsaIvFile;
+        ivTsed_.emplace(std::move(o));
+    }
+    if (!ivChannel_) {
+        ivChannel_ = std::make_unique<seuicc::CardChannel>(seuicc::CardChannel::open(tx, *basic_));
+        iv_ = std::make_unique<seuicc::IvSedClient>(*ivChannel_);
+        iv_->select(tx);
+        ivSession_.reset();
+    }
+    if (ivSession_ && ivSession_->state() == SessionState::Open) {
+        return;
+    }
+    if (ivSession_ && ivSession_->state() != SessionState::Terminated) {
+        ivSession_->reconnect(tx);
+    } else {
+        ivSession_ = ivTsed_->openSession(tx, *ivChannel_, seuicc::IvSedClient::kAid);
+    }
+    ++setups_;
+}
+
+void CardSession::runWithIvSed(
+    const std::function<void(provisioning::CardOperations&, IvSedPort&)>& procedure) {
+    try {
+        if (!card_) {
+            connect();
+        }
+        const seuicc::Transaction tx(*card_);
+        openIn(tx);
+        startChannel(tx);
+        startIvSed(tx);
+        Operations operations(*this, tx);
+        IvOperations iv(*this, tx);
+        procedure(operations, iv);
+    } catch (const seuicc::PcscError& e) {
+        base::log::kAgent->warn("card lost ({}): reconnecting next time", e.what());
+        drop();
+        throw;
+    }
+}
+
 CardPathInfo CardSession::info() const {
     CardPathInfo i;
     i.reader = readerName_;
@@ -264,6 +335,9 @@ CardPathInfo CardSession::info() const {
     }
     if (channel_) {
         i.traffic += channel_->counters();
+    }
+    if (ivChannel_) {
+        i.traffic += ivChannel_->counters();
     }
     i.secureChannelSetups = setups_;
     i.masterSa = masterSa_;
@@ -277,6 +351,12 @@ void CardSession::drop() noexcept {
     if (channel_) {
         dropped_ += channel_->counters();
     }
+    if (ivChannel_) {
+        dropped_ += ivChannel_->counters();
+    }
+    ivSession_.reset();
+    iv_.reset();
+    ivChannel_.reset();
     session_.reset();  // wipes the session keys
     sed_.reset();
     channel_.reset();
@@ -292,6 +372,12 @@ void CardSession::close() noexcept {
     if (card_) {
         try {
             const seuicc::Transaction tx(*card_);
+            if (ivSession_) {
+                ivSession_->terminate(tx);
+            }
+            if (ivChannel_) {
+                ivChannel_->close(tx);
+            }
             if (session_) {
                 session_->terminate(tx);
             }

@@ -255,7 +255,12 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
         fail(source, std::string(e.description()) + " (line " +
                          std::to_string(e.source().begin.line) + ")");
     }
-    onlyKnown(source, root, "", {"card", "network", "agent", "retry", "gba"});
+    onlyKnown(source, root, "", {"card", "network", "agent", "retry", "gba", "integrity"});
+    const auto* integrity = section(source, root, "integrity");
+    if (integrity != nullptr) {
+        onlyKnown(source, *integrity, "integrity.",
+                  {"enabled", "root", "kmsa_iv_file", "manifest"});
+    }
     const auto* card = section(source, root, "card");
     const auto* network = section(source, root, "network");
     const auto* agentSection = section(source, root, "agent");
@@ -373,6 +378,21 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
     c.retry.jitter = number(source, retry, "retry", "jitter", 0.2, 0.0, 0.9);
     c.retry.maxAttempts =
         static_cast<unsigned>(integer(source, retry, "retry", "max_attempts", 0, 0, 1000000));
+
+    c.integrity.enabled = boolean(source, integrity, "integrity", "enabled", false);
+    if (c.integrity.enabled) {
+        for (const char* key : {"root", "kmsa_iv_file", "manifest"}) {
+            if (string(source, integrity, "integrity", key, "").empty()) {
+                fail(source,
+                     std::string("integrity.") + key + " is missing (integrity.enabled is true)");
+            }
+        }
+        c.integrity.root = relativeTo(baseDir, string(source, integrity, "integrity", "root", ""));
+        c.integrity.kmsaIvFile =
+            relativeTo(baseDir, string(source, integrity, "integrity", "kmsa_iv_file", ""));
+        c.integrity.manifestFile =
+            relativeTo(baseDir, string(source, integrity, "integrity", "manifest", ""));
+    }
     return c;
 }
 
@@ -399,7 +419,9 @@ AgentConfig parseAgentConfig(std::string_view toml, const std::filesystem::path&
 
 AgentConfig loadAgentConfig(const std::filesystem::path& path) {
     const Source source = "configuration '" + path.string() + "'";
-    return parseConfig(readConfigFile(path, source), path.parent_path(), source);
+    AgentConfig c = parseConfig(readConfigFile(path, source), path.parent_path(), source);
+    c.configFile = std::filesystem::absolute(path);
+    return c;
 }
 
 }  // namespace agent

@@ -39,8 +39,8 @@ std::string MidClient::absolute(const std::string& location) const {
     return provisioning::joinUrl(origin_, location);
 }
 
-tls::HttpResponse MidClient::send(tls::CardKeyOperations& card, const std::string& method,
-                                  const std::string& url, std::string body, std::string_view what) {
+tls::HttpResponse MidClient::perform(tls::CardKeyOperations& card, const std::string& method,
+                                     const std::string& url, std::string body) {
     if (!key_) {
         throw std::logic_error("MidClient: no Kmc set (useKey)");
     }
@@ -48,10 +48,76 @@ tls::HttpResponse MidClient::send(tls::CardKeyOperations& card, const std::strin
     request.method = method;
     request.url = url;
     request.body = std::move(body);
-    request.contentType = "application/xml";
-    tls::HttpResponse response = client_->perform(request, *key_, card);
+    if (!request.body.empty()) {
+        request.contentType = "application/xml";
+    }
+    return client_->perform(request, *key_, card);
+}
+
+tls::HttpResponse MidClient::send(tls::CardKeyOperations& card, const std::string& method,
+                                  const std::string& url, std::string body, std::string_view what) {
+    tls::HttpResponse response = perform(card, method, url, std::move(body));
     provisioning::requireSuccess(response, what);
     return response;
+}
+
+IntegrityChallenge MidClient::integrityChallenge(tls::CardKeyOperations& card) {
+    const auto response =
+        send(card, "POST", provisioning::joinUrl(nsclUri_, "/integrity/challenge"), "",
+             "mId: integrity challenge");
+    return parseIntegrityChallenge(response.body);
+}
+
+ReportedRegistration MidClient::reported(const tls::HttpResponse& response,
+                                         const std::string& location, std::string_view what) {
+    ReportedRegistration r;
+    if (response.status == 403) {
+        try {
+            r.decision = parseIntegrityDecision(response.body);
+        } catch (const ParamSetError&) {
+            provisioning::requireSuccess(response, what);  // a 403 without a decision: refused
+        }
+        return r;
+    }
+    provisioning::requireSuccess(response, what);
+    const SclRegistration scl = parseSclRegistration(response.body);
+    r.decision = scl.integrityDecision;
+    r.registration = Registration{location.empty() ? absolute(response.location) : location, scl};
+    return r;
+}
+
+ReportedRegistration MidClient::registerSclReporting(tls::CardKeyOperations& card,
+                                                     const SclRegistration& scl) {
+    const auto response =
+        perform(card, "POST", provisioning::joinUrl(nsclUri_, "/scls"), toXml(scl));
+    return reported(response, "", "mId: SCL registration");
+}
+
+ReportedRegistration MidClient::refreshReporting(tls::CardKeyOperations& card,
+                                                 const Registration& current) {
+    const auto response = perform(card, "PUT", current.location, toXml(current.scl));
+    return reported(response, current.location, "mId: registration refresh");
+}
+
+base::Bytes MidClient::fetchObject(tls::CardKeyOperations& card, const std::string& url) {
+    // Kmc opens connections to the NSCL only: the object's path is fetched from the mId origin
+    // in use (the NSCL may name itself by another port, as the lab's does behind a test port);
+    // an order naming another host is not followed.
+    std::string target = absolute(url);
+    const auto scheme = target.find("://");
+    const auto path = target.find('/', scheme + 3);
+    const auto hostOf = [](std::string_view origin) {
+        const auto start = origin.find("://") + 3;
+        const auto end = origin.find_first_of(":/", start);
+        return origin.substr(start, end == std::string_view::npos ? end : end - start);
+    };
+    if (path == std::string::npos ||
+        hostOf(std::string_view(target).substr(0, path)) != hostOf(origin_)) {
+        throw provisioning::ProtocolMismatch("mId: a remediation object outside the NSCL: " + url);
+    }
+    target = origin_ + target.substr(path);
+    const auto response = send(card, "GET", target, "", "mId: integrity object");
+    return base::Bytes(response.body.begin(), response.body.end());
 }
 
 Registration MidClient::registerScl(tls::CardKeyOperations& card, const SclRegistration& scl) {

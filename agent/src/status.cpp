@@ -98,6 +98,10 @@ Json toJson(const AgentStatus& s) {
     j["container"] = text(s.containerLocation);
     j["content_instances"] = s.contentInstances;
     j["last_content_instance"] = text(s.lastContentInstance);
+    if (!s.integrity.is_null()) {
+        j["readings_withheld"] = s.readingsWithheld;
+        j["integrity"] = s.integrity;
+    }
     Json procedures = Json::object();
     for (const auto& [name, p] : s.procedures) {
         procedures[name] = {{"runs", p.runs},

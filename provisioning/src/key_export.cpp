@@ -14,6 +14,8 @@ namespace {
 constexpr std::size_t kMaxFileBytes = 8 * 1024;
 // The card keeps expiries as unsigned Unix seconds; a time point holds them up to 2262-04-11.
 constexpr std::int64_t kMaxExpiryUnix = base::kMaxUnixSeconds;
+// A P-256 SubjectPublicKeyInfo in PEM is 178 bytes.
+constexpr std::size_t kMaxPemBytes = 1024;
 
 using Json = nlohmann::json;
 
@@ -125,11 +127,12 @@ KeyExport readKeyExport(const std::filesystem::path& path) {
     if (r.imsi.has_value() != r.usimK.has_value() || r.imsi.has_value() != r.usimOpc.has_value()) {
         fail(path, "'imsi', 'usim_k' and 'usim_opc' go together");
     }
+    r.kmsaIv = key(doc, "kmsa_iv", 16, false, path);
     if (doc.contains("iv_attestation_public_key")) {
         const auto* pem = doc["iv_attestation_public_key"].get_ptr<const std::string*>();
         constexpr std::string_view kBegin = "-----BEGIN PUBLIC KEY-----\n";
         constexpr std::string_view kEnd = "-----END PUBLIC KEY-----\n";
-        if (pem == nullptr || pem->size() > 1024 || !pem->starts_with(kBegin) ||
+        if (pem == nullptr || pem->size() > kMaxPemBytes || !pem->starts_with(kBegin) ||
             !pem->ends_with(kEnd)) {
             fail(path, "'iv_attestation_public_key' is not a PEM public key");
         }
@@ -138,18 +141,38 @@ KeyExport readKeyExport(const std::filesystem::path& path) {
     return r;
 }
 
+namespace {
+
+void appendExport(std::string& text, const KeyExport& r);
+
+}  // namespace
+
 void writeKeyExport(const std::filesystem::path& path, const KeyExport& r) {
-    const auto expiry =
-        std::chrono::duration_cast<std::chrono::seconds>(r.kmrExpiry.time_since_epoch()).count();
     // Built by hand so that the key text lives in one string, wiped after the write.
     std::string text;
     text.reserve(2048);  // no reallocation leaves an unwiped copy behind
-    text += "{\n  \"iccid\": \"" + r.iccid + "\",\n  \"node_id\": \"" + base::toHex(r.nodeId) +
-            "\",\n  \"kmr_index\": " + std::to_string(r.kmrIndex) +
-            ",\n  \"kmr_expiry_unix\": " + std::to_string(expiry);
     const base::ScopeExit wipe([&text] {
         base::secureWipe({reinterpret_cast<std::uint8_t*>(text.data()), text.size()});
     });
+    appendExport(text, r);
+    securechannel::writeSecretFile(path, base::asBytes(text));
+}
+
+void replaceKeyExport(const std::filesystem::path& path, const KeyExport& r) {
+    const std::filesystem::path fresh = path.string() + ".new";
+    std::filesystem::remove(fresh);  // left by a run cut short before its rename
+    writeKeyExport(fresh, r);
+    std::filesystem::rename(fresh, path);
+}
+
+namespace {
+
+void appendExport(std::string& text, const KeyExport& r) {
+    const auto expiry =
+        std::chrono::duration_cast<std::chrono::seconds>(r.kmrExpiry.time_since_epoch()).count();
+    text += "{\n  \"iccid\": \"" + r.iccid + "\",\n  \"node_id\": \"" + base::toHex(r.nodeId) +
+            "\",\n  \"kmr_index\": " + std::to_string(r.kmrIndex) +
+            ",\n  \"kmr_expiry_unix\": " + std::to_string(expiry);
     appendKey(text, "kmr", r.kmr);
     appendKey(text, "kmsa", r.kmsa);
     if (r.kbs) {
@@ -163,12 +186,15 @@ void writeKeyExport(const std::filesystem::path& path, const KeyExport& r) {
         appendKey(text, "usim_k", *r.usimK);
         appendKey(text, "usim_opc", *r.usimOpc);
     }
+    if (r.kmsaIv) {
+        appendKey(text, "kmsa_iv", *r.kmsaIv);
+    }
     if (r.ivAttestationPublicKey) {
-        text += ",\n  \"iv_attestation_public_key\": " +
-                nlohmann::json(*r.ivAttestationPublicKey).dump();
+        text += ",\n  \"iv_attestation_public_key\": " + Json(*r.ivAttestationPublicKey).dump();
     }
     text += "\n}\n";
-    securechannel::writeSecretFile(path, base::asBytes(text));
 }
+
+}  // namespace
 
 }  // namespace provisioning

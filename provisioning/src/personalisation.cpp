@@ -67,6 +67,21 @@ void resolveUsim(const UsimSpec& spec, Material& m) {
     m.usimOpc = std::move(opc);
 }
 
+// The terminal's copy of a TS 102 484 key: an existing file wins (an interrupted run wrote it).
+void terminalKeyFile(const std::filesystem::path& path, std::string_view name, SecretBuffer& key,
+                     bool fromExport) {
+    if (std::filesystem::exists(std::filesystem::symlink_status(path))) {
+        SecretBuffer existing = securechannel::loadKeyFile(path, 16);
+        if (fromExport && !existing.equals(key)) {
+            throw ProvisioningError("the " + std::string(name) + " file '" + path.string() +
+                                    "' does not match the key export for this card");
+        }
+        key = std::move(existing);
+    } else {
+        securechannel::writeKeyFile(path, key.view());
+    }
+}
+
 Material resolveMaterial(const SimProfile& profile, const PersonaliseOptions& options,
                          const std::string& iccid) {
     std::optional<Material> earlier;
@@ -98,22 +113,27 @@ Material resolveMaterial(const SimProfile& profile, const PersonaliseOptions& op
             resolveUsim(*profile.usim, m);
         }
     }
+    if (profile.ivSed && !m.kmsaIv) {
+        if (earlier) {
+            throw ProvisioningError(
+                "the key export for this card has no Kmsa_iv, but the profile has an [iv_sed] "
+                "section: choose a new export path");
+        }
+        m.kmsaIv = resolveKey(profile.ivSed->kmsaIv, 16);
+    }
     if (profile.usim && !m.imsi) {
         throw ProvisioningError(
             "the key export for this card has no USIM subscription, but the "
             "profile has a [usim] section: choose a new export path");
     }
 
-    // The terminal's copy of Kmsa: an existing file wins (an interrupted run wrote it).
-    if (std::filesystem::exists(std::filesystem::symlink_status(options.kmsaFile))) {
-        SecretBuffer existing = securechannel::loadKeyFile(options.kmsaFile, 16);
-        if (earlier && !existing.equals(m.kmsa)) {
-            throw ProvisioningError("the Kmsa file '" + options.kmsaFile.string() +
-                                    "' does not match the key export for this card");
+    terminalKeyFile(options.kmsaFile, "Kmsa", m.kmsa, earlier.has_value());
+    if (profile.ivSed) {
+        if (!options.kmsaIvFile) {
+            throw ProvisioningError(
+                "the profile has an [iv_sed] section: give the terminal's Kmsa_iv file too");
         }
-        m.kmsa = std::move(existing);
-    } else {
-        securechannel::writeKeyFile(options.kmsaFile, m.kmsa.view());
+        terminalKeyFile(*options.kmsaIvFile, "Kmsa_iv", *m.kmsaIv, earlier.has_value());
     }
     if (options.exportKeysFile && !earlier) {
         writeKeyExport(*options.exportKeysFile, m);
@@ -209,6 +229,11 @@ nlohmann::ordered_json PersonaliseResult::record() const {
     if (imsi) {
         j["imsi"] = *imsi;  // an identity; the USIM's keys are never in the record
     }
+    if (ivSed) {
+        j["iv_sed"] = ivSedStatusJson(ivSed->status);
+        j["iv_sed"]["manifest_installed"] = ivSed->manifestInstalled;
+        j["iv_attestation_public_key"] = ivSed->attestationPublicKeyPem;
+    }
     return j;
 }
 
@@ -222,7 +247,7 @@ PersonaliseResult personalise(seuicc::Transport& card, const SimProfile& profile
     const seuicc::CardInfo info = seuicc::readCardInfo(card);
     result.iccid = info.iccid;
     result.counters += info.counters;
-    const Material m = resolveMaterial(profile, options, info.iccid);
+    Material m = resolveMaterial(profile, options, info.iccid);
 
     seuicc::CardChannel basic(card);
     seuicc::CardChannel channel = seuicc::CardChannel::open(tx, basic);
@@ -270,6 +295,17 @@ PersonaliseResult personalise(seuicc::Transport& card, const SimProfile& profile
     if (profile.usim) {
         personaliseUsim(tx, basic, profile, m, options.lock, info.iccid);
         result.imsi = m.imsi;
+    }
+    if (profile.ivSed) {
+        result.ivSed = personaliseIvSed(tx, basic, profile, m.nodeId, m.kmsaIv->view(),
+                                        *options.kmsaIvFile, options.lock);
+        result.counters += result.ivSed->counters;
+        // The attestation key exists only now: the network's record gains it.
+        if (options.exportKeysFile &&
+            m.ivAttestationPublicKey != result.ivSed->attestationPublicKeyPem) {
+            m.ivAttestationPublicKey = result.ivSed->attestationPublicKeyPem;
+            replaceKeyExport(*options.exportKeysFile, m);
+        }
     }
     result.counters += basic.counters();
     result.counters += channel.counters();

@@ -2,7 +2,11 @@
 
 #include <toml++/toml.h>
 
+#include <fstream>
+
 #include "base/scope_exit.hpp"
+#include "integrity/certificate.hpp"
+#include "integrity/manifest.hpp"
 #include "securechannel/key_file.hpp"
 
 namespace provisioning {
@@ -82,6 +86,73 @@ KeySpec keySpec(const Source& source, const toml::table& t, std::string_view key
     }
     literal = true;
     return KeySpec{secretFromHex(source, key, *value, bytes)};
+}
+
+// A public file the profile names (key, certificate, manifest), relative to the profile's folder;
+// at most 16 KiB.
+base::Bytes readNamedFile(const Source& source, const toml::table& t, std::string_view key,
+                          const std::filesystem::path& baseDir) {
+    const std::string* name = textAt(t, key);
+    if (name == nullptr || name->empty()) {
+        fail(source, std::string(key) + " is missing (a file name)");
+    }
+    const std::filesystem::path given(*name);
+    const std::filesystem::path path = given.is_absolute() ? given : baseDir / given;
+    constexpr std::size_t kMaxBytes = 16 * 1024;
+    std::ifstream in(path, std::ios::binary);
+    base::Bytes bytes(kMaxBytes + 1);
+    in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<std::size_t>(in.gcount()));
+    if (bytes.empty() || in.bad()) {
+        fail(source, std::string(key) + ": cannot read '" + path.string() + "'");
+    }
+    if (bytes.size() > kMaxBytes) {
+        fail(source, std::string(key) + ": '" + path.string() + "' is larger than 16 KiB");
+    }
+    return bytes;
+}
+
+// A P-256 public key as PEM SubjectPublicKeyInfo or, where `certificates` allows, the key of a
+// certificate (PEM or DER; of a PEM chain, the first, the signer).
+base::Bytes publicPoint(const Source& source, std::string_view key, const base::Bytes& file,
+                        bool certificates) {
+    const std::string_view text(reinterpret_cast<const char*>(file.data()), file.size());
+    try {
+        if (certificates && text.find("-----BEGIN CERTIFICATE-----") != std::string_view::npos) {
+            const std::vector<base::Bytes> chain = integrity::certificatesFromPem(text);
+            return integrity::PublicKey::fromCertificateDer(chain.front()).point();
+        }
+        if (certificates && !file.empty() && file.front() == 0x30) {
+            return integrity::PublicKey::fromCertificateDer(file).point();
+        }
+        return integrity::PublicKey::fromPem(text).point();
+    } catch (const integrity::Error& e) {
+        fail(source, std::string(key) + " is not a P-256 public key" +
+                         (certificates ? " or certificate" : "") + ": " + e.what());
+    }
+}
+
+IvSedSpec ivSedSpec(const Source& source, const toml::table& t,
+                    const std::filesystem::path& baseDir, bool& literal) {
+    IvSedSpec spec;
+    spec.kmsaIv = keySpec(source, t, "iv_sed.kmsa_iv", 16, literal);
+    spec.referenceKeyPoint = publicPoint(source, "iv_sed.reference_key",
+                                         readNamedFile(source, t, "iv_sed.reference_key", baseDir),
+                                         /*certificates=*/true);
+    spec.policyKeyPoint =
+        publicPoint(source, "iv_sed.policy_key",
+                    readNamedFile(source, t, "iv_sed.policy_key", baseDir), /*certificates=*/false);
+    spec.manifest = readNamedFile(source, t, "iv_sed.manifest", baseDir);
+    // Checked here as the card will check it: a manifest it would refuse fails before any key
+    // is generated or file written.
+    try {
+        const integrity::SignedManifest m = integrity::SignedManifest::decode(spec.manifest);
+        m.verifyWith(integrity::PublicKey::fromPoint(spec.referenceKeyPoint));
+        spec.manifestVersion = m.manifest.version;
+    } catch (const integrity::Error& e) {
+        fail(source, std::string("iv_sed.manifest: ") + e.what());
+    }
+    return spec;
 }
 
 struct Parsed {
@@ -176,6 +247,10 @@ Parsed parse(std::string_view text, const std::filesystem::path& baseDir, const 
             u.sqn = base::Bytes(value.view().begin(), value.view().end());
         }
         p.usim = std::move(u);
+    }
+
+    if (t.contains("iv_sed")) {
+        p.ivSed = ivSedSpec(source, t, baseDir, parsed.literalKeys);
     }
 
     // A literal admin.code is meant for the well-known transport codes of test SIMs and does

@@ -32,14 +32,15 @@ struct AgentSettings {
     // [agent] bootstrap / connection methods and fallbacks, written when not empty.
     std::string bootstrap, connection, bootstrapFallback;
     std::string gbaExtra;  // more [gba] lines
+    std::string extra;     // more sections, e.g. [integrity]
 };
 
 class AgentLab {
 public:
     // With `gba`: the card gets a USIM ([usim] generated, exported with the record) and the lab
     // network a BSF with osmo-hlr as the AuC (the import adds the subscriber).
-    explicit AgentLab(bool gba = false)
-        : card_(/*lock=*/true, gba),
+    explicit AgentLab(bool gba = false, const ProfileExtension& extension = {})
+        : card_(/*lock=*/true, gba, extension),
           nodeHex_(lowerHex(*card_.result().status.nodeId)),
           network_(labDir()) {
         if (gba) {
@@ -87,7 +88,8 @@ public:
             << (s.bootstrapFallback.empty() ? ""
                                             : "bootstrap_fallback = " + s.bootstrapFallback + "\n")
             << "[retry]\ninitial_ms = " << s.retryInitialMs << "\ncap_ms = " << s.retryCapMs
-            << "\nmax_attempts = " << s.maxAttempts << "\n";
+            << "\nmax_attempts = " << s.maxAttempts << "\n"
+            << s.extra;
         if (!s.bootstrap.empty() || !s.connection.empty()) {
             out << "[gba]\nbsf = \"http://bsf.lab.m2m:" << p.bsf << "/\"\n"
                 << "msbf_fqdn = \"msbf.lab.m2m\"\nnscl_fqdn = \"nscl.lab.m2m\"\n"
@@ -156,6 +158,7 @@ private:
     }
     std::filesystem::path labDir() const { return card_.kmsaFile().parent_path() / "lab"; }
 
+protected:
     PersonalisedCard card_;
     std::string nodeHex_;
     LabNetwork network_;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -82,15 +83,24 @@ struct SedConnection {
     seuicc::M2mSedClient sed;
 };
 
+// More profile text for a card with an IV-SED: written by the test into the card's folder (keys,
+// certificates, the first manifest), given that folder; returns the [iv_sed] section.
+using ProfileExtension = std::function<std::string(const std::filesystem::path& dir)>;
+
 class PersonalisedCard {
 public:
-    explicit PersonalisedCard(bool lock = true, bool usim = false)
+    explicit PersonalisedCard(bool lock = true, bool usim = false,
+                              const ProfileExtension& extension = {})
         : card_(slot1()), keys_(vectorKeys()) {
         dir_ = runDir() / ("sed-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
         std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_);
         profile_ = writeProfile(dir_ / "profile.toml", keys_, usim);
         provisioning::PersonaliseOptions options;
+        if (extension) {
+            std::ofstream(profile_, std::ios::app) << extension(dir_);
+            options.kmsaIvFile = kmsaIvFile();
+        }
         options.kmsaFile = kmsaFile();
         options.exportKeysFile = dir_ / "keys.json";
         options.lock = lock;
@@ -102,6 +112,7 @@ public:
     EmulatedCard& card() { return card_; }
     const SimKeys& keys() const { return keys_; }
     std::filesystem::path kmsaFile() const { return dir_ / "kmsa.key"; }
+    std::filesystem::path kmsaIvFile() const { return dir_ / "kmsa-iv.key"; }
     const std::filesystem::path& profile() const { return profile_; }
     const provisioning::PersonaliseResult& result() const { return result_; }
 

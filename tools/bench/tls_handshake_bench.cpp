@@ -34,7 +34,7 @@ Report tlsHandshake(const std::optional<std::string>& reader, const std::string&
     tls::InMemoryKeyOperations inMemory(slot,
                                         kmr ? std::move(exported.kmr) : std::move(*exported.kbs));
 
-    agent::CardSession card(agent::CardSession::Options{reader, kmsaFile, {}});
+    agent::CardSession card(agent::CardSession::Options{reader, kmsaFile, {}, {}});
     const auto sed = card.open();
     if (!sed.nodeId || !sed.kmrIndex) {
         throw std::runtime_error("the card is not personalised");

@@ -17,6 +17,7 @@ struct ProvisionOptions {
     std::string profile;
     std::string kmsaFile;
     std::string exportKeys;
+    std::string kmsaIvFile;
     bool noLock = false;
 };
 
@@ -32,6 +33,9 @@ Exit provision(const ProvisionOptions& options) {
                      "side will only ever see its key check value\n";
     }
     run.lock = !options.noLock;
+    if (!options.kmsaIvFile.empty()) {
+        run.kmsaIvFile = options.kmsaIvFile;
+    }
 
     auto connection = connect(options.common);
     const auto result = provisioning::personalise(*connection.card, profile, run);
@@ -49,7 +53,7 @@ Exit provision(const ProvisionOptions& options) {
                           : "already personalised with these keys")
                   << ", lifecycle " << seuicc::toString(result.status.lifecycle) << '\n';
         for (const auto& [key, value] : out.items()) {
-            if (key != "counters" && key != "outcome") {
+            if (key != "counters" && key != "outcome" && key != "iv_attestation_public_key") {
                 // JSON text (strings quoted), through printable: the card's strings are in it.
                 std::cout << "  " << key << ": " << base::printable(jsonText(value)) << '\n';
             }
@@ -73,6 +77,9 @@ void addProvisionCommand(CLI::App& app, int& exitCode) {
     cmd->add_option("--kmsa-file", options->kmsaFile,
                     "Kmsa for the terminal (0600): written when absent, reused when present")
         ->required();
+    cmd->add_option("--kmsa-iv-file", options->kmsaIvFile,
+                    "Kmsa_iv of the IV-SED for the terminal (0600), for a profile with [iv_sed]: "
+                    "written when absent, reused when present");
     cmd->add_option("--export-keys", options->exportKeys,
                     "Write every key for the network side into this new 0600 file (reused on a "
                     "re-run for the same card)");

@@ -16,5 +16,7 @@ void addTlsCheckCommand(CLI::App& app, int& exitCode);
 void addIntegrityCommands(CLI::App& app, int& exitCode);
 // `m2m integrity verify`, registered under the `integrity` command by addIntegrityCommands.
 void addIntegrityVerifyCommand(CLI::App& integrity, int& exitCode);
+// `m2m integrity report`: joins the `integrity` group when it exists, else makes it.
+void addIntegrityReportCommand(CLI::App& app, int& exitCode);
 
 }  // namespace m2m::cli

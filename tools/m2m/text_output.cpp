@@ -80,8 +80,24 @@ void printAgentStatus(std::ostream& out, const nlohmann::ordered_json& status, b
         << "gba:              " << field("gba") << '\n'
         << "registration:     " << field("registration") << '\n'
         << "content instances:" << field("content_instances") << '\n'
-        << "last error:       " << lastErrorText(status) << '\n'
-        << "counters:         " << field("counters") << '\n';
+        << "last error:       " << lastErrorText(status) << '\n';
+    if (status.contains("integrity")) {
+        // The verdict and the recovery actions in words; the whole report is in --json.
+        const auto& i = status["integrity"];
+        out << "integrity:        verdict "
+            << (i.contains("verdict") ? shown(i["verdict"]) : "null") << ", halted "
+            << (i.contains("halted") ? shown(i["halted"]) : "null") << ", readings withheld "
+            << field("readings_withheld") << '\n';
+        if (i.contains("last_report")) {
+            out << "  last report:    " << shown(i["last_report"]) << '\n';
+        }
+        if (i.contains("actions")) {
+            for (const auto& a : i["actions"]) {
+                out << "  action:         " << shown(a) << '\n';
+            }
+        }
+    }
+    out << "counters:         " << field("counters") << '\n';
 }
 
 }  // namespace m2m::cli

@@ -2,7 +2,11 @@
 # The demo on the built-in defaults, end to end: installs and builds what is missing, starts the
 # emulated UICC (jCardSim behind pcscd/vpcd), personalises it, starts the lab network (m2m-netsim on
 # loopback), and runs the agent until it has bootstrapped, connected, registered its SCL and stored
-# a few contentInstances; then prints the agent's status and where the data landed.
+# a few contentInstances; then prints the agent's status and where the data landed. Integrity
+# validation (security profile §7) runs throughout: the card's IV-SED is personalised with a
+# manifest signed by a test SP key, every registration and refresh carries a report the IV-SED
+# signed, and the NSCL answers with a signed verdict; the demo then changes a measured file and
+# shows the recovery action (rollback) and the NSCL's new verdict.
 #   tools/scripts/demo.sh [--keep] [--bootstrap tls|gba]
 #     --keep       leaves the emulated card and the lab network running
 #     --bootstrap  tls (default): Kmr from the card-held Kbs (security profile §4.3);
@@ -44,7 +48,8 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 # A factory-fresh card and an empty lab network each time.
 rm -rf "$run_dir/demo-card.img" "$run_dir/kmsa.key" "$run_dir/demo-keys.json" "$run_dir/lab.db" \
-  "$run_dir/agent-state" "$run_dir/netsim-ready.json" "$run_dir"/lab.db.osmo-hlr
+  "$run_dir/agent-state" "$run_dir/netsim-ready.json" "$run_dir"/lab.db.osmo-hlr \
+  "$run_dir/kmsa-iv.key" "$run_dir/lab.db.policy-key.pem" "$run_dir/integrity"
 
 step "Starting the emulated UICC (profile testdata/cards/uicc-default.properties)"
 "$cardsim" start --slot 0 --image "$run_dir/demo-card.img" \
@@ -56,9 +61,44 @@ step "m2m doctor"
 step "m2m card info"
 "$m2m" card info --reader "$reader"
 
-step "m2m provision: personalise and lock the M2M-SED and the USIM (keys only into 0600 files)"
-"$m2m" provision --reader "$reader" --profile "$root/testdata/profiles/test-sim.toml" \
-  --kmsa-file "$run_dir/kmsa.key" --export-keys "$run_dir/demo-keys.json"
+# The agent's configuration: the lab's, with integrity validation on. It is itself a measured
+# object (@config), so it is written before the manifest is signed.
+iv_dir=$run_dir/integrity
+mkdir -p "$iv_dir/root/plugins"
+if [ "$bootstrap" = gba ]; then
+  sed 's/^bootstrap = "tls"/bootstrap = "gba"/' "$root/testdata/agent/lab.toml" >"$run_dir/agent.toml"
+else
+  cp "$root/testdata/agent/lab.toml" "$run_dir/agent.toml"
+fi
+cat >>"$run_dir/agent.toml" <<EOF
+
+[integrity]                      # integrity validation (security profile §7)
+enabled = true
+root = "integrity/root"          # manifest objects other than @agent and @config live here
+kmsa_iv_file = "kmsa-iv.key"     # the IV-SED's own TS 102 484 key
+manifest = "integrity/manifest-1.cose"
+EOF
+plugin=$iv_dir/root/plugins/telemetry-plugin.so
+printf 'telemetry plug-in, release 1\n' >"$plugin"
+cp "$plugin" "$iv_dir/plugin-release-1"
+
+step "Integrity: a test SP key and certificate, the NSCL's policy key, the first signed manifest"
+"$m2m" integrity keygen --out "$iv_dir/sp.key" --cert "$iv_dir/sp.pem" --cn "Demo SP reference values"
+"$netsim" policy-key --db "$run_dir/lab.db" >"$iv_dir/nscl-policy.pem"
+"$m2m" integrity sign-manifest --key "$iv_dir/sp.key" --cert "$iv_dir/sp.pem" --version 1 \
+  --object "@agent=$m2m:required:report" --object "@config=$run_dir/agent.toml:required:report" \
+  --object "plugins/telemetry-plugin.so=$plugin:required:rollback" --out "$iv_dir/manifest-1.cose"
+{
+  cat "$root/testdata/profiles/test-sim.toml"
+  printf '\n[iv_sed]                               # the IV-SED: integrity validation on the card\n'
+  printf 'kmsa_iv = "generate"\nreference_key = "%s"\npolicy_key = "%s"\nmanifest = "%s"\n' \
+    "$iv_dir/sp.pem" "$iv_dir/nscl-policy.pem" "$iv_dir/manifest-1.cose"
+} >"$iv_dir/profile.toml"
+
+step "m2m provision: personalise and lock the M2M-SED, the USIM and the IV-SED (attestation key made in the card; keys only into 0600 files)"
+"$m2m" provision --reader "$reader" --profile "$iv_dir/profile.toml" \
+  --kmsa-file "$run_dir/kmsa.key" --kmsa-iv-file "$run_dir/kmsa-iv.key" \
+  --export-keys "$run_dir/demo-keys.json"
 
 step "m2m card status: a real TS 102 484 secure channel with the terminal's Kmsa"
 "$m2m" card status --reader "$reader" --kmsa-file "$run_dir/kmsa.key"
@@ -69,6 +109,10 @@ else
   step "The lab network learns the node by its bootstrap key only (so the agent bootstraps first)"
 fi
 "$netsim" import --db "$run_dir/lab.db" --without-kmr "$run_dir/demo-keys.json"
+node_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["node_id"].lower())' "$run_dir/demo-keys.json")
+step "The NSCL's integrity policy for the node: the manifest's reference values; a failed report gets partial access (the maintenance application only)"
+"$netsim" policy --db "$run_dir/lab.db" "$node_id" --manifest "$iv_dir/manifest-1.cose" \
+  --on-fail partial --allow applications/maintenance
 
 bsf_args=()
 if [ "$bootstrap" = gba ]; then
@@ -78,6 +122,7 @@ else
   step "Starting the lab network: MSBF :8441, NSCL connection :8442, NSCL mId :8443 (loopback)"
 fi
 "$netsim" serve --db "$run_dir/lab.db" --ready-file "$run_dir/netsim-ready.json" "${bsf_args[@]}" \
+  --registration-lifetime 8 \
   2>"$run_dir/netsim.log" &
 netsim_pid=$!
 for _ in $(seq 100); do
@@ -88,11 +133,9 @@ done
 cat "$run_dir/netsim-ready.json"
 
 if [ "$bootstrap" = gba ]; then
-  step "m2m agent run: GBA bootstrap (Ub with the USIM, Ua with Ks_ext_NAF; Kmr = Ks_int_NAF) -> service connection (new Kmc) -> SCL registration -> contentInstances"
-  sed 's/^bootstrap = "tls"/bootstrap = "gba"/' "$root/testdata/agent/lab.toml" >"$run_dir/agent.toml"
+  step "m2m agent run: GBA bootstrap (Ub with the USIM, Ua with Ks_ext_NAF; Kmr = Ks_int_NAF) -> service connection (new Kmc) -> integrity report + SCL registration -> contentInstances"
 else
-  step "m2m agent run: bootstrap (Kbs) -> service connection (new Kmc) -> SCL registration -> contentInstances"
-  cp "$root/testdata/agent/lab.toml" "$run_dir/agent.toml"
+  step "m2m agent run: bootstrap (Kbs) -> service connection (new Kmc) -> integrity report + SCL registration -> contentInstances"
 fi
 "$m2m" agent run --config "$run_dir/agent.toml" --exit-on-failure 2>"$run_dir/agent.log" &
 agent_pid=$!
@@ -112,11 +155,42 @@ step "m2m agent status --json (the agent still running, registered)"
 [ "$(status_field state)" = registered ] || { echo "the agent is not registered"; exit 1; }
 [ "$(status_field bootstrap)" = "$bootstrap" ] || { echo "the agent did not bootstrap with $bootstrap"; exit 1; }
 
+# One expression over the status's "integrity" object (i).
+integrity_field() {
+  "$m2m" agent status --config "$run_dir/agent.toml" --json 2>/dev/null |
+    python3 -c "import json,sys; i=json.load(sys.stdin).get('integrity') or {}; print(eval(sys.argv[1]))" "$1" 2>/dev/null || true
+}
+show_integrity() {
+  "$m2m" agent status --config "$run_dir/agent.toml" --json | python3 -c '
+import json, sys
+i = json.load(sys.stdin)["integrity"]
+print(json.dumps({k: i[k] for k in ("last_report", "verdict", "halted", "actions")}, indent=2))'
+}
+step "Integrity: the first report (signed in the IV-SED) and the NSCL's verdict"
+show_integrity
+[ "$(integrity_field "i.get('verdict')")" = full ] || { echo "the NSCL did not grant full access"; exit 1; }
+
+step "Tampering with a measured file: $plugin (its manifest action: rollback)"
+printf 'telemetry plug-in, patched by someone else\n' >"$plugin"
+for _ in $(seq 150); do
+  [ "$(integrity_field "any(a['action'] == 'rollback' for a in i.get('actions', []))")" = True ] &&
+    [ "$(integrity_field "i.get('verdict')")" = full ] && break
+  sleep 0.2
+done
+step "The recovery action, and the NSCL's verdicts: partial for the failed report, full for the one after the rollback"
+show_integrity
+grep -E "appraised" "$run_dir/netsim.log" | tail -n 4 || true
+cmp -s "$plugin" "$iv_dir/plugin-release-1" || { echo "the plug-in was not restored"; exit 1; }
+[ "$(integrity_field "i.get('verdict')")" = full ] || { echo "the NSCL's verdict is not full after the rollback"; exit 1; }
+
 step "SIGTERM: the agent terminates the secure channel and stops"
 kill -TERM "$agent_pid"
 wait "$agent_pid"
 tail -n 3 "$run_dir/agent.log"
 "$m2m" agent status --config "$run_dir/agent.toml"
+
+step "m2m integrity report --json: a fresh report from the IV-SED (eat = base64url COSE_Sign1, its claims beside it)"
+"$m2m" integrity report --config "$run_dir/agent.toml" --json
 
 step "m2m tls-check: one handshake with the card-held Kmc against the NSCL's mId endpoint"
 kmc_identity=$("$m2m" agent status --config "$run_dir/agent.toml" --json |

@@ -5,10 +5,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <span>
+#include <stdexcept>
 #include <string>
 
 #include "provisioning/procedure.hpp"
 #include "seuicc/card_channel.hpp"
+#include "seuicc/iv_sed_client.hpp"
 #include "seuicc/sed_status.hpp"
 
 namespace agent {
@@ -23,6 +27,24 @@ struct CardPathInfo {
     // connection SA on the one in hand), "reused" (the remembered one), "refused" or "stale" (the
     // remembered one could not be used: a new one was made).
     std::string masterSa;
+};
+
+// The IV-SED's operational commands (se-uicc/applet/IV-SED.md §4), through its own TS 102 484
+// session, inside the procedure's card transaction.
+class IvSedPort {
+public:
+    IvSedPort() = default;
+    virtual ~IvSedPort() = default;
+    IvSedPort(const IvSedPort&) = delete;
+    IvSedPort& operator=(const IvSedPort&) = delete;
+
+    virtual seuicc::IvSedStatus status() = 0;
+    virtual std::vector<seuicc::IvResult> compare(
+        std::span<const seuicc::CompareEntry> entries) = 0;
+    virtual seuicc::IvSedClient::SignedReport signReport(base::ByteView nonce,
+                                                         std::optional<std::uint64_t> iat) = 0;
+    virtual seuicc::IvSedClient::DecisionCheck verifyDecision(base::ByteView decision) = 0;
+    virtual seuicc::IvSedClient::InstalledManifest installManifest(base::ByteView manifest) = 0;
 };
 
 class CardPort {
@@ -44,6 +66,14 @@ public:
     // The public data as read by open() and kept in step with every ACTIVATE KEY since (the agent
     // is the only one that changes keys), so no GET DATA is needed after a procedure.
     [[nodiscard]] virtual const seuicc::SedStatus& status() const = 0;
+
+    // As run(), with the IV-SED reached too (its logical channel and secure channel under
+    // Kmsa_iv, opened on first use and kept). A card path without one throws.
+    virtual void runWithIvSed(
+        const std::function<void(provisioning::CardOperations&, IvSedPort&)>& procedure) {
+        static_cast<void>(procedure);
+        throw std::logic_error("this card path has no IV-SED");
+    }
 
     [[nodiscard]] virtual CardPathInfo info() const = 0;
 

@@ -49,6 +49,15 @@ struct GbaConfig {
     std::string caFile;      // an https BSF's CA certificates (PEM); empty: the system's
 };
 
+// [integrity]: integrity validation (security profile §7). The NSCL's policy key is on the card.
+struct IntegrityConfig {
+    bool enabled = false;
+    std::filesystem::path root;        // what manifest names other than @agent/@config are under
+    std::filesystem::path kmsaIvFile;  // the terminal's Kmsa_iv (0600): the IV-SED's channel
+    // The manifest as provisioned (COSE_Sign1); the agent keeps newer ones in state_dir.
+    std::filesystem::path manifestFile;
+};
+
 struct AgentConfig {
     // [card]
     std::optional<std::string> reader;  // empty: the first reader with a card
@@ -73,6 +82,9 @@ struct AgentConfig {
     std::chrono::seconds kmcRenewMargin{5};
     // [retry]
     RetryPolicy retry;
+    IntegrityConfig integrity;
+    // The file this configuration came from (loadAgentConfig): the "@config" object measured.
+    std::filesystem::path configFile;
 
     // Whether "gba" is among the bootstrap or the connection methods.
     [[nodiscard]] bool usesGba() const;

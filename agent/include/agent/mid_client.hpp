@@ -17,6 +17,13 @@ struct Registration {
     SclRegistration scl;   // as the NSCL stored it (expirationTime set)
 };
 
+// The answer to a registration or refresh that carried a report (integrity/FORMATS.md §5.3):
+// the registration when granted, and the NSCL's signed decision in either case.
+struct ReportedRegistration {
+    std::optional<Registration> registration;  // nullopt: refused (403, a deny verdict)
+    std::optional<std::string> decision;       // base64url of the decision COSE_Sign1
+};
+
 class MidClient {
 public:
     // `nsclUri` is the NSCL's base URI from the card (e.g. https://nscl.lab.m2m:8443/m2m).
@@ -39,12 +46,27 @@ public:
                                         const std::string& containerLocation,
                                         const ContentInstance& instance);
 
+    // Integrity validation (FORMATS.md §5): the NSCL's fresh nonce; a registration or refresh
+    // carrying `scl.integrityValResults` whose 403 with a decision is an answer, not an error;
+    // a remediation object's bytes (at most 1 MiB).
+    IntegrityChallenge integrityChallenge(securechannel::tls::CardKeyOperations& card);
+    ReportedRegistration registerSclReporting(securechannel::tls::CardKeyOperations& card,
+                                              const SclRegistration& scl);
+    ReportedRegistration refreshReporting(securechannel::tls::CardKeyOperations& card,
+                                          const Registration& current);
+    base::Bytes fetchObject(securechannel::tls::CardKeyOperations& card, const std::string& url);
+
     [[nodiscard]] const std::string& nsclUri() const { return nsclUri_; }
 
 private:
     securechannel::tls::HttpResponse send(securechannel::tls::CardKeyOperations& card,
                                           const std::string& method, const std::string& url,
                                           std::string body, std::string_view what);
+    securechannel::tls::HttpResponse perform(securechannel::tls::CardKeyOperations& card,
+                                             const std::string& method, const std::string& url,
+                                             std::string body);
+    ReportedRegistration reported(const securechannel::tls::HttpResponse& response,
+                                  const std::string& location, std::string_view what);
     std::string absolute(const std::string& location) const;
 
     securechannel::tls::HttpsClient* client_;

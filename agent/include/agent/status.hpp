@@ -82,6 +82,11 @@ struct AgentStatus {
     std::string containerLocation;
     std::uint64_t contentInstances = 0;
     std::string lastContentInstance;  // id the NSCL gave the latest one
+    // Readings not sent because integrity validation holds mId data back (halt, partial).
+    std::uint64_t readingsWithheld = 0;
+    // Integrity validation (IntegrityValidator::statusJson): the last report, the verdict, the
+    // recovery actions taken; null when it is not enabled or has not run.
+    nlohmann::ordered_json integrity;
 
     seuicc::ApduCounters cardTraffic;
     std::uint64_t secureChannelSetups = 0;

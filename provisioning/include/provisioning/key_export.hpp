@@ -40,17 +40,23 @@ struct KeyExport {
     std::optional<std::string> imsi;            // 6..15 digits
     std::optional<base::SecretBuffer> usimK;    // 16 bytes
     std::optional<base::SecretBuffer> usimOpc;  // 16 bytes
-    // The IV-SED's attestation public key (integrity validation), PEM SubjectPublicKeyInfo: public,
-    // so a plain string; the reader checks its PEM frame, the user of the key parses it.
+    // The IV-SED (integrity validation), when the profile has an [iv_sed] section: the terminal's
+    // Kmsa_iv, and the attestation public key the card generated (PEM SubjectPublicKeyInfo, what
+    // the NSCL checks reports with). The key is absent until the card made it.
+    std::optional<base::SecretBuffer> kmsaIv;  // 16 bytes
     std::optional<std::string> ivAttestationPublicKey;
 };
 
 // Reads `path`, checked as a key file (regular, owned by the user, 0600 or 0400, at most 8 KiB).
 // Every field is required but kbs, kiv and the USIM's (imsi, usim_k, usim_opc: all or none); each
-// is checked for type, size and range. iv_attestation_public_key is optional too.
+// is checked for type, size and range.
 [[nodiscard]] KeyExport readKeyExport(const std::filesystem::path& path);
 
 // Writes `record` to a new file at `path` (mode 0600, never over an existing file).
 void writeKeyExport(const std::filesystem::path& path, const KeyExport& record);
+// Replaces the record at `path` whole (a new 0600 file beside it, then rename): for what the card
+// itself makes during personalisation (the IV-SED's attestation key), added to the record once
+// the card has it.
+void replaceKeyExport(const std::filesystem::path& path, const KeyExport& record);
 
 }  // namespace provisioning

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "provisioning/iv_sed_personalisation.hpp"
 #include "provisioning/sim_profile.hpp"
 #include "seuicc/card_channel.hpp"
 #include "seuicc/m2m_sed_client.hpp"
@@ -32,6 +33,8 @@ struct PersonaliseOptions {
     // absent; reused when present for the same ICCID (refused for another card).
     std::optional<std::filesystem::path> exportKeysFile;
     bool lock = true;  // COMMIT AND LOCK; false leaves the card PERSONALISED (still writable)
+    // Kmsa_iv for the terminal (0600), as kmsaFile: needed when the profile has [iv_sed].
+    std::optional<std::filesystem::path> kmsaIvFile;
 };
 
 enum class PersonaliseOutcome {
@@ -42,8 +45,9 @@ enum class PersonaliseOutcome {
 struct PersonaliseResult {
     PersonaliseOutcome outcome = PersonaliseOutcome::Personalised;
     std::string iccid;
-    seuicc::SedStatus status;         // read back from the card after the run
-    std::optional<std::string> imsi;  // the USIM's, when the profile has [usim]
+    seuicc::SedStatus status;           // read back from the card after the run
+    std::optional<std::string> imsi;    // the USIM's, when the profile has [usim]
+    std::optional<IvSedOutcome> ivSed;  // when the profile has [iv_sed]
     seuicc::ApduCounters counters;
     double elapsedMs = 0;
 

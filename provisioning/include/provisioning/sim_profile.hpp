@@ -36,6 +36,16 @@ struct UsimSpec {
     std::optional<base::Bytes> sqn;  // start SQN_MS, 6 bytes (lab cards and tests)
 };
 
+// The [iv_sed] section: the IV-SED's personalisation (se-uicc/applet/IV-SED.md §3, security
+// profile §7.3.1). The keys it names are public keys; the files are read at parse time.
+struct IvSedSpec {
+    KeySpec kmsaIv;                 // Kmsa_iv, 16 bytes: the IV-SED's own TS 102 484 key
+    base::Bytes referenceKeyPoint;  // 65: the SP's manifest-signing key (PEM key or certificate)
+    base::Bytes policyKeyPoint;     // 65: the NSCL's decision-signing key (PEM key)
+    base::Bytes manifest;           // the first manifest, a COSE_Sign1 signed by the reference key
+    std::uint32_t manifestVersion = 0;
+};
+
 struct SimProfile {
     std::optional<base::Bytes> nodeId;  // empty: generate (16 random bytes)
     std::string sclId;
@@ -49,6 +59,7 @@ struct SimProfile {
     std::optional<KeySpec> kiv;
     base::SecretBuffer adminCode;  // 8 bytes (the test SIM's transport code: M2M-SED and USIM)
     std::optional<UsimSpec> usim;
+    std::optional<IvSedSpec> ivSed;
 };
 
 // Parses and checks the text of a profile; a relative admin.code_file is relative to `baseDir`.

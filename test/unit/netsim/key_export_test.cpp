@@ -186,24 +186,40 @@ TEST_CASE("a key export's USIM subscription: imsi, usim_k, usim_opc together or 
                Catch::Contains("'usim_k' is not 16 bytes of hex"));
 }
 
-TEST_CASE("a key export's IV-SED attestation public key is optional and PEM", "[key-export][iv]") {
+TEST_CASE("a key export's IV-SED fields: kmsa_iv and the attestation public key (PEM)",
+          "[key-export][iv-sed]") {
     sctest::TempDir dir;
-    const std::string pem =
-        "-----BEGIN PUBLIC KEY-----\n"
-        "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE9hX0l0k7k5L1kM6wqW1u1oQ4f2o1\n"
-        "4p3p0t9b8Ck0rJ6cJbH3V5a6x7bA5cJ7y1w6U2N5h3xX4lQ9pKpZ0J9sGQ==\n"
-        "-----END PUBLIC KEY-----\n";
     KeyExport in;
     in.iccid = "8988211000000000018";
     in.kmr = base::SecretBuffer::copyOf(base::fromHex(kKmrHex));
     in.kmsa = base::SecretBuffer::copyOf(base::fromHex(kKmsaHex));
-    in.ivAttestationPublicKey = pem;
+    in.kmsaIv = base::SecretBuffer::copyOf(base::fromHex(kKmsaHex));
     const auto path = dir.path() / "keys.json";
     provisioning::writeKeyExport(path, in);
-    CHECK(readKeyExport(path).ivAttestationPublicKey == pem);
+    CHECK_FALSE(readKeyExport(path).ivAttestationPublicKey);
+    // The card makes the attestation key after the record is first written: replaced whole.
+    in.ivAttestationPublicKey = "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n";
+    provisioning::replaceKeyExport(path, in);
+    struct stat info {};
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    CHECK((info.st_mode & 07777) == 0600);
+    CHECK_FALSE(std::filesystem::exists(path.string() + ".new"));
+    const KeyExport out = readKeyExport(path);
+    REQUIRE(out.kmsaIv);
+    CHECK(out.kmsaIv->equals(*in.kmsaIv));
+    CHECK(out.ivAttestationPublicKey == in.ivAttestationPublicKey);
 
-    const auto p = dir.path() / "bad.json";
-    sctest::writeFile(p, std::string_view(document(", \"iv_attestation_public_key\": \"MFkw\"")));
-    CHECK_THROWS_WITH(readKeyExport(p),
-                      Catch::Contains("'iv_attestation_public_key' is not a PEM public key"));
+    const auto refused = [&](const std::string& fields) {
+        const auto p = dir.path() / ("bad-" + std::to_string(fields.size()) + ".json");
+        sctest::writeFile(p, std::string_view(document(fields)));
+        try {
+            static_cast<void>(readKeyExport(p));
+        } catch (const KeyExportError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    CHECK_THAT(refused(", \"iv_attestation_public_key\": \"MFkw\""),
+               Catch::Contains("'iv_attestation_public_key' is not a PEM public key"));
+    CHECK_THAT(refused(", \"kmsa_iv\": \"00\""), Catch::Contains("'kmsa_iv' is not 16 bytes"));
 }

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "freed_memory_watch.hpp"
+#include "integrity/certificate.hpp"
+#include "integrity/manifest.hpp"
 #include "message_matches.hpp"
 #include "provisioning/sim_profile.hpp"
 #include "securechannel/key_file.hpp"
@@ -231,4 +233,81 @@ TEST_CASE("the [usim] section: IMSI, K, OPc or OP, start SQN; refusals by field"
                Catch::Contains("usim.k must be 16 bytes"));
     CHECK_THAT(refusal(generateProfile() + replaced(usim, "ff9bb4d0b5e7", "ff9b")),
                Catch::Contains("usim.sqn must be 6 bytes"));
+}
+
+namespace {
+
+// The public files an [iv_sed] section names: the SP's key (as a certificate), the NSCL's policy
+// key, and a first manifest the SP signed.
+struct IvSedFiles {
+    TempDir dir;
+    integrity::PrivateKey sp = integrity::PrivateKey::generate();
+    integrity::PrivateKey nscl = integrity::PrivateKey::generate();
+
+    IvSedFiles() {
+        const base::Bytes cert =
+            integrity::issueCertificate({"test SP", false, 30}, sp.publicKey(), sp);
+        writeFile(dir.path() / "sp.pem", integrity::certificateToPem(cert));
+        writeFile(dir.path() / "sp-key.pem", sp.publicKey().pem());
+        writeFile(dir.path() / "policy.pem", nscl.publicKey().pem());
+        writeManifest("manifest.cose", sp, 3);
+        writeManifest("foreign.cose", nscl, 3);
+    }
+    void writeManifest(const std::string& name, const integrity::PrivateKey& key,
+                       std::uint32_t version) {
+        integrity::Manifest m;
+        m.version = version;
+        m.objects.push_back(
+            {"@agent", base::Bytes(32, 0xAB), true, integrity::RecoveryAction::Rollback});
+        const base::Bytes signedManifest =
+            integrity::CoseSign1::sign(key, m.encodePayload(), std::nullopt).encode();
+        writeFile(dir.path() / name,
+                  std::string_view(reinterpret_cast<const char*>(signedManifest.data()),
+                                   signedManifest.size()));
+    }
+    std::string section(const std::string& reference = "sp.pem",
+                        const std::string& policy = "policy.pem",
+                        const std::string& manifest = "manifest.cose") const {
+        return "[iv_sed]\nkmsa_iv = \"generate\"\nreference_key = \"" + reference +
+               "\"\npolicy_key = \"" + policy + "\"\nmanifest = \"" + manifest + "\"\n";
+    }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "profile [iv_sed]: keys from a certificate or PEM, the manifest checked against the "
+    "reference key",
+    "[sim-profile][iv-sed]") {
+    IvSedFiles f;
+    const auto p = parseSimProfile(generateProfile() + f.section(), f.dir.path());
+    REQUIRE(p.ivSed);
+    CHECK(p.ivSed->kmsaIv.generate());
+    CHECK(p.ivSed->referenceKeyPoint == f.sp.publicKey().point());
+    CHECK(p.ivSed->policyKeyPoint == f.nscl.publicKey().point());
+    CHECK(p.ivSed->manifestVersion == 3);
+    // The SP's key as a PEM public key works the same.
+    CHECK(parseSimProfile(generateProfile() + f.section("sp-key.pem"), f.dir.path())
+              .ivSed->referenceKeyPoint == f.sp.publicKey().point());
+    CHECK_FALSE(parseSimProfile(generateProfile(), f.dir.path()).ivSed);
+}
+
+TEST_CASE("profile [iv_sed]: refusals name the field", "[sim-profile][iv-sed][neg]") {
+    IvSedFiles f;
+    const auto refusal = [&](const std::string& section) {
+        try {
+            static_cast<void>(parseSimProfile(generateProfile() + section, f.dir.path()));
+        } catch (const ProfileError& e) {
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    // A manifest the card would refuse fails before anything is written.
+    CHECK_THAT(refusal(f.section("sp.pem", "policy.pem", "foreign.cose")),
+               Catch::Contains("iv_sed.manifest"));
+    CHECK_THAT(refusal(f.section("sp.pem", "policy.pem", "missing.cose")),
+               Catch::Contains("iv_sed.manifest: cannot read"));
+    CHECK_THAT(refusal(f.section("sp.pem", "sp.pem")), Catch::Contains("iv_sed.policy_key"));
+    CHECK_THAT(refusal(f.section("manifest.cose")), Catch::Contains("iv_sed.reference_key"));
+    CHECK_THAT(refusal("[iv_sed]\nkmsa_iv = \"0011\"\n"), Catch::Contains("iv_sed.kmsa_iv"));
 }

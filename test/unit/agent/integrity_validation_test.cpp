@@ -1,0 +1,243 @@
+// The agent's side of integrity validation without a card or network: an in-memory IV-SED that
+// signs real EATs, an NSCL answering the challenge, decisions signed by a test policy key. What is
+// tested: a decision that fails a terminal check (another nonce, another policy key) or the card's
+// check is refused with DecisionRefused and nothing of it acts; a valid one runs the recovery
+// action (quarantine here) and records it.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "../secure-channel/test_support.hpp"
+#include "agent/integrity_validation.hpp"
+#include "securechannel/crypto.hpp"
+#include "seuicc/iv_sed_errors.hpp"
+
+namespace {
+
+namespace tls = securechannel::tls;
+
+// The challenge endpoint only: a fixed nonce.
+class ChallengeOnly final : public tls::HttpsClient {
+public:
+    base::Bytes nonce = base::Bytes(32, 0x5A);
+    tls::HttpResponse perform(const tls::HttpRequest& request, const tls::PskKey&,
+                              tls::CardKeyOperations&, tls::Export) override {
+        tls::HttpResponse r;
+        REQUIRE(request.url.find("/integrity/challenge") != std::string::npos);
+        r.status = 201;
+        r.body = agent::toXml(agent::IntegrityChallenge{
+            nonce, std::chrono::system_clock::now() + std::chrono::minutes(2)});
+        return r;
+    }
+    void closeConnections() override {}
+    const tls::ClientCounters& counters() const override { return counters_; }
+
+private:
+    tls::ClientCounters counters_;
+};
+
+class NoCard final : public provisioning::CardOperations {
+public:
+    base::SecretBuffer computeMasterSecret(seuicc::KeySlot, seuicc::MasterSecretMode,
+                                           base::ByteView) override {
+        throw std::logic_error("not used");
+    }
+    seuicc::KeyCheckValue deriveExportedKey(seuicc::ExportTarget, base::ByteView,
+                                            base::ByteView) override {
+        throw std::logic_error("not used");
+    }
+    void activateKey(seuicc::ExportTarget, std::uint32_t, std::chrono::system_clock::time_point,
+                     std::optional<std::uint64_t>) override {}
+    provisioning::AkaAnswer authenticateGbaBootstrap(const provisioning::AkaChallenge&) override {
+        throw std::logic_error("not used");
+    }
+    std::string readImsi() override { return ""; }
+    seuicc::M2mSedClient::GbaKey setKeyFromGba(seuicc::ExportTarget, base::ByteView,
+                                               std::string_view) override {
+        throw std::logic_error("not used");
+    }
+    void writeGbaBootstrap(const seuicc::GbaBootstrapParams&) override {}
+};
+
+// An IV-SED in memory: compares against its manifest and signs EATs with its own key.
+class MemoryIvSed final : public agent::IvSedPort {
+public:
+    MemoryIvSed(integrity::Manifest manifest, base::Bytes payload, base::Bytes policyKeyId)
+        : manifest_(std::move(manifest)),
+          payload_(std::move(payload)),
+          policyKeyId_(std::move(policyKeyId)) {}
+
+    integrity::PrivateKey attestation = integrity::PrivateKey::generate();
+    bool refuseDecisions = false;
+    base::Bytes nodeId = base::Bytes(16, 0x42);
+
+    seuicc::IvSedStatus status() override {
+        seuicc::IvSedStatus s;
+        s.lifecycle = 0x07;
+        s.nodeId = nodeId;
+        s.manifestVersion = manifest_.version;
+        s.reportCounter = counter_;
+        s.manifestDigest = securechannel::sha256(payload_);
+        s.attestationPublicKey = attestation.publicKey().point();
+        s.policyKeyId = policyKeyId_;
+        return s;
+    }
+    std::vector<seuicc::IvResult> compare(std::span<const seuicc::CompareEntry> entries) override {
+        results_.clear();
+        measured_.clear();
+        for (const auto& e : entries) {
+            const auto& object = manifest_.objects.at(e.index);
+            const auto result = !e.sha256                    ? seuicc::IvResult::Absent
+                                : *e.sha256 == object.sha256 ? seuicc::IvResult::Success
+                                                             : seuicc::IvResult::Fail;
+            results_.push_back(result);
+            if (e.sha256) {
+                measured_.push_back({object.name, *e.sha256});
+            }
+        }
+        return results_;
+    }
+    seuicc::IvSedClient::SignedReport signReport(base::ByteView nonce,
+                                                 std::optional<std::uint64_t>) override {
+        integrity::EatClaims c;
+        c.nonce.assign(nonce.begin(), nonce.end());
+        c.ueid = base::Bytes{0x01};
+        c.ueid.insert(c.ueid.end(), nodeId.begin(), nodeId.end());
+        c.measurements = measured_;
+        for (std::size_t i = 0; i < results_.size(); ++i) {
+            c.results.push_back({manifest_.objects[i].name,
+                                 static_cast<integrity::MeasurementResult>(results_[i])});
+        }
+        c.manifestVersion = manifest_.version;
+        c.counter = ++counter_;
+        last_ = c;
+        return {integrity::CoseSign1::sign(attestation, c.encode(), attestation.publicKey().keyId())
+                    .encode(),
+                counter_};
+    }
+    seuicc::IvSedClient::DecisionCheck verifyDecision(base::ByteView decision) override {
+        if (refuseDecisions) {
+            throw seuicc::IvSignatureInvalid(0x6300, "IV-SED VERIFY DECISION");
+        }
+        const auto d = integrity::Decision::decode(decision);
+        return {static_cast<std::uint8_t>(d.claims.verdict), d.claims.counter};
+    }
+    seuicc::IvSedClient::InstalledManifest installManifest(base::ByteView) override {
+        throw std::logic_error("not used");
+    }
+
+    const integrity::EatClaims& last() const { return last_; }
+
+private:
+    integrity::Manifest manifest_;
+    base::Bytes payload_;
+    base::Bytes policyKeyId_;
+    std::uint32_t counter_ = 0;
+    std::vector<seuicc::IvResult> results_;
+    std::vector<integrity::Measurement> measured_;
+    integrity::EatClaims last_;
+};
+
+struct Bench {
+    sctest::TempDir dir;
+    integrity::PrivateKey sp = integrity::PrivateKey::generate();
+    integrity::PrivateKey policy = integrity::PrivateKey::generate();
+    std::optional<MemoryIvSed> card;
+    ChallengeOnly network;
+    NoCard keys;
+    agent::MidClient mid{network, "https://nscl.lab.m2m:8443/m2m"};
+    std::optional<agent::IntegrityValidator> validator;
+
+    std::filesystem::path plugin() const { return dir.path() / "root" / "plugin.so"; }
+
+    Bench() {
+        std::filesystem::create_directories(plugin().parent_path());
+        std::ofstream(plugin()) << "tampered";
+        integrity::Manifest m;
+        m.version = 1;
+        m.objects.push_back({"plugin.so", securechannel::sha256(base::asBytes("good")), true,
+                             integrity::RecoveryAction::Quarantine});
+        const base::Bytes payload = m.encodePayload();
+        const base::Bytes envelope = integrity::CoseSign1::sign(sp, payload, std::nullopt).encode();
+        std::ofstream(dir.path() / "manifest.cose", std::ios::binary)
+            .write(reinterpret_cast<const char*>(envelope.data()),
+                   static_cast<std::streamsize>(envelope.size()));
+        card.emplace(m, payload, policy.publicKey().keyId());
+        agent::IntegrityConfig c;
+        c.enabled = true;
+        c.root = dir.path() / "root";
+        c.manifestFile = dir.path() / "manifest.cose";
+        validator.emplace(c, dir.path() / "agent.toml", dir.path() / "state");
+        mid.useKey({"node.1", seuicc::KeySlot::Kmc});
+    }
+
+    std::string decision(const integrity::PrivateKey& signer, base::Bytes nonce,
+                         integrity::Verdict verdict = integrity::Verdict::Partial) {
+        integrity::DecisionClaims d;
+        d.node = card->last().ueid;
+        d.nonce = std::move(nonce);
+        d.counter = card->last().counter;
+        d.verdict = verdict;
+        const auto now = static_cast<std::uint64_t>(std::time(nullptr));
+        d.iat = now;
+        d.exp = now + 300;
+        return integrity::toBase64Url(
+            integrity::CoseSign1::sign(signer, d.encode(), signer.publicKey().keyId()).encode());
+    }
+};
+
+}  // namespace
+
+TEST_CASE("integrity validation: the report carries the card's counter and the failed objects",
+          "[integrity]") {
+    Bench b;
+    const agent::IntegrityValResults r = b.validator->report(b.keys, *b.card, b.mid);
+    CHECK(r.ivalResults == 1);  // object 0 failed
+    CHECK(r.signedIvalResult == 1);
+    const auto report = integrity::Report::decode(integrity::fromBase64Url(r.eat));
+    CHECK(report.claims.nonce == b.network.nonce);
+    report.verifyWith(b.card->attestation.publicKey());
+}
+
+TEST_CASE("integrity validation: a decision failing a check is refused and nothing acts on it",
+          "[integrity][neg]") {
+    Bench b;
+    static_cast<void>(b.validator->report(b.keys, *b.card, b.mid));
+    const auto now = std::chrono::system_clock::now();
+    // Another nonce: a replayed or mixed-up decision.
+    CHECK_THROWS_AS(b.validator->apply(b.decision(b.policy, base::Bytes(32, 0x01)), b.keys, *b.card,
+                                       b.mid, now),
+                    agent::DecisionRefused);
+    // Signed by a key other than the card's policy key.
+    const auto other = integrity::PrivateKey::generate();
+    CHECK_THROWS_AS(
+        b.validator->apply(b.decision(other, b.network.nonce), b.keys, *b.card, b.mid, now),
+        agent::DecisionRefused);
+    // The card refuses it (its signature check).
+    b.card->refuseDecisions = true;
+    CHECK_THROWS_AS(
+        b.validator->apply(b.decision(b.policy, b.network.nonce), b.keys, *b.card, b.mid, now),
+        agent::DecisionRefused);
+    // No answer at all.
+    CHECK_THROWS_AS(b.validator->apply(std::nullopt, b.keys, *b.card, b.mid, now),
+                    agent::DecisionRefused);
+    CHECK(std::filesystem::exists(b.plugin()));  // no quarantine ran
+    CHECK(b.validator->statusJson()["actions"].empty());
+    CHECK(b.validator->verdict() == integrity::Verdict::Deny);
+}
+
+TEST_CASE("integrity validation: a valid decision runs the failed object's recovery action",
+          "[integrity]") {
+    Bench b;
+    static_cast<void>(b.validator->report(b.keys, *b.card, b.mid));
+    const auto applied = b.validator->apply(b.decision(b.policy, b.network.nonce), b.keys, *b.card,
+                                            b.mid, std::chrono::system_clock::now());
+    CHECK(applied.verdict == integrity::Verdict::Partial);
+    CHECK_FALSE(applied.reportAgain);
+    CHECK_FALSE(std::filesystem::exists(b.plugin()));
+    const auto status = b.validator->statusJson();
+    REQUIRE(status["actions"].size() == 1);
+    CHECK(status["actions"][0]["action"] == "quarantine");
+    CHECK(status["verdict"] == "partial");
+    CHECK(status["last_report"]["passes"] == false);
+}
