@@ -265,7 +265,8 @@ TEST_CASE(
     CHECK(latest["report"].get<std::uint64_t>() >= 2);
     bool quarantineTold = false;
     for (const auto& instance : maintenance) {
-        for (const auto& a : record(instance)["actions"]) {
+        const auto told = record(instance);  // kept: a loop over a temporary's member dangles
+        for (const auto& a : told["actions"]) {
             quarantineTold = quarantineTold || a.value("action", "") == "quarantine";
         }
     }
