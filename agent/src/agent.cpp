@@ -92,6 +92,44 @@ std::string reading(std::uint64_t seq, Clock::time_point at, Clock::duration upt
            "\",\"uptime_ms\":" + std::to_string(ms) + "}";
 }
 
+// The recovery actions after `lastTold` in `actions` (all of them when it is gone or null).
+nlohmann::ordered_json actionsSince(const nlohmann::ordered_json& actions,
+                                    const nlohmann::ordered_json& lastTold) {
+    auto from = actions.begin();
+    for (auto it = actions.begin(); it != actions.end(); ++it) {
+        if (*it == lastTold) {
+            from = std::next(it);
+        }
+    }
+    return nlohmann::ordered_json(std::vector<nlohmann::ordered_json>(from, actions.end()));
+}
+
+// One maintenance record (integrity validation's state after a report, the recovery actions
+// new since the last record): a small JSON document in the maintenance container, what a
+// partial verdict still lets the node tell its operator.
+std::string maintenanceRecord(std::uint64_t seq, const nlohmann::ordered_json& integrity,
+                              const nlohmann::ordered_json& actions, Clock::time_point at) {
+    nlohmann::ordered_json failed = nlohmann::ordered_json::array();
+    nlohmann::ordered_json counter = nullptr;
+    if (integrity.contains("last_report")) {
+        const auto& r = integrity["last_report"];
+        counter = r["counter"];
+        for (const auto& o : r["results"]) {
+            if (o.value("result", "") != "success") {
+                failed.push_back(o["name"]);
+            }
+        }
+    }
+    const nlohmann::ordered_json record = {{"seq", seq},
+                                           {"time", provisioning::toDateTime(at)},
+                                           {"report", counter},
+                                           {"verdict", integrity["verdict"]},
+                                           {"halted", integrity["halted"]},
+                                           {"failed", failed},
+                                           {"actions", actions}};
+    return record.dump();
+}
+
 }  // namespace
 
 struct Agent::Impl {
@@ -135,6 +173,11 @@ struct Agent::Impl {
     // The reading being sent, fixed at its first attempt (content and id) so that every attempt
     // sends the same request.
     std::optional<ContentInstance> pending;
+    // Where the data goes (empty: not created yet, or not allowed to be).
+    std::string applicationLocation, readingsLocation, maintenanceLocation;
+    std::uint64_t nextMaintenanceSeq = 1;
+    // The verdict, halt and last action the latest maintenance record told (none yet: null).
+    nlohmann::ordered_json maintenanceTold;
 
     // --- status ----------------------------------------------------------------------------
 
@@ -395,7 +438,9 @@ struct Agent::Impl {
 
     Outcome registerScl() {
         const std::string sclId = *card.status().sclId;
-        std::string container;
+        applicationLocation.clear();
+        readingsLocation.clear();
+        maintenanceLocation.clear();
         if (integrity) {
             measure("registration", [&] {
                 card.runWithIvSed([&](provisioning::CardOperations& ops, IvSedPort& iv) {
@@ -413,7 +458,8 @@ struct Agent::Impl {
                     if (applied.reportAgain) {
                         refreshWithReport(ops, iv);
                     }
-                    container = createDataPath(ops);
+                    ensureDataPath(ops);
+                    tellMaintenance(ops);
                 });
             });
         } else {
@@ -422,32 +468,97 @@ struct Agent::Impl {
                 request.sclId = sclId;
                 request.link = sclId;
                 registration = mid->registerScl(ops, request);
-                container = createDataPath(ops);
+                ensureDataPath(ops);
             });
         }
         noteRegistration();
-        update([&](AgentStatus& a) {
-            a.containerLocation = container;
-            ++a.registrations;
-        });
+        noteDataPath();
+        update([&](AgentStatus& a) { ++a.registrations; });
         nextReport = clock.now();
         return Outcome::next(AgentState::Registered);
     }
 
-    // The application and container of the readings, when mId data may flow (integrity: no
-    // halt, and under a partial verdict only what the decision allows); "" otherwise.
-    std::string createDataPath(provisioning::CardOperations& ops) {
-        const std::string app =
-            joinLocation(registration->location, "applications/" + config.applicationId);
-        if (!dataAllowed(joinLocation(app, "containers/" + config.containerId))) {
-            base::log::kAgent->info(
-                "integrity: no application or container created (mId data "
-                "not allowed now)");
-            return "";
+    // The application and its containers (the readings; with integrity, the maintenance
+    // records), each created when missing and when mId data may go where it is created: no halt,
+    // and under partial only inside the decision's allowed paths (the NSCL checks the path
+    // posted to, so creating needs the collection itself allowed). What exists stays in use.
+    void ensureDataPath(provisioning::CardOperations& ops) {
+        const bool missing = readingsLocation.empty() || (integrity && maintenanceLocation.empty());
+        if (!missing) {
+            return;
         }
-        const std::string created =
-            mid->createApplication(ops, registration->location, {config.applicationId});
-        return mid->createContainer(ops, created, {config.containerId});
+        if (applicationLocation.empty()) {
+            if (!dataAllowed(joinLocation(registration->location, "applications"))) {
+                base::log::kAgent->info("integrity: no application created (not allowed now)");
+                return;
+            }
+            applicationLocation =
+                mid->createApplication(ops, registration->location, {config.applicationId});
+        }
+        if (!dataAllowed(joinLocation(applicationLocation, "containers"))) {
+            base::log::kAgent->info("integrity: no container created (not allowed now)");
+            return;
+        }
+        if (readingsLocation.empty()) {
+            readingsLocation = mid->createContainer(ops, applicationLocation, {config.containerId});
+        }
+        if (integrity && maintenanceLocation.empty()) {
+            maintenanceLocation = mid->createContainer(ops, applicationLocation,
+                                                       {config.integrity.maintenanceContainerId});
+        }
+    }
+
+    void noteDataPath() {
+        update([&](AgentStatus& a) {
+            a.containerLocation = readingsLocation;
+            a.maintenanceLocation = maintenanceLocation;
+        });
+    }
+
+    // After each report: a maintenance record under partial, and whenever the verdict, the
+    // halt or the actions changed since the last one (so under full a steady node sends none:
+    // mId traffic stays low). Never under halt (no mId data at all); the first record after it
+    // tells the halt and its lifting. A record refused or lost is not sent again: the next
+    // report's record supersedes it.
+    void tellMaintenance(provisioning::CardOperations& ops) {
+        const nlohmann::ordered_json state = integrity->statusJson();
+        const auto& actions = state["actions"];
+        const nlohmann::ordered_json told = {
+            state["verdict"], state["halted"],
+            actions.empty() ? nlohmann::ordered_json(nullptr) : actions.back()};
+        const bool partial = integrity->verdict() == integrity::Verdict::Partial;
+        if ((!partial && told == maintenanceTold) || maintenanceLocation.empty() ||
+            !dataAllowed(joinLocation(maintenanceLocation, "contentInstances"))) {
+            return;
+        }
+        // Every record its own id, so a post sent twice by the HTTP stack is stored once.
+        const std::uint64_t seq = nextMaintenanceSeq++;
+        ContentInstance record;
+        record.id = "m" + runId + "-" + std::to_string(seq);
+        record.contentType = "application/json";
+        const nlohmann::ordered_json lastTold =
+            maintenanceTold.is_null() ? maintenanceTold : maintenanceTold[2];
+        record.content =
+            maintenanceRecord(seq, state, actionsSince(actions, lastTold), clock.now());
+        postOnce(ops, maintenanceLocation, record);
+        maintenanceTold = told;
+        update([](AgentStatus& a) { ++a.maintenanceRecords; });
+    }
+
+    // Posts `instance`; a 409 (its id is stored already: an earlier answer was lost) counts as
+    // stored.
+    ContentInstance postOnce(provisioning::CardOperations& ops, const std::string& container,
+                             const ContentInstance& instance) {
+        try {
+            return mid->postContentInstance(ops, container, instance);
+        } catch (const provisioning::RequestRefused& e) {
+            if (e.status() != 409) {
+                throw;
+            }
+            base::log::kAgent->info(
+                "contentInstance {} was stored before: its answer had been lost", instance.id);
+            return instance;
+        }
     }
 
     static std::string joinLocation(const std::string& base, const std::string& relative) {
@@ -554,20 +665,14 @@ struct Agent::Impl {
         }
         if (now >= refreshDue) {
             if (integrity) {
-                std::string container;
-                bool created = false;
                 measure("registration_refresh", [&] {
                     card.runWithIvSed([&](provisioning::CardOperations& ops, IvSedPort& iv) {
                         refreshWithReport(ops, iv);
-                        if (containerLocation().empty()) {
-                            container = createDataPath(ops);
-                            created = !container.empty();
-                        }
+                        ensureDataPath(ops);
+                        tellMaintenance(ops);
                     });
                 });
-                if (created) {
-                    update([&](AgentStatus& a) { a.containerLocation = container; });
-                }
+                noteDataPath();
             } else {
                 cardProcedure("registration_refresh", [&](provisioning::CardOperations& ops) {
                     registration = mid->refresh(ops, *registration);
@@ -577,8 +682,8 @@ struct Agent::Impl {
             update([](AgentStatus& a) { ++a.refreshes; });
         }
         if (clock.now() >= nextReport) {
-            const std::string container = containerLocation();
-            if (!container.empty() && dataAllowed(container)) {
+            if (!readingsLocation.empty() &&
+                dataAllowed(joinLocation(readingsLocation, "contentInstances"))) {
                 report();
             } else {
                 // Integrity validation holds mId data back (halt, partial, no container yet).
@@ -589,22 +694,12 @@ struct Agent::Impl {
         return Outcome::next(AgentState::Registered);
     }
 
-    std::string containerLocation() const {
-        const std::lock_guard lock(mutex);
-        return st.containerLocation;
-    }
-
     // One reading as a contentInstance; the sequence number advances only once it is stored,
     // so a failed post is sent again, not lost. Each reading carries an id of its own (this run's
     // start and its sequence number): the NSCL answers 409 to the same id sent again, so a post
     // that was stored although its answer was lost (a reset, a timeout), or that libcurl sent a
     // second time on a new connection, is stored once, not twice.
     void report() {
-        std::string container;
-        {
-            const std::lock_guard lock(mutex);
-            container = st.containerLocation;
-        }
         if (!pending) {
             pending.emplace();
             pending->id = "r" + runId + "-" + std::to_string(nextSeq);
@@ -613,17 +708,7 @@ struct Agent::Impl {
         }
         ContentInstance stored;
         cardProcedure("content_instance", [&](provisioning::CardOperations& ops) {
-            try {
-                stored = mid->postContentInstance(ops, container, *pending);
-            } catch (const provisioning::RequestRefused& e) {
-                if (e.status() != 409) {
-                    throw;
-                }
-                base::log::kAgent->info(
-                    "reading {} ({}) was stored before: its answer had been lost", nextSeq,
-                    pending->id);
-                stored = *pending;
-            }
+            stored = postOnce(ops, readingsLocation, *pending);
         });
         pending.reset();
         ++nextSeq;

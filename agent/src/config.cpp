@@ -259,7 +259,7 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
     const auto* integrity = section(source, root, "integrity");
     if (integrity != nullptr) {
         onlyKnown(source, *integrity, "integrity.",
-                  {"enabled", "root", "kmsa_iv_file", "manifest"});
+                  {"enabled", "root", "kmsa_iv_file", "manifest", "maintenance_container"});
     }
     const auto* card = section(source, root, "card");
     const auto* network = section(source, root, "network");
@@ -392,6 +392,9 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
             relativeTo(baseDir, string(source, integrity, "integrity", "kmsa_iv_file", ""));
         c.integrity.manifestFile =
             relativeTo(baseDir, string(source, integrity, "integrity", "manifest", ""));
+        c.integrity.maintenanceContainerId =
+            string(source, integrity, "integrity", "maintenance_container",
+                   c.integrity.maintenanceContainerId);
     }
     return c;
 }

@@ -100,6 +100,8 @@ Json toJson(const AgentStatus& s) {
     j["last_content_instance"] = text(s.lastContentInstance);
     if (!s.integrity.is_null()) {
         j["readings_withheld"] = s.readingsWithheld;
+        j["maintenance_container"] = text(s.maintenanceLocation);
+        j["maintenance_records"] = s.maintenanceRecords;
         j["integrity"] = s.integrity;
     }
     Json procedures = Json::object();

@@ -5,6 +5,7 @@
 // manifest's recovery action for it runs: quarantine, rollback, halt; the NSCL's verdict follows
 // its policy; a remediation order is fetched, installed in the card and reported on again.
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -146,6 +147,29 @@ std::uint64_t instances(const nlohmann::json& s) {
     return s.value("content_instances", std::uint64_t{0});
 }
 
+// What the NSCL stored in the container `containerId` (m2m-netsim show --json), oldest first.
+std::vector<nlohmann::json> stored(LabNetwork& network, const std::string& containerId) {
+    const auto shown = network.show();
+    std::set<std::int64_t> ids;
+    for (const auto& c : shown["containers"]) {
+        if (c.value("container_id", "") == containerId) {
+            ids.insert(c["id"].get<std::int64_t>());
+        }
+    }
+    std::vector<nlohmann::json> out;
+    for (const auto& i : shown["content_instances"]) {
+        if (ids.count(i["container"].get<std::int64_t>()) != 0) {
+            out.push_back(i);
+        }
+    }
+    return out;
+}
+
+// A maintenance record as the NSCL stored it (the agent's JSON).
+nlohmann::json record(const nlohmann::json& instance) {
+    return nlohmann::json::parse(instance.value("content", "{}"));
+}
+
 std::string fileText(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream text;
@@ -207,24 +231,56 @@ TEST_CASE("integrity: a changed file under rollback is restored and the next rep
     CHECK(fileText(lab.setup().plugin()) == "plugin v1");
 }
 
-TEST_CASE("integrity: a changed file under quarantine is taken out of use; partial access",
-          "[integrity]") {
+TEST_CASE(
+    "integrity: a changed file under quarantine is taken out of use; partial access to the "
+    "maintenance container only, full access again once a report passes",
+    "[integrity]") {
     IntegrityLab lab(integrity::RecoveryAction::Quarantine);
-    lab.startNetwork("partial", {"applications/maintenance"});
+    lab.startNetwork("partial", {"applications/telemetry/containers/maintenance"});
     lab.writeIntegrityConfig();
     lab.startAgent();
-    REQUIRE_STATUS(lab, 40s,
-                   [](const auto& s) { return verdictOf(s) == "full" && instances(s) >= 1; });
+    REQUIRE_STATUS(lab, 40s, [](const auto& s) {
+        return verdictOf(s) == "full" && instances(s) >= 1 &&
+               s.value("maintenance_container", "").ends_with("/containers/maintenance");
+    });
     writeBytes(lab.setup().plugin(), "plugin tampered");
     REQUIRE_STATUS(lab, 40s, [](const auto& s) {
         return hasAction(s, "quarantine", "moved to quarantine") && verdictOf(s) == "partial" &&
-               s.value("readings_withheld", 0) >= 2;
+               s.value("readings_withheld", 0) >= 2 && s.value("maintenance_records", 0) >= 2;
     });
     CHECK_FALSE(std::filesystem::exists(lab.setup().plugin()));
-    // The readings container is outside what partial allows: no data goes there any more.
-    const auto stored = instances(lab.status());
-    std::this_thread::sleep_for(1500ms);
-    CHECK(instances(lab.status()) == stored);
+
+    // At the NSCL: the maintenance container takes a record after every report, the readings
+    // container (outside what partial allows) nothing.
+    const auto readings = stored(lab.network(), "readings").size();
+    const auto records = stored(lab.network(), "maintenance").size();
+    std::this_thread::sleep_for(2500ms);
+    CHECK(stored(lab.network(), "readings").size() == readings);
+    const auto maintenance = stored(lab.network(), "maintenance");
+    REQUIRE(maintenance.size() > records);
+    const auto latest = record(maintenance.back());
+    CHECK(maintenance.back().value("content_type", "") == "application/json");
+    CHECK(latest["verdict"] == "partial");
+    CHECK(latest["failed"] == nlohmann::json::array({kPlugin}));
+    CHECK(latest["report"].get<std::uint64_t>() >= 2);
+    bool quarantineTold = false;
+    for (const auto& instance : maintenance) {
+        const auto told = record(instance);  // kept: a loop over a temporary's member dangles
+        for (const auto& a : told["actions"]) {
+            quarantineTold = quarantineTold || a.value("action", "") == "quarantine";
+        }
+    }
+    CHECK(quarantineTold);
+
+    // Mended: the next report passes, full access returns and the readings flow again.
+    const auto withheld = instances(lab.status());
+    writeBytes(lab.setup().plugin(), "plugin v1");
+    REQUIRE_STATUS(lab, 40s, [&](const auto& s) {
+        return verdictOf(s) == "full" && instances(s) >= withheld + 2;
+    });
+    CHECK(stored(lab.network(), "readings").size() > readings);
+    // The change back to full is told once in the maintenance container.
+    CHECK(record(stored(lab.network(), "maintenance").back())["verdict"] == "full");
 }
 
 TEST_CASE("integrity: a changed file under halt stops mId data until a report passes",

@@ -87,7 +87,8 @@ void printAgentStatus(std::ostream& out, const nlohmann::ordered_json& status, b
         out << "integrity:        verdict "
             << (i.contains("verdict") ? shown(i["verdict"]) : "null") << ", halted "
             << (i.contains("halted") ? shown(i["halted"]) : "null") << ", readings withheld "
-            << field("readings_withheld") << '\n';
+            << field("readings_withheld") << ", maintenance records "
+            << field("maintenance_records") << '\n';
         if (i.contains("last_report")) {
             out << "  last report:    " << shown(i["last_report"]) << '\n';
         }

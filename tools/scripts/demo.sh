@@ -110,9 +110,9 @@ else
 fi
 "$netsim" import --db "$run_dir/lab.db" --without-kmr "$run_dir/demo-keys.json"
 node_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["node_id"].lower())' "$run_dir/demo-keys.json")
-step "The NSCL's integrity policy for the node: the manifest's reference values; a failed report gets partial access (the maintenance application only)"
+step "The NSCL's integrity policy for the node: the manifest's reference values; a failed report gets partial access (the agent's maintenance container only)"
 "$netsim" policy --db "$run_dir/lab.db" "$node_id" --manifest "$iv_dir/manifest-1.cose" \
-  --on-fail partial --allow applications/maintenance
+  --on-fail partial --allow applications/telemetry/containers/maintenance
 
 bsf_args=()
 if [ "$bootstrap" = gba ]; then

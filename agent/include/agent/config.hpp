@@ -56,6 +56,9 @@ struct IntegrityConfig {
     std::filesystem::path kmsaIvFile;  // the terminal's Kmsa_iv (0600): the IV-SED's channel
     // The manifest as provisioned (COSE_Sign1); the agent keeps newer ones in state_dir.
     std::filesystem::path manifestFile;
+    // The container, beside the readings under the agent's application, that gets a maintenance
+    // record after a report under partial or halt, and when the verdict or the actions change.
+    std::string maintenanceContainerId = "maintenance";
 };
 
 struct AgentConfig {

@@ -84,6 +84,9 @@ struct AgentStatus {
     std::string lastContentInstance;  // id the NSCL gave the latest one
     // Readings not sent because integrity validation holds mId data back (halt, partial).
     std::uint64_t readingsWithheld = 0;
+    // With integrity: the maintenance container and the records posted there (tellMaintenance).
+    std::string maintenanceLocation;
+    std::uint64_t maintenanceRecords = 0;
     // Integrity validation (IntegrityValidator::statusJson): the last report, the verdict, the
     // recovery actions taken; null when it is not enabled or has not run.
     nlohmann::ordered_json integrity;
