@@ -137,6 +137,14 @@ bool IntegrityValidator::recover(const integrity::ManifestObject& object,
         case integrity::RecoveryAction::Quarantine:
             if (object.name.front() == '@') {
                 note(object.name, action, "the agent cannot quarantine itself: reported", at);
+            } else if (!measured.sha256) {
+                note(object.name, action, "absent: nothing to quarantine", at);
+            } else if (integrity::sha256OfFile(measured.path) != measured.sha256) {
+                // Replaced between the measurement and the decision (mended, or changed again):
+                // what the report judged is gone, and the next report judges what is there now.
+                // Moving it would take a good file out of use on a verdict about another one.
+                note(object.name, action, "changed since it was measured: left for the next report",
+                     at);
             } else if (store_.quarantine(object.name, measured.path)) {
                 note(object.name, action, "moved to quarantine, no longer used", at);
             } else {

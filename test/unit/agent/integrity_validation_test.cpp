@@ -241,3 +241,17 @@ TEST_CASE("integrity validation: a valid decision runs the failed object's recov
     CHECK(status["verdict"] == "partial");
     CHECK(status["last_report"]["passes"] == false);
 }
+
+TEST_CASE("integrity validation: a file replaced after its measurement is not quarantined",
+          "[integrity]") {
+    Bench b;
+    static_cast<void>(b.validator->report(b.keys, *b.card, b.mid));
+    // Mended while the decision about the tampered content was on its way.
+    std::ofstream(b.plugin(), std::ios::trunc) << "good";
+    static_cast<void>(b.validator->apply(b.decision(b.policy, b.network.nonce), b.keys, *b.card,
+                                         b.mid, std::chrono::system_clock::now()));
+    CHECK(std::filesystem::exists(b.plugin()));
+    const auto status = b.validator->statusJson();
+    REQUIRE(status["actions"].size() == 1);
+    CHECK(status["actions"][0]["outcome"].get<std::string>().starts_with("changed since"));
+}
