@@ -38,15 +38,8 @@ struct IvSedKeys {
 };
 
 // One PC/SC connection inside one transaction, the IV-SED selected on its own logical channel.
-struct IvConnection {
-    explicit IvConnection(const std::string& reader)
-        : card(context.connect(reader)),
-          wire(*card),
-          tx(wire),
-          info(seuicc::readCardInfo(wire)),
-          basic(wire),
-          channel(seuicc::CardChannel::open(tx, basic)),
-          iv(channel) {
+struct IvConnection : ChannelConnection {
+    explicit IvConnection(const std::string& reader) : ChannelConnection(reader), iv(channel) {
         iv.select(tx);
     }
     // The M2M-SED on a further logical channel of the same connection.
@@ -58,13 +51,6 @@ struct IvConnection {
         }
         return *sedClient;
     }
-    seuicc::PcscContext context;
-    std::unique_ptr<seuicc::PcscCard> card;
-    RecordingTransport wire;
-    seuicc::Transaction tx;
-    seuicc::CardInfo info;
-    seuicc::CardChannel basic;
-    seuicc::CardChannel channel;
     seuicc::IvSedClient iv;
     std::optional<seuicc::CardChannel> sedChannel;
     std::optional<seuicc::M2mSedClient> sedClient;

@@ -60,19 +60,16 @@ inline std::filesystem::path writeProfile(const std::filesystem::path& path, con
     return path;
 }
 
-// One PC/SC connection through a RecordingTransport, with the M2M-SED selected on its own
-// logical channel inside one transaction.
-struct SedConnection {
-    explicit SedConnection(const std::string& reader)
+// One PC/SC connection through a RecordingTransport inside one transaction, with a logical
+// channel opened for the applet the derived connection selects on it.
+struct ChannelConnection {
+    explicit ChannelConnection(const std::string& reader)
         : card(context.connect(reader)),
           wire(*card),
           tx(wire),
           info(seuicc::readCardInfo(wire)),
           basic(wire),
-          channel(seuicc::CardChannel::open(tx, basic)),
-          sed(channel) {
-        sed.select(tx);
-    }
+          channel(seuicc::CardChannel::open(tx, basic)) {}
     seuicc::PcscContext context;
     std::unique_ptr<seuicc::PcscCard> card;
     RecordingTransport wire;
@@ -80,6 +77,13 @@ struct SedConnection {
     seuicc::CardInfo info;
     seuicc::CardChannel basic;
     seuicc::CardChannel channel;
+};
+
+// The M2M-SED selected on the connection's logical channel.
+struct SedConnection : ChannelConnection {
+    explicit SedConnection(const std::string& reader) : ChannelConnection(reader), sed(channel) {
+        sed.select(tx);
+    }
     seuicc::M2mSedClient sed;
 };
 

@@ -10,29 +10,16 @@
 #include <vector>
 
 #include "log_capture.hpp"
+#include "scripted_card.hpp"
 #include "seuicc/iv_sed_client.hpp"
 #include "seuicc/iv_sed_errors.hpp"
-#include "seuicc/memory_transport.hpp"
 #include "seuicc/tlv.hpp"
 
 using namespace seuicc;
+using seuicc_test::ScriptedCard;
+using seuicc_test::sw;
 
 namespace {
-
-const Bytes kAtr = fromHex("3B9A96803FC7888031E073FE211382900000");
-
-struct ScriptedCard {
-    std::function<ResponseApdu(const CommandApdu&)> respond;
-    std::vector<CommandApdu> received;
-    MemoryTransport transport{kAtr, [this](ByteView raw) {
-                                  received.push_back(CommandApdu::parse(raw));
-                                  return respond(received.back()).encode();
-                              }};
-};
-
-ResponseApdu sw(std::uint16_t value, Bytes data = {}) {
-    return ResponseApdu{std::move(data), value};
-}
 
 class FakeTunnel final : public SecureTunnel {
 public:

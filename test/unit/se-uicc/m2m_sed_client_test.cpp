@@ -10,31 +10,18 @@
 
 #include "freed_memory_watch.hpp"
 #include "log_capture.hpp"
+#include "scripted_card.hpp"
 #include "seuicc/m2m_sed_client.hpp"
 #include "seuicc/memory_transport.hpp"
 #include "seuicc/tlv.hpp"
 
 using namespace seuicc;
+using seuicc_test::ScriptedCard;
+using seuicc_test::sw;
 using std::chrono::seconds;
 using std::chrono::system_clock;
 
 namespace {
-
-const Bytes kAtr = fromHex("3B9A96803FC7888031E073FE211382900000");
-
-// A card that answers each command with `respond(command)` and keeps what it was sent.
-struct ScriptedCard {
-    std::function<ResponseApdu(const CommandApdu&)> respond;
-    std::vector<CommandApdu> received;
-    MemoryTransport transport{kAtr, [this](ByteView raw) {
-                                  received.push_back(CommandApdu::parse(raw));
-                                  return respond(received.back()).encode();
-                              }};
-};
-
-ResponseApdu sw(std::uint16_t value, Bytes data = {}) {
-    return ResponseApdu{std::move(data), value};
-}
 
 // The inner APDUs a client sends through the tunnel, and scripted inner answers.
 class FakeTunnel final : public SecureTunnel {
@@ -291,7 +278,9 @@ TEST_CASE("VERIFY ADMIN and STORE DATA free no unwiped copy of the code or a key
           "[m2m-sed][perso][secret]") {
     // A card that answers 9000 and copies nothing (the transport's own record of what was sent
     // outlives the watches).
-    MemoryTransport transport(kAtr, [](ByteView) { return Bytes{0x90, 0x00}; });
+    MemoryTransport transport(seuicc_test::kScriptedAtr, [](ByteView) {
+        return Bytes{0x90, 0x00};
+    });
     Transaction tx(transport);
     CardChannel channel(transport);
     M2mSedClient client(channel);

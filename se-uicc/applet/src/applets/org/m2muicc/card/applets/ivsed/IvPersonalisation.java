@@ -26,9 +26,6 @@ import org.m2muicc.card.platform.UiccPlatform;
  */
 final class IvPersonalisation {
     private static final byte STORE_CLEAR_FIRST = 0x01;
-    private static final byte COMMIT = 0x01;
-    private static final byte LOCK = 0x02;
-    private static final byte COMMIT_AND_LOCK = 0x03;
     private static final short SCALAR_MAX = 33;
 
     private final IvStore store;
@@ -54,7 +51,7 @@ final class IvPersonalisation {
 
     /** STORE DATA {@code 80 E2 P1 00 Lc TLVs}; the whole command is checked before anything is staged. */
     void storeData(APDU apdu) {
-        requireOpen();
+        store.requireOpen(admin);
         byte[] buf = apdu.getBuffer();
         byte p1 = buf[ISO7816.OFFSET_P1];
         short lc = Apdus.receiveAll(apdu);
@@ -90,7 +87,7 @@ final class IvPersonalisation {
         if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != 0) {
             ISOException.throwIt(SedSw.WRONG_P1P2);
         }
-        requireOpen();
+        store.requireOpen(admin);
         pending.genKeyPair();
         stagedFlags[IvStore.COUNT] = 1;
         short n = ((ECPublicKey) pending.getPublic()).getW(buf, (short) 0);
@@ -99,19 +96,9 @@ final class IvPersonalisation {
 
     /** COMMIT {@code 80 E8 01 00}, LOCK {@code 80 E8 02 00}, COMMIT and LOCK {@code 80 E8 03 00}. */
     void commit(APDU apdu) {
-        byte p1 = apdu.getBuffer()[ISO7816.OFFSET_P1];
-        if (p1 != COMMIT && p1 != LOCK && p1 != COMMIT_AND_LOCK) {
-            ISOException.throwIt(SedSw.WRONG_P1P2);
-        }
-        requireOpen();
-        if (p1 == LOCK) {
-            if (store.lifecycle() != IvStore.PERSONALISED) {
-                ISOException.throwIt(SedSw.CONDITIONS);
-            }
-            JCSystem.beginTransaction();
-            store.setLifecycle(IvStore.LOCKED);
-            JCSystem.commitTransaction();
-            return;
+        byte p1 = store.beginCommit(apdu, admin);
+        if (p1 == 0) {
+            return; // LOCK
         }
         for (byte f = 0; f < IvStore.COUNT; f++) {
             if (stagedFlags[f] == 0 && !store.isSet(f)) {
@@ -143,7 +130,7 @@ final class IvPersonalisation {
         if (newKmsa) {
             channel.master.clear(); // the master SA was agreed on the old Kmsa_iv
         }
-        store.setLifecycle(p1 == COMMIT_AND_LOCK ? IvStore.LOCKED : IvStore.PERSONALISED);
+        store.endCommit(p1);
         JCSystem.commitTransaction();
         clearStaging();
         if (newKmsa) {
@@ -165,15 +152,5 @@ final class IvPersonalisation {
             }
         }
         return -1;
-    }
-
-    /** Personalisation needs an unlocked card (6985) and VERIFY ADMIN on this channel (6982). */
-    private void requireOpen() {
-        if (store.lifecycle() == IvStore.LOCKED) {
-            ISOException.throwIt(SedSw.CONDITIONS);
-        }
-        if (!admin.isAuthenticated()) {
-            ISOException.throwIt(SedSw.SECURITY_STATUS);
-        }
     }
 }

@@ -5,13 +5,13 @@ import java.io.DataOutput;
 import java.io.IOException;
 
 import javacard.framework.APDU;
-import javacard.framework.Applet;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 
 import org.m2muicc.card.applets.channel.ManageSecureChannel;
 import org.m2muicc.card.applets.channel.SaOperations;
 import org.m2muicc.card.applets.channel.SecureChannel;
+import org.m2muicc.card.applets.channel.SedDomainApplet;
 import org.m2muicc.card.applets.channel.TransactData;
 import org.m2muicc.card.applets.common.AdminCode;
 import org.m2muicc.card.applets.common.Apdus;
@@ -31,24 +31,16 @@ import org.m2muicc.card.platform.PersistentState;
  * {@link IvStore}), {@link IvPublicData}, and {@link IvCommands} inside the channel.
  * Install parameters: the 8-byte administrative code.
  */
-public final class IvSedApplet extends Applet implements PersistentState {
+public final class IvSedApplet extends SedDomainApplet implements PersistentState {
     private static final int STATE_VERSION = 1;
 
-    private static final byte INS_VERIFY = 0x20;
-    private static final byte INS_STORE_DATA = (byte) 0xE2;
-    private static final byte INS_COMMIT = (byte) 0xE8;
-    private static final byte INS_GET_DATA = (byte) 0xCA;
     private static final byte INS_GENERATE_KEY = 0x48;
-    private static final byte INS_MANAGE_SECURE_CHANNEL = 0x73;
-    private static final byte INS_TRANSACT_DATA = 0x75;
 
     private final IvStore store;
     private final AdminCode admin;
     private final SecureChannel channel;
     private final IvPersonalisation personalisation;
     private final IvPublicData publicData;
-    private final ManageSecureChannel manageSecureChannel;
-    private final TransactData transactData;
 
     private IvSedApplet(byte[] install, short aidOff, short aidLen, short paramsOff) {
         CardCrypto crypto = new CardCrypto();
@@ -59,8 +51,8 @@ public final class IvSedApplet extends Applet implements PersistentState {
         IvCommands commands = new IvCommands(store, ecdsa);
         personalisation = new IvPersonalisation(store, admin, channel, ecdsa);
         publicData = new IvPublicData(store, admin, crypto.kcv, commands.digest());
-        manageSecureChannel = new ManageSecureChannel(new SaOperations(store, channel, crypto, install, aidOff, aidLen));
-        transactData = new TransactData(channel, crypto, commands);
+        route(admin, new ManageSecureChannel(new SaOperations(store, channel, crypto, install, aidOff, aidLen)),
+                new TransactData(channel, crypto, commands));
     }
 
     /** Install data {@code [aidLen][AID][ctrlLen][ctrl][len][params]}; params = the admin code. */
@@ -71,50 +63,19 @@ public final class IvSedApplet extends Applet implements PersistentState {
         applet.register(bArray, (short) (bOffset + 1), (byte) aidLen);
     }
 
-    public void process(APDU apdu) {
-        if (selectingApplet()) {
-            return;
-        }
-        byte[] buf = apdu.getBuffer();
-        byte cla = buf[ISO7816.OFFSET_CLA];
-        boolean interindustry;
-        if (cla == 0x00 || cla == 0x40) {
-            interindustry = true;
-        } else if (cla == (byte) 0x80 || cla == (byte) 0xC0) {
-            interindustry = false;
-        } else {
-            ISOException.throwIt(SedSw.CLA_NOT_SUPPORTED);
-            return;
-        }
-        byte ins = buf[ISO7816.OFFSET_INS];
+    protected void storeData(APDU apdu) {
+        personalisation.storeData(apdu);
+    }
+
+    protected void commit(APDU apdu) {
+        personalisation.commit(apdu);
+    }
+
+    protected void processOther(APDU apdu, byte ins, boolean interindustry) {
         switch (ins) {
-            case INS_VERIFY:
-                requireClass(interindustry, true);
-                admin.verify(apdu);
-                return;
-            case INS_MANAGE_SECURE_CHANNEL:
-                requireClass(interindustry, true);
-                manageSecureChannel.process(apdu);
-                return;
-            case INS_TRANSACT_DATA:
-                requireClass(interindustry, true);
-                transactData.process(apdu);
-                return;
-            case INS_STORE_DATA:
-                requireClass(interindustry, false);
-                personalisation.storeData(apdu);
-                return;
-            case INS_COMMIT:
-                requireClass(interindustry, false);
-                personalisation.commit(apdu);
-                return;
             case INS_GENERATE_KEY:
                 requireClass(interindustry, false);
                 personalisation.generateAttestationKey(apdu);
-                return;
-            case INS_GET_DATA:
-                requireClass(interindustry, false);
-                getData(apdu);
                 return;
             case 0x50: // LOAD BLOCK .. VERIFY DECISION: only inside the secure channel
             case 0x52:
@@ -130,18 +91,8 @@ public final class IvSedApplet extends Applet implements PersistentState {
         }
     }
 
-    public void deselect() {
-        admin.forget();
-    }
-
-    private static void requireClass(boolean interindustry, boolean wanted) {
-        if (interindustry != wanted) {
-            ISOException.throwIt(SedSw.CLA_NOT_SUPPORTED);
-        }
-    }
-
     /** GET DATA {@code 80 CA 00 FF Le}. */
-    private void getData(APDU apdu) {
+    protected void getData(APDU apdu) {
         byte[] buf = apdu.getBuffer();
         if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != (byte) 0xFF) {
             ISOException.throwIt(SedSw.WRONG_P1P2);

@@ -10,6 +10,7 @@ import javacard.security.ECPublicKey;
 import javacard.security.KeyBuilder;
 
 import org.m2muicc.card.applets.channel.ChannelKey;
+import org.m2muicc.card.applets.common.Lifecycle;
 import org.m2muicc.card.crypto.EcdsaP256;
 
 /**
@@ -21,10 +22,7 @@ import org.m2muicc.card.crypto.EcdsaP256;
  * platform rolls a transaction back from the {@code PersistentState} snapshot, so a tear leaves
  * the old or the new state, never a mix.
  */
-final class IvStore implements ChannelKey {
-    static final byte INSTALLED = 0x01;
-    static final byte PERSONALISED = 0x03;
-    static final byte LOCKED = 0x07;
+final class IvStore extends Lifecycle implements ChannelKey {
 
     static final byte NODE_ID = 0;   // C1
     static final byte KMSA = 1;      // D4
@@ -36,7 +34,6 @@ final class IvStore implements ChannelKey {
     static final short[] OFFSET = {0, 16, 32, 97};
     static final short SIZE = 162;
 
-    private byte lifecycle = INSTALLED;
     private final byte[] value = new byte[SIZE];
     private final boolean[] set = new boolean[COUNT];
 
@@ -56,19 +53,6 @@ final class IvStore implements ChannelKey {
     IvStore() {
         attestationPrivate = (ECPrivateKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PRIVATE, KeyBuilder.LENGTH_EC_FP_256, false);
         attestationPublic = (ECPublicKey) KeyBuilder.buildKey(KeyBuilder.TYPE_EC_FP_PUBLIC, KeyBuilder.LENGTH_EC_FP_256, false);
-    }
-
-    byte lifecycle() {
-        return lifecycle;
-    }
-
-    boolean operational() {
-        return lifecycle == PERSONALISED || lifecycle == LOCKED;
-    }
-
-    /** Inside a transaction only. */
-    void setLifecycle(byte state) {
-        lifecycle = state;
     }
 
     boolean isSet(byte field) {
@@ -149,7 +133,7 @@ final class IvStore implements ChannelKey {
     // --- PersistentState part ---------------------------------------------------------------
 
     void write(DataOutput out) throws IOException {
-        out.writeByte(lifecycle);
+        out.writeByte(lifecycle());
         out.write(value);
         for (short i = 0; i < COUNT; i++) {
             out.writeBoolean(set[i]);
@@ -173,7 +157,7 @@ final class IvStore implements ChannelKey {
     }
 
     void read(DataInput in) throws IOException {
-        lifecycle = in.readByte();
+        setLifecycle(in.readByte());
         in.readFully(value);
         for (short i = 0; i < COUNT; i++) {
             set[i] = in.readBoolean();

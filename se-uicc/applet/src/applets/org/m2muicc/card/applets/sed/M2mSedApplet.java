@@ -7,7 +7,6 @@ import java.io.DataOutput;
 import java.io.IOException;
 
 import javacard.framework.APDU;
-import javacard.framework.Applet;
 import javacard.framework.ISO7816;
 import javacard.framework.ISOException;
 import javacard.framework.Util;
@@ -17,6 +16,7 @@ import org.m2muicc.card.applets.common.AdminCode;
 import org.m2muicc.card.applets.channel.ManageSecureChannel;
 import org.m2muicc.card.applets.channel.SaOperations;
 import org.m2muicc.card.applets.channel.SecureChannel;
+import org.m2muicc.card.applets.channel.SedDomainApplet;
 import org.m2muicc.card.applets.channel.TransactData;
 import org.m2muicc.card.applets.common.Apdus;
 import org.m2muicc.card.crypto.CardCrypto;
@@ -42,15 +42,9 @@ import org.m2muicc.card.platform.PersistentState;
  * secure channel is EF_ICCID, which {@link SaOperations} reads from the platform.
  * Extended length is accepted for GET DATA, whose response can exceed 256 bytes.
  */
-public final class M2mSedApplet extends Applet implements ExtendedLength, PersistentState {
+public final class M2mSedApplet extends SedDomainApplet implements ExtendedLength, PersistentState {
     private static final int STATE_VERSION = 1;
 
-    private static final byte INS_VERIFY = 0x20;
-    private static final byte INS_STORE_DATA = (byte) 0xE2;
-    private static final byte INS_COMMIT = (byte) 0xE8;
-    private static final byte INS_GET_DATA = (byte) 0xCA;
-    private static final byte INS_MANAGE_SECURE_CHANNEL = 0x73;
-    private static final byte INS_TRANSACT_DATA = 0x75;
     private static final byte INS_COMPUTE_MASTER_SECRET = 0x40;
     private static final byte INS_DERIVE_EXPORTED_KEY = 0x42;
     private static final byte INS_ACTIVATE_KEY = 0x44;
@@ -61,8 +55,6 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
     private final SecureChannel channel;
     private final Personalisation personalisation;
     private final PublicData publicData;
-    private final ManageSecureChannel manageSecureChannel;
-    private final TransactData transactData;
 
     private M2mSedApplet(byte[] install, short aidOff, short aidLen, short paramsOff) {
         CardCrypto crypto = new CardCrypto();
@@ -72,9 +64,8 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
         channel = new SecureChannel(crypto, secrets);
         personalisation = new Personalisation(store, new Staging(), admin, channel);
         publicData = new PublicData(store, admin, crypto.kcv);
-        manageSecureChannel = new ManageSecureChannel(
-                new SaOperations(store, channel, crypto, install, aidOff, aidLen));
-        transactData = new TransactData(channel, crypto, new OperationalCommands(store, secrets, crypto));
+        route(admin, new ManageSecureChannel(new SaOperations(store, channel, crypto, install, aidOff, aidLen)),
+                new TransactData(channel, crypto, new OperationalCommands(store, secrets, crypto)));
     }
 
     /**
@@ -88,47 +79,16 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
         applet.register(bArray, (short) (bOffset + 1), (byte) aidLen);
     }
 
-    public void process(APDU apdu) {
-        if (selectingApplet()) {
-            return;
-        }
-        byte[] buf = apdu.getBuffer();
-        byte cla = buf[ISO7816.OFFSET_CLA];
-        boolean interindustry;
-        if (cla == 0x00 || cla == 0x40) {
-            interindustry = true;
-        } else if (cla == (byte) 0x80 || cla == (byte) 0xC0) {
-            interindustry = false;
-        } else {
-            ISOException.throwIt(SedSw.CLA_NOT_SUPPORTED);
-            return;
-        }
-        byte ins = buf[ISO7816.OFFSET_INS];
+    protected void storeData(APDU apdu) {
+        personalisation.storeData(apdu);
+    }
+
+    protected void commit(APDU apdu) {
+        personalisation.commit(apdu);
+    }
+
+    protected void processOther(APDU apdu, byte ins, boolean interindustry) {
         switch (ins) {
-            case INS_VERIFY:
-                requireClass(interindustry, true);
-                admin.verify(apdu);
-                return;
-            case INS_MANAGE_SECURE_CHANNEL:
-                requireClass(interindustry, true);
-                manageSecureChannel.process(apdu);
-                return;
-            case INS_TRANSACT_DATA:
-                requireClass(interindustry, true);
-                transactData.process(apdu);
-                return;
-            case INS_STORE_DATA:
-                requireClass(interindustry, false);
-                personalisation.storeData(apdu);
-                return;
-            case INS_COMMIT:
-                requireClass(interindustry, false);
-                personalisation.commit(apdu);
-                return;
-            case INS_GET_DATA:
-                requireClass(interindustry, false);
-                getData(apdu);
-                return;
             case INS_COMPUTE_MASTER_SECRET:
             case INS_DERIVE_EXPORTED_KEY:
             case INS_ACTIVATE_KEY:
@@ -141,18 +101,8 @@ public final class M2mSedApplet extends Applet implements ExtendedLength, Persis
         }
     }
 
-    public void deselect() {
-        admin.forget();
-    }
-
-    private static void requireClass(boolean interindustry, boolean wanted) {
-        if (interindustry != wanted) {
-            ISOException.throwIt(SedSw.CLA_NOT_SUPPORTED);
-        }
-    }
-
     /** GET DATA {@code 80 CA 00 FF Le}. */
-    private void getData(APDU apdu) {
+    protected void getData(APDU apdu) {
         byte[] buf = apdu.getBuffer();
         if (buf[ISO7816.OFFSET_P1] != 0 || buf[ISO7816.OFFSET_P2] != (byte) 0xFF) {
             ISOException.throwIt(SedSw.WRONG_P1P2);

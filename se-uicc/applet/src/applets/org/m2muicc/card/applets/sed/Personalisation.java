@@ -22,9 +22,6 @@ import org.m2muicc.card.platform.UiccPlatform;
  */
 final class Personalisation {
     private static final byte STORE_CLEAR_FIRST = 0x01;
-    private static final byte COMMIT = 0x01;
-    private static final byte LOCK = 0x02;
-    private static final byte COMMIT_AND_LOCK = 0x03;
 
     private final SedStore store;
     private final Staging staging;
@@ -40,7 +37,7 @@ final class Personalisation {
 
     /** STORE DATA {@code 80 E2 P1 00 Lc TLVs}: P1 b1 clears the staging area first. */
     void storeData(APDU apdu) {
-        requireOpen();
+        store.requireOpen(admin);
         byte[] buf = apdu.getBuffer();
         byte p1 = buf[ISO7816.OFFSET_P1];
         short lc = Apdus.receiveAll(apdu);
@@ -52,19 +49,9 @@ final class Personalisation {
 
     /** COMMIT {@code 80 E8 01 00}, LOCK {@code 80 E8 02 00}, COMMIT and LOCK {@code 80 E8 03 00}. */
     void commit(APDU apdu) {
-        byte p1 = apdu.getBuffer()[ISO7816.OFFSET_P1];
-        if (p1 != COMMIT && p1 != LOCK && p1 != COMMIT_AND_LOCK) {
-            ISOException.throwIt(SedSw.WRONG_P1P2);
-        }
-        requireOpen();
-        if (p1 == LOCK) {
-            if (store.lifecycle() != SedStore.PERSONALISED) {
-                ISOException.throwIt(SedSw.CONDITIONS);
-            }
-            JCSystem.beginTransaction();
-            store.setLifecycle(SedStore.LOCKED);
-            JCSystem.commitTransaction();
-            return;
+        byte p1 = store.beginCommit(apdu, admin);
+        if (p1 == 0) {
+            return; // LOCK
         }
         for (short i = 0; i < (short) FieldTable.MANDATORY.length; i++) {
             byte field = FieldTable.MANDATORY[i];
@@ -83,21 +70,11 @@ final class Personalisation {
         if (newKmsa) {
             channel.master.clear(); // the master SA was agreed on the old Kmsa
         }
-        store.setLifecycle(p1 == COMMIT_AND_LOCK ? SedStore.LOCKED : SedStore.PERSONALISED);
+        store.endCommit(p1);
         JCSystem.commitTransaction();
         staging.clear();
         if (newKmsa) {
             channel.endConnection();
-        }
-    }
-
-    /** Personalisation needs an unlocked card (6985) and VERIFY ADMIN on this channel (6982). */
-    private void requireOpen() {
-        if (store.lifecycle() == SedStore.LOCKED) {
-            ISOException.throwIt(SedSw.CONDITIONS);
-        }
-        if (!admin.isAuthenticated()) {
-            ISOException.throwIt(SedSw.SECURITY_STATUS);
         }
     }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import javacard.framework.Util;
 
 import org.m2muicc.card.applets.channel.ChannelKey;
+import org.m2muicc.card.applets.common.Lifecycle;
 
 /**
  * The active (committed) data of the M2M-SED: the lifecycle byte, the identifiers and the key
@@ -17,27 +18,10 @@ import org.m2muicc.card.applets.channel.ChannelKey;
  * never leave a key half written or a key without its index. A field's length byte is 0 while
  * the field is not set.
  */
-final class SedStore implements ChannelKey {
-    static final byte INSTALLED = 0x01;
-    static final byte PERSONALISED = 0x03;
-    static final byte LOCKED = 0x07;
+final class SedStore extends Lifecycle implements ChannelKey {
 
     private final byte[] value = new byte[FieldTable.SIZE];
     private final byte[] length = new byte[FieldTable.COUNT];
-    private byte lifecycle = INSTALLED;
-
-    byte lifecycle() {
-        return lifecycle;
-    }
-
-    boolean operational() {
-        return lifecycle == PERSONALISED || lifecycle == LOCKED;
-    }
-
-    /** Inside a transaction only. */
-    void setLifecycle(byte state) {
-        lifecycle = state;
-    }
 
     boolean isSet(byte field) {
         return length[field] != 0;
@@ -83,13 +67,13 @@ final class SedStore implements ChannelKey {
     // --- PersistentState part -------------------------------------------------------------
 
     void write(DataOutput out) throws IOException {
-        out.writeByte(lifecycle);
+        out.writeByte(lifecycle());
         out.write(length);
         out.write(value);
     }
 
     void read(DataInput in) throws IOException {
-        lifecycle = in.readByte();
+        setLifecycle(in.readByte());
         in.readFully(length);
         in.readFully(value);
     }
