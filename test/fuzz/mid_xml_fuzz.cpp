@@ -58,19 +58,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const ParamSetError&) {
     }
     try {
-        const IntegrityChallenge c = parseIntegrityChallenge(xml);
-        const IntegrityChallenge back = parseIntegrityChallenge(toXml(c));
-        require(back.nonce == c.nonce && back.expirationTime == c.expirationTime,
-                "integrityChallenge: parse(toXml(r)) differs from r");
-    } catch (const ParamSetError&) {
-    }
-    try {
-        const std::string d = parseIntegrityDecision(xml);
-        require(parseIntegrityDecision(integrityDecisionXml(d)) == d,
-                "integrityDecision: parse(toXml(r)) differs from r");
-    } catch (const ParamSetError&) {
-    }
-    try {
         const Application app = parseApplication(xml);
         require(parseApplication(toXml(app)).appId == app.appId,
                 "application: parse(toXml(r)) differs from r");
