@@ -20,12 +20,12 @@
 #include "base/log.hpp"
 #include "endpoints.hpp"
 #include "fuzz_support.hpp"
-#include "http_rules.hpp"
+#include "securechannel/tls/server/http_rules.hpp"
 #include "integrity/manifest.hpp"
 
 namespace {
 
-constexpr netsim::http::HeadLimits kLimits{8 * 1024, 64 * 1024};
+constexpr securechannel::tls::server::http::HeadLimits kLimits{8 * 1024, 64 * 1024};
 constexpr std::size_t kMaxRequestsPerConnection = 8;
 
 // The client's bytes to read, the answers written to nowhere.
@@ -99,11 +99,11 @@ public:
 
 private:
     static bool refused(const httplib::Request& request, httplib::Response& response) {
-        const auto refusal = netsim::http::checkHead(request, kLimits);
+        const auto refusal = securechannel::tls::server::http::checkHead(request, kLimits);
         if (!refusal) {
             return false;
         }
-        netsim::http::setError(response, refusal->status, refusal->reason);
+        securechannel::tls::server::http::setError(response, refusal->status, refusal->reason);
         response.set_header("Connection", "close");
         return true;
     }
@@ -152,12 +152,12 @@ std::unique_ptr<netsim::Store> freshStore(const fuzz::ScratchFile& file,
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     fuzz::quietLogs();
     static fuzz::ScratchFile storeFile("netsim.db");
-    static netsim::ConnectionWatchdog watchdog(
+    static securechannel::tls::server::ConnectionWatchdog watchdog(
         {std::chrono::seconds(10), std::chrono::seconds(10), std::chrono::seconds(30)},
         kLimits.maxHeadBytes + kLimits.maxBodyBytes, [] {});
     // The connection as the PSK server hands it to a route: its owner is the node whose Kmc
     // opened it (the store's node ""; the handshake is not run, so there is no SSL behind it).
-    netsim::PskConnection connection(nullptr, -1, 1, watchdog);
+    securechannel::tls::server::PskConnection connection(nullptr, -1, 1, watchdog);
     static const IntegrityFixture integrity;
     const auto store = freshStore(storeFile, integrity);
     netsim::EndpointContext context{*store, {}, {}, {&integrity.policyKey, false}};

@@ -6,7 +6,7 @@
 #include "base/bytes.hpp"
 #include "base/log.hpp"
 #include "base/text.hpp"
-#include "http_rules.hpp"
+#include "server_names.hpp"
 #include "provisioning/bootstrapping_info.hpp"
 #include "provisioning/digest_aka.hpp"
 #include "securechannel/crypto.hpp"

@@ -6,7 +6,7 @@
 #include "base/log.hpp"
 #include "base/text.hpp"
 #include "endpoints.hpp"
-#include "http_rules.hpp"
+#include "server_names.hpp"
 #include "provisioning/psk_identity.hpp"
 #include "securechannel/gba_kdf.hpp"
 #include "zn.hpp"

@@ -12,7 +12,7 @@
 #include <httplib.h>
 
 #include "integrity/cose.hpp"
-#include "psk_server.hpp"
+#include "server_names.hpp"
 #include "store.hpp"
 
 namespace netsim {

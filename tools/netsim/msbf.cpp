@@ -2,7 +2,7 @@
 // B-TID (§4.2). The session itself authenticates the node; the answer is the same for both.
 #include "base/bytes.hpp"
 #include "endpoints.hpp"
-#include "http_rules.hpp"
+#include "server_names.hpp"
 #include "provisioning/param_sets.hpp"
 #include "securechannel/tls/card_keys.hpp"
 

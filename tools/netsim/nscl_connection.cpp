@@ -1,7 +1,7 @@
 // NSCL service connection with the card-held Kmr (security-profile §5.1; a new Kmc, the
 // session's exporter) or GBA-based with a B-TID (§5.2; Kmc = Ks_int_NAF).
 #include "endpoints.hpp"
-#include "http_rules.hpp"
+#include "server_names.hpp"
 #include "provisioning/param_sets.hpp"
 #include "securechannel/tls/card_keys.hpp"
 

@@ -7,7 +7,7 @@
 #include <charconv>
 
 #include "base/log.hpp"
-#include "http_rules.hpp"
+#include "server_names.hpp"
 #include "integrity/eat.hpp"
 #include "integrity/errors.hpp"
 #include "integrity/manifest.hpp"

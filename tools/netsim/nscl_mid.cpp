@@ -8,7 +8,7 @@
 
 #include "agent/mid_resources.hpp"
 #include "endpoints.hpp"
-#include "http_rules.hpp"
+#include "server_names.hpp"
 #include "nscl_integrity.hpp"
 
 namespace netsim {

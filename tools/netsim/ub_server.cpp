@@ -7,7 +7,7 @@
 
 #include "base/log.hpp"
 #include "base/text.hpp"
-#include "http_rules.hpp"
+#include "server_names.hpp"
 
 namespace netsim {
 

@@ -14,7 +14,7 @@
 #include <httplib.h>
 
 #include "bsf.hpp"
-#include "psk_server.hpp"
+#include "server_names.hpp"
 
 namespace netsim {
 

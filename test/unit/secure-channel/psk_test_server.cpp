@@ -6,13 +6,13 @@
 
 #include <stdexcept>
 
-#include "psk_server.hpp"
+#include "securechannel/tls/server/psk_server.hpp"
 
 namespace sctest {
 
 namespace {
 
-base::Bytes exported(const netsim::PskConnection& connection, const char* label) {
+base::Bytes exported(const securechannel::tls::server::PskConnection& connection, const char* label) {
     const base::SecretBuffer key = connection.exportKey(label);
     return base::Bytes(key.view().begin(), key.view().end());
 }
@@ -46,7 +46,7 @@ bool installCertificate(SSL_CTX& ctx) {
 }  // namespace
 
 PskTestServer::PskTestServer(PskTestServerOptions options) : options_(std::move(options)) {
-    netsim::PskServerConfig config;
+    securechannel::tls::server::PskServerConfig config;
     config.extendedMasterSecret = options_.extendedMasterSecret;
     config.cipherList = options_.cipherList;
     if (options_.certificateOnly) {
@@ -54,14 +54,14 @@ PskTestServer::PskTestServer(PskTestServerOptions options) : options_(std::move(
         config.configureContext = &installCertificate;
     }
     config.lookup = [this](const std::string& identity,
-                           std::uint16_t) -> std::optional<netsim::PskKey> {
+                           std::uint16_t) -> std::optional<securechannel::tls::server::PskKey> {
         const auto key = options_.keys.find(identity);
         if (key == options_.keys.end()) {
             return std::nullopt;
         }
-        return netsim::PskKey{"", base::SecretBuffer::copyOf(key->second)};
+        return securechannel::tls::server::PskKey{"", base::SecretBuffer::copyOf(key->second)};
     };
-    config.events.handshake = [this](const netsim::PskConnection& connection) {
+    config.events.handshake = [this](const securechannel::tls::server::PskConnection& connection) {
         ServedConnection seen;
         seen.offeredCiphers = connection.offeredCiphers();
         seen.serverName = connection.serverName();
@@ -74,7 +74,7 @@ PskTestServer::PskTestServer(PskTestServerOptions options) : options_(std::move(
         indexOf_[connection.id()] = connections_.size();
         connections_.push_back(std::move(seen));
     };
-    config.events.handshakeFailed = [this](const netsim::PskConnection&, const std::string&) {
+    config.events.handshakeFailed = [this](const securechannel::tls::server::PskConnection&, const std::string&) {
         {
             const std::lock_guard lock(mutex_);
             ++handshakeFailures_;
@@ -82,7 +82,7 @@ PskTestServer::PskTestServer(PskTestServerOptions options) : options_(std::move(
         failed_.notify_all();
     };
     config.handler = [this](const httplib::Request&, httplib::Response& response,
-                            netsim::PskConnection& connection) {
+                            securechannel::tls::server::PskConnection& connection) {
         response.status = 200;
         response.set_content(options_.responseBody, options_.contentType);
         if (!options_.location.empty()) {
@@ -91,7 +91,7 @@ PskTestServer::PskTestServer(PskTestServerOptions options) : options_(std::move(
         const std::lock_guard lock(mutex_);
         ++connections_.at(indexOf_.at(connection.id())).requests;
     };
-    server_ = std::make_unique<netsim::PskServer>(std::move(config));
+    server_ = std::make_unique<securechannel::tls::server::PskServer>(std::move(config));
     port_ = server_->port();
 }
 

@@ -2,7 +2,7 @@
 // HTTP keep-alive (several requests on one connection), refusing an unknown PSK identity,
 // turning the extended master secret off, and reporting what the client offered (cipher suites,
 // SNI) and the exporters of each connection. It is the lab network's server component
-// (tools/netsim/psk_server.hpp) with a table of keys and one fixed answer.
+// (securechannel/tls/server/psk_server.hpp) with a table of keys and one fixed answer.
 #pragma once
 
 #include <chrono>
@@ -16,7 +16,7 @@
 
 #include "securechannel/types.hpp"
 
-namespace netsim {
+namespace securechannel::tls::server {
 class PskServer;
 }
 
@@ -69,7 +69,7 @@ private:
     std::vector<ServedConnection> connections_;
     std::map<std::uint64_t, std::size_t> indexOf_;  // PskConnection::id() -> connections_
     unsigned handshakeFailures_ = 0;
-    std::unique_ptr<netsim::PskServer> server_;
+    std::unique_ptr<securechannel::tls::server::PskServer> server_;
     int port_ = 0;
 };
 

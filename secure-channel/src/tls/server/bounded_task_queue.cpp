@@ -1,7 +1,7 @@
 // Fixed workers, bounded backlog (see bounded_task_queue.hpp).
-#include "bounded_task_queue.hpp"
+#include "securechannel/tls/server/bounded_task_queue.hpp"
 
-namespace netsim {
+namespace securechannel::tls::server {
 
 BoundedTaskQueue::BoundedTaskQueue(std::size_t workers, std::size_t backlog, Runner runner)
     : backlog_(backlog), runner_(std::move(runner)) {
@@ -69,4 +69,4 @@ void BoundedTaskQueue::work() {
     }
 }
 
-}  // namespace netsim
+}  // namespace securechannel::tls::server

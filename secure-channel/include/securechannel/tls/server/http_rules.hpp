@@ -11,7 +11,7 @@
 
 #include <httplib.h>
 
-namespace netsim::http {
+namespace securechannel::tls::server::http {
 
 // Why a request head is refused: the status and a reason for the body and the log (never an echo
 // of request bytes).
@@ -52,4 +52,4 @@ void setError(httplib::Response& response, int status, std::string_view reason);
 // 405 with an Allow header listing `allow` (e.g. "GET, PUT").
 void setNotAllowed(httplib::Response& response, std::string_view allow);
 
-}  // namespace netsim::http
+}  // namespace securechannel::tls::server::http

@@ -1,5 +1,5 @@
 // TLS 1.2 PSK HTTPS server on cpp-httplib (see psk_server.hpp).
-#include "psk_server.hpp"
+#include "securechannel/tls/server/psk_server.hpp"
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,10 +17,10 @@
 
 #include "base/log.hpp"
 #include "base/text.hpp"
-#include "bounded_task_queue.hpp"
-#include "http_rules.hpp"
+#include "securechannel/tls/server/bounded_task_queue.hpp"
+#include "securechannel/tls/server/http_rules.hpp"
 
-namespace netsim {
+namespace securechannel::tls::server {
 
 namespace {
 
@@ -72,7 +72,7 @@ void notify(const std::function<void(Args...)>& event, std::type_identity_t<Args
     try {
         event(args...);
     } catch (const std::exception& e) {
-        base::log::kNetsim->error("PSK server event failed: {}", e.what());
+        base::log::kTls->error("PSK server event failed: {}", e.what());
     }
 }
 
@@ -343,7 +343,7 @@ void PskServer::runConnection(std::function<void()>& task, bool refused) {
     try {
         task();
     } catch (const std::exception& e) {
-        base::log::kNetsim->error("connection failed: {}", e.what());
+        base::log::kTls->error("connection failed: {}", e.what());
     }
     tRefusing = false;
     ERR_clear_error();  // httplib leaves a failed handshake's errors in the thread's queue
@@ -418,7 +418,7 @@ void PskServer::handshakeDone(PskConnection& c) {
     c.serverName_ = name != nullptr ? name : "";
     c.extendedMasterSecret_ = SSL_get_extms_support(c.ssl_) == 1;
     watchdog_.enter(c.id(), Phase::Idle);
-    base::log::kNetsim->debug("handshake, identity {}, {}", base::printable(c.identity_),
+    base::log::kTls->debug("handshake, identity {}, {}", base::printable(c.identity_),
                               c.cipher_);
     notify(config_.events.handshake, static_cast<const PskConnection&>(c));
 }
@@ -444,7 +444,7 @@ unsigned int PskServer::pskCallback(SSL* ssl, const char* identity, unsigned cha
         c->owner_ = std::move(found->owner);
         return static_cast<unsigned int>(found->key.size());
     } catch (const std::exception& e) {
-        base::log::kNetsim->error("key lookup failed: {}", e.what());
+        base::log::kTls->error("key lookup failed: {}", e.what());
         return 0;
     }
 }
@@ -512,4 +512,4 @@ void PskServer::freeConnection(void*, void* connection, CRYPTO_EX_DATA*, int, lo
     tFinished = std::move(c);
 }
 
-}  // namespace netsim
+}  // namespace securechannel::tls::server

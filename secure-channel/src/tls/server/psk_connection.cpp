@@ -1,9 +1,9 @@
 // The exporter of a PSK connection (see psk_connection.hpp).
-#include "psk_connection.hpp"
+#include "securechannel/tls/server/psk_connection.hpp"
 
 #include <stdexcept>
 
-namespace netsim {
+namespace securechannel::tls::server {
 
 base::SecretBuffer PskConnection::exportKey(std::string_view label, std::size_t length) const {
     base::SecretBuffer key(length);
@@ -15,4 +15,4 @@ base::SecretBuffer PskConnection::exportKey(std::string_view label, std::size_t 
     return key;
 }
 
-}  // namespace netsim
+}  // namespace securechannel::tls::server

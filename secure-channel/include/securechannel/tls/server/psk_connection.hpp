@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "base/secret.hpp"
-#include "connection_watchdog.hpp"
+#include "securechannel/tls/server/connection_watchdog.hpp"
 
-namespace netsim {
+namespace securechannel::tls::server {
 
 class PskConnection {
 public:
@@ -81,4 +81,4 @@ private:
     std::string note_;
 };
 
-}  // namespace netsim
+}  // namespace securechannel::tls::server

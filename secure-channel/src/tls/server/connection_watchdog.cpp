@@ -1,9 +1,9 @@
 // Connection deadlines and request byte caps (see connection_watchdog.hpp).
-#include "connection_watchdog.hpp"
+#include "securechannel/tls/server/connection_watchdog.hpp"
 
 #include <sys/socket.h>
 
-namespace netsim {
+namespace securechannel::tls::server {
 
 namespace {
 
@@ -148,4 +148,4 @@ void ConnectionWatchdog::run() {
     }
 }
 
-}  // namespace netsim
+}  // namespace securechannel::tls::server

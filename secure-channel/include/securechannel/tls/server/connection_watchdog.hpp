@@ -15,7 +15,7 @@
 #include <thread>
 #include <unordered_map>
 
-namespace netsim {
+namespace securechannel::tls::server {
 
 class ConnectionWatchdog {
 public:
@@ -82,4 +82,4 @@ private:
     std::thread thread_;
 };
 
-}  // namespace netsim
+}  // namespace securechannel::tls::server

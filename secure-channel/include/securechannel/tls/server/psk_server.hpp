@@ -23,10 +23,10 @@
 
 #include "base/error.hpp"
 #include "base/secret.hpp"
-#include "connection_watchdog.hpp"
-#include "psk_connection.hpp"
+#include "securechannel/tls/server/connection_watchdog.hpp"
+#include "securechannel/tls/server/psk_connection.hpp"
 
-namespace netsim {
+namespace securechannel::tls::server {
 
 inline constexpr const char* kPskCipherList =
     "PSK-AES128-CBC-SHA256:PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA";
@@ -146,4 +146,4 @@ private:
     std::atomic<bool> stopped_{false};
 };
 
-}  // namespace netsim
+}  // namespace securechannel::tls::server

@@ -15,7 +15,7 @@
 
 #include <httplib.h>
 
-namespace netsim {
+namespace securechannel::tls::server {
 
 class BoundedTaskQueue final : public httplib::TaskQueue {
 public:
@@ -45,4 +45,4 @@ private:
     std::vector<std::thread> workers_;
 };
 
-}  // namespace netsim
+}  // namespace securechannel::tls::server

@@ -1,5 +1,5 @@
 // The request-head rules of the PSK servers (see http_rules.hpp).
-#include "http_rules.hpp"
+#include "securechannel/tls/server/http_rules.hpp"
 
 #include <sys/socket.h>
 
@@ -9,7 +9,7 @@
 #include "base/log.hpp"
 #include "base/text.hpp"
 
-namespace netsim::http {
+namespace securechannel::tls::server::http {
 
 namespace {
 
@@ -192,9 +192,9 @@ void setInternalError(httplib::Response& response, const std::exception_ptr& err
     try {
         std::rethrow_exception(error);
     } catch (const std::exception& e) {
-        base::log::kNetsim->error("request handler failed: {}", e.what());
+        base::log::kTls->error("request handler failed: {}", e.what());
     } catch (...) {
-        base::log::kNetsim->error("request handler failed");
+        base::log::kTls->error("request handler failed");
     }
     setError(response, 500, "internal error");
 }
@@ -216,4 +216,4 @@ void setNotAllowed(httplib::Response& response, std::string_view allow) {
     response.set_header("Allow", std::string(allow));
 }
 
-}  // namespace netsim::http
+}  // namespace securechannel::tls::server::http
