@@ -415,6 +415,7 @@ def seeds():
                                 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=</m2m:nonce><m2m:expirationTime>"
                                 "2026-12-01T18:43:12Z</m2m:expirationTime></m2m:integrityChallenge>").encode(),
         "integrity-decision": b'<m2m:integrityDecision xmlns:m2m="http://uri.etsi.org/m2m">0oRDoQEmoQRI-_8</m2m:integrityDecision>',
+        "time": b'<m2m:time xmlns:m2m="http://uri.etsi.org/m2m"><m2m:currentTime>2026-12-07T15:04:05Z</m2m:currentTime></m2m:time>',
         "application": b'<m2m:application xmlns:m2m="http://uri.etsi.org/m2m" m2m:appId="telemetry"/>',
         "container": b'<m2m:container xmlns:m2m="http://uri.etsi.org/m2m" m2m:id="readings"/>',
         "content-instance": instance.encode(),
