@@ -68,7 +68,7 @@ std::vector<DeviceRecord> parseDeviceRecords(base::ByteView text, const std::str
     for (std::size_t i = 0; i < doc.size(); ++i) {
         DeviceRecord r = recordOf(doc[i], origin + " record " + std::to_string(i + 1));
         if (!seen.insert(r.nodeId).second) {
-            fields::fail(origin, "node " + base::toHex(r.nodeId) + " has two records");
+            fields::fail(origin, "node " + base::toLowerHex(r.nodeId) + " has two records");
         }
         out.push_back(std::move(r));
     }
@@ -93,8 +93,8 @@ void writeDeviceRecords(const std::filesystem::path& path,
         const auto expiry =
             std::chrono::duration_cast<std::chrono::seconds>(r.kmrExpiry.time_since_epoch())
                 .count();
-        text += std::string(i == 0 ? "" : ",") + "\n{\n  \"node_id\": \"" + base::toHex(r.nodeId) +
-                "\",\n  \"kmr_index\": " + std::to_string(r.kmrIndex) +
+        text += std::string(i == 0 ? "" : ",") + "\n{\n  \"node_id\": \"" +
+                base::toLowerHex(r.nodeId) + "\",\n  \"kmr_index\": " + std::to_string(r.kmrIndex) +
                 ",\n  \"kmr_expiry_unix\": " + std::to_string(expiry);
         fields::appendKey(text, "kmr", r.kmr);
         if (r.ivAttestationPublicKey) {
@@ -122,7 +122,7 @@ DeviceRecord deviceRecordOf(const KeyExport& exported, std::string sclId, bool s
     if (!software) {
         r.ivAttestationPublicKey = exported.ivAttestationPublicKey;
     }
-    r.sclId = sclId.empty() ? "m2m:scl/" + base::toHex(exported.nodeId) : std::move(sclId);
+    r.sclId = sclId.empty() ? "m2m:scl/" + base::toLowerHex(exported.nodeId) : std::move(sclId);
     r.software = software;
     return r;
 }

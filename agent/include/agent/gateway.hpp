@@ -40,6 +40,9 @@ struct GatewayDeviceStatus {
     std::uint64_t bytesDown = 0;  // answer bodies relayed back
     std::uint64_t refused = 0;    // requests the verdict refused
     std::string lastError;
+    // The key check value of the Kmc the gateway issued (security-profile: AES-256-ECB of zeros,
+    // first 3 bytes, uppercase hex), empty before the first service connection.
+    std::string kmcKcv;
 };
 
 struct GatewayRelayStatus {

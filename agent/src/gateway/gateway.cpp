@@ -16,6 +16,7 @@
 #include "integrity/appraisal.hpp"
 #include "provisioning/procedure.hpp"
 #include "provisioning/psk_identity.hpp"
+#include "securechannel/crypto.hpp"
 #include "securechannel/tls/card_keys.hpp"
 #include "securechannel/tls/server/http_rules.hpp"
 #include "securechannel/tls/server/psk_server.hpp"
@@ -136,7 +137,7 @@ struct Gateway::Impl {
           timeTolerance(tolerance) {
         for (provisioning::DeviceRecord& r : records) {
             Device d;
-            d.nodeHex = base::toHex(r.nodeId);
+            d.nodeHex = base::toLowerHex(r.nodeId);
             if (r.ivAttestationPublicKey) {
                 d.attestationKey = integrity::PublicKey::fromPem(*r.ivAttestationPublicKey);
             }
@@ -158,7 +159,7 @@ struct Gateway::Impl {
             return std::nullopt;
         }
         const std::lock_guard lock(mutex);
-        const auto i = deviceOf(base::toHex(parsed->nodeId));
+        const auto i = deviceOf(base::toLowerHex(parsed->nodeId));
         if (!i) {
             return std::nullopt;
         }
@@ -618,6 +619,9 @@ struct Gateway::Impl {
             x.bytesDown = d.bytesDown;
             x.refused = d.refused;
             x.lastError = d.lastError;
+            if (!d.kmc.empty()) {
+                x.kmcKcv = base::toHex(securechannel::keyCheckValue(d.kmc.view()));
+            }
             s.devices.push_back(std::move(x));
         }
         s.relay.queueLength = relayQueue;

@@ -27,6 +27,7 @@ nlohmann::ordered_json toJson(const GatewayStatus& s) {
                         {"bytes_down", d.bytesDown},
                         {"refused", d.refused}};
         j["last_error"] = d.lastError.empty() ? Json(nullptr) : Json(d.lastError);
+        j["kmc_kcv"] = d.kmcKcv.empty() ? Json(nullptr) : Json(d.kmcKcv);
         devices.push_back(std::move(j));
     }
     Json j;
