@@ -448,6 +448,12 @@ struct Gateway::Impl {
             }
         }
         if (appraisal.verdict == Verdict::Deny) {
+            {
+                // The NSCL ends a registration its gateway's report denies: a later passing
+                // report registers the device there again.
+                const std::lock_guard lock(mutex);
+                devices[device].nsclPath.clear();
+            }
             if (appraisal.decision) {
                 return setXml(response, 403, integrityDecisionXml(*appraisal.decision));
             }

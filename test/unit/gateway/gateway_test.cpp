@@ -350,7 +350,12 @@ TEST_CASE("gateway: a refresh with a failing report cuts the relay at once", "[g
     const HttpResponse mended =
         side.mid("PUT", "/m2m/scls/1", side.scl(device.report(side.challenge(), true)));
     CHECK(mended.status == 200);
+    CHECK(mended.location == "/m2m/scls/1");
     CHECK(side.mid("GET", "/m2m/scls/1/applications").status == 201);
+    // The deny ended the registration at the NSCL: the device is registered there anew.
+    CHECK(lab.uplink.registered.size() == 2);
+    CHECK(lab.uplink.relayed.back().nsclPath == "/m2m/scls/42/applications");
+    CHECK(lab.uplink.reports.size() == 3);
 }
 
 TEST_CASE("gateway: reports that are not appraised", "[gateway]") {
