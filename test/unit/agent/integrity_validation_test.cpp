@@ -97,9 +97,12 @@ public:
         }
         return results_;
     }
-    seuicc::IvSedClient::SignedReport signReport(base::ByteView nonce,
-                                                 std::optional<std::uint64_t>) override {
+    seuicc::IvSedClient::SignedReport signReport(base::ByteView nonce, std::optional<std::uint64_t>,
+                                                 std::optional<base::ByteView> submods) override {
         integrity::EatClaims c;
+        if (submods) {  // copied as the card does; a map it would refuse is MalformedInput here
+            c.submods = integrity::decodeSubmods(*submods);
+        }
         c.nonce.assign(nonce.begin(), nonce.end());
         c.ueid = base::Bytes{0x01};
         c.ueid.insert(c.ueid.end(), nodeId.begin(), nodeId.end());
