@@ -86,7 +86,11 @@ integrity::SignedManifest IntegrityValidator::manifestInForce(
 }
 
 IntegrityValResults IntegrityValidator::report(provisioning::CardOperations& card, IvSedPort& iv,
-                                               MidClient& mid) {
+                                               MidClient& mid,
+                                               const std::optional<base::Bytes>& submods) {
+    // TODO(issue 12): iv.signReport(nonce, iat, submods) once IvSedPort::signReport takes them
+    // (commit "integrity: submods API").
+    static_cast<void>(submods);
     card_ = iv.status();
     manifest_ = manifestInForce(card_);
     const IntegrityChallenge challenge = mid.integrityChallenge(card);

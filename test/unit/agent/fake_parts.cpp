@@ -9,12 +9,43 @@ namespace agenttest {
 
 namespace tls = securechannel::tls;
 
+Clock::time_point ManualClock::now() {
+    const std::lock_guard lock(mutex_);
+    return now_;
+}
+
 bool ManualClock::sleepUntil(Clock::time_point deadline) {
-    if (interrupted_) {
-        return false;
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return interrupted_ || woken_ || !held_ || deadline <= now_; });
+    if (!woken_) {
+        now_ = std::max(now_, deadline);
     }
-    now_ = std::max(now_, deadline);
-    return true;
+    woken_ = false;
+    return !interrupted_;
+}
+
+void ManualClock::interrupt() {
+    {
+        const std::lock_guard lock(mutex_);
+        interrupted_ = true;
+    }
+    changed_.notify_all();
+}
+
+void ManualClock::wake() {
+    {
+        const std::lock_guard lock(mutex_);
+        woken_ = true;
+    }
+    changed_.notify_all();
+}
+
+void ManualClock::hold(bool held) {
+    {
+        const std::lock_guard lock(mutex_);
+        held_ = held;
+    }
+    changed_.notify_all();
 }
 
 // --- FakeCard ------------------------------------------------------------------------------

@@ -3,10 +3,12 @@
 // NSCL connection endpoint, mId) that answers with the real XML codecs. Each can be told to fail.
 #pragma once
 
+#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,17 +22,25 @@ namespace agenttest {
 
 using agent::Clock;
 
-// Jumps to each deadline at once: hours of renewals run in milliseconds.
+// Jumps to each deadline at once: hours of renewals run in milliseconds. Once held, a wait for a
+// later time blocks instead (in real time) until wake() or interrupt(): the agent stays between
+// two of its readings while a test calls it from another thread.
 class ManualClock final : public agent::AgentClock {
 public:
     explicit ManualClock(Clock::time_point start) : now_(start) {}
-    Clock::time_point now() override { return now_; }
+    Clock::time_point now() override;
     bool sleepUntil(Clock::time_point deadline) override;
-    void interrupt() override { interrupted_ = true; }
+    void interrupt() override;
+    void wake() override;
+    void hold(bool held = true);
 
 private:
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
     Clock::time_point now_;
     bool interrupted_ = false;
+    bool woken_ = false;
+    bool held_ = false;
 };
 
 // The M2M-SED's public data, keys as indexes and KCVs. Every card command "costs" a fixed number
