@@ -662,6 +662,15 @@ struct Agent::Impl {
         });
     }
 
+    // Under the gateway's own halt ("no mId traffic until remediated", security profile §7.3
+    // item 4) its devices' requests do not leave it either; a report of its own
+    // (reportDevices) is what can lift the halt.
+    void refuseWhenHalted() const {
+        if (integrity && integrity->halted()) {
+            throw UplinkUnavailable("the gateway's integrity validation halted mId data", false);
+        }
+    }
+
     // The registration refreshed now (with integrity: carrying a fresh report).
     void refreshRegistration() {
         if (integrity) {
@@ -874,6 +883,7 @@ struct Agent::Impl::Uplink final : GatewayUplink {
         auto answer = std::make_shared<RelayResponse>();
         impl.uplinkQueue.call(
             [this, answer, request] {
+                impl.refuseWhenHalted();
                 impl.cardProcedure("relay", [&](provisioning::CardOperations& ops) {
                     *answer = impl.mid->exchange(ops, request.method, request.nsclPath,
                                                  request.contentType, request.body);
@@ -904,6 +914,7 @@ struct Agent::Impl::Uplink final : GatewayUplink {
         auto answer = std::make_shared<RelayResponse>();
         impl.uplinkQueue.call(
             [this, answer, body = toXml(scl)] {
+                impl.refuseWhenHalted();
                 impl.cardProcedure("relay", [&](provisioning::CardOperations& ops) {
                     *answer = impl.mid->exchange(ops, "POST", impl.mid->nsclPath("/scls"),
                                                  "application/xml", body);

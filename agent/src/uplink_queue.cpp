@@ -106,6 +106,10 @@ void UplinkQueue::runPending() {
         std::exception_ptr failure;
         try {
             job->task();
+        } catch (const UplinkUnavailable&) {
+            // The task's own refusal: the caller's answer, nothing wrong with the link.
+            const std::lock_guard lock(mutex_);
+            job->error = std::current_exception();
         } catch (const std::exception& e) {
             failure = std::current_exception();
             const std::lock_guard lock(mutex_);

@@ -38,9 +38,10 @@ public:
     // Agent's side. open() while registered; close() refuses what waits and every later call.
     void open();
     void close(const std::string& reason);
-    // Runs every queued task, in order, on the calling thread. A task's exception is the
-    // caller's UplinkUnavailable and is rethrown here as well (the agent decides on it as on a
-    // failure of its own request); the tasks after it stay queued.
+    // Runs every queued task, in order, on the calling thread. A task that throws
+    // UplinkUnavailable refuses its call (the caller gets it; nothing else happens). Any other
+    // exception is the caller's UplinkUnavailable and is rethrown here as well (the agent decides
+    // on it as on a failure of its own request); the tasks after it stay queued.
     void runPending();
 
     [[nodiscard]] bool pending() const;

@@ -116,14 +116,16 @@ private:
 struct Integrity {
     sctest::TempDir dir;
 
-    explicit Integrity(AgentHarness& h) {
+    // `content` other than "good" fails the measurement, and `action` follows.
+    explicit Integrity(AgentHarness& h, const std::string& content = "good",
+                       integrity::RecoveryAction action = integrity::RecoveryAction::Report) {
         const auto root = dir.path() / "root";
         std::filesystem::create_directories(root);
-        std::ofstream(root / "plugin.so") << "good";
+        std::ofstream(root / "plugin.so") << content;
         integrity::Manifest m;
         m.version = 1;
-        m.objects.push_back({"plugin.so", securechannel::sha256(base::asBytes("good")), true,
-                             integrity::RecoveryAction::Report});
+        m.objects.push_back(
+            {"plugin.so", securechannel::sha256(base::asBytes("good")), true, action});
         const base::Bytes payload = m.encodePayload();
         const auto sp = integrity::PrivateKey::generate();
         const base::Bytes envelope = integrity::CoseSign1::sign(sp, payload, std::nullopt).encode();
@@ -382,5 +384,30 @@ TEST_CASE("uplink: reportDevices makes the gateway refresh now with a new report
         }));
         CHECK(bg.agent().status().lastError->cause.type == "RequestRefused");
     }
+    CHECK(bg.stop() == S::Stopped);
+}
+
+TEST_CASE("uplink: under the gateway's own halt its devices' requests are refused",
+          "[agent][uplink][integrity][neg]") {
+    QuietLogs quiet;
+    AgentHarness h;
+    Integrity iv(h, "tampered", integrity::RecoveryAction::Halt);
+    Background bg(h);
+    REQUIRE(bg.waitFor([](const std::vector<S>&, const agent::AgentStatus& s) {
+        return s.state == S::Registered && s.readingsWithheld >= 1;
+    }));
+    const auto requests = h.network->log.size();
+    try {
+        static_cast<void>(bg.agent().uplink().relay(createApplication("x"), 5s));
+        FAIL("relayed under halt");
+    } catch (const agent::UplinkUnavailable& e) {
+        CHECK_FALSE(e.timedOut());
+        CHECK(std::string(e.what()).find("halted") != std::string::npos);
+    }
+    CHECK(h.network->log.size() == requests);  // nothing sent
+    const auto status = bg.agent().status();
+    CHECK(status.state == S::Registered);  // the gateway's refusal, not a failure of its link
+    CHECK_FALSE(status.lastError);
+    CHECK(status.relay->refused == 1);
     CHECK(bg.stop() == S::Stopped);
 }
