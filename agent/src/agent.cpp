@@ -13,6 +13,9 @@
 #include "agent/service_connection.hpp"
 #include "agent/uplink_queue.hpp"
 #include "base/log.hpp"
+#include "integrity/decision.hpp"
+#include "integrity/eat.hpp"
+#include "integrity/errors.hpp"
 #include "provisioning/gba_bootstrap.hpp"
 #include "provisioning/param_sets.hpp"
 #include "provisioning/psk_identity.hpp"
@@ -898,7 +901,7 @@ struct Agent::Impl::Uplink final : GatewayUplink {
         if (!impl.integrity) {
             throw UplinkUnavailable("the gateway has no integrity validation", false);
         }
-        base::Bytes encoded = encodeSubmods(devices);
+        std::optional<base::Bytes> encoded = encodeSubmods(devices);
         impl.uplinkQueue.call(
             [this, encoded = std::move(encoded)] {
                 // Kept for every later report too: a report without a device ends its
@@ -935,12 +938,25 @@ struct Agent::Impl::Uplink final : GatewayUplink {
                                 false);
     }
 
-    // The devices as the `submods` of the gateway's next report (GATEWAY.md §3).
-    // TODO(issue 12): integrity::encodeSubmods (commit "integrity: submods API") once merged;
-    // until then the list is kept but no report carries it.
-    static base::Bytes encodeSubmods(const std::vector<DeviceVerdict>& devices) {
-        static_cast<void>(devices);
-        return {};
+    // The devices as the `submods` of the gateway's reports (GATEWAY.md §3); none: claim 266
+    // absent. A list the NSCL would refuse (more than 8 devices, a partial verdict without
+    // paths...) is refused here, so the card never signs it.
+    static std::optional<base::Bytes> encodeSubmods(const std::vector<DeviceVerdict>& devices) {
+        if (devices.empty()) {
+            return std::nullopt;
+        }
+        std::vector<integrity::Submodule> submods;
+        submods.reserve(devices.size());
+        try {
+            for (const DeviceVerdict& d : devices) {
+                submods.push_back({d.nodeIdHex, d.ueid, d.counter,
+                                   integrity::verdictFromString(d.verdict), d.allowed, d.attested});
+            }
+            return integrity::encodeSubmods(submods);
+        } catch (const integrity::Error& e) {
+            throw UplinkUnavailable(
+                std::string("the gateway's report cannot carry its devices: ") + e.what(), false);
+        }
     }
 };
 

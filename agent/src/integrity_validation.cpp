@@ -89,7 +89,8 @@ IntegrityValResults IntegrityValidator::report(provisioning::CardOperations& car
                                                MidClient& mid,
                                                const std::optional<base::Bytes>& submods) {
     // TODO(issue 12): iv.signReport(nonce, iat, submods) once IvSedPort::signReport takes them
-    // (commit "integrity: submods API").
+    // (the IV-SED applet's SIGN REPORT P1 = 01); the agent encodes them already
+    // (integrity::encodeSubmods).
     static_cast<void>(submods);
     card_ = iv.status();
     manifest_ = manifestInForce(card_);

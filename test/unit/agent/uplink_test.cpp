@@ -146,7 +146,10 @@ agent::DeviceVerdict device(std::uint8_t n, std::string verdict) {
     agent::DeviceVerdict d;
     d.ueid = base::Bytes(17, n);
     d.ueid[0] = 0x01;
-    d.nodeIdHex = std::string(32, static_cast<char>('0' + n));
+    d.nodeIdHex.clear();
+    for (int i = 0; i < 16; ++i) {
+        d.nodeIdHex += (n < 16 ? "0" : "") + std::to_string(n);  // n < 10: two hex digits
+    }
     d.counter = 4;
     d.verdict = std::move(verdict);
     return d;
@@ -351,14 +354,16 @@ TEST_CASE("uplink: reportDevices makes the gateway refresh now with a new report
     const auto waitingSince = h.clock->now();
     const auto before = bg.agent().status();
 
-    bg.agent().uplink().reportDevices({device(1, "full"), device(2, "partial")}, 5s);
+    auto partial = device(2, "partial");
+    partial.allowed = {"applications"};
+    bg.agent().uplink().reportDevices({device(1, "full"), partial}, 5s);
 
     // Accepted before it returned: challenge, report, refresh, decision applied.
     REQUIRE(h.network->reports.size() == 2);
     CHECK(h.network->reports.back().claims.counter ==
           h.network->reports.front().claims.counter + 1);
-    // TODO(issue 12): check reports.back() carries both devices as submods once
-    // integrity::encodeSubmods and IvSedPort::signReport(..., submods) are merged.
+    // TODO(issue 12): check reports.back().claims.submods names both devices once
+    // IvSedPort::signReport(..., submods) is merged (and MemoryIvSed signs them).
     const auto after = bg.agent().status();
     CHECK(after.state == S::Registered);
     CHECK(after.refreshes == before.refreshes + 1);
@@ -371,6 +376,19 @@ TEST_CASE("uplink: reportDevices makes the gateway refresh now with a new report
     CHECK(log[log.size() - 2] == "POST /m2m/integrity/challenge 201");
     CHECK(log.back() == "PUT /m2m/scls/1 200");
 
+    SECTION("a device list the NSCL would refuse is refused before anything is sent") {
+        const auto sent = h.network->log.size();
+        std::vector<agent::DeviceVerdict> nine;
+        for (std::uint8_t n = 1; n <= 9; ++n) {
+            nine.push_back(device(n, "full"));
+        }
+        CHECK_THROWS_AS(bg.agent().uplink().reportDevices(nine, 5s), agent::UplinkUnavailable);
+        auto full = device(3, "full");
+        full.allowed = {"applications"};  // allowed paths belong to a partial verdict only
+        CHECK_THROWS_AS(bg.agent().uplink().reportDevices({full}, 5s), agent::UplinkUnavailable);
+        CHECK(h.network->log.size() == sent);
+        CHECK(bg.agent().status().state == S::Registered);
+    }
     SECTION("a report the NSCL refuses -> UplinkUnavailable, and the agent leaves registered") {
         h.network->answerNext(Endpoint::Mid, 403, "");
         try {
