@@ -23,6 +23,7 @@ constexpr const char* kInstance = "m2m:contentInstance";
 constexpr const char* kInstances = "m2m:contentInstances";
 constexpr const char* kChallenge = "m2m:integrityChallenge";
 constexpr const char* kDecision = "m2m:integrityDecision";
+constexpr const char* kTime = "m2m:time";
 
 constexpr std::size_t kMaxIdLength = 64;
 
@@ -279,6 +280,20 @@ std::string parseIntegrityDecision(std::string_view xml) {
     std::string text = mx::textOf(root, "integrityDecision", kDecision);
     checkBase64Url(text, "integrityDecision", kDecision);
     return text;
+}
+
+std::string toXml(const TimeResource& time) {
+    pugi::xml_document doc;
+    pugi::xml_node root = mx::newRoot(doc, "time");
+    mx::addText(root, "currentTime", provisioning::toDateTime(time.currentTime));
+    return mx::serialise(doc);
+}
+
+TimeResource parseTimeResource(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "time");
+    return TimeResource{
+        dateTime(mx::requiredText(root, "currentTime", kTime), "currentTime", kTime)};
 }
 
 }  // namespace agent

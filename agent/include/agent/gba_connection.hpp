@@ -23,6 +23,7 @@ struct GbaConnectionResult {
 GbaConnectionResult runGbaServiceConnection(provisioning::GbaClient& gba,
                                             provisioning::CardOperations& card,
                                             const std::string& connectionUrl,
-                                            const std::string& nsclFqdn, const std::string& sclId);
+                                            const std::string& nsclFqdn, const std::string& sclId,
+                                            std::optional<std::chrono::system_clock::time_point> secureNow);
 
 }  // namespace agent

@@ -56,6 +56,9 @@ public:
                                           const Registration& current);
     base::Bytes fetchObject(securechannel::tls::CardKeyOperations& card, const std::string& url);
 
+    // Secure time (GATEWAY.md §4): GET {nscl}/time, the NSCL's clock.
+    TimeResource time(securechannel::tls::CardKeyOperations& card);
+
     [[nodiscard]] const std::string& nsclUri() const { return nsclUri_; }
 
 private:

@@ -12,6 +12,8 @@
 //   the registration and refresh above carry m2m:scl/integrityValResults; the answer carries
 //   m2m:integrityDecision in its m2m:scl (201/200), or alone in the 403 of a deny
 //   GET  /m2m/integrity/objects/{id}                 remediation object (bytes)
+// and secure time (agent/GATEWAY.md §4):
+//   GET  /m2m/time                                   -> 200 m2m:time
 #pragma once
 
 #include <chrono>
@@ -84,5 +86,13 @@ struct ContentInstance {
 [[nodiscard]] std::string integrityDecisionXml(const std::string& base64url);
 // Its text, checked for the base64url alphabet only (the COSE reader checks the rest).
 [[nodiscard]] std::string parseIntegrityDecision(std::string_view xml);
+
+// <m2m:time><m2m:currentTime>xs:dateTime</m2m:currentTime></m2m:time>: the NSCL's clock.
+struct TimeResource {
+    std::chrono::system_clock::time_point currentTime{};
+};
+[[nodiscard]] std::string toXml(const TimeResource& time);
+// ParamSetError unless currentTime is an xs:dateTime with a time zone.
+[[nodiscard]] TimeResource parseTimeResource(std::string_view xml);
 
 }  // namespace agent

@@ -57,6 +57,17 @@ struct GbaStatus {
     std::uint64_t btidRefusals = 0;  // a NAF refused a cached B-TID (then Ub ran again)
 };
 
+// Secure time as the status shows it (agent/GATEWAY.md §4): status.time.
+struct TimeStatus {
+    std::string source;  // network, chrony, local
+    bool synchronised = false;
+    double offsetSeconds = 0;  // secure time minus local time
+    double uncertaintyMs = 0;
+    bool localTrusted = false;
+    std::optional<std::chrono::system_clock::time_point> lastSync;  // secure time of the sample
+    std::string note;  // chrony: why it is not used (the fallback to the network), or its state
+};
+
 struct AgentStatus {
     AgentState state = AgentState::Starting;
     std::chrono::system_clock::time_point since;
@@ -90,6 +101,7 @@ struct AgentStatus {
     // Integrity validation (IntegrityValidator::statusJson): the last report, the verdict, the
     // recovery actions taken; null when it is not enabled or has not run.
     nlohmann::ordered_json integrity;
+    std::optional<TimeStatus> time;
 
     seuicc::ApduCounters cardTraffic;
     std::uint64_t secureChannelSetups = 0;
