@@ -549,8 +549,7 @@ struct Agent::Impl {
         record.contentType = "application/json";
         const nlohmann::ordered_json lastTold =
             maintenanceTold.is_null() ? maintenanceTold : maintenanceTold[2];
-        record.content =
-            maintenanceRecord(seq, state, actionsSince(actions, lastTold), time.now());
+        record.content = maintenanceRecord(seq, state, actionsSince(actions, lastTold), time.now());
         postOnce(ops, maintenanceLocation, record);
         maintenanceTold = told;
         update([](AgentStatus& a) { ++a.maintenanceRecords; });

@@ -102,8 +102,9 @@ ChronyTracking parseChronyTracking(std::string_view csv) {
         bad(what, "the reference ID is not 8 hex digits");
     }
     t.refId = f[0];
-    if (!printable(f[1])) {
-        bad(what, "the reference address is empty or not printable");
+    // Empty for a local reference (`local` directive) and while unsynchronised.
+    if (!f[1].empty() && !printable(f[1])) {
+        bad(what, "the reference address is not printable");
     }
     t.address = f[1];
     t.stratum = whole(what, f[2], "stratum");
@@ -162,12 +163,16 @@ std::vector<ChronyAuthSource> parseChronyAuthdata(std::string_view csv) {
 ChronyState judgeChrony(const ChronyTracking& tracking,
                         const std::vector<ChronyAuthSource>& sources) {
     ChronyState state;
-    const double seconds =
-        std::fabs(tracking.systemTime) + tracking.rootDelay / 2 + std::fabs(tracking.rootDispersion);
-    state.uncertainty = std::chrono::nanoseconds(static_cast<std::int64_t>(
-        std::min(seconds, 1e9) * 1e9));
+    const double seconds = std::fabs(tracking.systemTime) + tracking.rootDelay / 2 +
+                           std::fabs(tracking.rootDispersion);
+    state.uncertainty =
+        std::chrono::nanoseconds(static_cast<std::int64_t>(std::min(seconds, 1e9) * 1e9));
     if (!tracking.synchronised()) {
         state.reason = "chronyd is not synchronised";
+        return state;
+    }
+    if (tracking.address.empty()) {
+        state.reason = "chronyd's reference is its local clock, not an NTP source";
         return state;
     }
     const auto source =

@@ -260,8 +260,8 @@ TimeConfig timeConfig(const Source& source, const toml::table* t) {
     } else if (name == "local") {
         c.source = TimeSource::Local;
     } else {
-        fail(source, "time.source must be \"network\", \"chrony\" or \"local\", not \"" +
-                         name + "\"");
+        fail(source,
+             "time.source must be \"network\", \"chrony\" or \"local\", not \"" + name + "\"");
     }
     c.tolerance = std::chrono::seconds(integer(source, t, "time", "tolerance_s", 60, 1, 86400));
     c.resync = std::chrono::seconds(integer(source, t, "time", "resync_s", 3600, 10, 604800));

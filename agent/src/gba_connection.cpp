@@ -8,11 +8,10 @@ namespace agent {
 
 namespace tls = securechannel::tls;
 
-GbaConnectionResult runGbaServiceConnection(provisioning::GbaClient& gba,
-                                            provisioning::CardOperations& card,
-                                            const std::string& connectionUrl,
-                                            const std::string& nsclFqdn, const std::string& sclId,
-                                            std::optional<std::chrono::system_clock::time_point> secureNow) {
+GbaConnectionResult runGbaServiceConnection(
+    provisioning::GbaClient& gba, provisioning::CardOperations& card,
+    const std::string& connectionUrl, const std::string& nsclFqdn, const std::string& sclId,
+    std::optional<std::chrono::system_clock::time_point> secureNow) {
     tls::HttpRequest request;
     request.method = "POST";
     request.url = provisioning::joinUrl(connectionUrl, "/m2m/connection");

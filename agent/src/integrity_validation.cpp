@@ -214,10 +214,9 @@ void IntegrityValidator::remediate(const integrity::Remediation& order,
          at);
 }
 
-IntegrityValidator::Applied IntegrityValidator::apply(const std::optional<std::string>& decision,
-                                                      provisioning::CardOperations& card,
-                                                      IvSedPort& iv, MidClient& mid,
-                                                      std::optional<std::chrono::system_clock::time_point> secureNow) {
+IntegrityValidator::Applied IntegrityValidator::apply(
+    const std::optional<std::string>& decision, provisioning::CardOperations& card, IvSedPort& iv,
+    MidClient& mid, std::optional<std::chrono::system_clock::time_point> secureNow) {
     if (!lastReport_ || !manifest_) {
         throw std::logic_error("IntegrityValidator::apply before report");
     }
@@ -255,8 +254,9 @@ IntegrityValidator::Applied IntegrityValidator::apply(const std::optional<std::s
     base::log::kAgent->info("integrity verdict: {}", integrity::toString(*verdict_));
 
     const auto now = secureNow.value_or(
-        base::timeFromUnixSeconds(static_cast<std::int64_t>(std::min<std::uint64_t>(
-                                      d.claims.iat, static_cast<std::uint64_t>(base::kMaxUnixSeconds))))
+        base::timeFromUnixSeconds(
+            static_cast<std::int64_t>(std::min<std::uint64_t>(
+                d.claims.iat, static_cast<std::uint64_t>(base::kMaxUnixSeconds))))
             .value_or(std::chrono::system_clock::time_point{}));
     Applied applied{d.claims.verdict, false, d.claims.iat};
     const auto& claims = lastReport_->claims;

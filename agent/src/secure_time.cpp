@@ -64,11 +64,10 @@ void SecureTime::sample(Clock::time_point server, Clock::time_point sent,
     const bool first = !network_;
     network_ = s;
     if (first) {
-        base::log::kAgent->info("time: synchronised by {}: local clock {:+.3f} s off (+/- {} ms)",
-                                what, seconds(s.offset),
-                                std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    s.uncertainty)
-                                    .count());
+        base::log::kAgent->info(
+            "time: synchronised by {}: local clock {:+.3f} s off (+/- {} ms)", what,
+            seconds(s.offset),
+            std::chrono::duration_cast<std::chrono::milliseconds>(s.uncertainty).count());
     }
     judgeTrust();
 }
@@ -159,9 +158,10 @@ void SecureTime::judgeTrust() {
     }
     trusted_ = trusted;
     if (trusted) {
-        base::log::kAgent->warn("time: the local clock is trusted again ({:+.3f} s off, tolerance "
-                                "{} s)",
-                                seconds(offset()), config_.tolerance.count());
+        base::log::kAgent->warn(
+            "time: the local clock is trusted again ({:+.3f} s off, tolerance "
+            "{} s)",
+            seconds(offset()), config_.tolerance.count());
     } else {
         base::log::kAgent->warn(
             "time: the local clock is {:+.3f} s off secure time (tolerance {} s): not trusted",

@@ -18,11 +18,10 @@ void checkConnectionAnswer(const provisioning::ConnectionParamSet& params, const
     }
 }
 
-ConnectionResult runServiceConnection(tls::HttpsClient& client, provisioning::CardOperations& card,
-                                      const std::string& connectionUrl,
-                                      const seuicc::NodeId& nodeId, std::uint32_t kmrIndex,
-                                      const std::string& sclId,
-                                      std::optional<std::chrono::system_clock::time_point> secureNow) {
+ConnectionResult runServiceConnection(
+    tls::HttpsClient& client, provisioning::CardOperations& card, const std::string& connectionUrl,
+    const seuicc::NodeId& nodeId, std::uint32_t kmrIndex, const std::string& sclId,
+    std::optional<std::chrono::system_clock::time_point> secureNow) {
     tls::HttpRequest request;
     request.method = "POST";
     request.url = provisioning::joinUrl(connectionUrl, "/m2m/connection");

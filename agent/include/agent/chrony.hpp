@@ -31,7 +31,7 @@ public:
 // `chronyc -c -n tracking`: one line, 14 fields.
 struct ChronyTracking {
     std::string refId;    // 8 hex digits
-    std::string address;  // the reference's address (-n), or its refid text for a local clock
+    std::string address;  // the reference's address (-n); empty for a local clock or none
     unsigned stratum = 0;
     double refTimeUnix = 0;     // when the reference was last updated
     double systemTime = 0;      // seconds, system clock minus true time as chronyd estimates
@@ -48,7 +48,7 @@ struct ChronyAuthSource {
     std::string address;
     std::string mode;  // NTS, SK, "-" (none)
     std::uint32_t keyId = 0;
-    unsigned keyLength = 0;  // bits
+    unsigned keyLength = 0;                  // bits
     std::uint32_t lastKeyEstablishment = 0;  // seconds ago
     unsigned keAttempts = 0;
     unsigned naks = 0;
@@ -62,7 +62,7 @@ struct ChronyAuthSource {
 // The judgement: trusted while synchronised to a reference authenticated with NTS.
 struct ChronyState {
     bool trusted = false;
-    std::string reason;  // in words, for the status and the log
+    std::string reason;                      // in words, for the status and the log
     std::chrono::nanoseconds uncertainty{};  // |system time| + root delay / 2 + root dispersion
 };
 [[nodiscard]] ChronyState judgeChrony(const ChronyTracking& tracking,
@@ -71,8 +71,8 @@ struct ChronyState {
 // Runs `chronyc -c -n <command>` (no shell) and returns its standard output. ChronyUnavailable
 // when it cannot start, exits non-zero (chronyd not running) or overruns `deadline` (then it is
 // killed).
-[[nodiscard]] std::string runChronyc(const std::filesystem::path& chronyc,
-                                     std::string_view command, std::chrono::milliseconds deadline);
+[[nodiscard]] std::string runChronyc(const std::filesystem::path& chronyc, std::string_view command,
+                                     std::chrono::milliseconds deadline);
 
 // Both commands, judged.
 [[nodiscard]] ChronyState readChrony(const std::filesystem::path& chronyc,

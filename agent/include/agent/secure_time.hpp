@@ -82,7 +82,7 @@ private:
     bool chronyTrusted_ = false;
     Clock::duration chronyUncertainty_{};
     std::optional<Clock::time_point> chronyCheckedAt_;
-    std::string note_;  // why chrony is not used (status.time.note), empty when it is
+    std::string note_;             // why chrony is not used (status.time.note), empty when it is
     std::optional<bool> trusted_;  // the last trust logged
 };
 

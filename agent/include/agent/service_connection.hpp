@@ -29,11 +29,9 @@ void checkConnectionAnswer(const provisioning::ConnectionParamSet& params, const
 
 // `connectionUrl` is the NSCL connection endpoint's base URL. Throws like runTlsBootstrap;
 // PskRejected means the NSCL refused Kmr (the caller bootstraps again).
-ConnectionResult runServiceConnection(securechannel::tls::HttpsClient& client,
-                                      provisioning::CardOperations& card,
-                                      const std::string& connectionUrl,
-                                      const seuicc::NodeId& nodeId, std::uint32_t kmrIndex,
-                                      const std::string& sclId,
-                                      std::optional<std::chrono::system_clock::time_point> secureNow);
+ConnectionResult runServiceConnection(
+    securechannel::tls::HttpsClient& client, provisioning::CardOperations& card,
+    const std::string& connectionUrl, const seuicc::NodeId& nodeId, std::uint32_t kmrIndex,
+    const std::string& sclId, std::optional<std::chrono::system_clock::time_point> secureNow);
 
 }  // namespace agent

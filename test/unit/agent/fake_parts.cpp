@@ -286,8 +286,9 @@ tls::HttpResponse FakeNetwork::answer(Endpoint endpoint, const tls::HttpRequest&
             if (request.method != "GET") {
                 return xml(405, "");
             }
-            return xml(200, agent::toXml(agent::TimeResource{
-                                std::chrono::floor<std::chrono::seconds>(now)}));
+            return xml(
+                200,
+                agent::toXml(agent::TimeResource{std::chrono::floor<std::chrono::seconds>(now)}));
     }
     return xml(500, "");
 }
