@@ -407,9 +407,18 @@ def seeds():
         "application": b'<m2m:application xmlns:m2m="http://uri.etsi.org/m2m" m2m:appId="telemetry"/>',
         "container": b'<m2m:container xmlns:m2m="http://uri.etsi.org/m2m" m2m:id="readings"/>',
         "content-instance": instance.encode(),
+        # GATEWAY.md §4: GET {nscl}/time
+        "time": b'<m2m:time xmlns:m2m="http://uri.etsi.org/m2m"><m2m:currentTime>2026-12-01T18:41:12Z</m2m:currentTime></m2m:time>',
         "content-instances": ('<m2m:contentInstances xmlns:m2m="http://uri.etsi.org/m2m"><m2m:contentInstanceCollection>'
                               + instance.replace("m2m:contentInstance xmlns:m2m=\"http://uri.etsi.org/m2m\"", "m2m:contentInstance")
                               + "</m2m:contentInstanceCollection></m2m:contentInstances>").encode(),
+    }
+    # chronyc -c -n tracking / authdata as captured in testdata/agent/chrony (chrony 4.3), each
+    # tracking line joined with an authdata one: the target splits its input at the first "\n\n".
+    chrony = ROOT / "testdata/agent/chrony"
+    s["chrony"] = {
+        kind: (chrony / f"tracking-{kind}.csv").read_bytes() + b"\n" + (chrony / f"authdata-{kind}.csv").read_bytes()
+        for kind in ("nts", "plain", "local", "unsynchronised")
     }
     s["agent_config"] = {
         "lab": (ROOT / "testdata/agent/lab.toml").read_bytes(),
