@@ -613,8 +613,9 @@ struct Agent::Impl {
         const auto received = clock.now();
         try {
             const auto applied = integrity->apply(decision, ops, iv, *mid, time.secureNow());
-            if (const auto iat = base::timeFromUnixSeconds(
-                    static_cast<std::int64_t>(std::min<std::uint64_t>(applied.iat, INT64_MAX)))) {
+            const auto iat = base::timeFromUnixSeconds(
+                static_cast<std::int64_t>(std::min<std::uint64_t>(applied.iat, INT64_MAX)));
+            if (applied.iat != 0 && iat) {
                 time.sample(*iat, sent, received, "decision iat");
             }
             noteIntegrity();
