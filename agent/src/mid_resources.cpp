@@ -245,6 +245,20 @@ std::vector<ContentInstance> parseContentInstances(std::string_view xml) {
     return instances;
 }
 
+std::string toXml(const TimeResource& time) {
+    pugi::xml_document doc;
+    mx::addText(mx::newRoot(doc, "time"), "currentTime",
+                provisioning::toDateTime(time.currentTime));
+    return mx::serialise(doc);
+}
+
+TimeResource parseTimeResource(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "time");
+    return TimeResource{
+        dateTime(mx::requiredText(root, "currentTime", kTime), "currentTime", kTime)};
+}
+
 std::string toXml(const IntegrityChallenge& challenge) {
     pugi::xml_document doc;
     pugi::xml_node root = mx::newRoot(doc, "integrityChallenge");
@@ -280,20 +294,6 @@ std::string parseIntegrityDecision(std::string_view xml) {
     std::string text = mx::textOf(root, "integrityDecision", kDecision);
     checkBase64Url(text, "integrityDecision", kDecision);
     return text;
-}
-
-std::string toXml(const TimeResource& time) {
-    pugi::xml_document doc;
-    pugi::xml_node root = mx::newRoot(doc, "time");
-    mx::addText(root, "currentTime", provisioning::toDateTime(time.currentTime));
-    return mx::serialise(doc);
-}
-
-TimeResource parseTimeResource(std::string_view xml) {
-    pugi::xml_document doc;
-    const pugi::xml_node root = mx::parseRoot(doc, xml, "time");
-    return TimeResource{
-        dateTime(mx::requiredText(root, "currentTime", kTime), "currentTime", kTime)};
 }
 
 }  // namespace agent

@@ -53,6 +53,12 @@ struct IntegrityChallenge {
     std::chrono::system_clock::time_point expirationTime{};
 };
 
+// The NSCL's clock as it answers GET /m2m/time (one-second resolution: xs:dateTime without
+// fractions, as provisioning::toDateTime writes it).
+struct TimeResource {
+    std::chrono::system_clock::time_point currentTime{};
+};
+
 struct Application {
     std::string appId;
 };
@@ -79,6 +85,11 @@ struct ContentInstance {
 [[nodiscard]] ContentInstance parseContentInstance(std::string_view xml);
 [[nodiscard]] std::vector<ContentInstance> parseContentInstances(std::string_view xml);
 
+// <m2m:time><m2m:currentTime>xs:dateTime</m2m:currentTime></m2m:time>
+[[nodiscard]] std::string toXml(const TimeResource& time);
+// ParamSetError unless currentTime is present and an xs:dateTime.
+[[nodiscard]] TimeResource parseTimeResource(std::string_view xml);
+
 [[nodiscard]] std::string toXml(const IntegrityChallenge& challenge);
 // ParamSetError unless the nonce is canonical base64 of 8..64 bytes and the time an xs:dateTime.
 [[nodiscard]] IntegrityChallenge parseIntegrityChallenge(std::string_view xml);
@@ -86,13 +97,5 @@ struct ContentInstance {
 [[nodiscard]] std::string integrityDecisionXml(const std::string& base64url);
 // Its text, checked for the base64url alphabet only (the COSE reader checks the rest).
 [[nodiscard]] std::string parseIntegrityDecision(std::string_view xml);
-
-// <m2m:time><m2m:currentTime>xs:dateTime</m2m:currentTime></m2m:time>: the NSCL's clock.
-struct TimeResource {
-    std::chrono::system_clock::time_point currentTime{};
-};
-[[nodiscard]] std::string toXml(const TimeResource& time);
-// ParamSetError unless currentTime is an xs:dateTime with a time zone.
-[[nodiscard]] TimeResource parseTimeResource(std::string_view xml);
 
 }  // namespace agent
