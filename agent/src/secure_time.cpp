@@ -50,6 +50,7 @@ void SecureTime::sample(Clock::time_point server, Clock::time_point sent,
     s.uncertainty = (received - sent) / 2 + kServerResolution;
     s.takenLocal = received;
     s.takenSecure = received + s.offset;
+    const std::lock_guard lock(mutex_);
     if (network_) {
         const Sample& current = *network_;
         // A sample that disagrees beyond both uncertainties means the local clock moved: the
@@ -76,20 +77,24 @@ void SecureTime::checkChrony() {
     if (config_.source != TimeSource::Chrony) {
         return;
     }
+    // chronyc may take its whole deadline: asked outside the lock.
+    ChronyState state;
     std::string note;
     try {
-        const ChronyState state = chrony_();
-        chronyTrusted_ = state.trusted;
-        chronyUncertainty_ = std::chrono::duration_cast<Clock::duration>(state.uncertainty);
+        state = chrony_();
         note = state.trusted ? state.reason : state.reason + ": the NSCL's time decides";
     } catch (const ChronyUnavailable& e) {
-        chronyTrusted_ = false;
+        state = {};
         note = std::string(e.what()) + ": falling back to the NSCL's time";
     } catch (const ChronyOutputError& e) {
-        chronyTrusted_ = false;
+        state = {};
         note = std::string(e.what()) + ": falling back to the NSCL's time";
     }
-    chronyCheckedAt_ = clock_->now();
+    const auto checkedAt = clock_->now();
+    const std::lock_guard lock(mutex_);
+    chronyTrusted_ = state.trusted;
+    chronyUncertainty_ = std::chrono::duration_cast<Clock::duration>(state.uncertainty);
+    chronyCheckedAt_ = checkedAt;
     if (note != note_) {
         if (chronyTrusted_) {
             base::log::kAgent->info("time: {}", note);
@@ -102,33 +107,54 @@ void SecureTime::checkChrony() {
 }
 
 bool SecureTime::wantsNetworkSample() const {
+    const std::lock_guard lock(mutex_);
     return config_.source == TimeSource::Network ||
            (config_.source == TimeSource::Chrony && !chronyTrusted_);
 }
 
 bool SecureTime::synchronised() const {
+    const std::lock_guard lock(mutex_);
+    return isSynchronised();
+}
+
+Clock::duration SecureTime::offset() const {
+    const std::lock_guard lock(mutex_);
+    return currentOffset();
+}
+
+Clock::duration SecureTime::uncertainty() const {
+    const std::lock_guard lock(mutex_);
+    return currentUncertainty();
+}
+
+bool SecureTime::localTrusted() const {
+    const std::lock_guard lock(mutex_);
+    return trustedNow();
+}
+
+bool SecureTime::isSynchronised() const {
     if (config_.source == TimeSource::Local) {
         return false;
     }
     return (config_.source == TimeSource::Chrony && chronyTrusted_) || network_.has_value();
 }
 
-Clock::duration SecureTime::offset() const {
-    if (!synchronised() || (config_.source == TimeSource::Chrony && chronyTrusted_)) {
+Clock::duration SecureTime::currentOffset() const {
+    if (!isSynchronised() || (config_.source == TimeSource::Chrony && chronyTrusted_)) {
         return {};
     }
     return network_->offset;
 }
 
-Clock::duration SecureTime::uncertainty() const {
+Clock::duration SecureTime::currentUncertainty() const {
     if (config_.source == TimeSource::Chrony && chronyTrusted_) {
         return chronyUncertainty_;
     }
-    return synchronised() ? network_->uncertainty : Clock::duration{};
+    return isSynchronised() ? network_->uncertainty : Clock::duration{};
 }
 
-bool SecureTime::localTrusted() const {
-    return synchronised() && magnitude(offset()) <= config_.tolerance;
+bool SecureTime::trustedNow() const {
+    return isSynchronised() && magnitude(currentOffset()) <= config_.tolerance;
 }
 
 Clock::time_point SecureTime::now() const {
@@ -136,10 +162,11 @@ Clock::time_point SecureTime::now() const {
 }
 
 std::optional<Clock::time_point> SecureTime::secureNow() const {
-    if (!synchronised()) {
+    const std::lock_guard lock(mutex_);
+    if (!isSynchronised()) {
         return std::nullopt;
     }
-    return now();
+    return clock_->now() + currentOffset();
 }
 
 Clock::time_point SecureTime::toLocal(Clock::time_point secure) const {
@@ -151,7 +178,7 @@ Clock::time_point SecureTime::toSecure(Clock::time_point local) const {
 }
 
 void SecureTime::judgeTrust() {
-    const bool trusted = localTrusted();
+    const bool trusted = trustedNow();
     if (trusted_ == trusted || (!trusted_ && trusted)) {
         trusted_ = trusted;
         return;
@@ -161,21 +188,22 @@ void SecureTime::judgeTrust() {
         base::log::kAgent->warn(
             "time: the local clock is trusted again ({:+.3f} s off, tolerance "
             "{} s)",
-            seconds(offset()), config_.tolerance.count());
+            seconds(currentOffset()), config_.tolerance.count());
     } else {
         base::log::kAgent->warn(
             "time: the local clock is {:+.3f} s off secure time (tolerance {} s): not trusted",
-            seconds(offset()), config_.tolerance.count());
+            seconds(currentOffset()), config_.tolerance.count());
     }
 }
 
 TimeStatus SecureTime::status() const {
+    const std::lock_guard lock(mutex_);
     TimeStatus t;
     t.source = std::string(toString(config_.source));
-    t.synchronised = synchronised();
-    t.offsetSeconds = seconds(offset());
-    t.uncertaintyMs = std::chrono::duration<double, std::milli>(uncertainty()).count();
-    t.localTrusted = localTrusted();
+    t.synchronised = isSynchronised();
+    t.offsetSeconds = seconds(currentOffset());
+    t.uncertaintyMs = std::chrono::duration<double, std::milli>(currentUncertainty()).count();
+    t.localTrusted = trustedNow();
     if (config_.source == TimeSource::Chrony && chronyTrusted_) {
         t.lastSync = chronyCheckedAt_;
     } else if (network_ && config_.source != TimeSource::Local) {

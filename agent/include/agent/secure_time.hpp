@@ -8,11 +8,15 @@
 // The agent judges lifetimes (Kmr, Kmc, registration, challenge, decision) with now(), and waits
 // on the local clock with deadlines converted by toLocal(): the local clock's progress is trusted,
 // its reading is not.
+//
+// Thread-safe: the gateway's listeners read now() (as its SecureClock) while the agent's thread
+// takes samples.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,8 +69,14 @@ public:
     [[nodiscard]] const TimeConfig& config() const { return config_; }
 
 private:
+    // With mutex_ held.
     void judgeTrust();
+    [[nodiscard]] bool isSynchronised() const;
+    [[nodiscard]] Clock::duration currentOffset() const;
+    [[nodiscard]] Clock::duration currentUncertainty() const;
+    [[nodiscard]] bool trustedNow() const;
 
+    mutable std::mutex mutex_;  // guards the samples, chrony's state and the trust logged
     AgentClock* clock_;
     TimeConfig config_;
     ChronyReader chrony_;
