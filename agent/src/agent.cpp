@@ -439,7 +439,10 @@ struct Agent::Impl {
         const seuicc::SedStatus& now = card.status();
         mid->useKey({provisioning::kmcIdentity(*now.nodeId, *now.kmcIndex), seuicc::KeySlot::Kmc});
         update([](AgentStatus& a) { ++a.connections; });
-        syncTime();  // the Kmc's lifetime arrived unjudged if there was no secure time yet
+        // The Kmc's lifetime arrived unjudged if there was no secure time yet: the next mId
+        // exchange asks for the time first (the registration's, or serve()'s).
+        nextTimeSync = clock.now();
+        time.checkChrony();
         const bool stillRegistered =
             registration && !expired(registration->scl.expirationTime, time.now());
         return Outcome::next(stillRegistered ? AgentState::Registered : AgentState::Registering);
@@ -453,6 +456,7 @@ struct Agent::Impl {
         if (integrity) {
             measure("registration", [&] {
                 card.runWithIvSed([&](provisioning::CardOperations& ops, IvSedPort& iv) {
+                    askTimeIfDue(ops);
                     SclRegistration request;
                     request.sclId = sclId;
                     request.link = sclId;
@@ -475,6 +479,7 @@ struct Agent::Impl {
             });
         } else {
             cardProcedure("registration", [&](provisioning::CardOperations& ops) {
+                askTimeIfDue(ops);
                 SclRegistration request;
                 request.sclId = sclId;
                 request.link = sclId;
@@ -667,21 +672,46 @@ struct Agent::Impl {
     // service connection and every [time] resync_s. A failure is logged, never the step's: the
     // agent goes on with what it knows.
     void syncTime() {
-        nextTimeSync = clock.now() + config.time.resync;
         time.checkChrony();
         if (!time.wantsNetworkSample() || !mid) {
+            nextTimeSync = clock.now() + config.time.resync;
             return;
         }
         try {
-            cardProcedure("time_sync", [&](provisioning::CardOperations& ops) {
-                const auto sent = clock.now();
-                const TimeResource answer = mid->time(ops);
-                time.sample(answer.currentTime, sent, clock.now(), "mId time");
-            });
+            cardProcedure("time_sync",
+                          [&](provisioning::CardOperations& ops) { askTimeIfDue(ops); });
         } catch (const std::exception& e) {
+            nextTimeSync = clock.now() + config.time.resync;
             base::log::kAgent->warn("time: GET {}/time failed: {}", mid->nsclUri(), e.what());
         }
         update([](AgentStatus&) {});
+    }
+
+    // GET {nscl}/time when a sample is due, on the card transaction of the procedure it opens
+    // (after a service connection: the registration's, so that a failure of the mId link is
+    // that step's, typed as any other). An NSCL without the resource (404, 405, 501) is not an
+    // error: the agent goes on with what it knows.
+    void askTimeIfDue(provisioning::CardOperations& ops) {
+        if (clock.now() < nextTimeSync || !time.wantsNetworkSample()) {
+            return;
+        }
+        try {
+            const auto sent = clock.now();
+            const TimeResource answer = mid->time(ops);
+            time.sample(answer.currentTime, sent, clock.now(), "mId time");
+        } catch (const provisioning::RequestRefused& e) {
+            if (e.status() != 404 && e.status() != 405) {
+                throw;
+            }
+            base::log::kAgent->warn("time: the NSCL has no time resource ({}): not synchronised",
+                                    e.status());
+        } catch (const provisioning::ServerError& e) {
+            if (e.status() != 501) {
+                throw;
+            }
+            base::log::kAgent->warn("time: the NSCL has no time resource (501): not synchronised");
+        }
+        nextTimeSync = clock.now() + config.time.resync;
     }
 
     Outcome serve() {

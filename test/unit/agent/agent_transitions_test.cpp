@@ -317,10 +317,8 @@ TEST_CASE("every APDU lands in a procedure's counters, reopening a lost path inc
     CHECK(s.procedures.at("start").lastCard.apdus == C::kOpenApdus + C::kChannelApdus);
     // Connection: master secret, exporter, activation; no GET DATA after it.
     CHECK(s.procedures.at("connection").lastCard.apdus == 3 * C::kCommandApdus);
-    // The time sync after it makes the mId handshake; the registration's three requests reuse
-    // the kept-alive connection.
-    CHECK(s.procedures.at("time_sync").lastCard.apdus == C::kCommandApdus);
-    CHECK(s.procedures.at("registration").lastCard.apdus == 0);
+    // Registration: one handshake for the three requests on the kept-alive connection.
+    CHECK(s.procedures.at("registration").lastCard.apdus == C::kCommandApdus);
     // The second reading reopened the card path (the TLS connection was still alive).
     CHECK(s.procedures.at("content_instance").lastCard.apdus == C::kOpenApdus + C::kChannelApdus);
     CHECK(s.procedures.at("content_instance").failures == 1);

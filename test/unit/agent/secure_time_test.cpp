@@ -219,8 +219,8 @@ TEST_CASE("secure time: a local clock 3 hours off still renews Kmc and refreshes
     for (const std::string& line : h.network->log) {
         CHECK_FALSE(line.ends_with(" 403"));
     }
-    // The time was asked for after each service connection.
-    CHECK(times("GET https://nscl.test:3/m2m/time").size() >= 4);
+    // The time was asked for after each service connection (the run stops at the fourth).
+    CHECK(times("GET https://nscl.test:3/m2m/time").size() >= connections.size() - 1);
 
     const agent::AgentStatus& s = h.status();
     REQUIRE(s.time);
@@ -248,7 +248,8 @@ TEST_CASE("secure time: a skew inside the tolerance is reported and trusted", "[
     CHECK(std::abs(h.status().time->offsetSeconds - 30.0) <= 1.0);
 }
 
-TEST_CASE("secure time: without GET /time the agent goes on, unsynchronised", "[time][agent]") {
+TEST_CASE("secure time: an NSCL without GET /time: the agent goes on, unsynchronised",
+          "[time][agent]") {
     QuietLogs quiet;
     agenttest::AgentHarness h;
     h.network->answerNext(agenttest::FakeNetwork::Endpoint::Time, 404, "", 1);
@@ -256,5 +257,23 @@ TEST_CASE("secure time: without GET /time the agent goes on, unsynchronised", "[
     REQUIRE(h.run() == agent::AgentState::Stopped);
     REQUIRE(h.status().time);
     CHECK_FALSE(h.status().time->synchronised);
-    CHECK(h.status().procedures.at("time_sync").failures == 1);
+    CHECK(h.status().procedures.at("registration").failures == 0);
+}
+
+TEST_CASE("secure time: a failed GET /time after the connection is the registration's failure",
+          "[time][agent][neg]") {
+    QuietLogs quiet;
+    agenttest::AgentHarness h;
+    h.network->skew = std::chrono::hours(3);
+    h.network->answerNext(agenttest::FakeNetwork::Endpoint::Time, 503, "", 2);
+    h.stopWhen = [](const agent::AgentStatus& s) { return s.contentInstances >= 1; };
+    REQUIRE(h.run() == agent::AgentState::Stopped);
+    const agent::AgentStatus& s = h.status();
+    CHECK(s.procedures.at("registration").failures == 2);
+    REQUIRE(s.lastError);
+    CHECK(s.lastError->state == agent::AgentState::Registering);
+    CHECK(s.lastError->recoveredAt);
+    REQUIRE(s.time);
+    CHECK(s.time->synchronised);
+    CHECK(std::abs(s.time->offsetSeconds - 10800.0) <= 1.0);
 }
