@@ -10,12 +10,14 @@
 #include "agent/integrity_validation.hpp"
 #include "agent/mid_client.hpp"
 #include "agent/outcome.hpp"
+#include "agent/secure_time.hpp"
 #include "agent/service_connection.hpp"
 #include "agent/uplink_queue.hpp"
 #include "base/log.hpp"
 #include "integrity/decision.hpp"
 #include "integrity/eat.hpp"
 #include "integrity/errors.hpp"
+#include "base/unix_time.hpp"
 #include "provisioning/gba_bootstrap.hpp"
 #include "provisioning/param_sets.hpp"
 #include "provisioning/psk_identity.hpp"
@@ -151,6 +153,7 @@ struct Agent::Impl {
                         : nullptr),
           clock(*parts.clock),
           backoff(config.retry, parts.jitter),
+          time(clock, config.time),
           uplinkQueue([this] { clock.wake(); }) {}
 
     AgentConfig config;
@@ -163,6 +166,9 @@ struct Agent::Impl {
     std::unique_ptr<IntegrityValidator> integrity;  // when [integrity] is enabled
     AgentClock& clock;
     Backoff backoff;
+    // Lifetimes are judged on secure time; waits run on the local clock (GATEWAY.md §4).
+    SecureTime time;
+    Clock::time_point nextTimeSync{};  // local clock
     std::unique_ptr<MidClient> mid;
     const Steady::time_point started = Steady::now();
     Clock::time_point startedAt{};  // by the agent's clock: the readings' uptime
@@ -221,6 +227,7 @@ struct Agent::Impl {
             if (uplinkUsed) {
                 st.relay = uplinkQueue.counters();
             }
+            st.time = time.status();
             copy = st;
         }
         if (options.onStatus) {
@@ -343,6 +350,7 @@ struct Agent::Impl {
         }
         mid = std::make_unique<MidClient>(https, midUrl);
         update([&](AgentStatus& a) { a.midUrl = midUrl; });
+        time.checkChrony();  // before Kmr's lifetime is judged
         notifySystemd("READY=1");
         // The GBA-based connection needs no Kmr.
         const bool connectable =
@@ -357,7 +365,7 @@ struct Agent::Impl {
 
     bool kmrUsable() const {
         const seuicc::SedStatus& s = card.status();
-        return s.kcv.kmr && s.kmrIndex && !expired(s.kmrExpiry, clock.now());
+        return s.kcv.kmr && s.kmrIndex && !expired(s.kmrExpiry, time.now());
     }
 
     // `order` without the methods `usable` rules out (nothing to run them with).
@@ -439,12 +447,12 @@ struct Agent::Impl {
             if (method == ConnectionMethod::Tls) {
                 cardProcedure("connection", [&](provisioning::CardOperations& ops) {
                     runServiceConnection(https, ops, config.connectionUrl, *s.nodeId, *s.kmrIndex,
-                                         *s.sclId);
+                                         *s.sclId, time.secureNow());
                 });
             } else {
                 cardProcedure("connection_gba", [&](provisioning::CardOperations& ops) {
                     runGbaServiceConnection(*gba, ops, config.connectionUrl, config.gba.nsclFqdn,
-                                            *s.sclId);
+                                            *s.sclId, time.secureNow());
                 });
             }
             update([&](AgentStatus& a) { a.connectionMethod = std::string(toString(method)); });
@@ -453,8 +461,12 @@ struct Agent::Impl {
         const seuicc::SedStatus& now = card.status();
         mid->useKey({provisioning::kmcIdentity(*now.nodeId, *now.kmcIndex), seuicc::KeySlot::Kmc});
         update([](AgentStatus& a) { ++a.connections; });
+        // The Kmc's lifetime arrived unjudged if there was no secure time yet: the next mId
+        // exchange asks for the time first (the registration's, or serve()'s).
+        nextTimeSync = clock.now();
+        time.checkChrony();
         const bool stillRegistered =
-            registration && !expired(registration->scl.expirationTime, clock.now());
+            registration && !expired(registration->scl.expirationTime, time.now());
         return Outcome::next(stillRegistered ? AgentState::Registered : AgentState::Registering);
     }
 
@@ -466,12 +478,15 @@ struct Agent::Impl {
         if (integrity) {
             measure("registration", [&] {
                 card.runWithIvSed([&](provisioning::CardOperations& ops, IvSedPort& iv) {
+                    askTimeIfDue(ops);
                     SclRegistration request;
                     request.sclId = sclId;
                     request.link = sclId;
-                    request.integrityValResults = integrity->report(ops, iv, *mid, submods);
+                    request.integrityValResults =
+                        integrity->report(ops, iv, *mid, submods, time.secureNow());
+                    const auto sent = clock.now();
                     const ReportedRegistration answer = mid->registerSclReporting(ops, request);
-                    const auto applied = applyDecision(answer.decision, ops, iv);
+                    const auto applied = applyDecision(answer.decision, ops, iv, sent);
                     if (!answer.registration) {
                         throw provisioning::RequestRefused(
                             403, "mId: SCL registration refused (integrity verdict deny)");
@@ -486,6 +501,7 @@ struct Agent::Impl {
             });
         } else {
             cardProcedure("registration", [&](provisioning::CardOperations& ops) {
+                askTimeIfDue(ops);
                 SclRegistration request;
                 request.sclId = sclId;
                 request.link = sclId;
@@ -560,8 +576,7 @@ struct Agent::Impl {
         record.contentType = "application/json";
         const nlohmann::ordered_json lastTold =
             maintenanceTold.is_null() ? maintenanceTold : maintenanceTold[2];
-        record.content =
-            maintenanceRecord(seq, state, actionsSince(actions, lastTold), clock.now());
+        record.content = maintenanceRecord(seq, state, actionsSince(actions, lastTold), time.now());
         postOnce(ops, maintenanceLocation, record);
         maintenanceTold = told;
         update([](AgentStatus& a) { ++a.maintenanceRecords; });
@@ -617,10 +632,19 @@ struct Agent::Impl {
                            });
     }
 
+    // The decision to the report sent at local `sent`; once the card verified it, its iat is a
+    // sample of secure time.
     IntegrityValidator::Applied applyDecision(const std::optional<std::string>& decision,
-                                              provisioning::CardOperations& ops, IvSedPort& iv) {
+                                              provisioning::CardOperations& ops, IvSedPort& iv,
+                                              Clock::time_point sent) {
+        const auto received = clock.now();
         try {
-            const auto applied = integrity->apply(decision, ops, iv, *mid, clock.now());
+            const auto applied = integrity->apply(decision, ops, iv, *mid, time.secureNow());
+            const auto iat = base::timeFromUnixSeconds(
+                static_cast<std::int64_t>(std::min<std::uint64_t>(applied.iat, INT64_MAX)));
+            if (applied.iat != 0 && iat) {
+                time.sample(*iat, sent, received, "decision iat");
+            }
             noteIntegrity();
             return applied;
         } catch (...) {
@@ -640,9 +664,11 @@ struct Agent::Impl {
         for (int round = 0; round < 2; ++round) {
             Registration current = *registration;
             current.scl.integrityDecision.reset();
-            current.scl.integrityValResults = integrity->report(ops, iv, *mid, submods);
+            current.scl.integrityValResults =
+                integrity->report(ops, iv, *mid, submods, time.secureNow());
+            const auto sent = clock.now();
             const ReportedRegistration answer = mid->refreshReporting(ops, current);
-            const auto applied = applyDecision(answer.decision, ops, iv);
+            const auto applied = applyDecision(answer.decision, ops, iv, sent);
             if (!answer.registration) {
                 throw provisioning::RequestRefused(
                     403, "mId: registration refresh refused (integrity verdict deny)");
@@ -655,7 +681,7 @@ struct Agent::Impl {
     }
 
     void noteRegistration() {
-        const auto now = clock.now();
+        const auto now = time.now();
         const auto expires = registration->scl.expirationTime;
         const auto refreshAt = now + (expires > now ? (expires - now) / 2 : Clock::duration{});
         update([&](AgentStatus& a) {
@@ -694,21 +720,72 @@ struct Agent::Impl {
         update([](AgentStatus& a) { ++a.refreshes; });
     }
 
+    // A sample of secure time (GATEWAY.md §4): chronyd, or GET {nscl}/time over mId. After each
+    // service connection and every [time] resync_s. A failure is logged, never the step's: the
+    // agent goes on with what it knows.
+    void syncTime() {
+        time.checkChrony();
+        if (!time.wantsNetworkSample() || !mid) {
+            nextTimeSync = clock.now() + config.time.resync;
+            return;
+        }
+        try {
+            cardProcedure("time_sync",
+                          [&](provisioning::CardOperations& ops) { askTimeIfDue(ops); });
+        } catch (const std::exception& e) {
+            nextTimeSync = clock.now() + config.time.resync;
+            base::log::kAgent->warn("time: GET {}/time failed: {}", mid->nsclUri(), e.what());
+        }
+        update([](AgentStatus&) {});
+    }
+
+    // GET {nscl}/time when a sample is due, on the card transaction of the procedure it opens
+    // (after a service connection: the registration's, so that a failure of the mId link is
+    // that step's, typed as any other). An NSCL without the resource (404, 405, 501) is not an
+    // error: the agent goes on with what it knows.
+    void askTimeIfDue(provisioning::CardOperations& ops) {
+        if (clock.now() < nextTimeSync || !time.wantsNetworkSample()) {
+            return;
+        }
+        try {
+            const auto sent = clock.now();
+            const TimeResource answer = mid->time(ops);
+            time.sample(answer.currentTime, sent, clock.now(), "mId time");
+        } catch (const provisioning::RequestRefused& e) {
+            if (e.status() != 404 && e.status() != 405) {
+                throw;
+            }
+            base::log::kAgent->warn("time: the NSCL has no time resource ({}): not synchronised",
+                                    e.status());
+        } catch (const provisioning::ServerError& e) {
+            if (e.status() != 501) {
+                throw;
+            }
+            base::log::kAgent->warn("time: the NSCL has no time resource (501): not synchronised");
+        }
+        nextTimeSync = clock.now() + config.time.resync;
+    }
+
     Outcome serve() {
         // The gateway's calls queued meanwhile, before the agent's own next request; one that
         // fails is decided on as a failure of the agent's own (decide()).
         uplinkQueue.runPending();
         const seuicc::SedStatus& s = card.status();
-        const auto kmcDue = s.kmcExpiry ? *s.kmcExpiry - config.kmcRenewMargin : clock.now();
+        // Secure deadlines, waited for on the local clock.
+        const auto kmcDue = s.kmcExpiry ? *s.kmcExpiry - config.kmcRenewMargin : time.now();
         Clock::time_point refreshDue;
         {
             const std::lock_guard lock(mutex);
-            refreshDue = st.registrationRefreshAt.value_or(clock.now());
+            refreshDue = st.registrationRefreshAt.value_or(time.now());
         }
-        if (!clock.sleepUntil(std::min({kmcDue, refreshDue, nextReport}))) {
+        if (!clock.sleepUntil(std::min(
+                {time.toLocal(kmcDue), time.toLocal(refreshDue), nextReport, nextTimeSync}))) {
             return Outcome::next(AgentState::Registered);  // stopping
         }
-        const auto now = clock.now();
+        if (clock.now() >= nextTimeSync) {
+            syncTime();
+        }
+        const auto now = time.now();
         if (now >= kmcDue) {
             base::log::kAgent->info("Kmc expires at {}: service connection again",
                                     provisioning::toDateTime(*s.kmcExpiry));
@@ -743,7 +820,7 @@ struct Agent::Impl {
             pending.emplace();
             pending->id = "r" + runId + "-" + std::to_string(nextSeq);
             pending->contentType = "application/json";
-            pending->content = reading(nextSeq, clock.now(), clock.now() - startedAt);
+            pending->content = reading(nextSeq, time.now(), clock.now() - startedAt);
         }
         ContentInstance stored;
         cardProcedure("content_instance", [&](provisioning::CardOperations& ops) {

@@ -247,6 +247,28 @@ void requireHttps(const Source& source, std::string_view key, const std::string&
     }
 }
 
+// [time] (GATEWAY.md §4, §6).
+TimeConfig timeConfig(const Source& source, const toml::table* t) {
+    if (t != nullptr) {
+        onlyKnown(source, *t, "time.", {"source", "tolerance_s", "resync_s"});
+    }
+    TimeConfig c;
+    const std::string name = string(source, t, "time", "source", "network");
+    if (name == "network") {
+        c.source = TimeSource::Network;
+    } else if (name == "chrony") {
+        c.source = TimeSource::Chrony;
+    } else if (name == "local") {
+        c.source = TimeSource::Local;
+    } else {
+        fail(source,
+             "time.source must be \"network\", \"chrony\" or \"local\", not \"" + name + "\"");
+    }
+    c.tolerance = std::chrono::seconds(integer(source, t, "time", "tolerance_s", 60, 1, 86400));
+    c.resync = std::chrono::seconds(integer(source, t, "time", "resync_s", 3600, 10, 604800));
+    return c;
+}
+
 // A relative path (a path within the allowed list) below the device's SCL: no empty segment,
 // no "." or "..", no query.
 bool relativePath(const std::string& path) {
@@ -334,7 +356,7 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
                          std::to_string(e.source().begin.line) + ")");
     }
     onlyKnown(source, root, "",
-              {"card", "network", "agent", "retry", "gba", "integrity", "gateway"});
+              {"card", "network", "agent", "retry", "gba", "integrity", "gateway", "time"});
     const auto* integrity = section(source, root, "integrity");
     if (integrity != nullptr) {
         onlyKnown(source, *integrity, "integrity.",
@@ -475,6 +497,7 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
             string(source, integrity, "integrity", "maintenance_container",
                    c.integrity.maintenanceContainerId);
     }
+    c.time = timeConfig(source, section(source, root, "time"));
     c.gateway = parseGateway(source, section(source, root, "gateway"), baseDir);
     return c;
 }
@@ -494,6 +517,18 @@ std::string_view toString(BootstrapMethod method) {
 
 std::string_view toString(ConnectionMethod method) {
     return method == ConnectionMethod::Gba ? "gba" : "tls";
+}
+
+std::string_view toString(TimeSource source) {
+    switch (source) {
+        case TimeSource::Network:
+            return "network";
+        case TimeSource::Chrony:
+            return "chrony";
+        case TimeSource::Local:
+            return "local";
+    }
+    return "network";
 }
 
 AgentConfig parseAgentConfig(std::string_view toml, const std::filesystem::path& baseDir) {

@@ -8,10 +8,10 @@ namespace agent {
 
 namespace tls = securechannel::tls;
 
-GbaConnectionResult runGbaServiceConnection(provisioning::GbaClient& gba,
-                                            provisioning::CardOperations& card,
-                                            const std::string& connectionUrl,
-                                            const std::string& nsclFqdn, const std::string& sclId) {
+GbaConnectionResult runGbaServiceConnection(
+    provisioning::GbaClient& gba, provisioning::CardOperations& card,
+    const std::string& connectionUrl, const std::string& nsclFqdn, const std::string& sclId,
+    std::optional<std::chrono::system_clock::time_point> secureNow) {
     tls::HttpRequest request;
     request.method = "POST";
     request.url = provisioning::joinUrl(connectionUrl, "/m2m/connection");
@@ -23,7 +23,7 @@ GbaConnectionResult runGbaServiceConnection(provisioning::GbaClient& gba,
     c.params = provisioning::parseConnectionParamSet(ua.response.body);
     c.tls = ua.response.tls;
     c.kmcKcv = ua.kcv;
-    checkConnectionAnswer(c.params, sclId);
+    checkConnectionAnswer(c.params, sclId, secureNow);
     result.btid = ua.bootstrap.btid;
     result.kmcExpiry = std::min(c.params.kmcExpiry, ua.bootstrap.expiry);
     card.activateKey(seuicc::ExportTarget::Kmc, c.params.kmcIndex, result.kmcExpiry,

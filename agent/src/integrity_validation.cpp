@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "base/log.hpp"
+#include "base/unix_time.hpp"
 #include "integrity/cose.hpp"
 #include "integrity/errors.hpp"
 #include "integrity/measure.hpp"
@@ -85,17 +86,23 @@ integrity::SignedManifest IntegrityValidator::manifestInForce(
                                ") is neither in the state directory nor integrity.manifest");
 }
 
-IntegrityValResults IntegrityValidator::report(provisioning::CardOperations& card, IvSedPort& iv,
-                                               MidClient& mid,
-                                               const std::optional<base::Bytes>& submods) {
+IntegrityValResults IntegrityValidator::report(
+    provisioning::CardOperations& card, IvSedPort& iv, MidClient& mid,
+    const std::optional<base::Bytes>& submods,
+    std::optional<std::chrono::system_clock::time_point> secureNow) {
     card_ = iv.status();
     manifest_ = manifestInForce(card_);
     const IntegrityChallenge challenge = mid.integrityChallenge(card);
+    if (secureNow && challenge.expirationTime <= *secureNow) {
+        throw provisioning::ProtocolMismatch("integrity: the NSCL's challenge expired at " +
+                                             provisioning::toDateTime(challenge.expirationTime));
+    }
     measured_ = measureObjects(manifest_->manifest, paths_);
     const auto entries = compareEntries(measured_);
     const std::vector<seuicc::IvResult> results = iv.compare(entries);
     const auto signedReport =
-        iv.signReport(challenge.nonce, std::nullopt,
+        iv.signReport(challenge.nonce,
+                      secureNow ? std::optional(unixSeconds(*secureNow)) : std::nullopt,
                       submods ? std::optional<base::ByteView>(*submods) : std::nullopt);
     // The card signed it with the key the NSCL knows; a report it did not sign is not sent.
     integrity::Report report = integrity::Report::decode(signedReport.coseSign1);
@@ -210,10 +217,9 @@ void IntegrityValidator::remediate(const integrity::Remediation& order,
          at);
 }
 
-IntegrityValidator::Applied IntegrityValidator::apply(const std::optional<std::string>& decision,
-                                                      provisioning::CardOperations& card,
-                                                      IvSedPort& iv, MidClient& mid,
-                                                      std::chrono::system_clock::time_point now) {
+IntegrityValidator::Applied IntegrityValidator::apply(
+    const std::optional<std::string>& decision, provisioning::CardOperations& card, IvSedPort& iv,
+    MidClient& mid, std::optional<std::chrono::system_clock::time_point> secureNow) {
     if (!lastReport_ || !manifest_) {
         throw std::logic_error("IntegrityValidator::apply before report");
     }
@@ -225,7 +231,7 @@ IntegrityValidator::Applied IntegrityValidator::apply(const std::optional<std::s
     integrity::Decision d;
     try {
         d = integrity::Decision::decode(bytes);
-        d.checkAnswers(lastReport_->claims, unixSeconds(now));
+        d.checkAnswers(lastReport_->claims, secureNow ? unixSeconds(*secureNow) : d.claims.iat);
     } catch (const integrity::Error& e) {
         verdict_ = integrity::Verdict::Deny;
         throw DecisionRefused(std::string("the NSCL's decision is refused: ") + e.what());
@@ -250,7 +256,12 @@ IntegrityValidator::Applied IntegrityValidator::apply(const std::optional<std::s
     allowed_ = d.claims.allowed;
     base::log::kAgent->info("integrity verdict: {}", integrity::toString(*verdict_));
 
-    Applied applied{d.claims.verdict, false};
+    const auto now = secureNow.value_or(
+        base::timeFromUnixSeconds(
+            static_cast<std::int64_t>(std::min<std::uint64_t>(
+                d.claims.iat, static_cast<std::uint64_t>(base::kMaxUnixSeconds))))
+            .value_or(std::chrono::system_clock::time_point{}));
+    Applied applied{d.claims.verdict, false, d.claims.iat};
     const auto& claims = lastReport_->claims;
     const bool passes = claims.passes(manifest_->manifest);
     for (std::size_t i = 0; i < manifest_->manifest.objects.size() && i < claims.results.size();

@@ -97,6 +97,12 @@ IntegrityChallenge MidClient::integrityChallenge(tls::CardKeyOperations& card) {
     return parseIntegrityChallenge(response.body);
 }
 
+TimeResource MidClient::time(tls::CardKeyOperations& card) {
+    const auto response =
+        send(card, "GET", provisioning::joinUrl(nsclUri_, "/time"), "", "mId: time");
+    return parseTimeResource(response.body);
+}
+
 ReportedRegistration MidClient::reported(const tls::HttpResponse& response,
                                          const std::string& location, std::string_view what) {
     ReportedRegistration r;

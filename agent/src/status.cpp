@@ -111,6 +111,16 @@ Json toJson(const AgentStatus& s) {
                       {"wait_median_ms", s.relay->waitMedianMs},
                       {"wait_p90_ms", s.relay->waitP90Ms}};
     }
+    if (s.time) {
+        const TimeStatus& t = *s.time;
+        j["time"] = {{"source", t.source},
+                     {"synchronised", t.synchronised},
+                     {"offset_s", t.offsetSeconds},
+                     {"uncertainty_ms", t.uncertaintyMs},
+                     {"local_trusted", t.localTrusted},
+                     {"last_sync", time(t.lastSync)},
+                     {"note", text(t.note)}};
+    }
     Json procedures = Json::object();
     for (const auto& [name, p] : s.procedures) {
         procedures[name] = {{"runs", p.runs},

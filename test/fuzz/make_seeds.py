@@ -433,6 +433,13 @@ def seeds():
                               + instance.replace("m2m:contentInstance xmlns:m2m=\"http://uri.etsi.org/m2m\"", "m2m:contentInstance")
                               + "</m2m:contentInstanceCollection></m2m:contentInstances>").encode(),
     }
+    # chronyc -c -n tracking / authdata as captured in testdata/agent/chrony (chrony 4.3), each
+    # tracking line joined with an authdata one: the target splits its input at the first "\n\n".
+    chrony = ROOT / "testdata/agent/chrony"
+    s["chrony"] = {
+        kind: (chrony / f"tracking-{kind}.csv").read_bytes() + b"\n" + (chrony / f"authdata-{kind}.csv").read_bytes()
+        for kind in ("nts", "plain", "local", "unsynchronised")
+    }
     s["agent_config"] = {
         "lab": (ROOT / "testdata/agent/lab.toml").read_bytes(),
         "minimal": b'[card]\nkmsa_file = "/etc/m2m-agent/kmsa.key"\n[network]\nmsbf = "https://m"\nconnection = "https://n"\n',

@@ -61,6 +61,19 @@ struct IntegrityConfig {
     std::string maintenanceContainerId = "maintenance";
 };
 
+// [time]: where secure time comes from (GATEWAY.md §4).
+enum class TimeSource { Network, Chrony, Local };
+std::string_view toString(TimeSource source);
+
+struct TimeConfig {
+    TimeSource source = TimeSource::Network;
+    std::chrono::seconds tolerance{60};  // a local clock further off is not trusted
+    std::chrono::seconds resync{3600};   // GET {nscl}/time (and chronyc) this often
+    // Not in the file: the program and its deadline (tests point them elsewhere).
+    std::filesystem::path chronyc = "chronyc";
+    std::chrono::milliseconds chronycTimeout{2000};
+};
+
 // [gateway]: gateway mode, the dIa side (agent/GATEWAY.md §6). Paths only: the devices file and
 // the policy key are read (and their 0600 mode checked) when the gateway starts.
 struct GatewayConfig {
@@ -103,6 +116,7 @@ struct AgentConfig {
     // [retry]
     RetryPolicy retry;
     IntegrityConfig integrity;
+    TimeConfig time;
     GatewayConfig gateway;
     // The file this configuration came from (loadAgentConfig): the "@config" object measured.
     std::filesystem::path configFile;

@@ -20,9 +20,9 @@ struct GbaConnectionResult {
 
 // POST <connectionUrl>/m2m/connection over Ua with NAF_Id from `nsclFqdn`. Throws like
 // runGbaBootstrap; the answer passes checkConnectionAnswer.
-GbaConnectionResult runGbaServiceConnection(provisioning::GbaClient& gba,
-                                            provisioning::CardOperations& card,
-                                            const std::string& connectionUrl,
-                                            const std::string& nsclFqdn, const std::string& sclId);
+GbaConnectionResult runGbaServiceConnection(
+    provisioning::GbaClient& gba, provisioning::CardOperations& card,
+    const std::string& connectionUrl, const std::string& nsclFqdn, const std::string& sclId,
+    std::optional<std::chrono::system_clock::time_point> secureNow);
 
 }  // namespace agent

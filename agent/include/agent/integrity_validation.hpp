@@ -45,18 +45,25 @@ public:
                        std::filesystem::path stateDir);
 
     // Challenge, measure, compare, sign: what the registration or refresh carries. A gateway
-    // passes its devices' `submods` (GATEWAY.md §3) for the card to sign into the EAT.
+    // passes its devices' `submods` (GATEWAY.md §3) for the card to sign into the EAT. With secure
+    // time (GATEWAY.md §4) the card signs `secureNow` as the report's iat, and a challenge
+    // already expired by it is refused (ProtocolMismatch); without, no iat and no such check.
     IntegrityValResults report(provisioning::CardOperations& card, IvSedPort& iv, MidClient& mid,
-                               const std::optional<base::Bytes>& submods = std::nullopt);
+                               const std::optional<base::Bytes>& submods = std::nullopt,
+                               std::optional<std::chrono::system_clock::time_point> secureNow = {});
 
     struct Applied {
         integrity::Verdict verdict = integrity::Verdict::Deny;
         bool reportAgain = false;  // a rollback restored an object or a remediation was installed
+        std::uint64_t iat = 0;     // the verified decision's issue time (a secure time sample)
     };
     // The NSCL's answer to the latest report(). DecisionRefused when there is none or it fails a
-    // check (then the verdict is taken as deny and no recovery runs).
+    // check (then the verdict is taken as deny and no recovery runs). Its validity is judged at
+    // secure time `now`; without one (not synchronised) at its own iat: relative to the moment
+    // it arrives.
     Applied apply(const std::optional<std::string>& decision, provisioning::CardOperations& card,
-                  IvSedPort& iv, MidClient& mid, std::chrono::system_clock::time_point now);
+                  IvSedPort& iv, MidClient& mid,
+                  std::optional<std::chrono::system_clock::time_point> now);
 
     // halt in force: no mId data until a report passes.
     [[nodiscard]] bool halted() const { return halted_; }

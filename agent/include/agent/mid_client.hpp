@@ -63,6 +63,8 @@ public:
     RelayResponse exchange(securechannel::tls::CardKeyOperations& card, const std::string& method,
                            const std::string& path, const std::string& contentType,
                            std::string body);
+    // Secure time (GATEWAY.md §4): GET {nscl}/time, the NSCL's clock.
+    TimeResource time(securechannel::tls::CardKeyOperations& card);
 
     [[nodiscard]] const std::string& nsclUri() const { return nsclUri_; }
     // `relative` below the NSCL's base URI, as an absolute path on its origin ("/m2m/scls").

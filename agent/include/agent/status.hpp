@@ -67,6 +67,17 @@ struct UplinkStatus {
     double waitP90Ms = 0;
 };
 
+// Secure time as the status shows it (agent/GATEWAY.md §4): status.time.
+struct TimeStatus {
+    std::string source;  // network, chrony, local
+    bool synchronised = false;
+    double offsetSeconds = 0;  // secure time minus local time
+    double uncertaintyMs = 0;
+    bool localTrusted = false;
+    std::optional<std::chrono::system_clock::time_point> lastSync;  // secure time of the sample
+    std::string note;  // chrony: why it is not used (the fallback to the network), or its state
+};
+
 struct AgentStatus {
     AgentState state = AgentState::Starting;
     std::chrono::system_clock::time_point since;
@@ -102,6 +113,7 @@ struct AgentStatus {
     nlohmann::ordered_json integrity;
     // Once the gateway asked for the uplink (Agent::uplink()).
     std::optional<UplinkStatus> relay;
+    std::optional<TimeStatus> time;
 
     seuicc::ApduCounters cardTraffic;
     std::uint64_t secureChannelSetups = 0;

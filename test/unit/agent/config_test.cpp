@@ -216,3 +216,34 @@ TEST_CASE("GBA settings that cannot work are refused with the key named", "[conf
     refused("[gba]\ntolerate_missing_rspauth = 1\n", "must be true or false");
     refused("[gba]\nbsf_url = \"http://b\"\n", "unknown key 'gba.bsf_url'");
 }
+
+TEST_CASE("[time] chooses the source of secure time, its tolerance and resync interval",
+          "[config][time]") {
+    const auto lab = loadAgentConfig("agent/lab.toml");
+    CHECK(lab.time.source == agent::TimeSource::Network);
+    CHECK(lab.time.tolerance == std::chrono::seconds(60));
+    CHECK(lab.time.resync == std::chrono::seconds(3600));
+    const auto defaults = loadAgentConfig(writeConfig("time-default.toml", kMinimal));
+    CHECK(defaults.time.source == agent::TimeSource::Network);
+    CHECK(defaults.time.tolerance == std::chrono::seconds(60));
+    const auto chrony = loadAgentConfig(
+        writeConfig("time-chrony.toml",
+                    kMinimal + "[time]\nsource = \"chrony\"\ntolerance_s = 5\nresync_s = 60\n"));
+    CHECK(chrony.time.source == agent::TimeSource::Chrony);
+    CHECK(chrony.time.tolerance == std::chrono::seconds(5));
+    CHECK(chrony.time.resync == std::chrono::seconds(60));
+    CHECK(loadAgentConfig(writeConfig("time-local.toml", kMinimal + "[time]\nsource = \"local\"\n"))
+              .time.source == agent::TimeSource::Local);
+    CHECK_THROWS_WITH(
+        loadAgentConfig(writeConfig("time-ntp.toml", kMinimal + "[time]\nsource = \"ntp\"\n")),
+        Catch::Contains("time.source"));
+    CHECK_THROWS_WITH(
+        loadAgentConfig(writeConfig("time-tol.toml", kMinimal + "[time]\ntolerance_s = 0\n")),
+        Catch::Contains("time.tolerance_s"));
+    CHECK_THROWS_WITH(
+        loadAgentConfig(writeConfig("time-resync.toml", kMinimal + "[time]\nresync_s = 1\n")),
+        Catch::Contains("time.resync_s"));
+    CHECK_THROWS_WITH(
+        loadAgentConfig(writeConfig("time-key.toml", kMinimal + "[time]\nserver = \"x\"\n")),
+        Catch::Contains("time.server"));
+}

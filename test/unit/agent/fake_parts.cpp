@@ -226,6 +226,9 @@ FakeNetwork::Endpoint FakeNetwork::endpointOf(const std::string& url) const {
     if (path.starts_with("/m2m/connection")) {
         return Endpoint::Connection;
     }
+    if (path == "/m2m/time") {
+        return Endpoint::Time;
+    }
     return Endpoint::Mid;
 }
 
@@ -236,8 +239,9 @@ bool FakeNetwork::accepts(Endpoint endpoint, const std::string& identity) const 
         case Endpoint::Connection:
             return kmrIndex && identity == provisioning::kmrIdentity(node_, *kmrIndex);
         case Endpoint::Mid:
+        case Endpoint::Time:
             return kmcIndex && identity == provisioning::kmcIdentity(node_, *kmcIndex) &&
-                   kmcExpiry > clock_.now();
+                   kmcExpiry > networkNow();
     }
     return false;
 }
@@ -291,7 +295,7 @@ tls::HttpResponse FakeNetwork::perform(const tls::HttpRequest& request, const tl
 }
 
 tls::HttpResponse FakeNetwork::answer(Endpoint endpoint, const tls::HttpRequest& request) {
-    const Clock::time_point now = clock_.now();
+    const Clock::time_point now = networkNow();
     switch (endpoint) {
         case Endpoint::Msbf: {
             provisioning::BootstrapParamSet p;
@@ -317,12 +321,19 @@ tls::HttpResponse FakeNetwork::answer(Endpoint endpoint, const tls::HttpRequest&
         }
         case Endpoint::Mid:
             return mid(request, pathOf(request.url));
+        case Endpoint::Time:
+            if (request.method != "GET") {
+                return xml(405, "");
+            }
+            return xml(
+                200,
+                agent::toXml(agent::TimeResource{std::chrono::floor<std::chrono::seconds>(now)}));
     }
     return xml(500, "");
 }
 
 tls::HttpResponse FakeNetwork::mid(const tls::HttpRequest& request, const std::string& path) {
-    const Clock::time_point now = clock_.now();
+    const Clock::time_point now = networkNow();
     const bool registered = registrationExpires && *registrationExpires > now;
     const std::string scl = "/m2m/scls/1";
     if (policy && request.method == "POST" && path == "/m2m/integrity/challenge") {

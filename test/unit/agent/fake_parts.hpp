@@ -87,8 +87,13 @@ public:
         }
         return results_;
     }
-    seuicc::IvSedClient::SignedReport signReport(base::ByteView nonce, std::optional<std::uint64_t>,
+    // The iat the agent passed to the last SIGN REPORT.
+    std::optional<std::uint64_t> lastIat;
+
+    seuicc::IvSedClient::SignedReport signReport(base::ByteView nonce,
+                                                 std::optional<std::uint64_t> iat,
                                                  std::optional<base::ByteView> submods) override {
+        lastIat = iat;
         integrity::EatClaims c;
         if (submods) {  // copied as the card does; a map it would refuse is MalformedInput here
             c.submods = integrity::decodeSubmods(*submods);
@@ -176,9 +181,16 @@ private:
 // The network side: one node, its keys as indexes, its registration and its data.
 class FakeNetwork final : public securechannel::tls::HttpsClient {
 public:
-    enum class Endpoint { Msbf, Connection, Mid };
+    // Time: GET /m2m/time on the mId endpoint, apart so that a test's mId faults stay for the
+    // requests they are meant for.
+    enum class Endpoint { Msbf, Connection, Mid, Time };
 
     FakeNetwork(agent::AgentClock& clock, seuicc::NodeId node, std::string sclId);
+
+    // The network's clock minus the agent's (the agent's local clock is off by -skew): every
+    // lifetime and time the network hands out is on its own clock.
+    Clock::duration skew{};
+    [[nodiscard]] Clock::time_point networkNow() const { return clock_.now() + skew; }
 
     // Which keys the network accepts (identities per security profile §3).
     bool kbsKnown = true;

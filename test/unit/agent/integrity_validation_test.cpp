@@ -94,15 +94,15 @@ struct Bench {
     }
 
     std::string decision(const integrity::PrivateKey& signer, base::Bytes nonce,
-                         integrity::Verdict verdict = integrity::Verdict::Partial) {
+                         integrity::Verdict verdict = integrity::Verdict::Partial,
+                         std::uint64_t issuedAt = static_cast<std::uint64_t>(std::time(nullptr))) {
         integrity::DecisionClaims d;
         d.node = card->last().ueid;
         d.nonce = std::move(nonce);
         d.counter = card->last().counter;
         d.verdict = verdict;
-        const auto now = static_cast<std::uint64_t>(std::time(nullptr));
-        d.iat = now;
-        d.exp = now + 300;
+        d.iat = issuedAt;
+        d.exp = issuedAt + 300;
         return integrity::toBase64Url(
             integrity::CoseSign1::sign(signer, d.encode(), signer.publicKey().keyId()).encode());
     }
@@ -176,4 +176,54 @@ TEST_CASE("integrity validation: a file replaced after its measurement is not qu
     const auto status = b.validator->statusJson();
     REQUIRE(status["actions"].size() == 1);
     CHECK(status["actions"][0]["outcome"].get<std::string>().starts_with("changed since"));
+}
+
+// Secure time (GATEWAY.md §4) in the report and the decision: the card signs the secure time as
+// iat only when it is known; a challenge or a decision is judged on secure time, not on the local
+// clock; before the first synchronisation a decision is judged at its own iat.
+TEST_CASE("integrity validation: iat, challenge and decision validity follow secure time",
+          "[integrity][time]") {
+    using namespace std::chrono_literals;
+    const auto local = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const auto unix = [](std::chrono::system_clock::time_point t) {
+        return static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+    };
+    SECTION("synchronised: the report's iat is the secure time, not the local clock") {
+        Bench b;
+        const auto secure = local - 3h;  // the local clock runs 3 hours ahead
+        static_cast<void>(b.validator->report(b.keys, *b.card, b.mid, std::nullopt, secure));
+        REQUIRE(b.card->lastIat);
+        CHECK(*b.card->lastIat == unix(secure));
+    }
+    SECTION("not synchronised: no iat") {
+        Bench b;
+        static_cast<void>(b.validator->report(b.keys, *b.card, b.mid, std::nullopt));
+        CHECK_FALSE(b.card->lastIat);
+    }
+    SECTION("a challenge expired by secure time is refused") {
+        Bench b;  // the NSCL's challenge lives two minutes from the local clock's now
+        CHECK_THROWS_AS(b.validator->report(b.keys, *b.card, b.mid, std::nullopt, local + 3h),
+                        provisioning::ProtocolMismatch);
+    }
+    SECTION("a decision expired by secure time is refused, the same one unsynchronised is not") {
+        Bench b;
+        // Issued by the NSCL three hours before the local clock (it lives 300 s).
+        const std::uint64_t iat = unix(local - 3h);
+        static_cast<void>(b.validator->report(b.keys, *b.card, b.mid, std::nullopt, local - 3h));
+        CHECK_THROWS_AS(
+            b.validator->apply(b.decision(b.policy, b.network.nonce, integrity::Verdict::Full, iat),
+                               b.keys, *b.card, b.mid, local),
+            agent::DecisionRefused);
+        static_cast<void>(b.validator->report(b.keys, *b.card, b.mid, std::nullopt, local - 3h));
+        const auto applied =
+            b.validator->apply(b.decision(b.policy, b.network.nonce, integrity::Verdict::Full, iat),
+                               b.keys, *b.card, b.mid, local - 3h + 1s);
+        CHECK(applied.iat == iat);
+        static_cast<void>(b.validator->report(b.keys, *b.card, b.mid, std::nullopt));
+        CHECK(b.validator
+                  ->apply(b.decision(b.policy, b.network.nonce, integrity::Verdict::Full, iat),
+                          b.keys, *b.card, b.mid, std::nullopt)
+                  .iat == iat);
+    }
 }
