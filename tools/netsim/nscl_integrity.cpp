@@ -7,10 +7,11 @@
 #include <charconv>
 
 #include "base/log.hpp"
-#include "server_names.hpp"
 #include "integrity/eat.hpp"
 #include "integrity/errors.hpp"
 #include "integrity/manifest.hpp"
+#include "nscl_gateway.hpp"
+#include "server_names.hpp"
 
 namespace netsim {
 
@@ -21,24 +22,12 @@ using integrity::Verdict;
 
 constexpr std::size_t kNonceBytes = 32;
 
-Clock::time_point at(Seconds s) {
-    return Clock::time_point(std::chrono::seconds(s));
-}
-
 // RFC 9711 §4.2.1 UEID of type RAND: 01 ‖ M2M-Node-ID.
 base::Bytes ueidOf(const std::string& nodeId) {
     base::Bytes ueid{0x01};
     const base::Bytes id = base::fromHex(nodeId);
     ueid.insert(ueid.end(), id.begin(), id.end());
     return ueid;
-}
-
-std::string joined(const std::vector<std::string>& names) {
-    std::string out;
-    for (const std::string& n : names) {
-        out += (out.empty() ? "" : ", ") + n;
-    }
-    return out.empty() ? "none" : out;
 }
 
 // The manifest objects that did not pass: their measurement missing or not the NSCL's reference
@@ -147,6 +136,7 @@ integrity::Report genuineReport(EndpointContext& context, const std::string& nod
     if (xml.signedIvalResult != claims.counter || xml.ivalResults != resultBitmap(claims)) {
         throw ReportRefused(403, "integrityValResults disagree with the signed report");
     }
+    checkSubmods(claims, nodeId);
     return report;
 }
 
@@ -190,7 +180,7 @@ AppraisalResult appraiseReport(EndpointContext& context, const std::string& node
     if (auto pending = context.store.takeRemediation(nodeId)) {
         decision.remediation = remediationOf(*pending, *context.store.node(nodeId));
     }
-    const Seconds now = nowSeconds();
+    const Seconds now = networkNow(context);
     decision.iat = static_cast<std::uint64_t>(now);
     decision.exp = static_cast<std::uint64_t>(expiryAfter(now, context.lifetimes.registration));
     const integrity::PrivateKey& key = *context.integrity.policyKey;
@@ -202,7 +192,8 @@ AppraisalResult appraiseReport(EndpointContext& context, const std::string& node
         nodeId, {verdictName, claims.counter, failed, decision.remediation ? "remediation" : ""},
         decision.allowed);
     base::log::kNetsim->info("node {}: report {} appraised {}, failed: {}", nodeId, claims.counter,
-                             verdictName, joined(failed));
+                             verdictName, joinedPaths(failed));
+    recordGatewayReport(context, nodeId, claims, verdict);
     return {verdict, integrity::toBase64Url(signed_.encode())};
 }
 
@@ -220,7 +211,7 @@ void routeIntegrity(const httplib::Request& request, httplib::Response& response
         }
         const Seconds expires = expiryAfter(nowSeconds(), context.integrity.challengeLifetime);
         context.store.storeChallenge(nodeId, challenge.nonce, expires);
-        challenge.expirationTime = at(expires);
+        challenge.expirationTime = statedTime(context, expires);
         return setXml(response, 201, agent::toXml(challenge));
     }
     if (s.size() == 4 && s[2] == "objects") {
@@ -243,6 +234,28 @@ void routeIntegrity(const httplib::Request& request, httplib::Response& response
     return http::setError(response, 404, "no such resource");
 }
 
+std::string joinedPaths(const std::vector<std::string>& paths) {
+    std::string out;
+    for (const std::string& n : paths) {
+        out += (out.empty() ? "" : ", ") + n;
+    }
+    return out.empty() ? "none" : out;
+}
+
+bool withinAllowed(const std::vector<std::string>& allowed,
+                   const std::vector<std::string>& segments) {
+    if (segments.size() <= 3) {
+        return true;
+    }
+    std::string relative;
+    for (std::size_t i = 3; i < segments.size(); ++i) {
+        relative += (i == 3 ? "" : "/") + segments[i];
+    }
+    return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
+        return relative == a || relative.starts_with(a + "/");
+    });
+}
+
 std::optional<std::string> integrityRefusal(EndpointContext& context, const std::string& nodeId,
                                             const std::vector<std::string>& segments) {
     const IntegrityAccess access = context.store.integrityAccess(nodeId);
@@ -253,16 +266,10 @@ std::optional<std::string> integrityRefusal(EndpointContext& context, const std:
     if (access.verdict == "deny") {
         return std::string("integrity verdict deny: register again with a passing report");
     }
-    std::string relative;
-    for (std::size_t i = 3; i < segments.size(); ++i) {
-        relative += (i == 3 ? "" : "/") + segments[i];
+    if (withinAllowed(access.allowed, segments)) {
+        return std::nullopt;
     }
-    for (const std::string& allowed : access.allowed) {
-        if (relative == allowed || relative.starts_with(allowed + "/")) {
-            return std::nullopt;
-        }
-    }
-    return "integrity verdict partial: only " + joined(access.allowed) + " allowed";
+    return "integrity verdict partial: only " + joinedPaths(access.allowed) + " allowed";
 }
 
 }  // namespace netsim
