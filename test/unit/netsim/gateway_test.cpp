@@ -3,6 +3,8 @@
 // `submods` list the devices) and the gateway's agent (challenge, registration, the devices'
 // registrations and data on the gateway's mId session), and another node that tries to use a
 // device's registration.
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 
 #include "agent/mid_resources.hpp"
@@ -277,4 +279,40 @@ TEST_CASE("secure time: GET /m2m/time and decisions state the network's clock (-
     CHECK(std::chrono::abs(iat - expected) < std::chrono::seconds(3));
     CHECK(std::chrono::abs(scl.expirationTime - (expected + std::chrono::hours(1))) <
           std::chrono::seconds(3));
+}
+
+TEST_CASE("gateway: a store made before gateways keeps its registrations", "[netsim][gateway]") {
+    const TempDir dir;
+    const auto db = dir.path() / "old.db";
+    {
+        // The registrations table as it was: its node had to be a node of the store.
+        sqlite3* old = nullptr;
+        REQUIRE(sqlite3_open(db.c_str(), &old) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(old, R"sql(
+CREATE TABLE registrations(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  node_id TEXT NOT NULL UNIQUE REFERENCES nodes(node_id),
+  scl_id TEXT NOT NULL, link TEXT NOT NULL,
+  expires INTEGER NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE applications(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  registration INTEGER NOT NULL REFERENCES registrations(id),
+  app_id TEXT NOT NULL, created INTEGER NOT NULL, UNIQUE(registration, app_id));
+INSERT INTO registrations VALUES(7, 'aa', 'm2m:scl/aa', 'coap://aa', 4102444800, 0);
+INSERT INTO applications VALUES(1, 7, 'telemetry', 0);
+)sql",
+                             nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(old);
+    }
+    std::filesystem::permissions(
+        db, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    const CommandResult r =
+        runCommand({netsimBinary().string(), "show", "--json", "--db", db.string()});
+    REQUIRE(r.exitCode == 0);
+    const auto shown = nlohmann::json::parse(r.out);
+    REQUIRE(shown["registrations"].size() == 1);
+    CHECK(shown["registrations"][0]["path"] == "/m2m/scls/7");
+    CHECK(shown["registrations"][0]["via"].is_null());
+    CHECK(shown["applications"][0]["registration"] == 7);
+    CHECK(shown["gateways"].empty());
 }
