@@ -86,6 +86,14 @@ def integrity_seeds(s):
               -70001: 3, -70002: 7}
     no_time = dict(claims)
     del no_time[6]
+    # A gateway's report (agent/GATEWAY.md §3): two devices, one partial and attested, one full
+    # and not.
+    submods = {"0102030405060708090a0b0c0d0e0f10": {256: b"\x01" + bytes(range(1, 17)), -70002: 12,
+                                                   -70003: 1, -70004: ["/m2m/scls/dev/containers"],
+                                                   -70005: True},
+               "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf": {256: b"\x01" + bytes(range(0xa0, 0xb0)),
+                                                   -70003: 0, -70005: False}}
+    gateway = {**claims, 266: submods}
     decision = {1: ueid, 2: nonce, 3: 7, 4: 0, 7: 1767225600, 8: 1767229200}
     partial = {**decision, 4: 1, 5: ["applications/meter", "containers/readings"],
                6: {1: cose_sign1(cbor(manifest), {}),
@@ -101,6 +109,9 @@ def integrity_seeds(s):
         "claims": cbor(claims),
         "claims-no-iat": cbor(no_time),
         "signed": cose_sign1(cbor(claims), {4: b"\x11" * 8}),
+        "claims-submods": cbor(gateway),
+        "signed-submods": cose_sign1(cbor(gateway), {4: b"\x11" * 8}),
+        "submods": cbor(submods),  # the map alone, as the gateway hands it to its card
     }
     s["decision"] = {
         "full": cbor(decision),
