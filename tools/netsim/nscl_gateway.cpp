@@ -63,11 +63,6 @@ void recordGatewayReport(EndpointContext& context, const std::string& gatewayNod
 
 void registerThroughGateway(httplib::Response& response, const std::string& gatewayNodeId,
                             const agent::SclRegistration& scl, EndpointContext& context) {
-    if (scl.integrityValResults) {
-        return http::setError(response, 400,
-                              "a device behind a gateway sends no integrityValResults: its "
-                              "gateway's report vouches for it");
-    }
     std::optional<GatewayDevice> device;
     for (GatewayDevice& d : context.store.gatewayDevices(gatewayNodeId)) {
         if (scl.sclId == std::string(kSclPrefix) + d.nodeId) {
@@ -78,6 +73,11 @@ void registerThroughGateway(httplib::Response& response, const std::string& gate
         return http::setError(response, 403,
                               "sclId is not this node's SCL, nor m2m:scl/<node id> of a device "
                               "in its last integrity report's submods");
+    }
+    if (scl.integrityValResults) {
+        return http::setError(response, 400,
+                              "a device behind a gateway sends no integrityValResults: its "
+                              "gateway's report vouches for it");
     }
     if (device->verdict != "full" && device->verdict != "partial") {
         return http::setError(

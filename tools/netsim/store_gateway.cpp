@@ -44,16 +44,18 @@ std::vector<std::string> Store::replaceGatewayDevices(const std::string& gateway
         }
         // What the gateway no longer vouches for ends at once: the device registers again
         // through a gateway that does.
-        Statement end(db_, R"sql(
+        std::vector<std::string> ended;
+        {
+            Statement end(db_, R"sql(
 UPDATE registrations SET expires = 0
 WHERE via = ?1 AND expires > 0 AND (?2 OR NOT EXISTS (
   SELECT 1 FROM gateway_devices g WHERE g.gateway = ?1 AND g.device = registrations.node_id
     AND g.verdict IN ('full', 'partial')))
 RETURNING node_id)sql");
-        end.bind(1, gateway).bind(2, std::int64_t{gatewayDenied});
-        std::vector<std::string> ended;
-        while (end.step()) {
-            ended.push_back(end.text(0));
+            end.bind(1, gateway).bind(2, std::int64_t{gatewayDenied});
+            while (end.step()) {
+                ended.push_back(end.text(0));
+            }
         }
         execute(db_, "COMMIT");
         return ended;

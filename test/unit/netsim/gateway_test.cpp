@@ -255,6 +255,35 @@ TEST_CASE("gateway: a report whose submods name a device by another ueid is refu
     CHECK_THAT(self.body, Catch::Contains("itself"));
 }
 
+TEST_CASE("gateway: a device is registered through one gateway at a time, without a report",
+          "[netsim][gateway]") {
+    Gateway first, second;
+    second.node = TestNode::random(0x63);
+    second.node.attestationKeyPem = second.key.publicKey().pem();
+    const TestNode shared = TestNode::random(0x76);
+    NetsimServer server({first.node, second.node});
+    first.connectTo(server);
+    second.connectTo(server);
+    const HttpResponse firstOwn = first.report({device(shared, Verdict::Full)});
+    REQUIRE(firstOwn.status == 201);
+    REQUIRE(second.report({device(shared, Verdict::Full)}).status == 201);
+
+    // The gateway vouches in its own report: a report in the device's registration is refused.
+    agent::SclRegistration withReport{"m2m:scl/" + shared.nodeHex(), "coap://g", {}, {}, {}};
+    withReport.integrityValResults = agent::IntegrityValResults{0, 1, std::nullopt, "0oRD"};
+    const HttpResponse reported = first.send("POST", "/m2m/scls", agent::toXml(withReport));
+    CHECK(reported.status == 400);
+    CHECK_THAT(reported.body, Catch::Contains("vouches"));
+
+    REQUIRE(first.registerDevice(shared).status == 201);
+    const HttpResponse taken = second.registerDevice(shared);
+    CHECK(taken.status == 403);
+    CHECK_THAT(taken.body, Catch::Contains("another gateway"));
+    // Once the first gateway drops it, the second may register it.
+    REQUIRE(first.report({}, firstOwn.header("location")).status == 200);
+    CHECK(second.registerDevice(shared).status == 201);
+}
+
 TEST_CASE("secure time: GET /m2m/time and decisions state the network's clock (--clock-offset)",
           "[netsim][time]") {
     Gateway gateway;
