@@ -61,8 +61,14 @@ void recordGatewayReport(EndpointContext& context, const std::string& gatewayNod
     }
 }
 
-void registerThroughGateway(httplib::Response& response, const std::string& gatewayNodeId,
-                            const agent::SclRegistration& scl, EndpointContext& context) {
+std::optional<Registration> registerThroughGateway(httplib::Response& response,
+                                                   const std::string& gatewayNodeId,
+                                                   const agent::SclRegistration& scl,
+                                                   EndpointContext& context) {
+    auto refuse = [&](int status, const std::string& reason) {
+        http::setError(response, status, reason);
+        return std::nullopt;
+    };
     std::optional<GatewayDevice> device;
     for (GatewayDevice& d : context.store.gatewayDevices(gatewayNodeId)) {
         if (scl.sclId == std::string(kSclPrefix) + d.nodeId) {
@@ -70,48 +76,35 @@ void registerThroughGateway(httplib::Response& response, const std::string& gate
         }
     }
     if (!device) {
-        return http::setError(response, 403,
-                              "sclId is not this node's SCL, nor m2m:scl/<node id> of a device "
-                              "in its last integrity report's submods");
+        return refuse(403,
+                      "sclId is not this node's SCL, nor m2m:scl/<node id> of a device "
+                      "in its last integrity report's submods");
     }
     if (scl.integrityValResults) {
-        return http::setError(response, 400,
-                              "a device behind a gateway sends no integrityValResults: its "
-                              "gateway's report vouches for it");
+        return refuse(400, kDeviceSendsNoReport);
     }
     if (device->verdict != "full" && device->verdict != "partial") {
-        return http::setError(
-            response, 403,
-            "device " + device->nodeId + ": the gateway's verdict is " + device->verdict);
+        return refuse(403,
+                      "device " + device->nodeId + ": the gateway's verdict is " + device->verdict);
     }
     if (const auto access = context.store.integrityAccess(gatewayNodeId);
         access.verdict == "deny") {
-        return http::setError(response, 403, "the gateway's own integrity verdict is deny");
+        return refuse(403, "the gateway's own integrity verdict is deny");
     }
     if (const auto existing = context.store.registrationOf(device->nodeId);
         existing && existing->via != gatewayNodeId && existing->expires > nowSeconds()) {
-        return http::setError(
-            response, 403,
-            "device " + device->nodeId + " is registered directly or through another gateway");
+        return refuse(
+            403, "device " + device->nodeId + " is registered directly or through another gateway");
     }
     const Registration r = context.store.registerDeviceScl(
         gatewayNodeId, device->nodeId, scl.sclId, scl.link, context.lifetimes.registration);
     base::log::kNetsim->info("gateway {}: device {} registered as /m2m/scls/{} ({})", gatewayNodeId,
                              device->nodeId, r.id, device->verdict);
-    agent::SclRegistration answer;
-    answer.sclId = r.sclId;
-    answer.link = r.link;
-    answer.expirationTime = statedTime(context, r.expires);
-    setXml(response, 201, agent::toXml(answer));
-    response.set_header("Location", "/m2m/scls/" + std::to_string(r.id));
+    return r;
 }
 
 std::optional<std::string> deviceRefusal(EndpointContext& context, const Registration& registration,
-                                         const std::string& sessionNodeId,
                                          const std::vector<std::string>& segments) {
-    if (sessionNodeId != registration.via) {
-        return "a device behind gateway " + registration.via + ": only through its gateway";
-    }
     const auto device = context.store.gatewayDevice(registration.via, registration.nodeId);
     if (!device) {
         return "device " + registration.nodeId + " is not in its gateway's last report";

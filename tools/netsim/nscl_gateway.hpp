@@ -29,16 +29,23 @@ void recordGatewayReport(EndpointContext& context, const std::string& gatewayNod
 
 // POST /m2m/scls from a node's session for an SCL that is not the node's own: a device behind
 // that node as a gateway. The device is the submodule of the gateway's last report whose SCL is
-// `scl.sclId` (m2m:scl/<its Node-ID in lowercase hex>); 403 naming the reason otherwise.
-void registerThroughGateway(httplib::Response& response, const std::string& gatewayNodeId,
-                            const agent::SclRegistration& scl, EndpointContext& context);
+// `scl.sclId` (m2m:scl/<its Node-ID in lowercase hex>). The registration made, for the caller to
+// answer; nullopt with `response` set to the refusal (403 naming the reason, 400 for a report).
+std::optional<Registration> registerThroughGateway(httplib::Response& response,
+                                                   const std::string& gatewayNodeId,
+                                                   const agent::SclRegistration& scl,
+                                                   EndpointContext& context);
 
-// Why a request below a device's registration is refused (not from its gateway's session; the
-// gateway's last report denies or no longer lists the device; partial: outside its allowed
-// paths); nullopt when it may pass. `segments` are the path's.
+// Why a request from the gateway's session (the caller checks that it is) below a device's
+// registration is refused: the gateway's last report denies or no longer lists the device, or
+// (partial) the path is outside its allowed paths; nullopt when it may pass. `segments` are the
+// path's.
 [[nodiscard]] std::optional<std::string> deviceRefusal(EndpointContext& context,
                                                        const Registration& registration,
-                                                       const std::string& sessionNodeId,
                                                        const std::vector<std::string>& segments);
+
+// The 400 of a device's registration or refresh that carries integrityValResults.
+inline constexpr const char* kDeviceSendsNoReport =
+    "a device behind a gateway sends no integrityValResults: its gateway's report vouches for it";
 
 }  // namespace netsim

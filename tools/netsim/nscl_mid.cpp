@@ -102,7 +102,11 @@ void registerScl(const Request& request, Response& response, const std::string& 
         return http::setError(response, 403, "sclId is not this node's SCL");
     }
     if (scl.sclId != node->sclId) {
-        return registerThroughGateway(response, nodeId, scl, context);
+        if (const auto r = registerThroughGateway(response, nodeId, scl, context)) {
+            setCreated(response, "/m2m/scls/" + std::to_string(r->id),
+                       agent::toXml(sclOf(*r, context)), true);
+        }
+        return;
     }
     const Appraised appraised = appraise(scl.integrityValResults, response, nodeId, context);
     if (appraised.refused) {
@@ -159,7 +163,7 @@ void routeMid(const Request& request, Response& response, const PskConnection& c
         if (registration->expires <= nowSeconds()) {
             return http::setError(response, 403, "registration expired: register again");
         }
-        const auto refusal = behindGateway ? deviceRefusal(context, *registration, nodeId, s)
+        const auto refusal = behindGateway ? deviceRefusal(context, *registration, s)
                                            : integrityRefusal(context, nodeId, s);
         if (refusal) {
             return http::setError(response, 403, *refusal);
@@ -185,10 +189,7 @@ void routeMid(const Request& request, Response& response, const PskConnection& c
             if (behindGateway) {
                 // The gateway's report vouches for the device: nothing to appraise here.
                 if (report) {
-                    return http::setError(response, 400,
-                                          "a device behind a gateway sends no "
-                                          "integrityValResults: its gateway's report vouches "
-                                          "for it");
+                    return http::setError(response, 400, kDeviceSendsNoReport);
                 }
                 const Registration r = context.store.refreshScl(registration->id, link,
                                                                 context.lifetimes.registration);
