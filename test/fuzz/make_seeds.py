@@ -396,6 +396,16 @@ def seeds():
         "usim": export.replace('"\n}\n', '",\n  "imsi": "001010123456789",\n  "usim_k": "' + "11" * 16
                                + '",\n  "usim_opc": "' + "22" * 16 + '"\n}\n').encode(),
     }
+    record = ('{\n  "node_id": "' + "00112233445566778899aabbccddeeff" + '",\n  "kmr_index": 1,\n'
+              '  "kmr_expiry_unix": 1796083200,\n  "kmr": "' + "ab" * 32 + '",\n'
+              '  "scl_id": "m2m:scl/device-1"\n}')
+    s["device_records"] = {  # the layout writeDeviceRecords writes (device_records.cpp)
+        "one": ("[\n" + record + "\n]\n").encode(),
+        "software": ("[\n" + record.replace('"\n}', '",\n  "software": true\n}') + "\n]\n").encode(),
+        "two-same-node": ("[\n" + record + ",\n" + record + "\n]\n").encode(),
+        "empty": b"[]",
+        "not-array": record.encode(),
+    }
     # --- agent -------------------------------------------------------------------------------
     instance = ('<m2m:contentInstance xmlns:m2m="http://uri.etsi.org/m2m" m2m:id="7">'
                 "<m2m:creationTime>2026-12-01T18:41:12Z</m2m:creationTime>"

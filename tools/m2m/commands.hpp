@@ -18,5 +18,6 @@ void addIntegrityCommands(CLI::App& app, int& exitCode);
 void addIntegrityVerifyCommand(CLI::App& integrity, int& exitCode);
 // `m2m integrity report`: joins the `integrity` group when it exists, else makes it.
 void addIntegrityReportCommand(CLI::App& app, int& exitCode);
+void addGatewayCommands(CLI::App& app, int& exitCode);
 
 }  // namespace m2m::cli
