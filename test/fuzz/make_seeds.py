@@ -475,6 +475,10 @@ def seeds():
         "object": request("GET", "/m2m/integrity/objects/1"),
         "register-report": request("POST", "/m2m/scls", s["mid_xml"]["scl-ival"].replace(b"<m2m:sclId>s<", b"<m2m:sclId>scl-fuzz<")),
         "refresh-report": request("PUT", "/m2m/scls/1", s["mid_xml"]["scl-ival"].replace(b"<m2m:sclId>s<", b"<m2m:sclId>scl-fuzz<")),
+        "time": request("GET", "/m2m/time"),
+        # a device's SCL registered through its gateway (the fuzz node as the gateway)
+        "register-device": request("POST", "/m2m/scls", s["mid_xml"]["scl"].replace(b"m2m:scl/device-0001", b"m2m:scl/" + b"a" * 32)),
+        "device-container": request("POST", "/m2m/scls/2/applications/telemetry/containers", s["mid_xml"]["container"]),
     }
     integrity_seeds(s)
     iv_sed_client_seeds(s)

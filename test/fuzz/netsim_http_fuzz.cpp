@@ -6,7 +6,9 @@
 // registration, an application and a container, so paths and XML bodies reach the store. The node
 // has an attestation key and an integrity policy, so a registration's or refresh's
 // integrityValResults and its EAT reach the appraisal (nscl_integrity.cpp); without a signature
-// the attestation key made here verifies, they stop at the signature check.
+// the attestation key made here verifies, they stop at the signature check. The node is also a
+// gateway (nscl_gateway.cpp): its last report lists device ab…ab (full, unregistered) and cd…cd
+// (partial, registered through it as SCL 2 with application "telemetry").
 //
 // What is not driven here: the TLS layer and the connection watchdog (they need a socket); the
 // MSBF and connection routes (they need the TLS session's exporter). The PSK server's own
@@ -20,8 +22,8 @@
 #include "base/log.hpp"
 #include "endpoints.hpp"
 #include "fuzz_support.hpp"
-#include "securechannel/tls/server/http_rules.hpp"
 #include "integrity/manifest.hpp"
+#include "securechannel/tls/server/http_rules.hpp"
 
 namespace {
 
@@ -144,6 +146,14 @@ std::unique_ptr<netsim::Store> freshStore(const fuzz::ScratchFile& file,
     const netsim::Registration r = store->registerScl("", "scl-fuzz", "coap://device", 3600);
     const auto application = store->createApplication(r.id, "telemetry").first;
     static_cast<void>(store->createContainer(application, "readings"));
+    const std::string full(32, 'a'), partial(32, 'c');
+    static_cast<void>(store->replaceGatewayDevices(
+        "",
+        {{full, "full", {}, true, 3}, {partial, "partial", {"applications/telemetry"}, false, {}}},
+        false));
+    const netsim::Registration device =
+        store->registerDeviceScl("", partial, "m2m:scl/" + partial, "coap://gateway", 3600);
+    static_cast<void>(store->createApplication(device.id, "telemetry"));
     return store;
 }
 

@@ -64,7 +64,25 @@ void printText(const nlohmann::ordered_json& s) {
     std::cout << "registrations:\n";
     for (const auto& r : s["registrations"]) {
         std::cout << "  " << shown(r["path"]) << "  " << shown(r["scl_id"]) << "  node "
-                  << shown(r["node_id"]) << "  expires " << time(r["expires_unix"]) << "\n";
+                  << shown(r["node_id"]) << "  expires " << time(r["expires_unix"])
+                  << (r["via"].is_null() ? "" : "  via gateway " + shown(r["via"])) << "\n";
+    }
+    std::cout << "gateways (devices as the last report lists them):\n";
+    for (const auto& g : s["gateways"]) {
+        std::cout << "  " << shown(g["node_id"]) << "\n";
+        for (const auto& d : g["devices"]) {
+            std::string allowed;
+            for (const auto& a : d["allowed"]) {
+                allowed += (allowed.empty() ? "" : ", ") + shown(a);
+            }
+            std::cout << "    " << shown(d["node_id"]) << "  " << orDash(d["scl_id"]) << "  "
+                      << shown(d["verdict"]) << (allowed.empty() ? "" : " (" + allowed + ")")
+                      << "  attested " << orDash(d["attested"]) << "  counter "
+                      << orDash(d["counter"]) << "  "
+                      << (d["registered"].get<bool>() ? "registered " + shown(d["path"])
+                                                      : std::string("not registered"))
+                      << "  contentInstances " << d["content_instances"] << "\n";
+        }
     }
     std::cout << "applications:\n";
     for (const auto& a : s["applications"]) {

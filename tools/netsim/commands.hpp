@@ -46,6 +46,7 @@ struct ServeOptions {
     // Integrity validation: every node must send reports, not only those with a key or policy.
     bool requireIntegrity = false;
     Seconds challengeLifetime = 120;
+    Seconds clockOffset = 0;  // the network's clock: local + this (EndpointContext)
 };
 int runServe(const ServeOptions& options);
 

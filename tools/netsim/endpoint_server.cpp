@@ -6,9 +6,9 @@
 #include "base/log.hpp"
 #include "base/text.hpp"
 #include "endpoints.hpp"
-#include "server_names.hpp"
 #include "provisioning/psk_identity.hpp"
 #include "securechannel/gba_kdf.hpp"
+#include "server_names.hpp"
 #include "zn.hpp"
 
 namespace netsim {
@@ -89,6 +89,14 @@ const std::string& nafFqdn(const GbaNafs& gba, Endpoint endpoint) {
 }
 
 }  // namespace
+
+Seconds networkNow(const EndpointContext& context) {
+    return nowSeconds() + context.clockOffset;
+}
+
+Clock::time_point statedTime(const EndpointContext& context, Seconds local) {
+    return Clock::time_point(std::chrono::seconds(local + context.clockOffset));
+}
 
 std::optional<std::string> gbaBtid(const EndpointContext& context, Endpoint endpoint,
                                    const std::string& identity) {

@@ -45,7 +45,15 @@ struct EndpointContext {
     Lifetimes lifetimes;
     GbaNafs gba{};
     IntegrityOptions integrity{};
+    // `serve --clock-offset`: the network's clock is the local one plus this (tests give the
+    // network a time other than the node's). The store keeps local times; only the times the
+    // endpoints state (expiries, creation times, decisions' iat/exp, /m2m/time) are shifted.
+    Seconds clockOffset = 0;
 };
+
+// The network's time now, and a local (store) time as the network states it.
+[[nodiscard]] Seconds networkNow(const EndpointContext& context);
+[[nodiscard]] Clock::time_point statedTime(const EndpointContext& context, Seconds local);
 
 // The B-TID of a connection's PSK identity if `endpoint` is a GBA NAF and the identity is a GBA
 // one; nullopt otherwise (the key tables of the TLS-based procedures apply).

@@ -169,6 +169,12 @@ int main(int argc, char** argv) {
                      "seconds an integrity challenge's nonce may be answered in")
         ->capture_default_str()
         ->check(CLI::Range(netsim::Seconds{1}, netsim::Seconds{3600}));
+    serveCmd
+        ->add_option("--clock-offset", serve.clockOffset,
+                     "seconds added to the local clock in every time the network states "
+                     "(GET /m2m/time, expiries, decisions' iat/exp)")
+        ->capture_default_str()
+        ->check(CLI::Range(-netsim::kMaxLifetime, netsim::kMaxLifetime));
     serveCmd->add_option("--ready-file", serve.readyFile,
                          "written (JSON with the ports) once listening");
     serveCmd->callback([&] {

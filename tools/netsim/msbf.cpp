@@ -2,9 +2,9 @@
 // B-TID (§4.2). The session itself authenticates the node; the answer is the same for both.
 #include "base/bytes.hpp"
 #include "endpoints.hpp"
-#include "server_names.hpp"
 #include "provisioning/param_sets.hpp"
 #include "securechannel/tls/card_keys.hpp"
+#include "server_names.hpp"
 
 namespace netsim {
 
@@ -28,7 +28,7 @@ void routeMsbf(const httplib::Request& request, httplib::Response& response,
     const base::Bytes id = base::fromHex(node.nodeId);
     std::copy(id.begin(), id.end(), params.nodeId.begin());
     params.kmrIndex = node.kmrIndex;
-    params.kmrExpiry = Clock::time_point(std::chrono::seconds(*node.kmrExpiry));
+    params.kmrExpiry = statedTime(context, *node.kmrExpiry);
     params.masFqdn = node.masFqdn;
     params.sclId = node.sclId;
     params.nsclList = node.nscl;

@@ -1,9 +1,9 @@
 // NSCL service connection with the card-held Kmr (security-profile §5.1; a new Kmc, the
 // session's exporter) or GBA-based with a B-TID (§5.2; Kmc = Ks_int_NAF).
 #include "endpoints.hpp"
-#include "server_names.hpp"
 #include "provisioning/param_sets.hpp"
 #include "securechannel/tls/card_keys.hpp"
+#include "server_names.hpp"
 
 namespace netsim {
 
@@ -25,7 +25,7 @@ void routeConnection(const httplib::Request& request, httplib::Response& respons
     provisioning::ConnectionParamSet params;
     params.connectionId = node.connectionId;
     params.kmcIndex = node.kmcIndex;
-    params.kmcExpiry = Clock::time_point(std::chrono::seconds(*node.kmcExpiry));
+    params.kmcExpiry = statedTime(context, *node.kmcExpiry);
     params.sclId = node.sclId;
     params.midFlags = "tls";
     setXml(response, 200, provisioning::toXml(params));

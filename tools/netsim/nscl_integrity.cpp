@@ -11,6 +11,7 @@
 #include "integrity/eat.hpp"
 #include "integrity/errors.hpp"
 #include "integrity/manifest.hpp"
+#include "nscl_gateway.hpp"
 #include "server_names.hpp"
 
 namespace netsim {
@@ -20,18 +21,6 @@ namespace {
 using integrity::Verdict;
 
 constexpr std::size_t kNonceBytes = 32;
-
-Clock::time_point at(Seconds s) {
-    return Clock::time_point(std::chrono::seconds(s));
-}
-
-std::string joined(const std::vector<std::string>& names) {
-    std::string out;
-    for (const std::string& n : names) {
-        out += (out.empty() ? "" : ", ") + n;
-    }
-    return out.empty() ? "none" : out;
-}
 
 integrity::Remediation remediationOf(const PendingRemediation& pending, const NodeRecord& node) {
     integrity::Remediation r;
@@ -86,6 +75,7 @@ integrity::Report genuineReport(EndpointContext& context, const std::string& nod
     } catch (const integrity::ReportRejected& e) {
         throw ReportRefused(403, e.what());
     }
+    checkSubmods(claims, nodeId);
     return report;
 }
 
@@ -129,7 +119,7 @@ AppraisalResult appraiseReport(EndpointContext& context, const std::string& node
     if (auto pending = context.store.takeRemediation(nodeId)) {
         decision.remediation = remediationOf(*pending, *context.store.node(nodeId));
     }
-    const Seconds now = nowSeconds();
+    const Seconds now = networkNow(context);
     decision.iat = static_cast<std::uint64_t>(now);
     decision.exp = static_cast<std::uint64_t>(expiryAfter(now, context.lifetimes.registration));
     const integrity::PrivateKey& key = *context.integrity.policyKey;
@@ -141,7 +131,8 @@ AppraisalResult appraiseReport(EndpointContext& context, const std::string& node
         nodeId, {verdictName, claims.counter, failed, decision.remediation ? "remediation" : ""},
         decision.allowed);
     base::log::kNetsim->info("node {}: report {} appraised {}, failed: {}", nodeId, claims.counter,
-                             verdictName, joined(failed));
+                             verdictName, joinedPaths(failed));
+    recordGatewayReport(context, nodeId, claims, verdict);
     return {verdict, integrity::toBase64Url(signed_.encode())};
 }
 
@@ -159,7 +150,7 @@ void routeIntegrity(const httplib::Request& request, httplib::Response& response
         }
         const Seconds expires = expiryAfter(nowSeconds(), context.integrity.challengeLifetime);
         context.store.storeChallenge(nodeId, challenge.nonce, expires);
-        challenge.expirationTime = at(expires);
+        challenge.expirationTime = statedTime(context, expires);
         return setXml(response, 201, agent::toXml(challenge));
     }
     if (s.size() == 4 && s[2] == "objects") {
@@ -182,6 +173,28 @@ void routeIntegrity(const httplib::Request& request, httplib::Response& response
     return http::setError(response, 404, "no such resource");
 }
 
+std::string joinedPaths(const std::vector<std::string>& paths) {
+    std::string out;
+    for (const std::string& n : paths) {
+        out += (out.empty() ? "" : ", ") + n;
+    }
+    return out.empty() ? "none" : out;
+}
+
+bool withinAllowed(const std::vector<std::string>& allowed,
+                   const std::vector<std::string>& segments) {
+    if (segments.size() <= 3) {
+        return true;
+    }
+    std::string relative;
+    for (std::size_t i = 3; i < segments.size(); ++i) {
+        relative += (i == 3 ? "" : "/") + segments[i];
+    }
+    return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& a) {
+        return relative == a || relative.starts_with(a + "/");
+    });
+}
+
 std::optional<std::string> integrityRefusal(EndpointContext& context, const std::string& nodeId,
                                             const std::vector<std::string>& segments) {
     const IntegrityAccess access = context.store.integrityAccess(nodeId);
@@ -192,16 +205,10 @@ std::optional<std::string> integrityRefusal(EndpointContext& context, const std:
     if (access.verdict == "deny") {
         return std::string("integrity verdict deny: register again with a passing report");
     }
-    std::string relative;
-    for (std::size_t i = 3; i < segments.size(); ++i) {
-        relative += (i == 3 ? "" : "/") + segments[i];
+    if (withinAllowed(access.allowed, segments)) {
+        return std::nullopt;
     }
-    for (const std::string& allowed : access.allowed) {
-        if (relative == allowed || relative.starts_with(allowed + "/")) {
-            return std::nullopt;
-        }
-    }
-    return "integrity verdict partial: only " + joined(access.allowed) + " allowed";
+    return "integrity verdict partial: only " + joinedPaths(access.allowed) + " allowed";
 }
 
 }  // namespace netsim

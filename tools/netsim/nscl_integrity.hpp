@@ -49,6 +49,14 @@ void routeIntegrity(const httplib::Request& request, httplib::Response& response
                     const std::string& nodeId, EndpointContext& context,
                     const std::vector<std::string>& segments);
 
+// Whether a partial verdict's `allowed` paths (relative to the SCL) reach the request: the SCL
+// itself (its refresh) always, below it only an allowed path or what is under one. `segments` are
+// the path's, /m2m/scls/{n} the first three.
+[[nodiscard]] bool withinAllowed(const std::vector<std::string>& allowed,
+                                 const std::vector<std::string>& segments);
+// "a, b" or "none": allowed paths in a refusal.
+[[nodiscard]] std::string joinedPaths(const std::vector<std::string>& paths);
+
 // Why the node's last verdict refuses this mId request (partial: outside the allowed paths; deny:
 // anything but a new registration); nullopt when it may pass. `segments` are the path's, below
 // /m2m/scls/{n} from the fourth on.

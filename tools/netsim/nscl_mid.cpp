@@ -8,8 +8,9 @@
 
 #include "agent/mid_resources.hpp"
 #include "endpoints.hpp"
-#include "server_names.hpp"
+#include "nscl_gateway.hpp"
 #include "nscl_integrity.hpp"
+#include "server_names.hpp"
 
 namespace netsim {
 
@@ -43,24 +44,20 @@ void setCreated(Response& response, const std::string& location, std::string bod
     response.set_header("Location", location);
 }
 
-Clock::time_point at(Seconds s) {
-    return Clock::time_point(std::chrono::seconds(s));
-}
-
-agent::SclRegistration sclOf(const Registration& r) {
+agent::SclRegistration sclOf(const Registration& r, const EndpointContext& context) {
     agent::SclRegistration scl;
     scl.sclId = r.sclId;
     scl.link = r.link;
-    scl.expirationTime = at(r.expires);
+    scl.expirationTime = statedTime(context, r.expires);
     return scl;
 }
 
-agent::ContentInstance instanceOf(const StoredInstance& s) {
+agent::ContentInstance instanceOf(const StoredInstance& s, const EndpointContext& context) {
     agent::ContentInstance c;
     c.id = s.name.empty() ? std::to_string(s.id) : s.name;
     c.contentType = s.contentType;
     c.content = s.content;
-    c.creationTime = at(s.created);
+    c.creationTime = statedTime(context, s.created);
     return c;
 }
 
@@ -101,8 +98,15 @@ void registerScl(const Request& request, Response& response, const std::string& 
                  EndpointContext& context) {
     const agent::SclRegistration scl = agent::parseSclRegistration(request.body);
     const auto node = context.store.node(nodeId);
-    if (!node || scl.sclId != node->sclId) {
+    if (!node) {
         return http::setError(response, 403, "sclId is not this node's SCL");
+    }
+    if (scl.sclId != node->sclId) {
+        if (const auto r = registerThroughGateway(response, nodeId, scl, context)) {
+            setCreated(response, "/m2m/scls/" + std::to_string(r->id),
+                       agent::toXml(sclOf(*r, context)), true);
+        }
+        return;
     }
     const Appraised appraised = appraise(scl.integrityValResults, response, nodeId, context);
     if (appraised.refused) {
@@ -110,7 +114,7 @@ void registerScl(const Request& request, Response& response, const std::string& 
     }
     const Registration r =
         context.store.registerScl(nodeId, scl.sclId, scl.link, context.lifetimes.registration);
-    agent::SclRegistration answer = sclOf(r);
+    agent::SclRegistration answer = sclOf(r, context);
     if (appraised.result) {
         answer.integrityDecision = appraised.result->decision;
     }
@@ -123,6 +127,13 @@ void routeMid(const Request& request, Response& response, const PskConnection& c
               EndpointContext& context) {
     const std::vector<std::string> s = segments(request.path);
     const std::string& nodeId = connection.owner();
+    if (s.size() == 2 && s[0] == "m2m" && s[1] == "time") {
+        // Secure time (agent/GATEWAY.md §4): any node with a valid Kmc, i.e. this session.
+        return request.method == "GET"
+                   ? setXml(response, 200,
+                            agent::toXml(agent::TimeResource{statedTime(context, nowSeconds())}))
+                   : http::setNotAllowed(response, "GET");
+    }
     if (s.size() >= 2 && s[0] == "m2m" && s[1] == "integrity") {
         return routeIntegrity(request, response, nodeId, context, s);
     }
@@ -139,19 +150,28 @@ void routeMid(const Request& request, Response& response, const PskConnection& c
         if (!registration) {
             return http::setError(response, 404, "no such SCL");
         }
-        if (registration->nodeId != nodeId) {
+        // A device behind a gateway (nscl_gateway.hpp) is reached through that gateway only, as
+        // far as the gateway's last report lets it; a node reaches its own SCL.
+        const bool behindGateway = !registration->via.empty();
+        if (!behindGateway && registration->nodeId != nodeId) {
             return http::setError(response, 403, "not this node's SCL");
+        }
+        if (behindGateway && registration->via != nodeId) {
+            return http::setError(response, 403,
+                                  "not this node's SCL: a device's, reached through its gateway");
         }
         if (registration->expires <= nowSeconds()) {
             return http::setError(response, 403, "registration expired: register again");
         }
-        if (const auto refusal = integrityRefusal(context, nodeId, s)) {
+        const auto refusal = behindGateway ? deviceRefusal(context, *registration, s)
+                                           : integrityRefusal(context, nodeId, s);
+        if (refusal) {
             return http::setError(response, 403, *refusal);
         }
         const std::string sclPath = "/m2m/scls/" + s[2];
         if (s.size() == 3) {
             if (request.method == "GET") {
-                return setXml(response, 200, agent::toXml(sclOf(*registration)));
+                return setXml(response, 200, agent::toXml(sclOf(*registration, context)));
             }
             if (request.method != "PUT") {
                 return http::setNotAllowed(response, "GET, PUT");
@@ -166,13 +186,22 @@ void routeMid(const Request& request, Response& response, const PskConnection& c
                 link = scl.link;
                 report = std::move(scl.integrityValResults);
             }
+            if (behindGateway) {
+                // The gateway's report vouches for the device: nothing to appraise here.
+                if (report) {
+                    return http::setError(response, 400, kDeviceSendsNoReport);
+                }
+                const Registration r = context.store.refreshScl(registration->id, link,
+                                                                context.lifetimes.registration);
+                return setXml(response, 200, agent::toXml(sclOf(r, context)));
+            }
             const Appraised appraised = appraise(report, response, nodeId, context);
             if (appraised.refused) {
                 return;
             }
             const Registration r =
                 context.store.refreshScl(registration->id, link, context.lifetimes.registration);
-            agent::SclRegistration answer = sclOf(r);
+            agent::SclRegistration answer = sclOf(r, context);
             if (appraised.result) {
                 answer.integrityDecision = appraised.result->decision;
             }
@@ -229,7 +258,7 @@ void routeMid(const Request& request, Response& response, const PskConnection& c
         if (request.method == "GET") {
             std::vector<agent::ContentInstance> list;
             for (const StoredInstance& i : context.store.instances(*container)) {
-                list.push_back(instanceOf(i));
+                list.push_back(instanceOf(i, context));
             }
             return setXml(response, 200, agent::toXml(list));
         }
@@ -245,7 +274,7 @@ void routeMid(const Request& request, Response& response, const PskConnection& c
         if (!stored) {
             return http::setError(response, 409, "contentInstance " + posted.id + " exists");
         }
-        const agent::ContentInstance created = instanceOf(*stored);
+        const agent::ContentInstance created = instanceOf(*stored, context);
         return setCreated(response, containerPath + "/contentInstances/" + created.id,
                           agent::toXml(created), true);
     } catch (const agent::ParamSetError& e) {

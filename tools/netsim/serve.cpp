@@ -34,7 +34,8 @@ int runServe(const ServeOptions& options) {
         EndpointContext context{store,
                                 options.lifetimes,
                                 options.nafs,
-                                {&policyKey, options.requireIntegrity, options.challengeLifetime}};
+                                {&policyKey, options.requireIntegrity, options.challengeLifetime},
+                                options.clockOffset};
         context.gba.enabled = options.bsf.has_value();
         const auto bsfAddress =
             options.bsf ? std::optional(parseLoopbackAddress(*options.bsf)) : std::nullopt;

@@ -122,10 +122,21 @@ struct IntegrityAccess {
 
 struct Registration {
     std::int64_t id = 0;
-    std::string nodeId;
+    std::string nodeId;  // the node, or the device behind `via`
     std::string sclId;
     std::string link;
     Seconds expires = 0;
+    std::string via;  // the gateway a device's registration was made through; "" if direct
+};
+
+// A device behind a gateway as the gateway's last appraised report names it in `submods` (agent/
+// GATEWAY.md §3): what the NSCL lets the gateway do with the device's registration.
+struct GatewayDevice {
+    std::string nodeId;                    // lowercase hex: the submodule's name
+    std::string verdict;                   // "full", "partial" or "deny"
+    std::vector<std::string> allowed;      // under partial: paths relative to the device's SCL
+    bool attested = false;                 // false: a device without an attestation key
+    std::optional<std::uint32_t> counter;  // its last report's (attested devices)
 };
 
 struct StoredInstance {
@@ -234,6 +245,24 @@ public:
                          const std::vector<std::string>& allowed);
     [[nodiscard]] IntegrityAccess integrityAccess(const std::string& nodeId);
 
+    // Gateways (store_gateway.cpp). The devices of the gateway's newly appraised report replace
+    // those of the one before; the registrations made through the gateway for devices it no
+    // longer lists with full or partial (all of them when `gatewayDenied`) end now. Returns the
+    // devices whose registration ended.
+    std::vector<std::string> replaceGatewayDevices(const std::string& gateway,
+                                                   const std::vector<GatewayDevice>& devices,
+                                                   bool gatewayDenied);
+    [[nodiscard]] std::vector<GatewayDevice> gatewayDevices(const std::string& gateway);
+    [[nodiscard]] std::optional<GatewayDevice> gatewayDevice(const std::string& gateway,
+                                                             const std::string& device);
+    // The registration of a node or device, whatever its state.
+    [[nodiscard]] std::optional<Registration> registrationOf(const std::string& nodeId);
+    // A device's SCL registered through `gateway` (one per device: again, it is refreshed and
+    // moves to `gateway`).
+    Registration registerDeviceScl(const std::string& gateway, const std::string& device,
+                                   const std::string& sclId, const std::string& link,
+                                   Seconds lifetime);
+
     // Faults: the next `count` requests on `endpoint` get `kind`.
     void setFault(Endpoint endpoint, const std::string& kind, std::uint32_t count);
     // Takes one pending fault of `endpoint`, if any.
@@ -247,6 +276,8 @@ public:
     [[nodiscard]] nlohmann::ordered_json snapshot();
 
 private:
+    [[nodiscard]] nlohmann::ordered_json gateways();  // part of snapshot(), under its lock
+
     std::mutex mutex_;
     sqlite3* db_ = nullptr;
 };

@@ -12,25 +12,27 @@ Registration Store::registerScl(const std::string& nodeId, const std::string& sc
     Statement s(db_, R"sql(
 INSERT INTO registrations(node_id, scl_id, link, expires, created) VALUES(?1, ?2, ?3, ?4, ?5)
 ON CONFLICT(node_id) DO UPDATE SET scl_id = excluded.scl_id, link = excluded.link,
-  expires = excluded.expires
+  expires = excluded.expires, via = NULL
 RETURNING id, expires)sql");
     s.bind(1, nodeId).bind(2, sclId).bind(3, link).bind(4, expiryAfter(now, lifetime)).bind(5, now);
     if (!s.step()) {
         throw StoreError("registration not stored");
     }
-    Registration r{s.integer(0), nodeId, sclId, link, s.integer(1)};
+    Registration r{s.integer(0), nodeId, sclId, link, s.integer(1), ""};
     s.run();
     return r;
 }
 
 std::optional<Registration> Store::registration(std::int64_t id) {
     std::lock_guard lock(mutex_);
-    Statement s(db_, "SELECT id, node_id, scl_id, link, expires FROM registrations WHERE id = ?1");
+    Statement s(db_,
+                "SELECT id, node_id, scl_id, link, expires, coalesce(via, '') FROM registrations "
+                "WHERE id = ?1");
     s.bind(1, id);
     if (!s.step()) {
         return std::nullopt;
     }
-    return Registration{s.integer(0), s.text(1), s.text(2), s.text(3), s.integer(4)};
+    return Registration{s.integer(0), s.text(1), s.text(2), s.text(3), s.integer(4), s.text(5)};
 }
 
 Registration Store::refreshScl(std::int64_t id, const std::string& link, Seconds lifetime) {

@@ -80,18 +80,22 @@ nlohmann::ordered_json Store::snapshot() {
     out["registrations"] = nlohmann::ordered_json::array();
     {
         Statement s(db_,
-                    "SELECT id, node_id, scl_id, link, expires, created FROM registrations "
+                    "SELECT id, node_id, scl_id, link, expires, created, via FROM registrations "
                     "ORDER BY id");
         while (s.step()) {
-            out["registrations"].push_back({{"id", s.integer(0)},
-                                            {"path", "/m2m/scls/" + std::to_string(s.integer(0))},
-                                            {"node_id", s.text(1)},
-                                            {"scl_id", s.text(2)},
-                                            {"link", s.text(3)},
-                                            {"expires_unix", s.integer(4)},
-                                            {"created_unix", s.integer(5)}});
+            out["registrations"].push_back(
+                {{"id", s.integer(0)},
+                 {"path", "/m2m/scls/" + std::to_string(s.integer(0))},
+                 {"node_id", s.text(1)},
+                 {"scl_id", s.text(2)},
+                 {"link", s.text(3)},
+                 {"expires_unix", s.integer(4)},
+                 {"created_unix", s.integer(5)},
+                 {"via", s.isNull(6) ? nlohmann::ordered_json(nullptr)
+                                     : nlohmann::ordered_json(s.text(6))}});
         }
     }
+    out["gateways"] = gateways();
     out["applications"] = nlohmann::ordered_json::array();
     {
         Statement s(db_, "SELECT id, registration, app_id, created FROM applications ORDER BY id");
@@ -223,6 +227,49 @@ nlohmann::ordered_json Store::snapshot() {
         while (s.step()) {
             out["counters"][s.text(0)][s.text(1)] = s.integer(2);
         }
+    }
+    return out;
+}
+
+// Each gateway with its devices: those its last appraised report lists (verdict "absent" for one
+// it dropped) and those registered through it, with what they stored.
+nlohmann::ordered_json Store::gateways() {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    Statement s(db_, R"sql(
+WITH devices(gateway, device) AS (
+  SELECT gateway, device FROM gateway_devices
+  UNION SELECT via, node_id FROM registrations WHERE via IS NOT NULL)
+SELECT d.gateway, d.device, g.verdict, g.allowed, g.attested, g.counter, g.at,
+  r.id, r.scl_id, r.expires,
+  (SELECT count(*) FROM content_instances i JOIN containers c ON c.id = i.container
+     JOIN applications a ON a.id = c.application WHERE a.registration = r.id)
+FROM devices d
+LEFT JOIN gateway_devices g ON g.gateway = d.gateway AND g.device = d.device
+LEFT JOIN registrations r ON r.node_id = d.device AND r.via = d.gateway
+ORDER BY d.gateway, d.device)sql");
+    const Seconds now = nowSeconds();
+    auto orNull = [](bool present, auto value) {
+        return present ? nlohmann::ordered_json(value) : nlohmann::ordered_json(nullptr);
+    };
+    while (s.step()) {
+        if (out.empty() || out.back()["node_id"] != s.text(0)) {
+            out.push_back({{"node_id", s.text(0)}, {"devices", nlohmann::ordered_json::array()}});
+        }
+        const bool listed = !s.isNull(2);
+        const bool registration = !s.isNull(7);
+        out.back()["devices"].push_back({
+            {"node_id", s.text(1)},
+            {"scl_id", orNull(registration, s.text(8))},
+            {"verdict", listed ? s.text(2) : "absent"},
+            {"allowed",
+             listed ? nlohmann::ordered_json::parse(s.text(3)) : nlohmann::ordered_json::array()},
+            {"attested", orNull(listed, s.integer(4) != 0)},
+            {"counter", optionalTime(s.optionalInteger(5))},
+            {"reported_unix", optionalTime(s.optionalInteger(6))},
+            {"registered", registration && s.integer(9) > now},
+            {"path", orNull(registration, "/m2m/scls/" + std::to_string(s.integer(7)))},
+            {"content_instances", s.integer(10)},
+        });
     }
     return out;
 }
