@@ -11,6 +11,7 @@
 #include "agent/mid_client.hpp"
 #include "agent/outcome.hpp"
 #include "agent/service_connection.hpp"
+#include "agent/software_card.hpp"
 #include "base/log.hpp"
 #include "provisioning/gba_bootstrap.hpp"
 #include "provisioning/param_sets.hpp"
@@ -34,7 +35,9 @@ tls::ClientOptions clientOptions(const AgentConfig& c) {
 }
 
 Agent::Parts complete(Agent::Parts parts, const AgentConfig& config) {
-    if (!parts.card) {
+    if (!parts.card && config.cardKind == CardKind::Software) {
+        parts.card = std::make_unique<SoftwareCard>(config.keyFile);
+    } else if (!parts.card) {
         parts.card = std::make_unique<CardSession>(CardSession::Options{
             config.reader, config.kmsaFile, config.stateDir / "master-sa",
             config.integrity.enabled ? config.integrity.kmsaIvFile : std::filesystem::path{}});
@@ -188,6 +191,7 @@ struct Agent::Impl {
             const std::lock_guard lock(mutex);
             change(st);
             const CardPathInfo path = card.info();
+            st.cardKind = path.kind;
             st.reader = path.reader;
             st.iccid = path.iccid;
             st.cardTraffic = path.traffic;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "agent/config.hpp"
 #include "provisioning/procedure.hpp"
 #include "seuicc/card_channel.hpp"
 #include "seuicc/iv_sed_client.hpp"
@@ -19,6 +20,7 @@ namespace agent {
 
 // Where the card is and what talking to it has cost.
 struct CardPathInfo {
+    CardKind kind = CardKind::Uicc;
     std::string reader;
     std::string iccid;             // empty until the secure channel told it
     seuicc::ApduCounters traffic;  // every APDU since the agent started, re-reads included
