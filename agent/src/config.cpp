@@ -251,12 +251,14 @@ void requireHttps(const Source& source, std::string_view key, const std::string&
 // dIa mId endpoint); and a gateway keeps its keys in a card.
 void requireSoftwareCardFits(const Source& source, const AgentConfig& c) {
     if (!c.bootstrapOrder.empty()) {
-        fail(source, "agent.bootstrap must be \"none\" with card.kind \"software\" (no Kbs: Kmr "
-                     "comes from card.key_file)");
+        fail(source,
+             "agent.bootstrap must be \"none\" with card.kind \"software\" (no Kbs: Kmr "
+             "comes from card.key_file)");
     }
     if (c.connectionOrder != std::vector<ConnectionMethod>{ConnectionMethod::Tls}) {
-        fail(source, "agent.connection must be \"tls\" without fallback with card.kind "
-                     "\"software\" (no USIM for GBA)");
+        fail(source,
+             "agent.connection must be \"tls\" without fallback with card.kind "
+             "\"software\" (no USIM for GBA)");
     }
     if (c.integrity.enabled) {
         fail(source, "integrity.enabled must be false with card.kind \"software\" (no IV-SED)");

@@ -19,7 +19,6 @@ seuicc::KeyCheckValue kcvOf(base::ByteView key) {
     return result;
 }
 
-
 }  // namespace
 
 // The card's operational commands computed here; ACTIVATE KEY also keeps the synthesised public
@@ -49,9 +48,8 @@ public:
                                                  : "ACTIVATE KEY Kmr takes no ConnectionId");
         }
         const std::optional<seuicc::KeyCheckValue> kcv =
-            owner_.keys_->pendingKey().empty()
-                ? std::nullopt
-                : std::optional(kcvOf(owner_.keys_->pendingKey()));
+            owner_.keys_->pendingKey().empty() ? std::nullopt
+                                               : std::optional(kcvOf(owner_.keys_->pendingKey()));
         owner_.keys_->activatePending(target);
         seuicc::SedStatus& s = owner_.status_;
         const auto seconds = std::chrono::floor<std::chrono::seconds>(expiry);

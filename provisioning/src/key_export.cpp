@@ -112,8 +112,8 @@ KeyExport readKeyExport(const std::filesystem::path& path) {
     if (doc.contains("scl_id")) {
         const auto* scl = doc["scl_id"].get_ptr<const std::string*>();
         if (scl == nullptr || scl->empty() || scl->size() > kMaxSclIdBytes) {
-            fail(path, "'scl_id' is not a string of 1 to " + std::to_string(kMaxSclIdBytes) +
-                           " bytes");
+            fail(path,
+                 "'scl_id' is not a string of 1 to " + std::to_string(kMaxSclIdBytes) + " bytes");
         }
         r.sclId = *scl;
     } else if (r.software) {

@@ -60,8 +60,8 @@ Exit create(const SoftDeviceOptions& o) {
         {"kmr_identity", provisioning::kmrIdentity(record.nodeId, record.kmrIndex)}};
     printResult(o.common, result, [&] {
         std::cout << "software device " << base::toHex(record.nodeId) << " (SCL " << o.sclId
-                  << ", KmrIndex " << record.kmrIndex << ", Kmr KCV " << base::toHex(kcv)
-                  << ") in " << o.out
+                  << ", KmrIndex " << record.kmrIndex << ", Kmr KCV " << base::toHex(kcv) << ") in "
+                  << o.out
                   << "\n  no secured environment: this file is the device's only protection of "
                      "its Kmr (keep it 0600)\n";
     });

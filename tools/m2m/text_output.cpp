@@ -73,8 +73,7 @@ void printAgentStatus(std::ostream& out, const nlohmann::ordered_json& status, b
                           card->value("kind", std::string()) == "software";
     out << "state:            " << field("state") << (running ? "" : " (agent not running)") << '\n'
         << "card:             "
-        << (software ? "software (no secured environment: keys in process memory)" : "uicc")
-        << '\n'
+        << (software ? "software (no secured environment: keys in process memory)" : "uicc") << '\n'
         << "node id:          " << field("node_id") << '\n'
         << "kmr index / kcv:  " << field("kmr_index") << '\n'
         << "                  " << field("kmr_kcv") << '\n'

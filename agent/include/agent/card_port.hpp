@@ -20,7 +20,6 @@ namespace agent {
 
 // Where the card is and what talking to it has cost.
 struct CardPathInfo {
-    CardKind kind = CardKind::Uicc;
     std::string reader;
     std::string iccid;             // empty until the secure channel told it
     seuicc::ApduCounters traffic;  // every APDU since the agent started, re-reads included
@@ -29,6 +28,8 @@ struct CardPathInfo {
     // connection SA on the one in hand), "reused" (the remembered one), "refused" or "stale" (the
     // remembered one could not be used: a new one was made).
     std::string masterSa;
+    // Last, so the aggregate initialisers of the members above stay as they are.
+    CardKind kind = CardKind::Uicc;
 };
 
 // The IV-SED's operational commands (se-uicc/applet/IV-SED.md §4), through its own TS 102 484

@@ -23,7 +23,8 @@
 namespace agent {
 
 // What every status and log line says of a software card (GATEWAY.md §5).
-inline constexpr const char* kSoftwareCardWarning = "no secured environment: keys in process memory";
+inline constexpr const char* kSoftwareCardWarning =
+    "no secured environment: keys in process memory";
 
 // The key file is not a software device's record (a card's export, say). Never names a key.
 class SoftwareCardError : public securechannel::Error {

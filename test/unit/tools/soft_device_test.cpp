@@ -38,8 +38,8 @@ std::filesystem::path writeConfig(const TempDir& dir, const testsupport::LabPort
         << "[network]\nmsbf = \"https://msbf.lab.m2m:" << p.msbf << "\"\n"
         << "connection = \"https://nscl.lab.m2m:" << p.connection << "\"\n"
         << "mid = \"https://nscl.lab.m2m:" << p.mid << "/m2m\"\n"
-        << "resolve = [\"msbf.lab.m2m:" << p.msbf << ":127.0.0.1\", \"nscl.lab.m2m:"
-        << p.connection << ":127.0.0.1\", \"nscl.lab.m2m:" << p.mid << ":127.0.0.1\"]\n"
+        << "resolve = [\"msbf.lab.m2m:" << p.msbf << ":127.0.0.1\", \"nscl.lab.m2m:" << p.connection
+        << ":127.0.0.1\", \"nscl.lab.m2m:" << p.mid << ":127.0.0.1\"]\n"
         << "[agent]\nstate_dir = \"" << (dir / "state").string() << "\"\n"
         << "bootstrap = \"none\"\nreport_interval_ms = 200\nkmc_renew_margin_s = 1\n"
         << "[retry]\ninitial_ms = 200\ncap_ms = 1000\nmax_attempts = 3\n";
