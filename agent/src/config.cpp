@@ -1,5 +1,6 @@
 #include "agent/config.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -266,7 +267,88 @@ void requireSoftwareCardFits(const Source& source, const AgentConfig& c) {
     if (c.midUrl.empty()) {
         fail(source, "network.mid is missing (card.kind \"software\" has no NSCL list)");
     }
-    // Once [gateway] exists: if (c.gateway.enabled) fail(source, "a gateway needs a UICC ...");
+    if (c.gateway.enabled) {
+        fail(source,
+             "gateway.enabled must be false with card.kind \"software\" (a gateway keeps its "
+             "keys and its devices' in a UICC)");
+    }
+}
+
+// A relative path (a path within the allowed list) below the device's SCL: no empty segment,
+// no "." or "..", no query.
+bool relativePath(const std::string& path) {
+    if (path.empty() || path.size() > 256 || path.front() == '/' || path.back() == '/' ||
+        path.find_first_of("?#% ") != std::string::npos) {
+        return false;
+    }
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        const std::size_t slash = std::min(path.find('/', start), path.size());
+        const std::string segment = path.substr(start, slash - start);
+        if (segment.empty() || segment == "." || segment == "..") {
+            return false;
+        }
+        start = slash + 1;
+    }
+    return true;
+}
+
+GatewayConfig parseGateway(const Source& source, const toml::table* t,
+                           const std::filesystem::path& baseDir) {
+    GatewayConfig g;
+    if (t == nullptr) {
+        return g;
+    }
+    onlyKnown(source, *t, "gateway.",
+              {"enabled", "listen", "connection_port", "mid_port", "devices", "policy_key",
+               "on_fail", "allowed", "unattested", "device_kmc_lifetime_s",
+               "device_registration_lifetime_s", "relay_timeout_ms"});
+    g.enabled = boolean(source, t, "gateway", "enabled", false);
+    g.listen = string(source, t, "gateway", "listen", g.listen);
+    in_addr v4{};
+    in6_addr v6{};
+    if (inet_pton(AF_INET, g.listen.c_str(), &v4) != 1 &&
+        inet_pton(AF_INET6, g.listen.c_str(), &v6) != 1) {
+        fail(source, "gateway.listen must be a numeric IPv4 or IPv6 address");
+    }
+    g.connectionPort =
+        static_cast<std::uint16_t>(integer(source, t, "gateway", "connection_port", 0, 0, 65535));
+    g.midPort = static_cast<std::uint16_t>(integer(source, t, "gateway", "mid_port", 0, 0, 65535));
+    if (g.connectionPort != 0 && g.connectionPort == g.midPort) {
+        fail(source, "gateway.connection_port and gateway.mid_port must differ");
+    }
+    for (const char* key : {"devices", "policy_key"}) {
+        if (g.enabled && string(source, t, "gateway", key, "").empty()) {
+            fail(source, std::string("gateway.") + key + " is missing (gateway.enabled is true)");
+        }
+    }
+    const std::string devices = string(source, t, "gateway", "devices", "");
+    const std::string policyKey = string(source, t, "gateway", "policy_key", "");
+    g.devicesFile = devices.empty() ? std::filesystem::path() : relativeTo(baseDir, devices);
+    g.policyKeyFile = policyKey.empty() ? std::filesystem::path() : relativeTo(baseDir, policyKey);
+    g.onFail = string(source, t, "gateway", "on_fail", g.onFail);
+    if (g.onFail != "deny" && g.onFail != "partial") {
+        fail(source, "gateway.on_fail must be \"deny\" or \"partial\"");
+    }
+    g.unattested = string(source, t, "gateway", "unattested", g.unattested);
+    if (g.unattested != "deny" && g.unattested != "partial" && g.unattested != "full") {
+        fail(source, "gateway.unattested must be \"full\", \"partial\" or \"deny\"");
+    }
+    g.allowed = strings(source, t, "gateway", "allowed").value_or(std::vector<std::string>{});
+    for (const std::string& path : g.allowed) {
+        if (!relativePath(path)) {
+            fail(source,
+                 "gateway.allowed entries must be paths relative to the device's SCL "
+                 "(segments without '.', '..', '?', '#', '%' or spaces)");
+        }
+    }
+    g.deviceKmcLifetime = std::chrono::seconds(
+        integer(source, t, "gateway", "device_kmc_lifetime_s", 3600, 60, 30 * 86400));
+    g.deviceRegistrationLifetime = std::chrono::seconds(
+        integer(source, t, "gateway", "device_registration_lifetime_s", 3600, 60, 30 * 86400));
+    g.relayTimeout = std::chrono::milliseconds(
+        integer(source, t, "gateway", "relay_timeout_ms", 10000, 100, 600000));
+    return g;
 }
 
 AgentConfig parseConfig(std::string_view text, const std::filesystem::path& baseDir,
@@ -278,7 +360,8 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
         fail(source, std::string(e.description()) + " (line " +
                          std::to_string(e.source().begin.line) + ")");
     }
-    onlyKnown(source, root, "", {"card", "network", "agent", "retry", "gba", "integrity"});
+    onlyKnown(source, root, "",
+              {"card", "network", "agent", "retry", "gba", "integrity", "gateway"});
     const auto* integrity = section(source, root, "integrity");
     if (integrity != nullptr) {
         onlyKnown(source, *integrity, "integrity.",
@@ -441,6 +524,7 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
             string(source, integrity, "integrity", "maintenance_container",
                    c.integrity.maintenanceContainerId);
     }
+    c.gateway = parseGateway(source, section(source, root, "gateway"), baseDir);
     if (c.cardKind == CardKind::Software) {
         requireSoftwareCardFits(source, c);
     }

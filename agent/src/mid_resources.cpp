@@ -23,6 +23,7 @@ constexpr const char* kInstance = "m2m:contentInstance";
 constexpr const char* kInstances = "m2m:contentInstances";
 constexpr const char* kChallenge = "m2m:integrityChallenge";
 constexpr const char* kDecision = "m2m:integrityDecision";
+constexpr const char* kTime = "m2m:time";
 
 constexpr std::size_t kMaxIdLength = 64;
 
@@ -242,6 +243,20 @@ std::vector<ContentInstance> parseContentInstances(std::string_view xml) {
         instances.push_back(readInstance(n, kInstances));
     }
     return instances;
+}
+
+std::string toXml(const TimeResource& time) {
+    pugi::xml_document doc;
+    mx::addText(mx::newRoot(doc, "time"), "currentTime",
+                provisioning::toDateTime(time.currentTime));
+    return mx::serialise(doc);
+}
+
+TimeResource parseTimeResource(std::string_view xml) {
+    pugi::xml_document doc;
+    const pugi::xml_node root = mx::parseRoot(doc, xml, "time");
+    return TimeResource{
+        dateTime(mx::requiredText(root, "currentTime", kTime), "currentTime", kTime)};
 }
 
 std::string toXml(const IntegrityChallenge& challenge) {

@@ -1,6 +1,7 @@
 // The integrity report's claims set (FORMATS.md §3, RFC 9711 as a CWT).
 #include "integrity/eat.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "cbor.hpp"
@@ -76,7 +77,121 @@ std::vector<ObjectResult> decodeResults(const cbor_item_t& claim) {
     return out;
 }
 
+std::string submoduleWhat(const std::string& name) {
+    return "submodule \"" + name + "\"";
+}
+
+Submodule decodeSubmodule(std::string name, const cbor_item_t& item) {
+    const std::string what = submoduleWhat(name);
+    static constexpr std::array<std::int64_t, 5> kKeys{claim::kUeid, claim::kReportCounter,
+                                                       claim::kGatewayVerdict, claim::kAllowedPaths,
+                                                       claim::kAttested};
+    const cbor::IntMap map(item, what, kKeys);
+    Submodule out;
+    out.name = std::move(name);
+    out.ueid = cbor::asBytes(map.at(claim::kUeid), what + " ueid", kUeidBytes, kUeidBytes);
+    if (out.ueid.front() != kUeidTypeRand) {
+        throw MalformedInput(what + " ueid: must be type RAND (01) followed by the M2M-Node-ID");
+    }
+    out.verdict =
+        static_cast<Verdict>(cbor::asUint(map.at(claim::kGatewayVerdict), what + " verdict", 2));
+    out.attested = cbor::asBool(map.at(claim::kAttested), what + " attested");
+    if (const cbor_item_t* counter = map.find(claim::kReportCounter)) {
+        // A counter is what the device's signed report said; an unattested device has none.
+        if (!out.attested) {
+            throw MalformedInput(what + ": a report counter (-70002) on an unattested device");
+        }
+        out.counter = cbor::asUint(*counter, what + " counter", kMaxUint32);
+    }
+    const cbor_item_t* allowed = map.find(claim::kAllowedPaths);
+    if ((allowed != nullptr) != (out.verdict == Verdict::Partial)) {
+        throw MalformedInput(what +
+                             ": allowed paths (-70004) go with a partial verdict only, and "
+                             "a partial verdict needs them");
+    }
+    if (allowed != nullptr) {
+        for (const cbor_item_t* path :
+             cbor::asArray(*allowed, what + " allowed paths", 0, Submodule::kMaxAllowed)) {
+            out.allowed.push_back(
+                cbor::asText(*path, what + " allowed path", 1, Submodule::kMaxPathBytes));
+        }
+    }
+    return out;
+}
+
+// Map order is already checked by cbor::decode (deterministic encoding), so names come out sorted
+// and unique.
+std::vector<Submodule> decodeSubmodsItem(const cbor_item_t& item) {
+    if (!cbor_isa_map(&item) || !cbor_map_is_definite(&item)) {
+        throw MalformedInput("report submods: not a map");
+    }
+    const std::size_t size = cbor_map_size(&item);
+    if (size < 1 || size > Submodule::kMaxSubmodules) {
+        throw MalformedInput("report submods: must have 1.." +
+                             std::to_string(Submodule::kMaxSubmodules) + " entries");
+    }
+    const cbor_pair* pairs = cbor_map_handle(&item);
+    std::vector<Submodule> out;
+    for (std::size_t i = 0; i < size; ++i) {
+        out.push_back(decodeSubmodule(
+            cbor::asText(*pairs[i].key, "report submods name", 1, Submodule::kMaxNameBytes),
+            *pairs[i].value));
+    }
+    return out;
+}
+
+cbor::Item submoduleItem(const Submodule& submodule) {
+    if (submodule.verdict != Verdict::Partial && !submodule.allowed.empty()) {
+        throw MalformedInput(submoduleWhat(submodule.name) +
+                             ": allowed paths go with a partial verdict only");
+    }
+    std::vector<std::pair<cbor::Item, cbor::Item>> entries;
+    entries.emplace_back(cbor::integer(claim::kUeid), cbor::bytes(submodule.ueid));
+    if (submodule.counter) {
+        entries.emplace_back(cbor::integer(claim::kReportCounter), cbor::uint(*submodule.counter));
+    }
+    entries.emplace_back(cbor::integer(claim::kGatewayVerdict),
+                         cbor::uint(static_cast<std::uint8_t>(submodule.verdict)));
+    if (submodule.verdict == Verdict::Partial) {
+        std::vector<cbor::Item> paths;
+        for (const auto& path : submodule.allowed) {
+            paths.push_back(cbor::text(path));
+        }
+        entries.emplace_back(cbor::integer(claim::kAllowedPaths), cbor::array(std::move(paths)));
+    }
+    entries.emplace_back(cbor::integer(claim::kAttested), cbor::boolean(submodule.attested));
+    return cbor::map(std::move(entries));
+}
+
+// Built, then read back with the reader's own rules: what the card signs is what the NSCL accepts.
+cbor::Item submodsItem(const std::vector<Submodule>& submods) {
+    std::vector<std::string> names;
+    for (const auto& submodule : submods) {
+        names.push_back(submodule.name);
+    }
+    std::sort(names.begin(), names.end());
+    if (std::adjacent_find(names.begin(), names.end()) != names.end()) {
+        throw MalformedInput("report submods: a name appears twice");
+    }
+    std::vector<std::pair<cbor::Item, cbor::Item>> entries;
+    for (const auto& submodule : submods) {
+        entries.emplace_back(cbor::text(submodule.name), submoduleItem(submodule));
+    }
+    cbor::Item item = cbor::map(std::move(entries));
+    decodeSubmodsItem(*item);
+    return item;
+}
+
 }  // namespace
+
+base::Bytes encodeSubmods(const std::vector<Submodule>& submods) {
+    return cbor::encode(*submodsItem(submods));
+}
+
+std::vector<Submodule> decodeSubmods(base::ByteView encoded) {
+    const auto root = cbor::decode(encoded, kMaxReportBytes, "report submods");
+    return decodeSubmodsItem(*root);
+}
 
 std::string_view toString(MeasurementResult result) {
     switch (result) {
@@ -110,6 +225,9 @@ base::Bytes EatClaims::encode() const {
     entries.emplace_back(cbor::integer(claim::kNonce), cbor::bytes(nonce));
     entries.emplace_back(cbor::integer(claim::kUeid), cbor::bytes(ueid));
     entries.emplace_back(cbor::integer(claim::kEatProfile), cbor::text(kEatProfile));
+    if (!submods.empty()) {
+        entries.emplace_back(cbor::integer(claim::kSubmods), submodsItem(submods));
+    }
     entries.emplace_back(cbor::integer(claim::kMeasurements),
                          single(pair(cbor::uint(kContentFormatCbor), cbor::bytes(inner))));
     entries.emplace_back(
@@ -122,14 +240,10 @@ base::Bytes EatClaims::encode() const {
 
 EatClaims EatClaims::decode(base::ByteView payload) {
     const auto root = cbor::decode(payload, kMaxReportBytes, "integrity report");
-    static constexpr std::array<std::int64_t, 8> kKeys{claim::kIat,
-                                                       claim::kNonce,
-                                                       claim::kUeid,
-                                                       claim::kEatProfile,
-                                                       claim::kMeasurements,
-                                                       claim::kMeasres,
-                                                       claim::kManifestVersion,
-                                                       claim::kReportCounter};
+    static constexpr std::array<std::int64_t, 9> kKeys{
+        claim::kIat,        claim::kNonce,           claim::kUeid,
+        claim::kEatProfile, claim::kSubmods,         claim::kMeasurements,
+        claim::kMeasres,    claim::kManifestVersion, claim::kReportCounter};
     const cbor::IntMap map(*root, "integrity report", kKeys);
     EatClaims out;
     if (const cbor_item_t* iat = map.find(claim::kIat)) {
@@ -142,6 +256,9 @@ EatClaims EatClaims::decode(base::ByteView payload) {
     }
     if (cbor::asText(map.at(claim::kEatProfile), "report eat_profile", 1, 128) != kEatProfile) {
         throw MalformedInput(std::string("report eat_profile: not \"") + kEatProfile + "\"");
+    }
+    if (const cbor_item_t* submods = map.find(claim::kSubmods)) {
+        out.submods = decodeSubmodsItem(*submods);
     }
     out.measurements = decodeMeasurements(map.at(claim::kMeasurements));
     out.results = decodeResults(map.at(claim::kMeasres));

@@ -5,6 +5,7 @@
 #include "base/bytes.hpp"
 #include "base/scope_exit.hpp"
 #include "base/unix_time.hpp"
+#include "key_fields.hpp"
 #include "securechannel/key_file.hpp"
 
 namespace provisioning {
@@ -12,67 +13,17 @@ namespace provisioning {
 namespace {
 
 constexpr std::size_t kMaxFileBytes = 8 * 1024;
-// The card keeps expiries as unsigned Unix seconds; a time point holds them up to 2262-04-11.
-constexpr std::int64_t kMaxExpiryUnix = base::kMaxUnixSeconds;
-// A P-256 SubjectPublicKeyInfo in PEM is 178 bytes.
-constexpr std::size_t kMaxPemBytes = 1024;
 // The M2M-SED's SCL-ID item (C4) holds up to 128 bytes.
 constexpr std::size_t kMaxSclIdBytes = 128;
 
 using Json = nlohmann::json;
 
+std::string origin(const std::filesystem::path& path) {
+    return "key export '" + path.string() + "'";
+}
+
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
-    throw KeyExportError("key export '" + path.string() + "': " + problem);
-}
-
-void wipeStrings(Json& doc) {
-    for (auto& item : doc.items()) {
-        if (auto* text = item.value().get_ptr<std::string*>()) {
-            base::secureWipe({reinterpret_cast<std::uint8_t*>(text->data()), text->size()});
-        }
-    }
-}
-
-// Key `name` decoded straight into locked memory; nullopt if absent and not `required`.
-std::optional<base::SecretBuffer> key(const Json& doc, const char* name, std::size_t bytes,
-                                      bool required, const std::filesystem::path& path) {
-    if (!doc.contains(name)) {
-        if (required) {
-            fail(path, std::string("'") + name + "' is missing");
-        }
-        return std::nullopt;
-    }
-    const auto* text = doc[name].get_ptr<const std::string*>();
-    if (text == nullptr || text->size() != 2 * bytes) {
-        fail(path, std::string("'") + name + "' is not " + std::to_string(bytes) + " bytes of hex");
-    }
-    base::SecretBuffer value(bytes);
-    try {
-        base::decodeHex(*text, value.mutableView());
-    } catch (const base::HexError&) {
-        fail(path, std::string("'") + name + "' is not hex");
-    }
-    return value;
-}
-
-// Appends `"name": "<hex>"`, the hex encoded in place: no other copy of it exists.
-void appendKey(std::string& text, const char* name, const base::SecretBuffer& value) {
-    text += ",\n  \"";
-    text += name;
-    text += "\": \"";
-    const std::size_t at = text.size();
-    text.append(2 * value.size(), '0');
-    base::encodeLowerHex(value.view(),
-                         {reinterpret_cast<std::uint8_t*>(text.data()) + at, 2 * value.size()});
-    text += '"';
-}
-
-bool expiryInRange(const Json& value) {
-    if (value.is_number_unsigned()) {
-        return value.get<std::uint64_t>() <= static_cast<std::uint64_t>(kMaxExpiryUnix);
-    }
-    return value.is_number_integer() && value.get<std::int64_t>() >= 0 &&
-           value.get<std::int64_t>() <= kMaxExpiryUnix;
+    fields::fail(origin(path), problem);
 }
 
 }  // namespace
@@ -81,7 +32,7 @@ KeyExport readKeyExport(const std::filesystem::path& path) {
     const base::SecretBuffer content = securechannel::readSecretFile(path, kMaxFileBytes);
     Json doc = Json::parse(content.data(), content.data() + content.size(), nullptr,
                            /*allow_exceptions=*/false);
-    const base::ScopeExit wipe([&doc] { wipeStrings(doc); });
+    const base::ScopeExit wipe([&doc] { fields::wipeStrings(doc); });
     if (!doc.is_object()) {
         fail(path, "not a JSON object");
     }
@@ -119,33 +70,18 @@ KeyExport readKeyExport(const std::filesystem::path& path) {
     } else if (r.software) {
         fail(path, "'scl_id' is missing (a software device's record needs it)");
     }
-    const auto* node =
-        doc.contains("node_id") ? doc["node_id"].get_ptr<const std::string*>() : nullptr;
-    if (node == nullptr || node->size() != 2 * r.nodeId.size()) {
-        fail(path, "'node_id' is missing or not 16 bytes of hex");
-    }
-    try {
-        base::decodeHex(*node, r.nodeId);
-    } catch (const base::HexError&) {
-        fail(path, "'node_id' is not hex");
-    }
-    if (!doc.contains("kmr_index") || !doc["kmr_index"].is_number_unsigned() ||
-        doc["kmr_index"].get<std::uint64_t>() > UINT32_MAX) {
-        fail(path, "'kmr_index' is missing or not a uint32");
-    }
-    r.kmrIndex = doc["kmr_index"].get<std::uint32_t>();
-    if (!doc.contains("kmr_expiry_unix") || !expiryInRange(doc["kmr_expiry_unix"])) {
-        fail(path, "'kmr_expiry_unix' is missing or not Unix seconds up to 2262-04-11");
-    }
-    r.kmrExpiry = *base::timeFromUnixSeconds(doc["kmr_expiry_unix"].get<std::int64_t>());
-    r.kmr = std::move(*key(doc, "kmr", 32, true, path));
+    const std::string where = origin(path);
+    r.nodeId = fields::nodeId(doc, where);
+    r.kmrIndex = fields::kmrIndex(doc, where);
+    r.kmrExpiry = fields::kmrExpiry(doc, where);
+    r.kmr = std::move(*fields::key(doc, "kmr", 32, true, where));
     if (!r.software) {
-        r.kmsa = std::move(*key(doc, "kmsa", 16, true, path));
+        r.kmsa = std::move(*fields::key(doc, "kmsa", 16, true, where));
     }
-    r.kbs = key(doc, "kbs", 32, false, path);
-    r.kiv = key(doc, "kiv", 32, false, path);
-    r.usimK = key(doc, "usim_k", 16, false, path);
-    r.usimOpc = key(doc, "usim_opc", 16, false, path);
+    r.kbs = fields::key(doc, "kbs", 32, false, where);
+    r.kiv = fields::key(doc, "kiv", 32, false, where);
+    r.usimK = fields::key(doc, "usim_k", 16, false, where);
+    r.usimOpc = fields::key(doc, "usim_opc", 16, false, where);
     if (doc.contains("imsi")) {
         const auto* imsi = doc["imsi"].get_ptr<const std::string*>();
         if (imsi == nullptr || imsi->size() < 6 || imsi->size() > 15 ||
@@ -157,17 +93,8 @@ KeyExport readKeyExport(const std::filesystem::path& path) {
     if (r.imsi.has_value() != r.usimK.has_value() || r.imsi.has_value() != r.usimOpc.has_value()) {
         fail(path, "'imsi', 'usim_k' and 'usim_opc' go together");
     }
-    r.kmsaIv = key(doc, "kmsa_iv", 16, false, path);
-    if (doc.contains("iv_attestation_public_key")) {
-        const auto* pem = doc["iv_attestation_public_key"].get_ptr<const std::string*>();
-        constexpr std::string_view kBegin = "-----BEGIN PUBLIC KEY-----\n";
-        constexpr std::string_view kEnd = "-----END PUBLIC KEY-----\n";
-        if (pem == nullptr || pem->size() > kMaxPemBytes || !pem->starts_with(kBegin) ||
-            !pem->ends_with(kEnd)) {
-            fail(path, "'iv_attestation_public_key' is not a PEM public key");
-        }
-        r.ivAttestationPublicKey = *pem;
-    }
+    r.kmsaIv = fields::key(doc, "kmsa_iv", 16, false, where);
+    r.ivAttestationPublicKey = fields::attestationKey(doc, where);
     return r;
 }
 
@@ -207,23 +134,23 @@ void appendExport(std::string& text, const KeyExport& r) {
     if (r.sclId) {
         text += ",\n  \"scl_id\": " + Json(*r.sclId).dump();
     }
-    appendKey(text, "kmr", r.kmr);
+    fields::appendKey(text, "kmr", r.kmr);
     if (!r.software) {
-        appendKey(text, "kmsa", r.kmsa);
+        fields::appendKey(text, "kmsa", r.kmsa);
     }
     if (r.kbs) {
-        appendKey(text, "kbs", *r.kbs);
+        fields::appendKey(text, "kbs", *r.kbs);
     }
     if (r.kiv) {
-        appendKey(text, "kiv", *r.kiv);
+        fields::appendKey(text, "kiv", *r.kiv);
     }
     if (r.imsi && r.usimK && r.usimOpc) {
         text += ",\n  \"imsi\": \"" + *r.imsi + "\"";
-        appendKey(text, "usim_k", *r.usimK);
-        appendKey(text, "usim_opc", *r.usimOpc);
+        fields::appendKey(text, "usim_k", *r.usimK);
+        fields::appendKey(text, "usim_opc", *r.usimOpc);
     }
     if (r.kmsaIv) {
-        appendKey(text, "kmsa_iv", *r.kmsaIv);
+        fields::appendKey(text, "kmsa_iv", *r.kmsaIv);
     }
     if (r.ivAttestationPublicKey) {
         text += ",\n  \"iv_attestation_public_key\": " + Json(*r.ivAttestationPublicKey).dump();

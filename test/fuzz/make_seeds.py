@@ -86,6 +86,14 @@ def integrity_seeds(s):
               -70001: 3, -70002: 7}
     no_time = dict(claims)
     del no_time[6]
+    # A gateway's report (agent/GATEWAY.md §3): two devices, one partial and attested, one full
+    # and not.
+    submods = {"0102030405060708090a0b0c0d0e0f10": {256: b"\x01" + bytes(range(1, 17)), -70002: 12,
+                                                   -70003: 1, -70004: ["/m2m/scls/dev/containers"],
+                                                   -70005: True},
+               "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf": {256: b"\x01" + bytes(range(0xa0, 0xb0)),
+                                                   -70003: 0, -70005: False}}
+    gateway = {**claims, 266: submods}
     decision = {1: ueid, 2: nonce, 3: 7, 4: 0, 7: 1767225600, 8: 1767229200}
     partial = {**decision, 4: 1, 5: ["applications/meter", "containers/readings"],
                6: {1: cose_sign1(cbor(manifest), {}),
@@ -101,6 +109,9 @@ def integrity_seeds(s):
         "claims": cbor(claims),
         "claims-no-iat": cbor(no_time),
         "signed": cose_sign1(cbor(claims), {4: b"\x11" * 8}),
+        "claims-submods": cbor(gateway),
+        "signed-submods": cose_sign1(cbor(gateway), {4: b"\x11" * 8}),
+        "submods": cbor(submods),  # the map alone, as the gateway hands it to its card
     }
     s["decision"] = {
         "full": cbor(decision),
@@ -389,6 +400,16 @@ def seeds():
                      '  "kmr_expiry_unix": 1796083200,\n  "scl_id": "soft-device-1",\n  "kmr": "'
                      + "ab" * 32 + '"\n}\n').encode(),
     }
+    record = ('{\n  "node_id": "' + "00112233445566778899aabbccddeeff" + '",\n  "kmr_index": 1,\n'
+              '  "kmr_expiry_unix": 1796083200,\n  "kmr": "' + "ab" * 32 + '",\n'
+              '  "scl_id": "m2m:scl/device-1"\n}')
+    s["device_records"] = {  # the layout writeDeviceRecords writes (device_records.cpp)
+        "one": ("[\n" + record + "\n]\n").encode(),
+        "software": ("[\n" + record.replace('"\n}', '",\n  "software": true\n}') + "\n]\n").encode(),
+        "two-same-node": ("[\n" + record + ",\n" + record + "\n]\n").encode(),
+        "empty": b"[]",
+        "not-array": record.encode(),
+    }
     # --- agent -------------------------------------------------------------------------------
     instance = ('<m2m:contentInstance xmlns:m2m="http://uri.etsi.org/m2m" m2m:id="7">'
                 "<m2m:creationTime>2026-12-01T18:41:12Z</m2m:creationTime>"
@@ -408,6 +429,7 @@ def seeds():
                                 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=</m2m:nonce><m2m:expirationTime>"
                                 "2026-12-01T18:43:12Z</m2m:expirationTime></m2m:integrityChallenge>").encode(),
         "integrity-decision": b'<m2m:integrityDecision xmlns:m2m="http://uri.etsi.org/m2m">0oRDoQEmoQRI-_8</m2m:integrityDecision>',
+        "time": b'<m2m:time xmlns:m2m="http://uri.etsi.org/m2m"><m2m:currentTime>2026-12-07T15:04:05Z</m2m:currentTime></m2m:time>',
         "application": b'<m2m:application xmlns:m2m="http://uri.etsi.org/m2m" m2m:appId="telemetry"/>',
         "container": b'<m2m:container xmlns:m2m="http://uri.etsi.org/m2m" m2m:id="readings"/>',
         "content-instance": instance.encode(),

@@ -1,7 +1,7 @@
 // The mId resources' XML (agent/src/mid_resources.cpp): what the NSCL answers (and what the lab
 // network reads from the agent): scl, application, container, contentInstance and the list of
-// contentInstances, and the integrity challenge and decision. Anything malformed must be a
-// ParamSetError; what parses must write back to XML that parses to the same resource.
+// contentInstances, the integrity challenge and decision, and the NSCL's time. Anything malformed
+// must be a ParamSetError; what parses must write back to XML that parses to the same resource.
 #include <cstdint>
 #include <stdexcept>
 
@@ -55,6 +55,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::string d = parseIntegrityDecision(xml);
         require(parseIntegrityDecision(integrityDecisionXml(d)) == d,
                 "integrityDecision: parse(toXml(r)) differs from r");
+    } catch (const ParamSetError&) {
+    }
+    try {
+        const TimeResource t = parseTimeResource(xml);
+        require(parseTimeResource(toXml(t)).currentTime == t.currentTime,
+                "time: parse(toXml(r)) differs from r");
     } catch (const ParamSetError&) {
     }
     try {

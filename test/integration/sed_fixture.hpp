@@ -13,6 +13,7 @@
 #include "emulated_card.hpp"
 #include "provisioning/personalisation.hpp"
 #include "recording_transport.hpp"
+#include "securechannel/crypto.hpp"
 #include "securechannel/terminal_se.hpp"
 #include "seuicc/m2m_sed_client.hpp"
 #include "seuicc/pcsc.hpp"
@@ -39,13 +40,29 @@ inline SimKeys vectorKeys() {
 
 // Writes a profile holding literal keys, so it must be (and is made) 0600.
 // With `usim`, a [usim] section too (IMSI, K, OPc generated: the export carries them).
+// Which slot the card is in, and the identity it gets (a test with two cards gives each its own).
+struct CardPlacement {
+    int slot = 1;
+    std::string nodeId = "00112233445566778899AABBCCDDEEFF";
+    std::string sclId = "m2m:scl/test-device";
+    // Fresh random keys instead of the vector's (a second card in the same test must not share
+    // the first one's Kmr).
+    bool randomKeys = false;
+};
+
+inline SimKeys randomKeys() {
+    return {securechannel::randomBytes(32), securechannel::randomBytes(32),
+            securechannel::randomBytes(16), securechannel::randomBytes(32)};
+}
+
 inline std::filesystem::path writeProfile(const std::filesystem::path& path, const SimKeys& k,
-                                          bool usim = false) {
+                                          bool usim = false, const CardPlacement& placement = {}) {
     std::filesystem::remove(path);
     {
         std::ofstream out(path);
-        out << "[identity]\nnode_id = \"00112233445566778899AABBCCDDEEFF\"\n"
-            << "scl_id = \"m2m:scl/test-device\"\nnscl = [\"https://nscl.lab.m2m:8443/m2m\"]\n"
+        out << "[identity]\nnode_id = \"" << placement.nodeId << "\"\n"
+            << "scl_id = \"" << placement.sclId
+            << "\"\nnscl = [\"https://nscl.lab.m2m:8443/m2m\"]\n"
             << "mas_fqdn = \"mas.lab.m2m\"\n"
             << "[kmr]\nkey = \"" << base::toHex(k.kmr) << "\"\nindex = 7\nlifetime_days = 30\n"
             << "[kmsa]\nkey = \"" << base::toHex(k.kmsa) << "\"\n"
@@ -94,12 +111,14 @@ using ProfileExtension = std::function<std::string(const std::filesystem::path& 
 class PersonalisedCard {
 public:
     explicit PersonalisedCard(bool lock = true, bool usim = false,
-                              const ProfileExtension& extension = {})
-        : card_(slot1()), keys_(vectorKeys()) {
+                              const ProfileExtension& extension = {},
+                              const CardPlacement& placement = {})
+        : card_(inSlot(placement.slot)),
+          keys_(placement.randomKeys ? randomKeys() : vectorKeys()) {
         dir_ = runDir() / ("sed-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
         std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_);
-        profile_ = writeProfile(dir_ / "profile.toml", keys_, usim);
+        profile_ = writeProfile(dir_ / "profile.toml", keys_, usim, placement);
         provisioning::PersonaliseOptions options;
         if (extension) {
             std::ofstream(profile_, std::ios::app) << extension(dir_);
@@ -133,9 +152,9 @@ public:
     }
 
 private:
-    static EmulatedCard::Options slot1() {
+    static EmulatedCard::Options inSlot(int slot) {
         EmulatedCard::Options o;
-        o.slot = 1;
+        o.slot = slot;
         return o;
     }
     static int& counter() {

@@ -7,16 +7,16 @@
 #include <charconv>
 
 #include "base/log.hpp"
-#include "server_names.hpp"
+#include "integrity/appraisal.hpp"
 #include "integrity/eat.hpp"
 #include "integrity/errors.hpp"
 #include "integrity/manifest.hpp"
+#include "server_names.hpp"
 
 namespace netsim {
 
 namespace {
 
-using integrity::MeasurementResult;
 using integrity::Verdict;
 
 constexpr std::size_t kNonceBytes = 32;
@@ -25,66 +25,12 @@ Clock::time_point at(Seconds s) {
     return Clock::time_point(std::chrono::seconds(s));
 }
 
-// RFC 9711 §4.2.1 UEID of type RAND: 01 ‖ M2M-Node-ID.
-base::Bytes ueidOf(const std::string& nodeId) {
-    base::Bytes ueid{0x01};
-    const base::Bytes id = base::fromHex(nodeId);
-    ueid.insert(ueid.end(), id.begin(), id.end());
-    return ueid;
-}
-
 std::string joined(const std::vector<std::string>& names) {
     std::string out;
     for (const std::string& n : names) {
         out += (out.empty() ? "" : ", ") + n;
     }
     return out.empty() ? "none" : out;
-}
-
-// The manifest objects that did not pass: their measurement missing or not the NSCL's reference
-// value, or the card's own result not success. `required` is set when one of them is required.
-std::vector<std::string> failedObjects(const integrity::EatClaims& claims,
-                                       const integrity::Manifest* reference, bool& requiredFailed) {
-    std::vector<std::string> failed;
-    requiredFailed = false;
-    auto cardResult = [&](const std::string& name) {
-        const auto r =
-            std::find_if(claims.results.begin(), claims.results.end(),
-                         [&](const integrity::ObjectResult& o) { return o.name == name; });
-        return r == claims.results.end() ? MeasurementResult::NotRun : r->result;
-    };
-    if (reference == nullptr) {
-        // No policy: only what the card found (its manifest is the provisioned one).
-        for (const integrity::ObjectResult& r : claims.results) {
-            if (r.result != MeasurementResult::Success) {
-                failed.push_back(r.name);
-                requiredFailed = true;
-            }
-        }
-        return failed;
-    }
-    for (const integrity::ManifestObject& object : reference->objects) {
-        const auto m =
-            std::find_if(claims.measurements.begin(), claims.measurements.end(),
-                         [&](const integrity::Measurement& x) { return x.name == object.name; });
-        const bool ok = m != claims.measurements.end() && m->sha256 == object.sha256 &&
-                        cardResult(object.name) == MeasurementResult::Success;
-        if (!ok) {
-            failed.push_back(object.name);
-            requiredFailed = requiredFailed || object.required;
-        }
-    }
-    return failed;
-}
-
-std::uint64_t resultBitmap(const integrity::EatClaims& claims) {
-    std::uint64_t bits = 0;
-    for (std::size_t i = 0; i < claims.results.size() && i < 63; ++i) {
-        if (claims.results[i].result != MeasurementResult::Success) {
-            bits |= std::uint64_t{1} << i;
-        }
-    }
-    return bits;
 }
 
 integrity::Remediation remediationOf(const PendingRemediation& pending, const NodeRecord& node) {
@@ -108,24 +54,15 @@ integrity::Report genuineReport(EndpointContext& context, const std::string& nod
                             "no attestation key for this node (import its provisioning "
                             "record with iv_attestation_public_key)");
     }
-    std::optional<integrity::Report> decoded;
+    std::optional<integrity::Report> verified;
     try {
-        decoded = integrity::Report::decode(integrity::fromBase64Url(xml.eat));
-    } catch (const integrity::MalformedInput& e) {
-        throw ReportRefused(400, std::string("malformed report: ") + e.what());
+        verified = integrity::verifiedReport(xml.eat, integrity::PublicKey::fromPem(*keyPem),
+                                             base::fromHex(nodeId));
+    } catch (const integrity::ReportRejected& e) {
+        throw ReportRefused(e.malformed() ? 400 : 403, e.what());
     }
-    const integrity::Report& report = *decoded;
-    try {
-        report.verifyWith(integrity::PublicKey::fromPem(*keyPem));
-    } catch (const integrity::SignatureInvalid&) {
-        throw ReportRefused(403,
-                            "report signature does not verify under this node's attestation "
-                            "key");
-    }
+    const integrity::Report& report = *verified;
     const integrity::EatClaims& claims = report.claims;
-    if (claims.ueid != ueidOf(nodeId)) {
-        throw ReportRefused(403, "report is another node's (ueid)");
-    }
     const auto challenge = context.store.takeChallenge(claims.nonce);
     if (!challenge) {
         throw ReportRefused(403, "unknown nonce (POST /m2m/integrity/challenge first)");
@@ -144,8 +81,10 @@ integrity::Report genuineReport(EndpointContext& context, const std::string& nod
                                      " is not greater than the last accepted " +
                                      std::to_string(*last));
     }
-    if (xml.signedIvalResult != claims.counter || xml.ivalResults != resultBitmap(claims)) {
-        throw ReportRefused(403, "integrityValResults disagree with the signed report");
+    try {
+        integrity::checkSummary(claims, xml.ivalResults, xml.signedIvalResult);
+    } catch (const integrity::ReportRejected& e) {
+        throw ReportRefused(403, e.what());
     }
     return report;
 }
@@ -172,10 +111,10 @@ AppraisalResult appraiseReport(EndpointContext& context, const std::string& node
     if (policy) {
         reference = integrity::SignedManifest::decode(policy->manifest).manifest;
     }
-    bool requiredFailed = false;
-    const std::vector<std::string> failed =
-        failedObjects(claims, reference ? &*reference : nullptr, requiredFailed);
-    const Verdict verdict = !requiredFailed                           ? Verdict::Full
+    const integrity::FailedObjects failures =
+        integrity::failedObjects(claims, reference ? &*reference : nullptr);
+    const std::vector<std::string>& failed = failures.names;
+    const Verdict verdict = !failures.requiredFailed                  ? Verdict::Full
                             : (policy && policy->onFail == "partial") ? Verdict::Partial
                                                                       : Verdict::Deny;
 

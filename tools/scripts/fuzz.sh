@@ -3,7 +3,7 @@
 #   tools/scripts/fuzz.sh TARGET SECONDS     one target for SECONDS on a copy of its seed corpus
 #   tools/scripts/fuzz.sh --all SECONDS [--jobs N]
 #                                            every target for SECONDS, N at a time (default 1;
-#                                            CI: 20 s, 2 at a time); ends with "N passed,
+#                                            CI: 10 s, 2 at a time); ends with "N passed,
 #                                            N failed" (one per target)
 #   tools/scripts/fuzz.sh --list             the targets
 # Builds what it runs into ${M2M_FUZZ_BUILD_DIR:-build-fuzz} first: clang 14 (installed if

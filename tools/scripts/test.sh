@@ -2,7 +2,8 @@
 # The whole test suite, as CI and the README run it: installs what is missing, builds, starts
 # pcscd if none runs (the tests start their own emulated cards through the launcher), runs every
 # suite, stops what it started, and ends with one line "N passed, N failed, N skipped".
-#   tools/scripts/test.sh [--suite unit|integration|faults] [extra meson setup options, e.g. -Db_sanitize=address,undefined]
+#   tools/scripts/test.sh [--suite unit|integration|faults]... [extra meson setup options, e.g. -Db_sanitize=address,undefined]
+# (--suite may be given more than once: CI's sanitizer job runs unit and integration.)
 # The "faults" suite (the fault matrix) stops and starts pcscd and tears the card in slot 1: on a
 # shared machine, run the card suites under the card lock (flock /tmp/m2m-card.lock ...).
 set -uo pipefail
@@ -11,9 +12,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Absolute: the tests run in other directories and append their results under it.
 build_dir=$(realpath -m "${M2M_BUILD_DIR:-$root/build}")
 suites=()
-if [ "${1:-}" = "--suite" ]; then
-  suites=(--suite "$2"); shift 2
-fi
+while [ "${1:-}" = "--suite" ]; do
+  suites+=(--suite "$2"); shift 2
+done
 
 M2M_BUILD_DIR=$build_dir "$root/tools/scripts/setup.sh" "$@" || { echo "0 passed, 1 failed"; exit 1; }
 

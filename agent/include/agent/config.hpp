@@ -68,6 +68,23 @@ struct IntegrityConfig {
     std::string maintenanceContainerId = "maintenance";
 };
 
+// [gateway]: gateway mode, the dIa side (agent/GATEWAY.md §6). Paths only: the devices file and
+// the policy key are read (and their 0600 mode checked) when the gateway starts.
+struct GatewayConfig {
+    bool enabled = false;
+    std::string listen = "127.0.0.1";  // numeric address of both dIa listeners
+    std::uint16_t connectionPort = 0;  // 0: the OS picks
+    std::uint16_t midPort = 0;
+    std::filesystem::path devicesFile;    // provisioning/device_records.hpp
+    std::filesystem::path policyKeyFile;  // P-256 PEM private key: signs the decisions
+    std::string onFail = "deny";          // "deny" or "partial"
+    std::vector<std::string> allowed;     // partial: paths below the device's SCL
+    std::string unattested = "deny";      // "full", "partial" or "deny"
+    std::chrono::seconds deviceKmcLifetime{3600};
+    std::chrono::seconds deviceRegistrationLifetime{3600};
+    std::chrono::milliseconds relayTimeout{10000};
+};
+
 struct AgentConfig {
     // [card]
     CardKind cardKind = CardKind::Uicc;
@@ -97,6 +114,7 @@ struct AgentConfig {
     // [retry]
     RetryPolicy retry;
     IntegrityConfig integrity;
+    GatewayConfig gateway;
     // The file this configuration came from (loadAgentConfig): the "@config" object measured.
     std::filesystem::path configFile;
 

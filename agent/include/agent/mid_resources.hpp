@@ -12,6 +12,8 @@
 //   the registration and refresh above carry m2m:scl/integrityValResults; the answer carries
 //   m2m:integrityDecision in its m2m:scl (201/200), or alone in the 403 of a deny
 //   GET  /m2m/integrity/objects/{id}                 remediation object (bytes)
+// and secure time (agent/GATEWAY.md §4):
+//   GET  /m2m/time                                   -> 200 m2m:time
 #pragma once
 
 #include <chrono>
@@ -51,6 +53,12 @@ struct IntegrityChallenge {
     std::chrono::system_clock::time_point expirationTime{};
 };
 
+// The NSCL's clock as it answers GET /m2m/time (one-second resolution: xs:dateTime without
+// fractions, as provisioning::toDateTime writes it).
+struct TimeResource {
+    std::chrono::system_clock::time_point currentTime{};
+};
+
 struct Application {
     std::string appId;
 };
@@ -76,6 +84,11 @@ struct ContentInstance {
 [[nodiscard]] Container parseContainer(std::string_view xml);
 [[nodiscard]] ContentInstance parseContentInstance(std::string_view xml);
 [[nodiscard]] std::vector<ContentInstance> parseContentInstances(std::string_view xml);
+
+// <m2m:time><m2m:currentTime>xs:dateTime</m2m:currentTime></m2m:time>
+[[nodiscard]] std::string toXml(const TimeResource& time);
+// ParamSetError unless currentTime is present and an xs:dateTime.
+[[nodiscard]] TimeResource parseTimeResource(std::string_view xml);
 
 [[nodiscard]] std::string toXml(const IntegrityChallenge& challenge);
 // ParamSetError unless the nonce is canonical base64 of 8..64 bytes and the time an xs:dateTime.

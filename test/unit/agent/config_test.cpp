@@ -274,6 +274,11 @@ TEST_CASE("card.kind software: what it cannot do is refused", "[config][neg]") {
                 "[integrity]\nenabled = true\nroot = \"/\"\nkmsa_iv_file = \"k\"\n"
                 "manifest = \"m\"\n",
             "integrity.enabled must be false");
+    refused("gateway.toml",
+            kSoftwareCard + kSoftwareNetwork + kSoftwareAgent +
+                "[gateway]\nenabled = true\ndevices = \"devices.json\"\n"
+                "policy_key = \"policy.pem\"\n",
+            "gateway.enabled must be false");
     refused("nomid.toml",
             kSoftwareCard + "[network]\nmsbf = \"https://m:1\"\nconnection = \"https://gw:2\"\n" +
                 kSoftwareAgent,

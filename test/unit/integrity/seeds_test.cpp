@@ -30,7 +30,7 @@ TEST_CASE("make_seeds.py's CBOR and ours agree byte for byte", "[integrity][seed
     }
     CHECK_THROWS_AS(integrity::Manifest::decodePayload(seed("manifest", "seed-unsorted-keys")),
                     integrity::MalformedInput);
-    for (const char* name : {"seed-claims", "seed-claims-no-iat"}) {
+    for (const char* name : {"seed-claims", "seed-claims-no-iat", "seed-claims-submods"}) {
         const auto bytes = seed("eat", name);
         CHECK(integrity::EatClaims::decode(bytes).encode() == bytes);
     }
@@ -43,6 +43,9 @@ TEST_CASE("make_seeds.py's CBOR and ours agree byte for byte", "[integrity][seed
         CHECK(integrity::CoseSign1::decode(bytes).encode() == bytes);
     }
     CHECK(integrity::Report::decode(seed("eat", "seed-signed")).claims.counter == 7);
+    const auto submods = integrity::decodeSubmods(seed("eat", "seed-submods"));
+    CHECK(integrity::encodeSubmods(submods) == seed("eat", "seed-submods"));
+    CHECK(integrity::Report::decode(seed("eat", "seed-signed-submods")).claims.submods == submods);
     CHECK(integrity::Decision::decode(seed("decision", "seed-signed")).claims.verdict ==
           integrity::Verdict::Partial);
 }

@@ -99,6 +99,22 @@ TEST_CASE("m2m:integrityChallenge and m2m:integrityDecision", "[mid_resources]")
         Catch::Contains("base64url"));
 }
 
+TEST_CASE("m2m:time", "[mid_resources]") {
+    const TimeResource time{sys_days{2026y / 12 / 7} + 15h + 4min + 5s};
+    const std::string xml = toXml(time);
+    CHECK_THAT(xml, Catch::Contains("<m2m:currentTime>2026-12-07T15:04:05Z</m2m:currentTime>"));
+    CHECK(parseTimeResource(xml).currentTime == time.currentTime);
+    auto parse = [](std::string_view x) { return parseTimeResource(x); };
+    CHECK_THAT(refusal(parse, "<m2m:time " + kNs + "/>"), Catch::Contains("currentTime"));
+    CHECK_THAT(refusal(parse, "<m2m:time " + kNs +
+                                  "><m2m:currentTime>yesterday</m2m:currentTime></m2m:time>"),
+               Catch::Contains("xs:dateTime"));
+    CHECK_FALSE(refusal(parse, "<m2m:clock " + kNs +
+                                   "><m2m:currentTime>2026-12-07T15:04:05Z</m2m:currentTime>"
+                                   "</m2m:clock>")
+                    .empty());
+}
+
 TEST_CASE("m2m:scl refusals", "[mid_resources]") {
     auto parse = [](std::string_view x) { return parseSclRegistration(x); };
     const std::string ok = "<m2m:sclId>s</m2m:sclId><m2m:link>l</m2m:link>";
