@@ -12,7 +12,11 @@
 #include "agent/outcome.hpp"
 #include "agent/service_connection.hpp"
 #include "agent/software_card.hpp"
+#include "agent/uplink_queue.hpp"
 #include "base/log.hpp"
+#include "integrity/decision.hpp"
+#include "integrity/eat.hpp"
+#include "integrity/errors.hpp"
 #include "provisioning/gba_bootstrap.hpp"
 #include "provisioning/param_sets.hpp"
 #include "provisioning/psk_identity.hpp"
@@ -149,7 +153,8 @@ struct Agent::Impl {
                                                                config.stateDir)
                         : nullptr),
           clock(*parts.clock),
-          backoff(config.retry, parts.jitter) {}
+          backoff(config.retry, parts.jitter),
+          uplinkQueue([this] { clock.wake(); }) {}
 
     AgentConfig config;
     Options options;
@@ -182,6 +187,14 @@ struct Agent::Impl {
     // The verdict, halt and last action the latest maintenance record told (none yet: null).
     nlohmann::ordered_json maintenanceTold;
 
+    // The gateway's uplink (GATEWAY.md §3): its calls, and the devices every report of this
+    // gateway lists in its submods from the first reportDevices() on (agent thread only).
+    UplinkQueue uplinkQueue;
+    std::atomic<bool> uplinkUsed{false};
+    std::optional<base::Bytes> submods;
+    struct Uplink;
+    std::unique_ptr<Uplink> uplink;
+
     // --- status ----------------------------------------------------------------------------
 
     template <typename F>
@@ -209,6 +222,9 @@ struct Agent::Impl {
             }
             st.uptimeMs =
                 std::chrono::duration<double, std::milli>(Steady::now() - started).count();
+            if (uplinkUsed) {
+                st.relay = uplinkQueue.counters();
+            }
             copy = st;
         }
         if (options.onStatus) {
@@ -217,6 +233,12 @@ struct Agent::Impl {
     }
 
     void enter(AgentState state) {
+        if (state == AgentState::Registered && !stopping) {
+            uplinkQueue.open();
+        } else {
+            uplinkQueue.close("the gateway is not registered with the NSCL (it is " +
+                              std::string(toString(state)) + ")");
+        }
         update([&](AgentStatus& s) {
             if (s.state != state) {
                 s.since = clock.now();
@@ -451,7 +473,7 @@ struct Agent::Impl {
                     SclRegistration request;
                     request.sclId = sclId;
                     request.link = sclId;
-                    request.integrityValResults = integrity->report(ops, iv, *mid);
+                    request.integrityValResults = integrity->report(ops, iv, *mid, submods);
                     const ReportedRegistration answer = mid->registerSclReporting(ops, request);
                     const auto applied = applyDecision(answer.decision, ops, iv);
                     if (!answer.registration) {
@@ -622,7 +644,7 @@ struct Agent::Impl {
         for (int round = 0; round < 2; ++round) {
             Registration current = *registration;
             current.scl.integrityDecision.reset();
-            current.scl.integrityValResults = integrity->report(ops, iv, *mid);
+            current.scl.integrityValResults = integrity->report(ops, iv, *mid, submods);
             const ReportedRegistration answer = mid->refreshReporting(ops, current);
             const auto applied = applyDecision(answer.decision, ops, iv);
             if (!answer.registration) {
@@ -647,7 +669,39 @@ struct Agent::Impl {
         });
     }
 
+    // Under the gateway's own halt ("no mId traffic until remediated", security profile §7.3
+    // item 4) its devices' requests do not leave it either; a report of its own
+    // (reportDevices) is what can lift the halt.
+    void refuseWhenHalted() const {
+        if (integrity && integrity->halted()) {
+            throw UplinkUnavailable("the gateway's integrity validation halted mId data", false);
+        }
+    }
+
+    // The registration refreshed now (with integrity: carrying a fresh report).
+    void refreshRegistration() {
+        if (integrity) {
+            measure("registration_refresh", [&] {
+                card.runWithIvSed([&](provisioning::CardOperations& ops, IvSedPort& iv) {
+                    refreshWithReport(ops, iv);
+                    ensureDataPath(ops);
+                    tellMaintenance(ops);
+                });
+            });
+            noteDataPath();
+        } else {
+            cardProcedure("registration_refresh", [&](provisioning::CardOperations& ops) {
+                registration = mid->refresh(ops, *registration);
+            });
+        }
+        noteRegistration();
+        update([](AgentStatus& a) { ++a.refreshes; });
+    }
+
     Outcome serve() {
+        // The gateway's calls queued meanwhile, before the agent's own next request; one that
+        // fails is decided on as a failure of the agent's own (decide()).
+        uplinkQueue.runPending();
         const seuicc::SedStatus& s = card.status();
         const auto kmcDue = s.kmcExpiry ? *s.kmcExpiry - config.kmcRenewMargin : clock.now();
         Clock::time_point refreshDue;
@@ -668,22 +722,7 @@ struct Agent::Impl {
             return Outcome::next(AgentState::Registering);
         }
         if (now >= refreshDue) {
-            if (integrity) {
-                measure("registration_refresh", [&] {
-                    card.runWithIvSed([&](provisioning::CardOperations& ops, IvSedPort& iv) {
-                        refreshWithReport(ops, iv);
-                        ensureDataPath(ops);
-                        tellMaintenance(ops);
-                    });
-                });
-                noteDataPath();
-            } else {
-                cardProcedure("registration_refresh", [&](provisioning::CardOperations& ops) {
-                    registration = mid->refresh(ops, *registration);
-                });
-            }
-            noteRegistration();
-            update([](AgentStatus& a) { ++a.refreshes; });
+            refreshRegistration();
         }
         if (clock.now() >= nextReport) {
             if (!readingsLocation.empty() &&
@@ -816,7 +855,13 @@ struct Agent::Impl {
         });
         base::log::kAgent->info("retrying {} in {} ms (attempt {})", toString(next), delay.count(),
                                 backoff.attempts());
-        return clock.sleepUntil(at);
+        // The whole delay, even if the wait is woken (a wake-up meant for the uplink).
+        while (clock.now() < at) {
+            if (!clock.sleepUntil(at)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     AgentState fail() {
@@ -835,6 +880,90 @@ struct Agent::Impl {
     }
 };
 
+// The gateway's uplink: each call a task on the agent's thread (UplinkQueue), using the agent's
+// mId client and card-held Kmc exactly as the agent's own requests do.
+struct Agent::Impl::Uplink final : GatewayUplink {
+    explicit Uplink(Impl& owner) : impl(owner) {}
+    Impl& impl;
+
+    RelayResponse relay(const RelayRequest& request, std::chrono::milliseconds timeout) override {
+        auto answer = std::make_shared<RelayResponse>();
+        impl.uplinkQueue.call(
+            [this, answer, request] {
+                impl.refuseWhenHalted();
+                impl.cardProcedure("relay", [&](provisioning::CardOperations& ops) {
+                    *answer = impl.mid->exchange(ops, request.method, request.nsclPath,
+                                                 request.contentType, request.body);
+                });
+            },
+            timeout);
+        return *answer;
+    }
+
+    void reportDevices(const std::vector<DeviceVerdict>& devices,
+                       std::chrono::milliseconds timeout) override {
+        if (!impl.integrity) {
+            throw UplinkUnavailable("the gateway has no integrity validation", false);
+        }
+        std::optional<base::Bytes> encoded = encodeSubmods(devices);
+        impl.uplinkQueue.call(
+            [this, encoded = std::move(encoded)] {
+                // Kept for every later report too: a report without a device ends its
+                // registration at the NSCL (GATEWAY.md §3).
+                impl.submods = encoded;
+                impl.refreshRegistration();
+            },
+            timeout);
+    }
+
+    std::string registerDevice(const SclRegistration& scl,
+                               std::chrono::milliseconds timeout) override {
+        auto answer = std::make_shared<RelayResponse>();
+        impl.uplinkQueue.call(
+            [this, answer, body = toXml(scl)] {
+                impl.refuseWhenHalted();
+                impl.cardProcedure("relay", [&](provisioning::CardOperations& ops) {
+                    *answer = impl.mid->exchange(ops, "POST", impl.mid->nsclPath("/scls"),
+                                                 "application/xml", body);
+                });
+            },
+            timeout);
+        if (answer->status >= 200 && answer->status < 300 && !answer->location.empty()) {
+            return answer->location;
+        }
+        if (answer->status >= 400 && answer->status < 500) {
+            throw provisioning::RequestRefused(
+                answer->status,
+                "mId: the NSCL refused the device's SCL (" + scl.sclId + ") registration");
+        }
+        throw UplinkUnavailable("the NSCL answered " + std::to_string(answer->status) +
+                                    " to the device's SCL registration" +
+                                    (answer->location.empty() ? " (no Location)" : ""),
+                                false);
+    }
+
+    // The devices as the `submods` of the gateway's reports (GATEWAY.md §3); none: claim 266
+    // absent. A list the NSCL would refuse (more than 8 devices, a partial verdict without
+    // paths...) is refused here, so the card never signs it.
+    static std::optional<base::Bytes> encodeSubmods(const std::vector<DeviceVerdict>& devices) {
+        if (devices.empty()) {
+            return std::nullopt;
+        }
+        std::vector<integrity::Submodule> submods;
+        submods.reserve(devices.size());
+        try {
+            for (const DeviceVerdict& d : devices) {
+                submods.push_back({d.nodeIdHex, d.ueid, d.counter,
+                                   integrity::verdictFromString(d.verdict), d.allowed, d.attested});
+            }
+            return integrity::encodeSubmods(submods);
+        } catch (const integrity::Error& e) {
+            throw UplinkUnavailable(
+                std::string("the gateway's report cannot carry its devices: ") + e.what(), false);
+        }
+    }
+};
+
 Agent::Agent(AgentConfig config, Options options, Parts parts)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(options), std::move(parts))) {}
 
@@ -846,12 +975,29 @@ AgentState Agent::run() {
 
 void Agent::stop() {
     impl_->stopping = true;
+    impl_->uplinkQueue.close("the agent is stopping");
     impl_->clock.interrupt();
 }
 
 AgentStatus Agent::status() const {
+    AgentStatus s;
+    {
+        const std::lock_guard lock(impl_->mutex);
+        s = impl_->st;
+    }
+    if (impl_->uplinkUsed) {
+        s.relay = impl_->uplinkQueue.counters();  // the queue as it is now
+    }
+    return s;
+}
+
+GatewayUplink& Agent::uplink() {
     const std::lock_guard lock(impl_->mutex);
-    return impl_->st;
+    if (!impl_->uplink) {
+        impl_->uplink = std::make_unique<Impl::Uplink>(*impl_);
+        impl_->uplinkUsed = true;
+    }
+    return *impl_->uplink;
 }
 
 }  // namespace agent

@@ -132,8 +132,9 @@ public:
         return owner_.iv_->compare(tx_, *owner_.ivSession_, entries);
     }
     seuicc::IvSedClient::SignedReport signReport(base::ByteView nonce,
-                                                 std::optional<std::uint64_t> iat) override {
-        return owner_.iv_->signReport(tx_, *owner_.ivSession_, nonce, iat);
+                                                 std::optional<std::uint64_t> iat,
+                                                 std::optional<base::ByteView> submods) override {
+        return owner_.iv_->signReport(tx_, *owner_.ivSession_, nonce, iat, submods);
     }
     seuicc::IvSedClient::DecisionCheck verifyDecision(base::ByteView decision) override {
         return owner_.iv_->verifyDecision(tx_, *owner_.ivSession_, decision);

@@ -86,14 +86,17 @@ integrity::SignedManifest IntegrityValidator::manifestInForce(
 }
 
 IntegrityValResults IntegrityValidator::report(provisioning::CardOperations& card, IvSedPort& iv,
-                                               MidClient& mid) {
+                                               MidClient& mid,
+                                               const std::optional<base::Bytes>& submods) {
     card_ = iv.status();
     manifest_ = manifestInForce(card_);
     const IntegrityChallenge challenge = mid.integrityChallenge(card);
     measured_ = measureObjects(manifest_->manifest, paths_);
     const auto entries = compareEntries(measured_);
     const std::vector<seuicc::IvResult> results = iv.compare(entries);
-    const auto signedReport = iv.signReport(challenge.nonce, std::nullopt);
+    const auto signedReport =
+        iv.signReport(challenge.nonce, std::nullopt,
+                      submods ? std::optional<base::ByteView>(*submods) : std::nullopt);
     // The card signed it with the key the NSCL knows; a report it did not sign is not sent.
     integrity::Report report = integrity::Report::decode(signedReport.coseSign1);
     report.verifyWith(integrity::PublicKey::fromPoint(card_.attestationPublicKey));
@@ -309,7 +312,7 @@ LocalReport signLocalReport(IvSedPort& iv, const integrity::Manifest& manifest,
     const auto measured = measureObjects(manifest, paths);
     const auto entries = compareEntries(measured);
     static_cast<void>(iv.compare(entries));
-    auto signedReport = iv.signReport(nonce, std::nullopt);
+    auto signedReport = iv.signReport(nonce, std::nullopt, std::nullopt);
     LocalReport out{integrity::Report::decode(signedReport.coseSign1),
                     std::move(signedReport.coseSign1)};
     return out;

@@ -40,7 +40,8 @@ std::string MidClient::absolute(const std::string& location) const {
 }
 
 tls::HttpResponse MidClient::perform(tls::CardKeyOperations& card, const std::string& method,
-                                     const std::string& url, std::string body) {
+                                     const std::string& url, std::string body,
+                                     std::string contentType) {
     if (!key_) {
         throw std::logic_error("MidClient: no Kmc set (useKey)");
     }
@@ -49,7 +50,7 @@ tls::HttpResponse MidClient::perform(tls::CardKeyOperations& card, const std::st
     request.url = url;
     request.body = std::move(body);
     if (!request.body.empty()) {
-        request.contentType = "application/xml";
+        request.contentType = std::move(contentType);
     }
     return client_->perform(request, *key_, card);
 }
@@ -59,6 +60,34 @@ tls::HttpResponse MidClient::send(tls::CardKeyOperations& card, const std::strin
     tls::HttpResponse response = perform(card, method, url, std::move(body));
     provisioning::requireSuccess(response, what);
     return response;
+}
+
+std::string MidClient::nsclPath(std::string_view relative) const {
+    const std::string base = nsclUri_.substr(origin_.size());
+    return provisioning::joinUrl(base.empty() ? "/" : base, relative);
+}
+
+RelayResponse MidClient::exchange(tls::CardKeyOperations& card, const std::string& method,
+                                  const std::string& path, const std::string& contentType,
+                                  std::string body) {
+    if (!path.starts_with('/') || path.starts_with("//")) {
+        throw std::invalid_argument("mId: a relayed path must be absolute on the NSCL: " + path);
+    }
+    tls::HttpResponse response =
+        perform(card, method, origin_ + path, std::move(body),
+                contentType.empty() ? std::string("application/xml") : contentType);
+    RelayResponse r;
+    r.status = response.status;
+    r.contentType = std::move(response.contentType);
+    r.body = std::move(response.body);
+    r.location = std::move(response.location);
+    // The NSCL answers absolute paths; a full URL (its own origin, as it names itself) loses
+    // the origin, so the gateway can put its own in front.
+    if (const auto scheme = r.location.find("://"); scheme != std::string::npos) {
+        const auto slash = r.location.find('/', scheme + 3);
+        r.location = slash == std::string::npos ? "/" : r.location.substr(slash);
+    }
+    return r;
 }
 
 IntegrityChallenge MidClient::integrityChallenge(tls::CardKeyOperations& card) {

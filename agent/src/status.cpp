@@ -110,6 +110,13 @@ Json toJson(const AgentStatus& s) {
         j["maintenance_records"] = s.maintenanceRecords;
         j["integrity"] = s.integrity;
     }
+    if (s.relay) {
+        j["relay"] = {{"requests", s.relay->requests},
+                      {"refused", s.relay->refused},
+                      {"queue_length", s.relay->queueLength},
+                      {"wait_median_ms", s.relay->waitMedianMs},
+                      {"wait_p90_ms", s.relay->waitP90Ms}};
+    }
     Json procedures = Json::object();
     for (const auto& [name, p] : s.procedures) {
         procedures[name] = {{"runs", p.runs},

@@ -197,12 +197,17 @@ std::vector<IvResult> IvSedClient::compare(const Transaction& tx, SecureTunnel& 
 
 IvSedClient::SignedReport IvSedClient::signReport(const Transaction& tx, SecureTunnel& tunnel,
                                                   ByteView nonce,
-                                                  std::optional<std::uint64_t> iatUnix) {
+                                                  std::optional<std::uint64_t> iatUnix,
+                                                  std::optional<ByteView> submods) {
     if (nonce.size() < kMinNonce || nonce.size() > kMaxNonce) {
         throw SedInvalidArgument(
             fmt::format("IV-SED SIGN REPORT: nonce of {} bytes, 8..64 allowed", nonce.size()));
     }
-    CommandApdu sign{sed::kClaProprietary, kInsSignReport, 0x00, 0x00, {}, 6u};
+    if (submods) {
+        loadInput(tx, tunnel, *submods, "submods");
+    }
+    CommandApdu sign{
+        sed::kClaProprietary, kInsSignReport, submods ? kWithSubmods : kNoSubmods, 0x00, {}, 6u};
     sign.data.reserve(1 + kMaxNonce + 8);
     sign.data.push_back(static_cast<std::uint8_t>(nonce.size()));
     sign.data.insert(sign.data.end(), nonce.begin(), nonce.end());

@@ -27,6 +27,8 @@ constexpr std::size_t kMaxCompareData = 255;
 constexpr std::size_t kMinNonce = 8;
 constexpr std::size_t kMaxNonce = 64;
 constexpr std::uint32_t kReadChunk = 256;
+constexpr std::uint8_t kNoSubmods = 0x00;  // SIGN REPORT P1
+constexpr std::uint8_t kWithSubmods = 0x01;
 
 // GET DATA tags (IV-SED.md §2).
 constexpr std::uint32_t kTagLifecycle = 0xC0;

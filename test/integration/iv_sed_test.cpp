@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "integrity/decision.hpp"
 #include "integrity/eat.hpp"
 #include "integrity/errors.hpp"
@@ -362,6 +364,130 @@ TEST_CASE("COMPARE + SIGN REPORT: the card's EAT, checked with OpenSSL and the f
     // Out of range for the card: an index beyond the manifest records nothing.
     CHECK_THROWS_AS(c->iv.compare(c->tx, *session, std::vector<CompareEntry>{{4, Bytes(32, 1)}}),
                     IvMalformed);
+}
+
+TEST_CASE("SIGN REPORT P1 01: a gateway's submods, signed verbatim as claim 266",
+          "[integration][iv-sed][report][submods]") {
+    IvSedCard sim;
+    const Bytes attestation = sim.personalise();
+    auto c = sim.connect();
+    auto tsed = sim.terminal();
+    auto session = tsed.openSession(c->tx, c->channel, c->info.iccidRaw, IvSedClient::kAid);
+    c->iv.installManifest(c->tx, *session, sim.manifest(3, 4));
+    c->iv.compare(c->tx, *session, fourEntries());
+
+    std::vector<integrity::Submodule> submods(2);
+    submods[0].name = "0102030405060708090a0b0c0d0e0f10";
+    submods[0].ueid = fromHex("010102030405060708090A0B0C0D0E0F10");
+    submods[0].counter = 12;
+    submods[0].verdict = integrity::Verdict::Partial;
+    submods[0].allowed = {"/m2m/scls/dev/applications", "/m2m/scls/dev/containers"};
+    submods[0].attested = true;
+    submods[1].name = "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf";
+    submods[1].ueid = fromHex("01A0A1A2A3A4A5A6A7A8A9AAABACADAEAF");
+    submods[1].verdict = integrity::Verdict::Full;
+    const Bytes map = integrity::encodeSubmods(submods);
+    const Bytes nonce(32, 0x3C);
+
+    std::size_t mark = c->wire.exchanges().size();
+    const auto plain = c->iv.signReport(c->tx, *session, nonce, 1767225600u);
+    const Traffic withoutSubmods = trafficSince(*c, mark);
+    mark = c->wire.exchanges().size();
+    const auto report = c->iv.signReport(c->tx, *session, nonce, 1767225600u, map);
+    const Traffic withSubmods = trafficSince(*c, mark);
+    WARN("SIGN REPORT + READ OUTPUT: " << withoutSubmods.apdus << " APDUs, report "
+                                       << plain.coseSign1.size() << " bytes; with 2 submods ("
+                                       << map.size() << " bytes): " << withSubmods.apdus
+                                       << " APDUs, report " << report.coseSign1.size() << " bytes");
+    CHECK(report.counter == 2);
+
+    const auto envelope = integrity::CoseSign1::decode(report.coseSign1);
+    CHECK(testsupport::opensslVerifiesEs256(attestation, envelope.payload, envelope.signature));
+    const auto decoded = integrity::Report::decode(report.coseSign1);
+    decoded.verifyWith(integrity::PublicKey::fromPoint(attestation));
+    CHECK(decoded.claims.submods == submods);
+    CHECK(decoded.claims.counter == 2);
+    CHECK(decoded.claims.nonce == nonce);
+    // The same claims as the plain report but for 266 and the counter: the library re-encodes the
+    // card's payload byte for byte (so 266 sits where deterministic order puts it).
+    CHECK(decoded.claims.encode() == envelope.payload);
+    auto withoutThem = decoded.claims;
+    withoutThem.submods.clear();
+    withoutThem.counter = 1;
+    CHECK(withoutThem.encode() == integrity::CoseSign1::decode(plain.coseSign1).payload);
+}
+
+TEST_CASE("SIGN REPORT P1 01 refusals: a malformed or too large submods map moves no counter",
+          "[integration][iv-sed][report][submods]") {
+    IvSedCard sim;
+    sim.personalise();
+    auto c = sim.connect();
+    auto tsed = sim.terminal();
+    auto session = tsed.openSession(c->tx, c->channel, c->info.iccidRaw, IvSedClient::kAid);
+    c->iv.installManifest(c->tx, *session, sim.manifest(3, 16));
+    const Bytes nonce(32, 0x3C);
+    c->iv.signReport(c->tx, *session, nonce, std::nullopt);
+    const Held before = held(*c);
+    REQUIRE(before.counter == 1);
+
+    integrity::Submodule device;
+    device.name = "0102030405060708090a0b0c0d0e0f10";
+    device.ueid = fromHex("010102030405060708090A0B0C0D0E0F10");
+    device.verdict = integrity::Verdict::Full;
+    auto other = device;
+    other.name = "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf";
+    Bytes unsorted = integrity::encodeSubmods({device, other});
+    const std::string first = device.name;
+    auto at = std::search(unsorted.begin(), unsorted.end(), first.begin(), first.end());
+    REQUIRE(at != unsorted.end());
+    *at = 'b';  // "b102..." now sorts after "a0a1...", which follows it
+    Bytes trailing = integrity::encodeSubmods({device});
+    trailing.push_back(0x00);
+    Bytes nine = fromHex("A9");
+    for (char name = 'a'; name < 'a' + 9; ++name) {
+        nine.insert(nine.end(), {0x61, static_cast<std::uint8_t>(name), 0xA0});
+    }
+    Bytes longName = fromHex("A17841");
+    longName.insert(longName.end(), 65, 'n');
+    longName.push_back(0xA0);
+
+    for (const Bytes& malformed :
+         {fromHex("80"), fromHex("A0"), fromHex("BF616140FF"), fromHex("A1616101"),
+          fromHex("A10161A0"), fromHex("A161611A00000001"), unsorted, trailing, nine, longName}) {
+        INFO(toHex(malformed));
+        CHECK_THROWS_AS(c->iv.signReport(c->tx, *session, nonce, std::nullopt, malformed),
+                        IvMalformed);
+    }
+    CHECK(held(*c) == before);
+
+    // Within the card's limits as a map, but a 16-object report with it overflows the output.
+    std::vector<integrity::Submodule> large;
+    for (int i = 0; i < 8; ++i) {
+        auto d = device;
+        d.name = std::string(1, static_cast<char>('a' + i)) + device.name.substr(1);
+        d.verdict = integrity::Verdict::Partial;
+        d.allowed = {std::string(200, 'p'), std::string(200, 'q')};
+        large.push_back(d);
+    }
+    const Bytes tooLarge = integrity::encodeSubmods(large);
+    REQUIRE(tooLarge.size() < 4096);
+    CHECK_THROWS_AS(c->iv.signReport(c->tx, *session, nonce, std::nullopt, tooLarge), IvTooLarge);
+    CHECK(held(*c) == before);
+
+    // The input buffer does not outlive a SIGN REPORT: a map loaded before a P1 00 report is gone
+    // for a P1 01 sent without a new LOAD BLOCK.
+    const Bytes map = integrity::encodeSubmods({device});
+    session->transmit(c->tx, CommandApdu{0x80, 0x50, 0x00, 0x00, map, std::nullopt});
+    CHECK(
+        integrity::Report::decode(c->iv.signReport(c->tx, *session, nonce, std::nullopt).coseSign1)
+            .claims.submods.empty());
+    const auto bare = session->transmit(
+        c->tx, CommandApdu{0x80, 0x56, 0x01, 0x00, base::concat({Bytes{32}, nonce}), 6u});
+    CHECK(bare.sw == 0x6A80);
+    CHECK(held(*c).counter == before.counter + 1);
+    // And one that works after all that.
+    const auto report = c->iv.signReport(c->tx, *session, nonce, std::nullopt, map);
+    CHECK(integrity::Report::decode(report.coseSign1).claims.submods.size() == 1);
 }
 
 TEST_CASE("VERIFY DECISION: the policy key's answer to the last report only",

@@ -22,6 +22,7 @@
 #include "agent/card_port.hpp"
 #include "agent/clock.hpp"
 #include "agent/config.hpp"
+#include "agent/gateway_uplink.hpp"
 #include "agent/status.hpp"
 #include "securechannel/tls/https_client.hpp"
 
@@ -63,6 +64,12 @@ public:
     void stop();
 
     [[nodiscard]] AgentStatus status() const;
+
+    // The gateway's uplink over this agent's mId link (GATEWAY.md §3), for the dIa side's
+    // threads: each call runs on the agent's thread while it is registered, between its own
+    // requests, and is refused at once otherwise. The first call adds `relay` to the status.
+    // The gateway must be done with it before the Agent is destroyed.
+    GatewayUplink& uplink();
 
 private:
     struct Impl;

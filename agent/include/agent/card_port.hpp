@@ -44,8 +44,11 @@ public:
     virtual seuicc::IvSedStatus status() = 0;
     virtual std::vector<seuicc::IvResult> compare(
         std::span<const seuicc::CompareEntry> entries) = 0;
+    // `submods`: a gateway's devices (integrity::encodeSubmods), signed in as claim 266; none for
+    // a device's own report.
     virtual seuicc::IvSedClient::SignedReport signReport(base::ByteView nonce,
-                                                         std::optional<std::uint64_t> iat) = 0;
+                                                         std::optional<std::uint64_t> iat,
+                                                         std::optional<base::ByteView> submods) = 0;
     virtual seuicc::IvSedClient::DecisionCheck verifyDecision(base::ByteView decision) = 0;
     virtual seuicc::IvSedClient::InstalledManifest installManifest(base::ByteView manifest) = 0;
 };

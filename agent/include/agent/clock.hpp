@@ -19,23 +19,30 @@ public:
     AgentClock& operator=(const AgentClock&) = delete;
 
     [[nodiscard]] virtual Clock::time_point now() = 0;
-    // Waits until `deadline`; false as soon as interrupt() was called (now or before).
+    // Waits until `deadline`, or less: true early once wake() was called since the last wait
+    // ended (the caller looks again at what is due); false as soon as interrupt() was called
+    // (now or before).
     virtual bool sleepUntil(Clock::time_point deadline) = 0;
     // Ends the current wait and every later one (the agent is stopping). Any thread.
     virtual void interrupt() = 0;
+    // Ends the current wait, or the next one if none is under way (work arrived for the agent's
+    // thread: the gateway's uplink). Any thread.
+    virtual void wake() = 0;
 };
 
-// Real time; interrupt() wakes the wait through a condition variable.
+// Real time; interrupt() and wake() end the wait through a condition variable.
 class SystemClock final : public AgentClock {
 public:
     Clock::time_point now() override { return Clock::now(); }
     bool sleepUntil(Clock::time_point deadline) override;
     void interrupt() override;
+    void wake() override;
 
 private:
     std::mutex mutex_;
     std::condition_variable wake_;
     bool interrupted_ = false;
+    bool woken_ = false;
 };
 
 }  // namespace agent

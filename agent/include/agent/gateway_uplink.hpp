@@ -63,12 +63,16 @@ public:
     GatewayUplink& operator=(const GatewayUplink&) = delete;
 
     // Sends the request over the gateway's mId link and returns the NSCL's answer, whatever its
-    // status. Throws UplinkUnavailable. Waits at most `timeout` in all.
+    // status. Throws UplinkUnavailable (also under the gateway's own integrity halt). Waits at
+    // most `timeout` in all.
     virtual RelayResponse relay(const RelayRequest& request, std::chrono::milliseconds timeout) = 0;
 
     // Makes the gateway send the NSCL a new integrity report whose submods are `devices` (the
-    // whole list, every device the gateway serves), and returns once the NSCL accepted it.
-    // Throws UplinkUnavailable (also when the NSCL's verdict on the gateway itself is deny).
+    // whole list, every device the gateway serves; empty: no submods), and returns once the NSCL
+    // accepted it. The list stays in every later report of the gateway (its periodic refreshes,
+    // a registration after reconnecting). Throws UplinkUnavailable (also when the NSCL's verdict
+    // on the gateway itself is deny, when the gateway has no integrity validation, and at once
+    // for a list integrity::encodeSubmods refuses, e.g. more than 8 devices).
     virtual void reportDevices(const std::vector<DeviceVerdict>& devices,
                                std::chrono::milliseconds timeout) = 0;
 

@@ -44,8 +44,10 @@ public:
     IntegrityValidator(IntegrityConfig config, std::filesystem::path configFile,
                        std::filesystem::path stateDir);
 
-    // Challenge, measure, compare, sign: what the registration or refresh carries.
-    IntegrityValResults report(provisioning::CardOperations& card, IvSedPort& iv, MidClient& mid);
+    // Challenge, measure, compare, sign: what the registration or refresh carries. A gateway
+    // passes its devices' `submods` (GATEWAY.md §3) for the card to sign into the EAT.
+    IntegrityValResults report(provisioning::CardOperations& card, IvSedPort& iv, MidClient& mid,
+                               const std::optional<base::Bytes>& submods = std::nullopt);
 
     struct Applied {
         integrity::Verdict verdict = integrity::Verdict::Deny;

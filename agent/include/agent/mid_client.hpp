@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/gateway_uplink.hpp"
 #include "agent/mid_resources.hpp"
 #include "provisioning/procedure.hpp"
 #include "securechannel/tls/https_client.hpp"
@@ -56,7 +57,16 @@ public:
                                           const Registration& current);
     base::Bytes fetchObject(securechannel::tls::CardKeyOperations& card, const std::string& url);
 
+    // Any request to `path` (absolute, on the NSCL's origin) and the NSCL's answer whatever its
+    // status: what the gateway relays for a device (GATEWAY.md §3). A Location on the NSCL's
+    // origin comes back as its absolute path. Throws the client's TlsError family only.
+    RelayResponse exchange(securechannel::tls::CardKeyOperations& card, const std::string& method,
+                           const std::string& path, const std::string& contentType,
+                           std::string body);
+
     [[nodiscard]] const std::string& nsclUri() const { return nsclUri_; }
+    // `relative` below the NSCL's base URI, as an absolute path on its origin ("/m2m/scls").
+    [[nodiscard]] std::string nsclPath(std::string_view relative) const;
 
 private:
     securechannel::tls::HttpResponse send(securechannel::tls::CardKeyOperations& card,
@@ -64,7 +74,8 @@ private:
                                           std::string body, std::string_view what);
     securechannel::tls::HttpResponse perform(securechannel::tls::CardKeyOperations& card,
                                              const std::string& method, const std::string& url,
-                                             std::string body);
+                                             std::string body,
+                                             std::string contentType = "application/xml");
     ReportedRegistration reported(const securechannel::tls::HttpResponse& response,
                                   const std::string& location, std::string_view what);
     std::string absolute(const std::string& location) const;

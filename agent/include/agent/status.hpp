@@ -58,6 +58,16 @@ struct GbaStatus {
     std::uint64_t btidRefusals = 0;  // a NAF refused a cached B-TID (then Ub ran again)
 };
 
+// The gateway's uplink (GATEWAY.md §3, §7): calls from the dIa side run on the agent's thread.
+struct UplinkStatus {
+    std::uint64_t requests = 0;  // calls taken in (relays, reports, device registrations)
+    std::uint64_t refused = 0;   // of them, answered UplinkUnavailable (closed, timeout, failure)
+    std::size_t queueLength = 0;
+    // Between being queued and starting to run, over the latest calls.
+    double waitMedianMs = 0;
+    double waitP90Ms = 0;
+};
+
 struct AgentStatus {
     AgentState state = AgentState::Starting;
     std::chrono::system_clock::time_point since;
@@ -92,6 +102,8 @@ struct AgentStatus {
     // Integrity validation (IntegrityValidator::statusJson): the last report, the verdict, the
     // recovery actions taken; null when it is not enabled or has not run.
     nlohmann::ordered_json integrity;
+    // Once the gateway asked for the uplink (Agent::uplink()).
+    std::optional<UplinkStatus> relay;
 
     seuicc::ApduCounters cardTraffic;
     std::uint64_t secureChannelSetups = 0;

@@ -90,9 +90,13 @@ public:
         Bytes coseSign1;
         std::uint32_t counter = 0;
     };
-    // SIGN REPORT + READ OUTPUT × n.
+    // SIGN REPORT + READ OUTPUT × n. With `submods` (a gateway's, integrity::encodeSubmods; the
+    // card copies it as claim 266): LOAD BLOCK × n first, then SIGN REPORT P1 01. 6A80 ->
+    // IvMalformed (not a map within the card's limits), 6A84 -> IvTooLarge (the map overflows the
+    // input buffer, or the report the output buffer); the counter has not moved after either.
     SignedReport signReport(const Transaction& tx, SecureTunnel& tunnel, ByteView nonce,
-                            std::optional<std::uint64_t> iatUnix);
+                            std::optional<std::uint64_t> iatUnix,
+                            std::optional<ByteView> submods = std::nullopt);
     struct DecisionCheck {
         std::uint8_t verdict = 0xFF;  // 0 full, 1 partial, 2 deny
         std::uint32_t counter = 0;

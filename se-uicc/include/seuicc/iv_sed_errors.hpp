@@ -9,13 +9,14 @@
 //   │   └── IvWrongState           6985: not personalised, LOCKED, incomplete COMMIT, no
 //   │                              manifest (COMPARE, SIGN REPORT), no report (VERIFY DECISION)
 //   ├── SedWrongData
-//   │   └── IvMalformed            6A80: a manifest or decision that is not the format, a point
-//   │                              not on P-256, a COMPARE index beyond the manifest
+//   │   └── IvMalformed            6A80: a manifest, decision or submods map that is not the
+//   │                              format, a point not on P-256, a COMPARE index beyond the manifest
 //   ├── IvSignatureInvalid         6300: the manifest's or decision's ES256 signature is wrong
 //   ├── IvVersionNotNewer          6984 on INSTALL MANIFEST: version not above the held one
 //   ├── IvDecisionNotFresh         6984 on VERIFY DECISION: node, nonce or counter not the last
 //   │                              report's
-//   └── IvTooLarge                 6A84: the input buffer (4096 bytes) would overflow
+//   └── IvTooLarge                 6A84: the input buffer (4096 bytes) would overflow, or a report
+//                                  with submods the output buffer (3072 bytes)
 // plus AdminCodeRejected, AdminBlocked, SedSecurityNotSatisfied, SedWrongParameters,
 // SedWrongLength, SedNotSupported as for the M2M-SED. A card answer that breaks the contract:
 // IvMalformedResponse.

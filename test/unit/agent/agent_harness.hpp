@@ -34,6 +34,9 @@ public:
     agent::AgentStatus last;                // the last status seen
     bool runaway = false;
 
+    // The agent run() made (null before): for calls from another thread while it runs.
+    [[nodiscard]] agent::Agent* agent() const { return agent_.get(); }
+
     // The agent's status as m2m agent status would show it.
     [[nodiscard]] const agent::AgentStatus& status() const { return last; }
 

@@ -9,12 +9,43 @@ namespace agenttest {
 
 namespace tls = securechannel::tls;
 
+Clock::time_point ManualClock::now() {
+    const std::lock_guard lock(mutex_);
+    return now_;
+}
+
 bool ManualClock::sleepUntil(Clock::time_point deadline) {
-    if (interrupted_) {
-        return false;
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return interrupted_ || woken_ || !held_ || deadline <= now_; });
+    if (!woken_) {
+        now_ = std::max(now_, deadline);
     }
-    now_ = std::max(now_, deadline);
-    return true;
+    woken_ = false;
+    return !interrupted_;
+}
+
+void ManualClock::interrupt() {
+    {
+        const std::lock_guard lock(mutex_);
+        interrupted_ = true;
+    }
+    changed_.notify_all();
+}
+
+void ManualClock::wake() {
+    {
+        const std::lock_guard lock(mutex_);
+        woken_ = true;
+    }
+    changed_.notify_all();
+}
+
+void ManualClock::hold(bool held) {
+    {
+        const std::lock_guard lock(mutex_);
+        held_ = held;
+    }
+    changed_.notify_all();
 }
 
 // --- FakeCard ------------------------------------------------------------------------------
@@ -130,6 +161,14 @@ void FakeCard::run(const std::function<void(provisioning::CardOperations&)>& pro
     }
     Operations operations(*this);
     procedure(operations);
+}
+
+void FakeCard::runWithIvSed(
+    const std::function<void(provisioning::CardOperations&, agent::IvSedPort&)>& procedure) {
+    if (!ivSed) {
+        throw std::logic_error("this card path has no IV-SED");
+    }
+    run([&](provisioning::CardOperations& ops) { procedure(ops, *ivSed); });
 }
 
 agent::CardPathInfo FakeCard::info() const {
@@ -286,10 +325,16 @@ tls::HttpResponse FakeNetwork::mid(const tls::HttpRequest& request, const std::s
     const Clock::time_point now = clock_.now();
     const bool registered = registrationExpires && *registrationExpires > now;
     const std::string scl = "/m2m/scls/1";
+    if (policy && request.method == "POST" && path == "/m2m/integrity/challenge") {
+        nonce_ = base::Bytes(32, static_cast<std::uint8_t>(reports.size() + 1));
+        return xml(201,
+                   agent::toXml(agent::IntegrityChallenge{nonce_, now + std::chrono::minutes(2)}));
+    }
     if (request.method == "POST" && path == "/m2m/scls") {
         registrationExpires = now + registrationLifetime;
         agent::SclRegistration r = agent::parseSclRegistration(request.body);
         r.expirationTime = *registrationExpires;
+        decide(r);
         return xml(201, agent::toXml(r), scl);
     }
     if (!registered) {
@@ -299,6 +344,7 @@ tls::HttpResponse FakeNetwork::mid(const tls::HttpRequest& request, const std::s
         registrationExpires = now + registrationLifetime;
         agent::SclRegistration r = agent::parseSclRegistration(request.body);
         r.expirationTime = *registrationExpires;
+        decide(r);
         return xml(200, agent::toXml(r));
     }
     if (request.method == "POST" && path.ends_with("/applications")) {
@@ -323,6 +369,30 @@ tls::HttpResponse FakeNetwork::mid(const tls::HttpRequest& request, const std::s
         return xml(201, agent::toXml(instance), path + "/" + instance.id);
     }
     return xml(404, "");
+}
+
+void FakeNetwork::decide(agent::SclRegistration& scl) {
+    if (!scl.integrityValResults) {
+        return;
+    }
+    if (!policy) {
+        throw std::logic_error("FakeNetwork: a report, but no policy key to decide with");
+    }
+    const integrity::Report report =
+        integrity::Report::decode(integrity::fromBase64Url(scl.integrityValResults->eat));
+    integrity::DecisionClaims d;
+    d.node = report.claims.ueid;
+    d.nonce = report.claims.nonce;
+    d.counter = report.claims.counter;
+    d.verdict = integrity::Verdict::Full;
+    const auto now = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count());
+    d.iat = now;
+    d.exp = now + 300;
+    scl.integrityDecision = integrity::toBase64Url(
+        integrity::CoseSign1::sign(*policy, d.encode(), policy->publicKey().keyId()).encode());
+    scl.integrityValResults.reset();
+    reports.push_back(report);
 }
 
 }  // namespace agenttest

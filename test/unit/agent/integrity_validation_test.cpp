@@ -9,6 +9,7 @@
 
 #include "../secure-channel/test_support.hpp"
 #include "agent/integrity_validation.hpp"
+#include "fake_parts.hpp"
 #include "securechannel/crypto.hpp"
 #include "seuicc/iv_sed_errors.hpp"
 
@@ -59,90 +60,11 @@ public:
     void writeGbaBootstrap(const seuicc::GbaBootstrapParams&) override {}
 };
 
-// An IV-SED in memory: compares against its manifest and signs EATs with its own key.
-class MemoryIvSed final : public agent::IvSedPort {
-public:
-    MemoryIvSed(integrity::Manifest manifest, base::Bytes payload, base::Bytes policyKeyId)
-        : manifest_(std::move(manifest)),
-          payload_(std::move(payload)),
-          policyKeyId_(std::move(policyKeyId)) {}
-
-    integrity::PrivateKey attestation = integrity::PrivateKey::generate();
-    bool refuseDecisions = false;
-    base::Bytes nodeId = base::Bytes(16, 0x42);
-
-    seuicc::IvSedStatus status() override {
-        seuicc::IvSedStatus s;
-        s.lifecycle = 0x07;
-        s.nodeId = nodeId;
-        s.manifestVersion = manifest_.version;
-        s.reportCounter = counter_;
-        s.manifestDigest = securechannel::sha256(payload_);
-        s.attestationPublicKey = attestation.publicKey().point();
-        s.policyKeyId = policyKeyId_;
-        return s;
-    }
-    std::vector<seuicc::IvResult> compare(std::span<const seuicc::CompareEntry> entries) override {
-        results_.clear();
-        measured_.clear();
-        for (const auto& e : entries) {
-            const auto& object = manifest_.objects.at(e.index);
-            const auto result = !e.sha256                    ? seuicc::IvResult::Absent
-                                : *e.sha256 == object.sha256 ? seuicc::IvResult::Success
-                                                             : seuicc::IvResult::Fail;
-            results_.push_back(result);
-            if (e.sha256) {
-                measured_.push_back({object.name, *e.sha256});
-            }
-        }
-        return results_;
-    }
-    seuicc::IvSedClient::SignedReport signReport(base::ByteView nonce,
-                                                 std::optional<std::uint64_t>) override {
-        integrity::EatClaims c;
-        c.nonce.assign(nonce.begin(), nonce.end());
-        c.ueid = base::Bytes{0x01};
-        c.ueid.insert(c.ueid.end(), nodeId.begin(), nodeId.end());
-        c.measurements = measured_;
-        for (std::size_t i = 0; i < results_.size(); ++i) {
-            c.results.push_back({manifest_.objects[i].name,
-                                 static_cast<integrity::MeasurementResult>(results_[i])});
-        }
-        c.manifestVersion = manifest_.version;
-        c.counter = ++counter_;
-        last_ = c;
-        return {integrity::CoseSign1::sign(attestation, c.encode(), attestation.publicKey().keyId())
-                    .encode(),
-                counter_};
-    }
-    seuicc::IvSedClient::DecisionCheck verifyDecision(base::ByteView decision) override {
-        if (refuseDecisions) {
-            throw seuicc::IvSignatureInvalid(0x6300, "IV-SED VERIFY DECISION");
-        }
-        const auto d = integrity::Decision::decode(decision);
-        return {static_cast<std::uint8_t>(d.claims.verdict), d.claims.counter};
-    }
-    seuicc::IvSedClient::InstalledManifest installManifest(base::ByteView) override {
-        throw std::logic_error("not used");
-    }
-
-    const integrity::EatClaims& last() const { return last_; }
-
-private:
-    integrity::Manifest manifest_;
-    base::Bytes payload_;
-    base::Bytes policyKeyId_;
-    std::uint32_t counter_ = 0;
-    std::vector<seuicc::IvResult> results_;
-    std::vector<integrity::Measurement> measured_;
-    integrity::EatClaims last_;
-};
-
 struct Bench {
     sctest::TempDir dir;
     integrity::PrivateKey sp = integrity::PrivateKey::generate();
     integrity::PrivateKey policy = integrity::PrivateKey::generate();
-    std::optional<MemoryIvSed> card;
+    std::optional<agenttest::MemoryIvSed> card;
     ChallengeOnly network;
     NoCard keys;
     agent::MidClient mid{network, "https://nscl.lab.m2m:8443/m2m"};

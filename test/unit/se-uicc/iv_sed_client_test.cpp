@@ -283,6 +283,42 @@ TEST_CASE("SIGN REPORT then READ OUTPUT in 256-byte pieces", "[iv-sed][operation
     requireIvError<IvWrongState>([&] { f.client.signReport(f.tx, f.tunnel, nonce, {}); }, 0x6985);
 }
 
+TEST_CASE("SIGN REPORT with submods: LOAD BLOCKs, then P1 01", "[iv-sed][operational]") {
+    Fixture f;
+    f.tunnel.respond = [](const CommandApdu& c) {
+        if (c.ins == 0x56) {
+            return sw(0x9000, fromHex("000400000012"));
+        }
+        return c.ins == 0x58 ? sw(0x9000, fromHex("D2840000")) : sw(0x9000);
+    };
+    const Bytes nonce = fromHex("0102030405060708");
+    const Bytes submods(300, 0xA1);  // the card checks it; the client only carries it
+    const auto signedReport = f.client.signReport(f.tx, f.tunnel, nonce, std::nullopt, submods);
+    CHECK(signedReport.counter == 0x12);
+    REQUIRE(f.tunnel.sent.size() == 4);
+    CHECK(f.tunnel.sent[0].ins == 0x50);
+    CHECK(f.tunnel.sent[0].p1 == 0x00);
+    CHECK(f.tunnel.sent[0].data == Bytes(240, 0xA1));
+    CHECK(f.tunnel.sent[1].ins == 0x50);
+    CHECK(f.tunnel.sent[1].p1 == 0x01);
+    CHECK(f.tunnel.sent[1].data.size() == 60);
+    CHECK(toHex(f.tunnel.sent[2].encode()) ==
+          "8056010009080102030405060708"
+          "06");
+    CHECK(f.tunnel.sent[3].ins == 0x58);
+
+    CHECK_THROWS_AS(f.client.signReport(f.tx, f.tunnel, nonce, std::nullopt, Bytes{}),
+                    SedInvalidArgument);
+    CHECK_THROWS_AS(f.client.signReport(f.tx, f.tunnel, nonce, std::nullopt, Bytes(4097)),
+                    SedInvalidArgument);
+    f.tunnel.respond = [](const CommandApdu& c) { return c.ins == 0x56 ? sw(0x6A80) : sw(0x9000); };
+    requireIvError<IvMalformed>(
+        [&] { f.client.signReport(f.tx, f.tunnel, nonce, std::nullopt, submods); }, 0x6A80);
+    f.tunnel.respond = [](const CommandApdu& c) { return c.ins == 0x56 ? sw(0x6A84) : sw(0x9000); };
+    requireIvError<IvTooLarge>(
+        [&] { f.client.signReport(f.tx, f.tunnel, nonce, std::nullopt, submods); }, 0x6A84);
+}
+
 TEST_CASE("VERIFY DECISION coding and its typed errors", "[iv-sed][operational]") {
     Fixture f;
     f.tunnel.respond = [](const CommandApdu& c) {

@@ -7,10 +7,12 @@ import javacard.security.MessageDigest;
 /**
  * Builds and signs the integrity report (integrity/FORMATS.md §3): an EAT claims set made only
  * from the card's own state (Node-ID, manifest, counter, the recorded compare results and the
- * digests the terminal gave), as a tagged COSE_Sign1 with {4: kid} unprotected.
+ * digests the terminal gave), plus for a gateway the {@code submods} map its terminal gave (claim
+ * 266, copied verbatim), as a tagged COSE_Sign1 with {4: kid} unprotected.
  *
- * <p>The payload is written first, at {@link #PAYLOAD_AT}, leaving room for the longest
- * COSE header; once the signature is made the whole message is moved to offset 0.
+ * <p>The payload is written first ({@link #writePayload}), at {@link #PAYLOAD_AT}, leaving room
+ * for the longest COSE header; {@link #sign} then signs it and moves the whole message to offset 0.
+ * The two are apart so the caller can refuse a report too large before the counter moves.
  */
 final class EatReport {
     /** Holds the largest report: 16 objects with 64-byte names in both claims, ~3 KB. */
@@ -28,6 +30,7 @@ final class EatReport {
     private static final byte[] MEASRES_ID = {'m', '2', 'm', '-', 'i', 'v', '-', 's', 'e', 'd'};
     private static final byte[] KEY_UEID = {0x19, 0x01, 0x00};
     private static final byte[] KEY_PROFILE = {0x19, 0x01, 0x09};
+    private static final byte[] KEY_SUBMODS = {0x19, 0x01, 0x0A};
     private static final byte[] KEY_MEASUREMENTS = {0x19, 0x01, 0x11};
     private static final byte[] KEY_MEASRES = {0x19, 0x01, 0x12};
     /** -70001 and -70002: major 1, argument 70000 / 70001. */
@@ -50,15 +53,18 @@ final class EatReport {
     }
 
     /**
-     * Builds the report into {@code out[0..)} and returns its length. {@code iat} is null or
-     * {@code iat[iatOff..+8)} big-endian Unix seconds.
+     * Writes the claims set into {@code out} and returns its length, or -1 when the signed report
+     * would not fit {@link #OUTPUT_CAPACITY} (then {@code out} holds nothing usable). {@code iat} is
+     * null or {@code iat[iatOff..+8)} big-endian Unix seconds; {@code counter[counterOff..+4)} the
+     * report counter; {@code sub[subOff..+subLen)} a checked submods map, none when subLen is 0.
      */
-    short build(byte[] out, Manifest m, byte[] results, byte[] digests, byte[] nonce, short nonceOff,
-                short nonceLen, byte[] iat, short iatOff) {
+    short writePayload(byte[] out, Manifest m, byte[] results, byte[] digests, byte[] nonce, short nonceOff,
+                       short nonceLen, byte[] iat, short iatOff, byte[] counter, short counterOff,
+                       byte[] sub, short subOff, short subLen) {
         byte[] ref = store.activeManifest();
         short n = m.count();
         short p = PAYLOAD_AT;
-        p = CborOut.head(out, p, Cbor.MAP, (short) (iat != null ? 8 : 7));
+        p = CborOut.head(out, p, Cbor.MAP, (short) ((iat != null ? 8 : 7) + (subLen > 0 ? 1 : 0)));
         if (iat != null) {
             out[p++] = CLAIM_IAT;
             p = CborOut.uint64(out, p, iat, iatOff);
@@ -73,6 +79,7 @@ final class EatReport {
 
         p = Util.arrayCopyNonAtomic(KEY_PROFILE, (short) 0, out, p, (short) 3);
         p = CborOut.string(out, p, Cbor.TSTR, PROFILE, (short) 0, (short) PROFILE.length);
+        short submodsAt = p; // claim 266 goes here, once the size of the rest is known
 
         // measurements: [[60, bstr .cbor [* [name, digest]]]], the objects the terminal measured
         p = Util.arrayCopyNonAtomic(KEY_MEASUREMENTS, (short) 0, out, p, (short) 3);
@@ -113,9 +120,25 @@ final class EatReport {
         p = Util.arrayCopyNonAtomic(KEY_VERSION, (short) 0, out, p, (short) 5);
         p = CborOut.uint32(out, p, store.manifestVersion, (short) 0);
         p = Util.arrayCopyNonAtomic(KEY_COUNTER, (short) 0, out, p, (short) 5);
-        p = CborOut.uint32(out, p, store.counter, (short) 0);
-        short payloadLen = (short) (p - PAYLOAD_AT);
+        p = CborOut.uint32(out, p, counter, counterOff);
 
+        if (subLen > 0) {
+            short insert = (short) (KEY_SUBMODS.length + subLen);
+            // Compared without summing first: both sides stay below 32767.
+            if (subLen > (short) (OUTPUT_CAPACITY - 2 - SIG - KEY_SUBMODS.length - p)) {
+                return -1;
+            }
+            Util.arrayCopyNonAtomic(out, submodsAt, out, (short) (submodsAt + insert), (short) (p - submodsAt));
+            short q = Util.arrayCopyNonAtomic(KEY_SUBMODS, (short) 0, out, submodsAt, (short) KEY_SUBMODS.length);
+            Util.arrayCopyNonAtomic(sub, subOff, out, q, subLen);
+            p += insert;
+        }
+        return (short) (p - PAYLOAD_AT);
+    }
+
+    /** Signs the payload {@link #writePayload} left and returns the report's length at {@code out[0..)}. */
+    short sign(byte[] out, short payloadLen) {
+        short p = (short) (PAYLOAD_AT + payloadLen);
         IvCommands.initSign(cose.signatureEngine(), store);
         cose.sign(out, PAYLOAD_AT, payloadLen, sig, (short) 0);
 

@@ -104,8 +104,12 @@ final class IvCommands implements InnerCommands {
             case INS_COMPARE:
                 return compare(p1, p2, c, data, lc, out, outOff);
             case INS_SIGN_REPORT:
-                requireP1P2(p1 == 0 && p2 == 0);
-                return signReport(c, data, lc, out, outOff);
+                requireP1P2((p1 == 0 || p1 == 1) && p2 == 0);
+                try {
+                    return signReport(p1 == 1, c, data, lc, out, outOff);
+                } finally {
+                    clearInput(); // a submods map is signed once, or not at all
+                }
             case INS_READ_OUTPUT:
                 requireLc(lc == 0);
                 return readOutput(Util.getShort(c, (short) (off + 2)), len == 5 ? c[(short) (off + 4)] : 0, out, outOff);
@@ -251,16 +255,30 @@ final class IvCommands implements InnerCommands {
 
     // --- SIGN REPORT / READ OUTPUT ----------------------------------------------------------
 
-    private short signReport(byte[] c, short data, short lc, byte[] out, short outOff) {
+    private short signReport(boolean withSubmods, byte[] c, short data, short lc, byte[] out, short outOff) {
         short n = lc >= 1 ? (short) (c[data] & 0xFF) : -1;
         if (n < MIN_NONCE || n > MAX_NONCE || (lc != (short) (1 + n) && lc != (short) (1 + n + IAT))) {
             ISOException.throwIt(SedSw.WRONG_LENGTH);
         }
         boolean hasIat = lc != (short) (1 + n);
         loadManifest();
+        short subLen = withSubmods ? lengths[0] : 0;
+        if (withSubmods) {
+            Submods.check(reader, input, (short) 0, subLen);
+        }
         if (store.counter[0] == (byte) 0xFF && store.counter[1] == (byte) 0xFF
                 && store.counter[2] == (byte) 0xFF && store.counter[3] == (byte) 0xFF) {
             ISOException.throwIt(SedSw.CONDITIONS); // the counter never wraps
+        }
+        // The payload carries the value the counter is about to take, so a report too large is
+        // refused before the counter moves. The output buffer is overwritten from here on.
+        lengths[1] = 0;
+        Util.arrayCopyNonAtomic(store.counter, (short) 0, scratch, (short) 0, (short) 4);
+        increment(scratch);
+        short payloadLen = report.writePayload(output, manifest, results, digests, c, (short) (data + 1), n,
+                hasIat ? c : null, (short) (data + 1 + n), scratch, (short) 0, input, (short) 0, subLen);
+        if (payloadLen < 0) {
+            ISOException.throwIt(SW_TOO_LARGE);
         }
         // The counter moves first and alone: a tear after it loses the value, never reuses it.
         last[(short) (last.length - 1)] = 0;
@@ -269,9 +287,7 @@ final class IvCommands implements InnerCommands {
         JCSystem.commitTransaction();
         UiccPlatform.tearPoint("iv-counter");
 
-        lengths[1] = 0;
-        short reportLen = report.build(output, manifest, results, digests, c, (short) (data + 1), n,
-                hasIat ? c : null, (short) (data + 1 + n));
+        short reportLen = report.sign(output, payloadLen);
         lengths[1] = reportLen;
         last[0] = (byte) n;
         Util.arrayCopyNonAtomic(c, (short) (data + 1), last, (short) 1, n);
