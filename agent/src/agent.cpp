@@ -12,6 +12,7 @@
 #include "agent/outcome.hpp"
 #include "agent/secure_time.hpp"
 #include "agent/service_connection.hpp"
+#include "agent/software_card.hpp"
 #include "agent/uplink_queue.hpp"
 #include "base/log.hpp"
 #include "integrity/decision.hpp"
@@ -40,7 +41,9 @@ tls::ClientOptions clientOptions(const AgentConfig& c) {
 }
 
 Agent::Parts complete(Agent::Parts parts, const AgentConfig& config) {
-    if (!parts.card) {
+    if (!parts.card && config.cardKind == CardKind::Software) {
+        parts.card = std::make_unique<SoftwareCard>(config.keyFile);
+    } else if (!parts.card) {
         parts.card = std::make_unique<CardSession>(CardSession::Options{
             config.reader, config.kmsaFile, config.stateDir / "master-sa",
             config.integrity.enabled ? config.integrity.kmsaIvFile : std::filesystem::path{}});
@@ -207,6 +210,7 @@ struct Agent::Impl {
             const std::lock_guard lock(mutex);
             change(st);
             const CardPathInfo path = card.info();
+            st.cardKind = path.kind;
             st.reader = path.reader;
             st.iccid = path.iccid;
             st.cardTraffic = path.traffic;

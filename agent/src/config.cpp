@@ -269,6 +269,33 @@ TimeConfig timeConfig(const Source& source, const toml::table* t) {
     return c;
 }
 
+// What a software card cannot do (GATEWAY.md §5): it has no Kbs (no bootstrap), no USIM (no
+// GBA), no IV-SED (no integrity validation) and no NSCL list (network.mid names the gateway's
+// dIa mId endpoint); and a gateway keeps its keys in a card.
+void requireSoftwareCardFits(const Source& source, const AgentConfig& c) {
+    if (!c.bootstrapOrder.empty()) {
+        fail(source,
+             "agent.bootstrap must be \"none\" with card.kind \"software\" (no Kbs: Kmr "
+             "comes from card.key_file)");
+    }
+    if (c.connectionOrder != std::vector<ConnectionMethod>{ConnectionMethod::Tls}) {
+        fail(source,
+             "agent.connection must be \"tls\" without fallback with card.kind "
+             "\"software\" (no USIM for GBA)");
+    }
+    if (c.integrity.enabled) {
+        fail(source, "integrity.enabled must be false with card.kind \"software\" (no IV-SED)");
+    }
+    if (c.midUrl.empty()) {
+        fail(source, "network.mid is missing (card.kind \"software\" has no NSCL list)");
+    }
+    if (c.gateway.enabled) {
+        fail(source,
+             "gateway.enabled must be false with card.kind \"software\" (a gateway keeps its "
+             "keys and its devices' in a UICC)");
+    }
+}
+
 // A relative path (a path within the allowed list) below the device's SCL: no empty segment,
 // no "." or "..", no query.
 bool relativePath(const std::string& path) {
@@ -368,7 +395,7 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
     const auto* retry = section(source, root, "retry");
     const auto* gba = section(source, root, "gba");
     if (card != nullptr) {
-        onlyKnown(source, *card, "card.", {"reader", "kmsa_file"});
+        onlyKnown(source, *card, "card.", {"kind", "reader", "kmsa_file", "key_file"});
     }
     if (network != nullptr) {
         onlyKnown(source, *network, "network.",
@@ -391,10 +418,32 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
     }
 
     AgentConfig c;
+    if (const std::string kind = string(source, card, "card", "kind", "uicc"); kind == "software") {
+        c.cardKind = CardKind::Software;
+    } else if (kind != "uicc") {
+        fail(source, "card.kind must be \"uicc\" or \"software\"");
+    }
+    const std::string keyFile = string(source, card, "card", "key_file", "");
+    if (c.cardKind == CardKind::Software) {
+        if (keyFile.empty()) {
+            fail(source, "card.key_file is missing (card.kind is \"software\")");
+        }
+        for (const char* cardOnly : {"reader", "kmsa_file"}) {
+            if (card->contains(cardOnly)) {
+                fail(source, std::string("card.") + cardOnly +
+                                 " has no use with card.kind \"software\" (there is no card)");
+            }
+        }
+        c.keyFile = relativeTo(baseDir, keyFile);
+    } else if (!keyFile.empty()) {
+        fail(source, "card.key_file is for card.kind \"software\" (a UICC holds its own keys)");
+    }
     if (auto reader = string(source, card, "card", "reader", ""); !reader.empty()) {
         c.reader = reader;
     }
-    if (auto kmsa = string(source, card, "card", "kmsa_file", ""); !kmsa.empty()) {
+    if (c.cardKind == CardKind::Software) {
+        // No card: no terminal secured environment either.
+    } else if (auto kmsa = string(source, card, "card", "kmsa_file", ""); !kmsa.empty()) {
         c.kmsaFile = relativeTo(baseDir, kmsa);
     } else if (const char* credentials = std::getenv("CREDENTIALS_DIRECTORY")) {
         c.kmsaFile = std::filesystem::path(credentials) / "kmsa";
@@ -499,6 +548,9 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
     }
     c.time = timeConfig(source, section(source, root, "time"));
     c.gateway = parseGateway(source, section(source, root, "gateway"), baseDir);
+    if (c.cardKind == CardKind::Software) {
+        requireSoftwareCardFits(source, c);
+    }
     return c;
 }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "agent/software_card.hpp"
 #include "provisioning/param_sets.hpp"
 #include "provisioning/personalisation.hpp"
 
@@ -72,6 +73,11 @@ Json toJson(const AgentStatus& s) {
     j["last_error_state"] = e ? Json(std::string(toString(e->state))) : Json(nullptr);
     j["last_error_at"] = e ? Json(provisioning::toDateTime(e->at)) : Json(nullptr);
     j["last_error_recovered_at"] = e ? time(e->recoveredAt) : Json(nullptr);
+    // Marked where a script and a person look first: the keys of a software card are in this
+    // process's memory (GATEWAY.md §5).
+    j["card"] = {
+        {"kind", std::string(toString(s.cardKind))},
+        {"warning", s.cardKind == CardKind::Software ? Json(kSoftwareCardWarning) : Json(nullptr)}};
     j["reader"] = text(s.reader);
     j["iccid"] = text(s.iccid);
     if (s.card) {

@@ -114,6 +114,11 @@ void writeDeviceRecords(const std::filesystem::path& path,
 }
 
 DeviceRecord deviceRecordOf(const KeyExport& exported, std::string sclId, bool software) {
+    // A software device's own record (m2m soft-device create) says so and names its SCL-ID.
+    software = software || exported.software;
+    if (sclId.empty() && exported.sclId) {
+        sclId = *exported.sclId;
+    }
     DeviceRecord r;
     r.nodeId = exported.nodeId;
     r.kmrIndex = exported.kmrIndex;

@@ -13,6 +13,8 @@ namespace provisioning {
 namespace {
 
 constexpr std::size_t kMaxFileBytes = 8 * 1024;
+// The M2M-SED's SCL-ID item (C4) holds up to 128 bytes.
+constexpr std::size_t kMaxSclIdBytes = 128;
 
 using Json = nlohmann::json;
 
@@ -35,19 +37,47 @@ KeyExport readKeyExport(const std::filesystem::path& path) {
         fail(path, "not a JSON object");
     }
     KeyExport r;
-    const auto* iccid =
-        doc.contains("iccid") ? doc["iccid"].get_ptr<const std::string*>() : nullptr;
-    if (iccid == nullptr || iccid->empty() || iccid->size() > 20 ||
-        iccid->find_first_not_of("0123456789Ff") != std::string::npos) {
-        fail(path, "'iccid' is missing or not up to 20 digits");
+    if (doc.contains("software")) {
+        if (!doc["software"].is_boolean()) {
+            fail(path, "'software' is not true or false");
+        }
+        r.software = doc["software"].get<bool>();
     }
-    r.iccid = *iccid;
+    if (r.software) {
+        // No card: a card's field here means the file is not what it says.
+        for (const char* cardOnly : {"iccid", "kmsa", "kbs", "kiv", "imsi", "usim_k", "usim_opc",
+                                     "kmsa_iv", "iv_attestation_public_key"}) {
+            if (doc.contains(cardOnly)) {
+                fail(path, std::string("'") + cardOnly + "' in a software device's record");
+            }
+        }
+    } else {
+        const auto* iccid =
+            doc.contains("iccid") ? doc["iccid"].get_ptr<const std::string*>() : nullptr;
+        if (iccid == nullptr || iccid->empty() || iccid->size() > 20 ||
+            iccid->find_first_not_of("0123456789Ff") != std::string::npos) {
+            fail(path, "'iccid' is missing or not up to 20 digits");
+        }
+        r.iccid = *iccid;
+    }
+    if (doc.contains("scl_id")) {
+        const auto* scl = doc["scl_id"].get_ptr<const std::string*>();
+        if (scl == nullptr || scl->empty() || scl->size() > kMaxSclIdBytes) {
+            fail(path,
+                 "'scl_id' is not a string of 1 to " + std::to_string(kMaxSclIdBytes) + " bytes");
+        }
+        r.sclId = *scl;
+    } else if (r.software) {
+        fail(path, "'scl_id' is missing (a software device's record needs it)");
+    }
     const std::string where = origin(path);
     r.nodeId = fields::nodeId(doc, where);
     r.kmrIndex = fields::kmrIndex(doc, where);
     r.kmrExpiry = fields::kmrExpiry(doc, where);
     r.kmr = std::move(*fields::key(doc, "kmr", 32, true, where));
-    r.kmsa = std::move(*fields::key(doc, "kmsa", 16, true, where));
+    if (!r.software) {
+        r.kmsa = std::move(*fields::key(doc, "kmsa", 16, true, where));
+    }
     r.kbs = fields::key(doc, "kbs", 32, false, where);
     r.kiv = fields::key(doc, "kiv", 32, false, where);
     r.usimK = fields::key(doc, "usim_k", 16, false, where);
@@ -97,11 +127,17 @@ namespace {
 void appendExport(std::string& text, const KeyExport& r) {
     const auto expiry =
         std::chrono::duration_cast<std::chrono::seconds>(r.kmrExpiry.time_since_epoch()).count();
-    text += "{\n  \"iccid\": \"" + r.iccid + "\",\n  \"node_id\": \"" + base::toHex(r.nodeId) +
+    text += r.software ? "{\n  \"software\": true" : "{\n  \"iccid\": \"" + r.iccid + "\"";
+    text += ",\n  \"node_id\": \"" + base::toHex(r.nodeId) +
             "\",\n  \"kmr_index\": " + std::to_string(r.kmrIndex) +
             ",\n  \"kmr_expiry_unix\": " + std::to_string(expiry);
+    if (r.sclId) {
+        text += ",\n  \"scl_id\": " + Json(*r.sclId).dump();
+    }
     fields::appendKey(text, "kmr", r.kmr);
-    fields::appendKey(text, "kmsa", r.kmsa);
+    if (!r.software) {
+        fields::appendKey(text, "kmsa", r.kmsa);
+    }
     if (r.kbs) {
         fields::appendKey(text, "kbs", *r.kbs);
     }

@@ -14,9 +14,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& path = file.write(fuzz::bytes(data, size));
     try {
         const provisioning::KeyExport record = provisioning::readKeyExport(path);
-        if (record.kmr.size() != 32 || record.kmsa.size() != 16 ||
+        // A software device's record has no card, so no Kmsa; every other record has one.
+        if (record.kmr.size() != 32 || record.kmsa.size() != (record.software ? 0U : 16U) ||
+            (record.software && (!record.iccid.empty() || !record.sclId)) ||
             (record.kbs && record.kbs->size() != 32) || (record.kiv && record.kiv->size() != 32)) {
-            throw std::logic_error("readKeyExport accepted a key of the wrong size");
+            throw std::logic_error(
+                "readKeyExport accepted a key of the wrong size or a "
+                "software record with a card's fields");
         }
     } catch (const provisioning::KeyExportError&) {
     } catch (const securechannel::KeyFileError&) {

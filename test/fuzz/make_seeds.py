@@ -395,6 +395,10 @@ def seeds():
         # the USIM's subscription (GBA): imsi, usim_k and usim_opc go together
         "usim": export.replace('"\n}\n', '",\n  "imsi": "001010123456789",\n  "usim_k": "' + "11" * 16
                                + '",\n  "usim_opc": "' + "22" * 16 + '"\n}\n').encode(),
+        # a software-only device's record (agent/GATEWAY.md §5): no card fields, an SCL-ID
+        "software": ('{\n  "software": true,\n  "node_id": "' + node_hex + '",\n  "kmr_index": 1,\n'
+                     '  "kmr_expiry_unix": 1796083200,\n  "scl_id": "soft-device-1",\n  "kmr": "'
+                     + "ab" * 32 + '"\n}\n').encode(),
     }
     record = ('{\n  "node_id": "' + "00112233445566778899aabbccddeeff" + '",\n  "kmr_index": 1,\n'
               '  "kmr_expiry_unix": 1796083200,\n  "kmr": "' + "ab" * 32 + '",\n'

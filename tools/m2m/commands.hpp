@@ -19,5 +19,7 @@ void addIntegrityVerifyCommand(CLI::App& integrity, int& exitCode);
 // `m2m integrity report`: joins the `integrity` group when it exists, else makes it.
 void addIntegrityReportCommand(CLI::App& app, int& exitCode);
 void addGatewayCommands(CLI::App& app, int& exitCode);
+// `m2m soft-device create`: a software-only device's key file (agent/GATEWAY.md §5).
+void addSoftDeviceCommand(CLI::App& app, int& exitCode);
 
 }  // namespace m2m::cli

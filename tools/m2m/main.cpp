@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     m2m::cli::addIntegrityCommands(app, exitCode);
     m2m::cli::addIntegrityReportCommand(app, exitCode);  // joins the `integrity` group
     m2m::cli::addGatewayCommands(app, exitCode);
+    m2m::cli::addSoftDeviceCommand(app, exitCode);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

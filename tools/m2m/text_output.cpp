@@ -68,7 +68,12 @@ void printAgentStatus(std::ostream& out, const nlohmann::ordered_json& status, b
         const auto found = status.find(key);
         return found == status.end() ? std::string("null") : shown(*found);
     };
+    const auto card = status.find("card");
+    const bool software = card != status.end() && card->is_object() &&
+                          card->value("kind", std::string()) == "software";
     out << "state:            " << field("state") << (running ? "" : " (agent not running)") << '\n'
+        << "card:             "
+        << (software ? "software (no secured environment: keys in process memory)" : "uicc") << '\n'
         << "node id:          " << field("node_id") << '\n'
         << "kmr index / kcv:  " << field("kmr_index") << '\n'
         << "                  " << field("kmr_kcv") << '\n'

@@ -51,7 +51,9 @@ int runImport(const ImportOptions& options) {
         const ImportRecord record = recordOf(provisioning::readKeyExport(options.keys), options);
         Store store(options.db);
         store.importNode(record);
-        std::cout << "imported node " << record.node.nodeId << " (ICCID " << record.node.iccid
+        std::cout << "imported node " << record.node.nodeId
+                  << (record.node.iccid.empty() ? " (software-only device, no card"
+                                                : " (ICCID " + record.node.iccid)
                   << ", KmrIndex " << record.node.kmrIndex
                   << (record.kmr ? "" : ", no Kmr: TLS bootstrap with Kbs required")
                   << (record.kbs ? ", Kbs" : "")

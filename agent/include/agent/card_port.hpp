@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "agent/config.hpp"
 #include "provisioning/procedure.hpp"
 #include "seuicc/card_channel.hpp"
 #include "seuicc/iv_sed_client.hpp"
@@ -27,6 +28,8 @@ struct CardPathInfo {
     // connection SA on the one in hand), "reused" (the remembered one), "refused" or "stale" (the
     // remembered one could not be used: a new one was made).
     std::string masterSa;
+    // Last, so the aggregate initialisers of the members above stay as they are.
+    CardKind kind = CardKind::Uicc;
 };
 
 // The IV-SED's operational commands (se-uicc/applet/IV-SED.md §4), through its own TS 102 484

@@ -28,6 +28,13 @@ struct RetryPolicy {
     unsigned maxAttempts = 0;  // per procedure before the agent gives up; 0: never
 };
 
+// [card] kind: a UICC (CardSession) or a software-only card (SoftwareCard, GATEWAY.md §5: a
+// device without a card behind a gateway; its keys in process memory, no secured environment).
+enum class CardKind { Uicc, Software };
+[[nodiscard]] constexpr std::string_view toString(CardKind kind) {
+    return kind == CardKind::Software ? "software" : "uicc";
+}
+
 // How the agent gets Kmr (security-profile.md §4) and Kmc (§5).
 enum class BootstrapMethod { Gba, Tls };   // §4.2 GBA-based, §4.3 TLS-based with Kbs
 enum class ConnectionMethod { Gba, Tls };  // §5.2 GBA-based, §5.1 TLS-PSK with Kmr
@@ -93,8 +100,12 @@ struct GatewayConfig {
 
 struct AgentConfig {
     // [card]
+    CardKind cardKind = CardKind::Uicc;
     std::optional<std::string> reader;  // empty: the first reader with a card
-    std::filesystem::path kmsaFile;     // resolved: the path, or the systemd credential
+    std::filesystem::path kmsaFile;     // resolved: the path, or the systemd credential (uicc)
+    // kind "software": the device's record (0600/0400; software_card.hpp). Such a configuration
+    // has bootstrap "none", connection "tls" only, network.mid, no [integrity] and no [gateway].
+    std::filesystem::path keyFile;
     // [network]
     std::string msbfUrl;               // MSBF base URL (TLS-based bootstrap, §4.3)
     std::string connectionUrl;         // NSCL connection endpoint base URL (§5.1)

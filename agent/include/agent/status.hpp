@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "agent/card_port.hpp"
 #include "agent/outcome.hpp"
 #include "agent/state.hpp"
 #include "securechannel/errors.hpp"
@@ -86,6 +87,7 @@ struct AgentStatus {
     std::optional<std::chrono::system_clock::time_point> nextAttempt;
     std::optional<ErrorRecord> lastError;  // the latest failure, recovered or not
 
+    CardKind cardKind = CardKind::Uicc;  // software: no secured environment (GATEWAY.md §5)
     std::string reader;
     std::string iccid;
     std::optional<seuicc::SedStatus> card;

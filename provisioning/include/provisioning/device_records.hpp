@@ -38,7 +38,8 @@ struct DeviceRecord {
 void writeDeviceRecords(const std::filesystem::path& path,
                         const std::vector<DeviceRecord>& records);
 
-// The record of a device from its key export; `sclId` empty: "m2m:scl/<node id hex>".
+// The record of a device from its key export; `sclId` empty: the export's scl_id, else
+// "m2m:scl/<node id hex>". A software device's export ("software": true) makes a software record.
 [[nodiscard]] DeviceRecord deviceRecordOf(const KeyExport& exported, std::string sclId,
                                           bool software);
 

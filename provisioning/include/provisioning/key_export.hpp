@@ -3,6 +3,11 @@
 // hex, in a JSON file of its own with mode 0600 (a test SIM's secrets: for the lab network and
 // benchmarks only; a production card's keys never leave the provisioning station).
 //
+// A software-only device (agent/GATEWAY.md §5; `m2m soft-device create`) has a record of the same
+// format with `"software": true`: no card, so no `iccid` and no `kmsa`, nor any other card-held key
+// (kbs, kiv, the USIM's, the IV-SED's); `scl_id` (its SCL-ID, as a card would hold it) is required.
+// It is the device's only copy of its Kmr (`[card] key_file`) and the network's record of it.
+//
 // One reader and one writer for every program that uses it (the provisioning tool, the lab
 // network's import, the benchmarks): keys are decoded straight into SecretBuffers, and every string
 // of the parsed document, and the text written, is wiped.
@@ -28,7 +33,8 @@ public:
 };
 
 struct KeyExport {
-    std::string iccid;  // digits (and F filler), as the card reports it
+    bool software = false;  // a software-only device: no card (then iccid empty, kmsa empty)
+    std::string iccid;      // digits (and F filler), as the card reports it
     seuicc::NodeId nodeId{};
     std::uint32_t kmrIndex = 0;
     std::chrono::system_clock::time_point kmrExpiry{};  // whole seconds
@@ -45,11 +51,14 @@ struct KeyExport {
     // the NSCL checks reports with). The key is absent until the card made it.
     std::optional<base::SecretBuffer> kmsaIv;  // 16 bytes
     std::optional<std::string> ivAttestationPublicKey;
+    // The node's SCL-ID: required in a software device's record, optional otherwise (the card
+    // holds it).
+    std::optional<std::string> sclId;
 };
 
 // Reads `path`, checked as a key file (regular, owned by the user, 0600 or 0400, at most 8 KiB).
 // Every field is required but kbs, kiv and the USIM's (imsi, usim_k, usim_opc: all or none); each
-// is checked for type, size and range.
+// is checked for type, size and range. A software record (above) must have none of the card's.
 [[nodiscard]] KeyExport readKeyExport(const std::filesystem::path& path);
 
 // Writes `record` to a new file at `path` (mode 0600, never over an existing file).

@@ -16,6 +16,7 @@ constexpr std::size_t kMasterSecretSize = seuicc::M2mSedClient::kMasterSecretSiz
 
 constexpr const char* kComputeMasterSecret = "COMPUTE MASTER SECRET (key in memory)";
 constexpr const char* kDeriveExportedKey = "DERIVE EXPORTED KEY (key in memory)";
+constexpr const char* kActivateKey = "ACTIVATE KEY (key in memory)";
 constexpr std::uint16_t kSwConditionsNotSatisfied = 0x6985;
 constexpr std::uint16_t kSwReferencedDataNotFound = 0x6A88;
 
@@ -69,13 +70,31 @@ seuicc::KeyCheckValue InMemoryKeyOperations::deriveExportedKey(seuicc::ExportTar
         throw seuicc::SedNoMasterSecret(kSwConditionsNotSatisfied, kDeriveExportedKey);
     }
     pending_ = SecretBuffer();  // as the card: the old pending key is gone even if this fails
+    pendingTarget_.reset();
     pending_ =
         tls12Prf(lastMaster_.view(), bootstrap ? kBootstrapExporterLabel : kConnectionExporterLabel,
                  base::concat({clientRandom, serverRandom}), kKeySize);
+    pendingTarget_ = target;
     const Bytes kcv = keyCheckValue(pending_.view());
     seuicc::KeyCheckValue result{};
     std::copy_n(kcv.begin(), result.size(), result.begin());
     return result;
+}
+
+void InMemoryKeyOperations::activatePending(seuicc::ExportTarget target) {
+    if (pendingTarget_ != target || pending_.empty()) {
+        throw seuicc::SedNoPendingKey(kSwConditionsNotSatisfied, kActivateKey);
+    }
+    const seuicc::KeySlot slot =
+        target == seuicc::ExportTarget::Kmr ? seuicc::KeySlot::Kmr : seuicc::KeySlot::Kmc;
+    keys_.insert_or_assign(slot, std::move(pending_));
+    pending_ = SecretBuffer();
+    pendingTarget_.reset();
+    if (lastMasterSlot_ == slot) {
+        // A master secret of the old key must not feed an exporter for the new one.
+        lastMaster_ = SecretBuffer();
+        lastMasterSlot_.reset();
+    }
 }
 
 }  // namespace securechannel::tls

@@ -247,3 +247,71 @@ TEST_CASE("[time] chooses the source of secure time, its tolerance and resync in
         loadAgentConfig(writeConfig("time-key.toml", kMinimal + "[time]\nserver = \"x\"\n")),
         Catch::Contains("time.server"));
 }
+
+namespace {
+
+// A software-only device (GATEWAY.md §5): what it must say, and what it cannot have.
+const std::string kSoftwareCard = "[card]\nkind = \"software\"\nkey_file = \"device.json\"\n";
+const std::string kSoftwareNetwork =
+    "[network]\nmsbf = \"https://msbf.lab.m2m:8441\"\nconnection = \"https://gw.lab.m2m:8442\"\n"
+    "mid = \"https://gw.lab.m2m:8443/m2m\"\n";
+const std::string kSoftwareAgent = "[agent]\nbootstrap = \"none\"\n";
+
+}  // namespace
+
+TEST_CASE("card.kind software: the key file, bootstrap none, tls, an mId URL", "[config]") {
+    const auto c = loadAgentConfig(
+        writeConfig("soft.toml", kSoftwareCard + kSoftwareNetwork + kSoftwareAgent));
+    CHECK(c.cardKind == agent::CardKind::Software);
+    CHECK(c.keyFile.filename() == "device.json");
+    CHECK(c.keyFile.is_absolute());  // relative to the configuration's folder
+    CHECK(c.kmsaFile.empty());
+    CHECK(c.bootstrapOrder.empty());
+    CHECK(loadAgentConfig(writeConfig("uicc.toml", kMinimal)).cardKind == agent::CardKind::Uicc);
+}
+
+TEST_CASE("card.kind software: what it cannot do is refused", "[config][neg]") {
+    const auto refused = [](const char* name, const std::string& text, const char* says) {
+        INFO(name);
+        CHECK_THROWS_WITH(loadAgentConfig(writeConfig(name, text)), Catch::Contains(says));
+        CHECK_THROWS_AS(loadAgentConfig(writeConfig(name, text)), ConfigError);
+    };
+    refused("kind.toml", "[card]\nkind = \"hsm\"\n" + kSoftwareNetwork, "card.kind");
+    refused("nokey.toml", "[card]\nkind = \"software\"\n" + kSoftwareNetwork + kSoftwareAgent,
+            "card.key_file is missing");
+    refused("keyuicc.toml", kMinimal + "[card]\nkey_file = \"device.json\"\n", "card");
+    refused("keyuicc2.toml",
+            "[card]\nkmsa_file = \"k\"\nkey_file = \"device.json\"\n" + kSoftwareNetwork,
+            "card.key_file is for card.kind \"software\"");
+    refused("kmsa.toml",
+            "[card]\nkind = \"software\"\nkey_file = \"d.json\"\nkmsa_file = \"k\"\n" +
+                kSoftwareNetwork + kSoftwareAgent,
+            "card.kmsa_file has no use");
+    refused("bootstrap.toml", kSoftwareCard + kSoftwareNetwork, "agent.bootstrap must be \"none\"");
+    refused("bootstrapgba.toml",
+            kSoftwareCard + kSoftwareNetwork +
+                "[agent]\nbootstrap = \"tls\"\n[gba]\nbsf = \"http://bsf\"\n",
+            "agent.bootstrap must be \"none\"");
+    refused("connection.toml",
+            kSoftwareCard + kSoftwareNetwork + kSoftwareAgent +
+                "connection = \"gba\"\n[gba]\nbsf = \"http://bsf\"\n",
+            "agent.connection must be \"tls\"");
+    refused("fallback.toml",
+            kSoftwareCard + kSoftwareNetwork + kSoftwareAgent +
+                "connection_fallback = [\"gba\"]\n[gba]\nbsf = \"http://bsf\"\n",
+            "agent.connection must be \"tls\"");
+    refused("integrity.toml",
+            kSoftwareCard + kSoftwareNetwork + kSoftwareAgent +
+                "[integrity]\nenabled = true\nroot = \"/\"\nkmsa_iv_file = \"k\"\n"
+                "manifest = \"m\"\n",
+            "integrity.enabled must be false");
+    refused("gateway.toml",
+            kSoftwareCard + kSoftwareNetwork + kSoftwareAgent +
+                "[gateway]\nenabled = true\ndevices = \"devices.json\"\n"
+                "policy_key = \"policy.pem\"\n",
+            "gateway.enabled must be false");
+    refused("nomid.toml",
+            kSoftwareCard + "[network]\nmsbf = \"https://m:1\"\nconnection = \"https://gw:2\"\n" +
+                kSoftwareAgent,
+            "network.mid is missing");
+}

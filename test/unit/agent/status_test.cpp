@@ -36,6 +36,16 @@ TEST_CASE("the status document has the fields m2m agent status promises", "[stat
     CHECK(j["last_error"].is_null());
 }
 
+TEST_CASE("the status says which card: a software one with its warning", "[status]") {
+    agent::AgentStatus s;
+    CHECK(agent::toJson(s)["card"]["kind"] == "uicc");
+    CHECK(agent::toJson(s)["card"]["warning"].is_null());
+    s.cardKind = agent::CardKind::Software;
+    const auto j = agent::toJson(s);
+    CHECK(j["card"]["kind"] == "software");
+    CHECK(j["card"]["warning"] == "no secured environment: keys in process memory");
+}
+
 TEST_CASE("the status file is replaced whole and readable by everyone", "[status]") {
     const auto dir = std::filesystem::temp_directory_path() / "m2m-agent-status-test";
     std::filesystem::remove_all(dir);

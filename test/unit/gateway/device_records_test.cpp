@@ -96,3 +96,19 @@ TEST_CASE("configuration: [gateway]", "[gateway][config]") {
         CHECK_THROWS_AS(agent::parseAgentConfig(base + bad, "/"), agent::ConfigError);
     }
 }
+
+TEST_CASE("device records: a software device's own record makes a software record",
+          "[gateway][records][software]") {
+    provisioning::KeyExport exported;
+    exported.software = true;
+    exported.sclId = "soft-device-1";
+    exported.kmrIndex = 2;
+    exported.kmr = base::SecretBuffer::copyOf(base::fromHex(kKmr));
+    const auto r = provisioning::deviceRecordOf(exported, "", false);
+    CHECK(r.software);
+    CHECK(r.sclId == "soft-device-1");
+    CHECK(r.kmrIndex == 2);
+    CHECK(r.kmr.equals(exported.kmr));
+    // An explicit SCL-ID wins over the record's.
+    CHECK(provisioning::deviceRecordOf(exported, "m2m:scl/x", false).sclId == "m2m:scl/x");
+}

@@ -223,3 +223,62 @@ TEST_CASE("a key export's IV-SED fields: kmsa_iv and the attestation public key 
                Catch::Contains("'iv_attestation_public_key' is not a PEM public key"));
     CHECK_THAT(refused(", \"kmsa_iv\": \"00\""), Catch::Contains("'kmsa_iv' is not 16 bytes"));
 }
+
+TEST_CASE("a software device's record: no card fields, an SCL-ID", "[key-export][software]") {
+    sctest::TempDir dir;
+    KeyExport in;
+    in.software = true;
+    in.sclId = "soft-device-1";
+    in.kmrIndex = 2;
+    in.kmr = base::SecretBuffer::copyOf(base::fromHex(kKmrHex));
+    const auto path = dir.path() / "device.json";
+    provisioning::writeKeyExport(path, in);
+    const std::string text = sctest::readText(path);
+    CHECK(text.find("\"software\": true") != std::string::npos);
+    CHECK(text.find("iccid") == std::string::npos);
+    CHECK(text.find("kmsa") == std::string::npos);
+    const KeyExport out = readKeyExport(path);
+    CHECK(out.software);
+    CHECK(out.iccid.empty());
+    CHECK(out.kmsa.empty());
+    CHECK(out.sclId == "soft-device-1");
+    CHECK(out.kmrIndex == 2);
+    CHECK(out.kmr.equals(in.kmr));
+    // A card's export may name its SCL-ID too; without one it reads as before.
+    CHECK_FALSE(readKeyExport([&] {
+                    const auto p = dir.path() / "card.json";
+                    sctest::writeFile(p, std::string_view(document("")));
+                    return p;
+                }())
+                    .software);
+
+    const std::string software =
+        "{\"software\": true, \"node_id\": "
+        "\"8F43EC68186D02883E7E13AD5E94CDE7\", \"kmr_index\": 7, "
+        "\"kmr_expiry_unix\": 4102444800, \"kmr\": \"" +
+        kKmrHex + "\"";
+    const auto refused = [&](const std::string& doc) {
+        const auto p = dir.path() / ("bad-" + std::to_string(doc.size()) + ".json");
+        sctest::writeFile(p, std::string_view(doc));
+        try {
+            static_cast<void>(readKeyExport(p));
+        } catch (const KeyExportError& e) {
+            CHECK(std::string(e.what()).find(kKmrHex) == std::string::npos);
+            return std::string(e.what());
+        }
+        return std::string("accepted");
+    };
+    CHECK(refused(software + ", \"scl_id\": \"s\"}") == "accepted");
+    CHECK_THAT(refused(software + "}"), Catch::Contains("'scl_id' is missing"));
+    CHECK_THAT(refused(software + ", \"scl_id\": \"\"}"), Catch::Contains("'scl_id' is not"));
+    CHECK_THAT(refused(software + ", \"scl_id\": \"s\", \"kmsa\": \"" + kKmsaHex + "\"}"),
+               Catch::Contains("'kmsa' in a software device's record"));
+    CHECK_THAT(refused(software + ", \"scl_id\": \"s\", \"iccid\": \"8988\"}"),
+               Catch::Contains("'iccid' in a software device's record"));
+    CHECK_THAT(refused(software + ", \"scl_id\": \"s\", \"kbs\": \"" + kKmrHex + "\"}"),
+               Catch::Contains("'kbs' in a software device's record"));
+    CHECK_THAT(refused("{\"software\": 1" +
+                       software.substr(std::string_view("{\"software\": true").size()) +
+                       ", \"scl_id\": \"s\"}"),
+               Catch::Contains("'software' is not true or false"));
+}

@@ -143,3 +143,27 @@ TEST_CASE("In-memory keys: what the card refuses", "[tls][memory-keys][neg]") {
         }
     }
 }
+
+TEST_CASE("In-memory keys: ACTIVATE makes the pending key the slot's key", "[tls][memory-keys]") {
+    const auto h = sctest::loadSection("tls12-prf.json", "/handshakes/0");
+    InMemoryKeyOperations keys(KeySlot::Kmr, base::SecretBuffer::copyOf(fromHex(field(h, "psk"))));
+    const base::Bytes clientRandom = fromHex(field(h, "client_random"));
+    const base::Bytes serverRandom = fromHex(field(h, "server_random"));
+    const base::Bytes randoms = base::concat({clientRandom, serverRandom});
+
+    CHECK_THROWS_AS(keys.activatePending(ExportTarget::Kmc), seuicc::SedNoPendingKey);
+    CHECK_THROWS_AS(keys.computeMasterSecret(KeySlot::Kmc, MasterSecretMode::Plain, randoms),
+                    seuicc::SedKeyMissing);
+    keys.computeMasterSecret(KeySlot::Kmr, MasterSecretMode::Plain, randoms);
+    keys.deriveExportedKey(ExportTarget::Kmc, clientRandom, serverRandom);
+    const base::Bytes kmc(keys.pendingKey().begin(), keys.pendingKey().end());
+    // Only the target it was derived for.
+    CHECK_THROWS_AS(keys.activatePending(ExportTarget::Kmr), seuicc::SedNoPendingKey);
+    keys.activatePending(ExportTarget::Kmc);
+    CHECK(keys.pendingKey().empty());
+    CHECK_THROWS_AS(keys.activatePending(ExportTarget::Kmc), seuicc::SedNoPendingKey);
+    InMemoryKeyOperations reference(KeySlot::Kmc, base::SecretBuffer::copyOf(kmc));
+    CHECK(
+        keys.computeMasterSecret(KeySlot::Kmc, MasterSecretMode::Plain, randoms)
+            .equals(reference.computeMasterSecret(KeySlot::Kmc, MasterSecretMode::Plain, randoms)));
+}

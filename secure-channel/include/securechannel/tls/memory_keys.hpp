@@ -21,6 +21,8 @@
 //                        "EXPORTER-ETSI-TC-M2M-Bootstrap" -> pending Kmr (needs it from Kbs),
 //                        "EXPORTER-ETSI-TC-M2M-Connection" -> pending Kmc (needs it from Kmr);
 //                        otherwise SedNoMasterSecret (the card's 6985). Returns the KCV.
+//   activatePending      ACTIVATE KEY's key part: the pending key of `target` becomes the key of
+//                        its slot (the old one wiped); none pending: SedNoPendingKey (6985).
 // Malformed arguments are refused as the card client refuses them (SedInvalidArgument).
 #pragma once
 
@@ -49,11 +51,16 @@ public:
     // for comparing with what a server exported.
     [[nodiscard]] ByteView pendingKey() const { return pending_.view(); }
 
+    // ACTIVATE KEY without the parameters the card also stores (index, expiry, ConnectionId: the
+    // caller keeps those): agent::SoftwareCard, a device without a card.
+    void activatePending(seuicc::ExportTarget target);
+
 private:
     std::map<seuicc::KeySlot, SecretBuffer> keys_;
     SecretBuffer lastMaster_;
     std::optional<seuicc::KeySlot> lastMasterSlot_;
     SecretBuffer pending_;
+    std::optional<seuicc::ExportTarget> pendingTarget_;
 };
 
 }  // namespace securechannel::tls
