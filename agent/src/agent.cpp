@@ -1077,4 +1077,8 @@ GatewayUplink& Agent::uplink() {
     return *impl_->uplink;
 }
 
+Clock::time_point Agent::secureNow() const {
+    return impl_->time.now();
+}
+
 }  // namespace agent

@@ -367,7 +367,7 @@ GatewayConfig parseGateway(const Source& source, const toml::table* t,
     g.deviceKmcLifetime = std::chrono::seconds(
         integer(source, t, "gateway", "device_kmc_lifetime_s", 3600, 60, 30 * 86400));
     g.deviceRegistrationLifetime = std::chrono::seconds(
-        integer(source, t, "gateway", "device_registration_lifetime_s", 3600, 60, 30 * 86400));
+        integer(source, t, "gateway", "device_registration_lifetime_s", 3600, 2, 30 * 86400));
     g.relayTimeout = std::chrono::milliseconds(
         integer(source, t, "gateway", "relay_timeout_ms", 10000, 100, 600000));
     return g;

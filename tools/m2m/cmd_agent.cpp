@@ -5,12 +5,16 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <csignal>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "agent/agent.hpp"
 #include "agent/config.hpp"
+#include "agent/gateway.hpp"
 #include "agent/status.hpp"
 #include "base/process.hpp"
 #include "commands.hpp"
@@ -64,6 +68,84 @@ private:
     std::thread thread_;
 };
 
+// status.json: the agent's status and, in gateway mode, the gateway's beside it (GATEWAY.md §7:
+// `gateway`, with the agent's uplink counters as `gateway.uplink`). The agent rewrites it on every
+// change of its own; the gateway's devices change it between those, so a gateway also has it
+// rewritten every second.
+class StatusDocument {
+public:
+    explicit StatusDocument(std::filesystem::path file) : file_(std::move(file)) {}
+    StatusDocument(const StatusDocument&) = delete;
+    StatusDocument& operator=(const StatusDocument&) = delete;
+    ~StatusDocument() { stopRefreshing(); }
+
+    void agentChanged(const agent::AgentStatus& status) {
+        const std::lock_guard lock(mutex_);
+        agent_ = agent::toJson(status);
+        writeLocked();
+    }
+
+    // From now on the document carries the gateway's status, refreshed every second.
+    void follow(const agent::Gateway& gateway) {
+        {
+            const std::lock_guard lock(mutex_);
+            gateway_ = &gateway;
+        }
+        refresher_ = std::thread([this] {
+            std::unique_lock lock(mutex_);
+            while (!stopping_) {
+                if (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; })) {
+                    writeLocked();
+                }
+            }
+        });
+    }
+    void stopRefreshing() {
+        {
+            const std::lock_guard lock(mutex_);
+            stopping_ = true;
+            gateway_ = nullptr;
+        }
+        wake_.notify_all();
+        if (refresher_.joinable()) {
+            refresher_.join();
+        }
+    }
+
+    nlohmann::ordered_json document(const agent::AgentStatus& status) {
+        const std::lock_guard lock(mutex_);
+        agent_ = agent::toJson(status);
+        return composedLocked();
+    }
+
+private:
+    nlohmann::ordered_json composedLocked() const {
+        nlohmann::ordered_json document = agent_;
+        if (gateway_ != nullptr) {
+            nlohmann::ordered_json gateway = agent::toJson(gateway_->status());
+            if (document.contains("relay")) {
+                gateway["uplink"] = document["relay"];
+                document.erase("relay");
+            }
+            document["gateway"] = std::move(gateway);
+        }
+        return document;
+    }
+    void writeLocked() {
+        if (!agent_.is_null()) {
+            agent::writeStatusFile(file_, composedLocked());
+        }
+    }
+
+    std::filesystem::path file_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    nlohmann::ordered_json agent_;
+    const agent::Gateway* gateway_ = nullptr;
+    bool stopping_ = false;
+    std::thread refresher_;
+};
+
 Exit agentRun(const AgentOptions& options) {
     base::hardenProcess();  // before Kmsa is read and any session key exists
     agent::AgentConfig config = agent::loadAgentConfig(options.config);
@@ -74,20 +156,36 @@ Exit agentRun(const AgentOptions& options) {
         config.stateDir = options.stateDir;
     }
     const std::filesystem::path file = statusFile(config.stateDir);
+    StatusDocument document(file);
+    const agent::GatewayConfig gatewayConfig = config.gateway;
+    const std::chrono::seconds tolerance = config.time.tolerance;
     agent::Agent::Options o;
     o.stopAfterInstances = options.stopAfterInstances;
     o.exitOnFailure = options.exitOnFailure;
-    o.onStatus = [file](const agent::AgentStatus& status) {
-        agent::writeStatusFile(file, agent::toJson(status));
-    };
+    o.onStatus = [&document](const agent::AgentStatus& status) { document.agentChanged(status); };
     agent::Agent daemon(std::move(config), std::move(o));
     agent::AgentState final;
     {
+        // Signals are blocked first, so that the gateway's threads (started after) inherit it.
         SignalStopper stopper(daemon);
+        std::unique_ptr<agent::Gateway> gateway;
+        if (gatewayConfig.enabled) {
+            // Its records and policy key are read (0600) and its listeners bound before the agent
+            // starts: a device arriving early is told 502 until the uplink is registered.
+            gateway = agent::Gateway::load(
+                gatewayConfig, daemon.uplink(), [&daemon] { return daemon.secureNow(); },
+                tolerance);
+            gateway->start();
+            document.follow(*gateway);
+        }
         final = daemon.run();
+        if (gateway) {
+            gateway->stop();  // no uplink call is made after this
+        }
+        document.stopRefreshing();
     }
     agent::notifySystemd("STOPPING=1");
-    const auto status = agent::toJson(daemon.status());
+    const auto status = document.document(daemon.status());
     printResult(options.common, status, [&] {
         std::cout << "agent " << agent::toString(final) << "; status in " << file.string() << '\n';
     });

@@ -71,6 +71,10 @@ public:
     // The gateway must be done with it before the Agent is destroyed.
     GatewayUplink& uplink();
 
+    // The agent's secure time (GATEWAY.md §4; the local clock until it has synchronised), from
+    // any thread: the gateway judges its devices' keys, registrations and reports by it.
+    [[nodiscard]] std::chrono::system_clock::time_point secureNow() const;
+
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

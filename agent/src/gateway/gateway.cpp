@@ -261,6 +261,12 @@ struct Gateway::Impl {
             return *deviceOf(connection.owner());
         }();
         const std::vector<std::string> s = segments(request.path);
+        if (s.size() == 2 && s[0] == "m2m" && s[1] == "time") {
+            // The gateway's secure time for its devices (GATEWAY.md §4): what it learnt from the
+            // NSCL, over the device's own TLS-PSK link.
+            return request.method == "GET" ? setXml(response, 200, toXml(TimeResource{now()}))
+                                           : http::setNotAllowed(response, "GET");
+        }
         if (s.size() == 3 && s[0] == "m2m" && s[1] == "integrity" && s[2] == "challenge") {
             return request.method == "POST" ? issueChallenge(response, device)
                                             : http::setNotAllowed(response, "POST");
