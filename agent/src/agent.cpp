@@ -505,11 +505,14 @@ struct Agent::Impl {
             });
         } else {
             cardProcedure("registration", [&](provisioning::CardOperations& ops) {
-                askTimeIfDue(ops);
                 SclRegistration request;
                 request.sclId = sclId;
                 request.link = sclId;
                 registration = mid->registerScl(ops, request);
+                // After the registration, which is the step's first mId request: a refusal of
+                // it (a 404 the NSCL gives) is the registration's, not taken for an NSCL without
+                // a time resource. With integrity the time comes first, for the report's iat.
+                askTimeIfDue(ops);
                 ensureDataPath(ops);
             });
         }
