@@ -364,6 +364,9 @@ TEST_CASE(
     REQUIRE_EVENTUALLY(lab, 40s,
                        lab.gatewayDevice(kDeviceNode).value("verdict", "") == "full" &&
                            lab.storedFor(kDeviceNode) >= cutAt + 2);
+    // Longer than the NSCL's 4 s registrations: the gateway keeps its devices' registrations
+    // there alive with their refreshes.
+    REQUIRE_EVENTUALLY(lab, 40s, lab.storedFor(kSoftNode) >= softAt + 30);
     CHECK(lab.gatewayStatus().value("state", "") == "registered");
     const auto relayed = lab.gatewayDevice(kSoftNode)["relayed"].value("requests", 0);
     CHECK(relayed >= 5);

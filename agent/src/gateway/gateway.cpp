@@ -470,6 +470,24 @@ struct Gateway::Impl {
             const std::lock_guard lock(mutex);
             nsclPath = devices[device].nsclPath;
         }
+        if (!nsclPath.empty()) {
+            // The NSCL's registration of the device lives as long as the gateway keeps it: each
+            // refresh of the device refreshes it there (a PUT without a body, GATEWAY.md §3); one
+            // the NSCL has ended meanwhile (it lapsed, a report dropped the device) is made anew.
+            try {
+                const RelayResponse refreshed =
+                    uplink.relay({"PUT", nsclPath, "", ""}, config.relayTimeout);
+                if (refreshed.status < 200 || refreshed.status > 299) {
+                    base::log::kAgent->info(
+                        "gateway: device {}: its NSCL registration is gone ({}), registering again",
+                        devices[device].nodeHex, refreshed.status);
+                    nsclPath.clear();
+                }
+            } catch (const UplinkUnavailable& e) {
+                return uplinkFailed(response, device, e.timedOut() ? 504 : 502,
+                                    std::string("device refresh at the NSCL: ") + e.what());
+            }
+        }
         if (nsclPath.empty()) {
             SclRegistration upstream;
             upstream.sclId = scl.sclId;
