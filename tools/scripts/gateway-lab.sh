@@ -143,8 +143,8 @@ gw_start_gateway() {
   gateway_pid=$!
   gw_pids+=("$gateway_pid")
   gw_wait 60 "the gateway registered at the NSCL" \
-    gw_alive_and "$gateway_pid" "$run_dir/gateway.log" test "$(gw_status gateway 'd["state"]')" = registered
-  read -r dia_conn dia_mid < <(gw_status gateway 'f"{d[\"gateway\"][\"connection_port\"]} {d[\"gateway\"][\"mid_port\"]}"')
+    gw_alive_and "$gateway_pid" "$run_dir/gateway.log" eval '[ "$(gw_status gateway "d[\"state\"]")" = registered ]'
+  read -r dia_conn dia_mid < <(gw_status gateway '"%d %d" % (d["gateway"]["connection_port"], d["gateway"]["mid_port"])')
   [ -n "$dia_conn" ] && [ "$dia_conn" != 0 ] || { echo "FAILED: no dIa ports in the gateway's status" >&2; return 1; }
 }
 
