@@ -55,7 +55,7 @@ echo "(a) latency: m2m-bench relay --runs $runs" >&2
   --direct "$run_dir/direct-key.json,https://nscl.lab.m2m:$nscl_conn,https://nscl.lab.m2m:$nscl_mid/m2m" \
   --relayed "$run_dir/relayed-key.json,https://127.0.0.1:$dia_conn,https://127.0.0.1:$dia_mid/m2m" \
   --resolve "nscl.lab.m2m:$nscl_conn:127.0.0.1" --resolve "nscl.lab.m2m:$nscl_mid:127.0.0.1"
-echo "the gateway's uplink over the run: $(gw_status gateway '"TLS handshakes %d, HTTP requests %d, relay wait median %s ms / p90 %s ms" % (d["counters"]["tls_handshakes"], d["counters"]["http_requests"], d["relay"]["wait_median_ms"], d["relay"]["wait_p90_ms"])')"
+echo "the gateway's uplink over the run: $(gw_status gateway '"TLS handshakes %d, HTTP requests %d, relay wait median %s ms / p90 %s ms" % (d["counters"]["tls_handshakes"], d["counters"]["http_requests"], d["gateway"]["relay"]["median_wait_ms"], d["gateway"]["relay"]["p90_wait_ms"])')"
 
 # (b): a fresh gateway whose records are the memory devices only.
 kill -TERM "$gateway_pid"

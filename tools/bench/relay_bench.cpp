@@ -119,9 +119,10 @@ Report relay(const RelayOptions& o, int runs) {
          std::to_string(r.requests - relayedBefore.requests) + " / " +
              std::to_string(r.handshakes - relayedBefore.handshakes)});
     report.notes.push_back(
-        "both devices keep their TLS connection alive: one handshake each at the connection, none "
-        "per post; the gateway's uplink to the NSCL is kept alive too (its handshakes are in the "
-        "gateway's status, counters.tls_handshakes)");
+        "both devices keep their mId TLS connection alive (handshakes at the service connection "
+        "and "
+        "the registration, none in the posts); so does the gateway's uplink to the NSCL (its "
+        "handshakes: the gateway's status, counters.tls_handshakes)");
     report.notes.push_back(
         "times near 40 ms or its multiples are TCP's delayed ACK meeting Nagle's algorithm on "
         "loopback, not work done by either side");

@@ -138,7 +138,7 @@ import json, sys
 d = json.load(sys.stdin)
 g = d["gateway"]
 print(json.dumps({"connection_port": g["connection_port"], "mid_port": g["mid_port"],
-                  "devices": g["devices"], "relay": d.get("relay")}, indent=2))'
+                  "devices": g["devices"], "relay": g["relay"]}, indent=2))'
 
 step "m2m-netsim show: the gateway and its devices with the verdicts of its last report"
 "$netsim" show --db "$run_dir/lab.db" | sed -n '/^registrations:/,/^applications:/p'
