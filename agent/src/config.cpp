@@ -455,7 +455,11 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
     c.msbfUrl = string(source, network, "network", "msbf", "");
     c.connectionUrl = string(source, network, "network", "connection", "");
     c.midUrl = string(source, network, "network", "mid", "");
-    requireHttps(source, "network.msbf", c.msbfUrl);
+    // No MSBF for a node that never bootstraps (a device behind a gateway, GATEWAY.md §1): it is
+    // required below only when a bootstrap method is configured.
+    if (!c.msbfUrl.empty()) {
+        requireHttps(source, "network.msbf", c.msbfUrl);
+    }
     requireHttps(source, "network.connection", c.connectionUrl);
     if (!c.midUrl.empty()) {
         requireHttps(source, "network.mid", c.midUrl);
@@ -490,6 +494,9 @@ AgentConfig parseConfig(std::string_view text, const std::filesystem::path& base
         order<BootstrapMethod>(source, agentSection, "bootstrap", /*allowNone=*/true);
     c.connectionOrder =
         order<ConnectionMethod>(source, agentSection, "connection", /*allowNone=*/false);
+    if (c.msbfUrl.empty() && !c.bootstrapOrder.empty()) {
+        fail(source, "network.msbf is missing (needed unless agent.bootstrap is \"none\")");
+    }
     const bool gbaUsed = c.usesGba();
     c.gba.bsfUrl = string(source, gba, "gba", "bsf", "");
     if (gbaUsed && c.gba.bsfUrl.empty()) {

@@ -48,4 +48,20 @@ struct IntegrityOptions {
 Report integrity(const std::optional<std::string>& reader, const IntegrityOptions& options,
                  int runs);
 
+struct RelayOptions {
+    struct Path {
+        std::filesystem::path keyFile;  // m2m soft-device create
+        std::string connectionUrl;      // https://host:port (the service connection)
+        std::string midUrl;             // https://host:port/m2m
+    };
+    Path direct;   // a device the NSCL knows (m2m-netsim import)
+    Path relayed;  // a device behind the gateway (m2m gateway add-device --software)
+    std::vector<std::string> resolve;
+};
+
+// The gateway's added latency per relayed request (agent/GATEWAY.md §3): two software-only
+// devices, one posting contentInstances directly to the NSCL, one through the gateway,
+// alternating.
+Report relay(const RelayOptions& options, int runs);
+
 }  // namespace bench

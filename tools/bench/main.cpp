@@ -7,6 +7,8 @@
 //                            [--resolve H:P:A]... [--reader NAME] [--runs N] [--json]
 //   m2m-bench integrity      --admin-code-file FILE --work-dir DIR [--file-mib N]
 //                            [--reader NAME] [--runs N] [--json]     (a fresh IV-SED)
+//   m2m-bench relay          --direct KEY,CONN_URL,MID_URL --relayed KEY,CONN_URL,MID_URL
+//                            [--resolve H:P:A]... [--runs N] [--json]   (software devices)
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -54,6 +56,29 @@ int main(int argc, char** argv) {
         ->required();
     integrityCmd->add_option("--file-mib", integrity.fileMib, "Size of each measured file (MiB)")
         ->check(CLI::Range(1, 256));
+    bench::RelayOptions relayOptions;
+    std::vector<std::string> directPath;
+    std::vector<std::string> relayedPath;
+    auto* relay = app.add_subcommand(
+        "relay",
+        "the gateway's added latency: a software device posting contentInstances through the "
+        "gateway against one posting to the NSCL directly, alternating");
+    relay
+        ->add_option("--direct", directPath, "KEY_FILE,CONNECTION_URL,MID_URL of the direct device")
+        ->delimiter(',')
+        ->expected(3)
+        ->required();
+    relay
+        ->add_option("--relayed", relayedPath,
+                     "KEY_FILE,CONNECTION_URL,MID_URL of the device behind the gateway")
+        ->delimiter(',')
+        ->expected(3)
+        ->required();
+    relay->add_option("--resolve", relayOptions.resolve, "HOST:PORT:ADDRESS (repeatable)")
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    relay->add_option("--runs", runs, "How many posts per device")->check(CLI::Range(1, 100000));
+    relay->add_flag("--json", json, "JSON output");
     for (auto* cmd : {cardInfo, secureChannel, apdu, tlsHandshake, integrityCmd}) {
         cmd->add_option("--reader", reader, "PC/SC reader (default: first with a card)");
         cmd->add_flag("--json", json, "JSON output");
@@ -81,13 +106,22 @@ int main(int argc, char** argv) {
     try {
         const std::optional<std::string> readerName =
             reader.empty() ? std::nullopt : std::optional(reader);
-        bench::Report report = app.got_subcommand(cardInfo) ? bench::cardInfo(readerName, runs)
-                               : app.got_subcommand(secureChannel)
-                                   ? bench::secureChannel(readerName, kmsaFile, runs)
-                               : app.got_subcommand(apdu) ? bench::apduCost(readerName, runs)
-                               : app.got_subcommand(integrityCmd)
-                                   ? bench::integrity(readerName, integrity, runs)
-                                   : bench::tlsHandshake(readerName, kmsaFile, handshake, runs);
+        bench::Report report =
+            app.got_subcommand(cardInfo)        ? bench::cardInfo(readerName, runs)
+            : app.got_subcommand(secureChannel) ? bench::secureChannel(readerName, kmsaFile, runs)
+            : app.got_subcommand(apdu)          ? bench::apduCost(readerName, runs)
+            : app.got_subcommand(integrityCmd)  ? bench::integrity(readerName, integrity, runs)
+            : app.got_subcommand(relay)
+                ? bench::relay(
+                      [&] {
+                          relayOptions.direct = {directPath.at(0), directPath.at(1),
+                                                 directPath.at(2)};
+                          relayOptions.relayed = {relayedPath.at(0), relayedPath.at(1),
+                                                  relayedPath.at(2)};
+                          return relayOptions;
+                      }(),
+                      runs)
+                : bench::tlsHandshake(readerName, kmsaFile, handshake, runs);
         // Wall times on a shared machine move with its load: say what it was.
         if (const auto load = bench::loadAverage()) {
             report.notes.push_back("load average (1 min) at the end: " + *load);

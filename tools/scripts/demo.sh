@@ -8,12 +8,20 @@
 # signed, and the NSCL answers with a signed verdict; the demo then changes a measured file and
 # shows the recovery action (rollback) and the NSCL's new verdict.
 #   tools/scripts/demo.sh [--keep] [--bootstrap tls|gba]
+#   tools/scripts/demo.sh --gateway [--keep]    the gateway demo (demo-gateway.sh, agent/GATEWAY.md)
 #     --keep       leaves the emulated card and the lab network running
 #     --bootstrap  tls (default): Kmr from the card-held Kbs (security profile §4.3);
 #                  gba: Kmr = Ks_int_NAF over Ub (the BSF with osmo-hlr as the AuC) and Ua (§4.2)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+for arg in "$@"; do
+  if [ "$arg" = --gateway ]; then
+    args=()
+    for a in "$@"; do [ "$a" = --gateway ] || args+=("$a"); done
+    exec "$root/tools/scripts/demo-gateway.sh" "${args[@]}"
+  fi
+done
 build_dir=${M2M_BUILD_DIR:-$root/build}
 keep=false
 bootstrap=tls
@@ -21,7 +29,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --keep) keep=true ;;
     --bootstrap) bootstrap=${2:-}; shift ;;
-    *) echo "usage: $0 [--keep] [--bootstrap tls|gba]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--keep] [--bootstrap tls|gba] | --gateway [--keep]" >&2; exit 2 ;;
   esac
   shift
 done

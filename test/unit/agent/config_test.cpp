@@ -182,6 +182,12 @@ TEST_CASE("bootstrap and connection methods: defaults, GBA with its [gba] sectio
     const auto none = parseAgentConfig(kMinimal + "[agent]\nbootstrap = \"none\"\n", ".");
     CHECK(none.bootstrapOrder.empty());
 
+    // A node that never bootstraps (a device behind a gateway) needs no MSBF; one that does, does.
+    const std::string noMsbf =
+        "[card]\nkmsa_file = \"k\"\n[network]\nconnection = \"https://gw:1\"\n";
+    CHECK(parseAgentConfig(noMsbf + "[agent]\nbootstrap = \"none\"\n", ".").msbfUrl.empty());
+    CHECK_THROWS_WITH(parseAgentConfig(noMsbf, "."), Catch::Contains("network.msbf is missing"));
+
     const auto named = parseAgentConfig(
         kMinimal +
             "[agent]\nbootstrap = \"gba\"\n[gba]\nbsf = \"https://bsf:1\"\n"
