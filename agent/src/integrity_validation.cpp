@@ -100,10 +100,9 @@ IntegrityValResults IntegrityValidator::report(
     measured_ = measureObjects(manifest_->manifest, paths_);
     const auto entries = compareEntries(measured_);
     const std::vector<seuicc::IvResult> results = iv.compare(entries);
-    const auto signedReport =
-        iv.signReport(challenge.nonce,
-                      secureNow ? std::optional(unixSeconds(*secureNow)) : std::nullopt,
-                      submods ? std::optional<base::ByteView>(*submods) : std::nullopt);
+    const auto signedReport = iv.signReport(
+        challenge.nonce, secureNow ? std::optional(unixSeconds(*secureNow)) : std::nullopt,
+        submods ? std::optional<base::ByteView>(*submods) : std::nullopt);
     // The card signed it with the key the NSCL knows; a report it did not sign is not sent.
     integrity::Report report = integrity::Report::decode(signedReport.coseSign1);
     report.verifyWith(integrity::PublicKey::fromPoint(card_.attestationPublicKey));

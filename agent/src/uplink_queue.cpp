@@ -1,4 +1,5 @@
 #include "agent/uplink_queue.hpp"
+#include "base/statistics.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -10,15 +11,6 @@ namespace {
 using Steady = std::chrono::steady_clock;
 
 constexpr std::size_t kWaitsKept = 256;
-
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) {
-        return 0;
-    }
-    std::sort(values.begin(), values.end());
-    const auto at = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-    return values[std::min(at, values.size() - 1)];
-}
 
 }  // namespace
 
@@ -134,7 +126,8 @@ bool UplinkQueue::pending() const {
 UplinkStatus UplinkQueue::counters() const {
     const std::lock_guard lock(mutex_);
     const std::vector<double> waits(waitsMs_.begin(), waitsMs_.end());
-    return {requests_, refused_, queue_.size(), percentile(waits, 0.5), percentile(waits, 0.9)};
+    return {requests_, refused_, queue_.size(), base::percentile(waits, 0.5),
+            base::percentile(waits, 0.9)};
 }
 
 }  // namespace agent

@@ -113,8 +113,7 @@ public:
     explicit PersonalisedCard(bool lock = true, bool usim = false,
                               const ProfileExtension& extension = {},
                               const CardPlacement& placement = {})
-        : card_(inSlot(placement.slot)),
-          keys_(placement.randomKeys ? randomKeys() : vectorKeys()) {
+        : card_(inSlot(placement.slot)), keys_(placement.randomKeys ? randomKeys() : vectorKeys()) {
         dir_ = runDir() / ("sed-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
         std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_);

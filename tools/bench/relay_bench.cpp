@@ -12,6 +12,7 @@
 #include "agent/mid_client.hpp"
 #include "agent/service_connection.hpp"
 #include "agent/software_card.hpp"
+#include "base/statistics.hpp"
 #include "benchmarks.hpp"
 #include "provisioning/psk_identity.hpp"
 #include "securechannel/tls/psk_https_client.hpp"
@@ -67,12 +68,6 @@ struct Device {
     std::string container;
 };
 
-double percentile(std::vector<double> v, double p) {
-    std::sort(v.begin(), v.end());
-    const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
-    return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
-}
-
 double rounded(double ms) {
     return std::round(ms * 100.0) / 100.0;
 }
@@ -105,7 +100,7 @@ Report relay(const RelayOptions& o, int runs) {
     for (const Series* s : {&directSeries, &relayedSeries}) {
         const std::string key = s == &directSeries ? "direct" : "relayed";
         report.comparison.push_back(
-            {key + "_p90_ms", key + ": p90 ms", rounded(percentile(s->ms, 0.9))});
+            {key + "_p90_ms", key + ": p90 ms", rounded(base::percentile(s->ms, 0.9))});
     }
     report.comparison.push_back({"added_median_ms",
                                  "the gateway's added latency (median relayed - median direct), ms",

@@ -6,11 +6,11 @@
 #include "base/bytes.hpp"
 #include "base/log.hpp"
 #include "base/text.hpp"
-#include "server_names.hpp"
 #include "provisioning/bootstrapping_info.hpp"
 #include "provisioning/digest_aka.hpp"
 #include "securechannel/crypto.hpp"
 #include "securechannel/gba_kdf.hpp"
+#include "server_names.hpp"
 
 namespace netsim {
 

@@ -19,17 +19,6 @@ namespace {
 using httplib::Request;
 using httplib::Response;
 
-std::vector<std::string> segments(const std::string& path) {
-    std::vector<std::string> out;
-    std::size_t start = 1;
-    while (start <= path.size()) {
-        const std::size_t slash = std::min(path.find('/', start), path.size());
-        out.push_back(path.substr(start, slash - start));
-        start = slash + 1;
-    }
-    return out;
-}
-
 std::optional<std::int64_t> parseId(const std::string& text) {
     std::int64_t v = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -125,7 +114,7 @@ void registerScl(const Request& request, Response& response, const std::string& 
 
 void routeMid(const Request& request, Response& response, const PskConnection& connection,
               EndpointContext& context) {
-    const std::vector<std::string> s = segments(request.path);
+    const std::vector<std::string> s = http::pathSegments(request.path);
     const std::string& nodeId = connection.owner();
     if (s.size() == 2 && s[0] == "m2m" && s[1] == "time") {
         // Secure time (agent/GATEWAY.md §4): any node with a valid Kmc, i.e. this session.

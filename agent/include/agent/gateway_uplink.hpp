@@ -33,8 +33,8 @@ private:
 
 // One device's entry in the gateway's report (GATEWAY.md §3, `submods`).
 struct DeviceVerdict {
-    std::string nodeIdHex;  // lowercase: the submodule's name
-    base::Bytes ueid;       // 01 || Node-ID
+    std::string nodeIdHex;                 // lowercase: the submodule's name
+    base::Bytes ueid;                      // 01 || Node-ID
     std::optional<std::uint64_t> counter;  // the last appraised report's, attested devices only
     std::string verdict;                   // "full", "partial", "deny"
     std::vector<std::string> allowed;      // partial only

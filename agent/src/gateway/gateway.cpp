@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "base/log.hpp"
+#include "base/statistics.hpp"
 #include "base/text.hpp"
 #include "device_appraisal.hpp"
 #include "integrity/appraisal.hpp"
@@ -34,17 +35,6 @@ constexpr std::size_t kNonceBytes = 32;
 constexpr std::chrono::seconds kChallengeLifetime{120};
 constexpr std::size_t kWaitSamples = 128;
 
-std::vector<std::string> segments(const std::string& path) {
-    std::vector<std::string> out;
-    std::size_t start = 1;
-    while (start <= path.size()) {
-        const std::size_t slash = std::min(path.find('/', start), path.size());
-        out.push_back(path.substr(start, slash - start));
-        start = slash + 1;
-    }
-    return out;
-}
-
 std::optional<std::uint64_t> parseNumber(const std::string& text) {
     std::uint64_t v = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -62,15 +52,6 @@ void setXml(httplib::Response& response, int status, std::string body) {
 
 Verdict verdictOf(const std::string& name) {
     return integrity::verdictFromString(name);
-}
-
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) {
-        return 0;
-    }
-    std::sort(values.begin(), values.end());
-    const auto at = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-    return values[std::min(at, values.size() - 1)];
 }
 
 struct Device {
@@ -260,7 +241,7 @@ struct Gateway::Impl {
             const std::lock_guard lock(mutex);
             return *deviceOf(connection.owner());
         }();
-        const std::vector<std::string> s = segments(request.path);
+        const std::vector<std::string> s = http::pathSegments(request.path);
         if (s.size() == 2 && s[0] == "m2m" && s[1] == "time") {
             // The gateway's secure time for its devices (GATEWAY.md §4): what it learnt from the
             // NSCL, over the device's own TLS-PSK link.
@@ -656,8 +637,8 @@ struct Gateway::Impl {
         }
         s.relay.queueLength = relayQueue;
         const std::vector<double> samples(waits.begin(), waits.end());
-        s.relay.medianWaitMs = percentile(samples, 0.5);
-        s.relay.p90WaitMs = percentile(samples, 0.9);
+        s.relay.medianWaitMs = base::percentile(samples, 0.5);
+        s.relay.p90WaitMs = base::percentile(samples, 0.9);
         return s;
     }
 };

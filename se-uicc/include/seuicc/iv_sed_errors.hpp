@@ -10,9 +10,9 @@
 //   │                              manifest (COMPARE, SIGN REPORT), no report (VERIFY DECISION)
 //   ├── SedWrongData
 //   │   └── IvMalformed            6A80: a manifest, decision or submods map that is not the
-//   │                              format, a point not on P-256, a COMPARE index beyond the manifest
-//   ├── IvSignatureInvalid         6300: the manifest's or decision's ES256 signature is wrong
-//   ├── IvVersionNotNewer          6984 on INSTALL MANIFEST: version not above the held one
+//   │                              format, a point not on P-256, a COMPARE index beyond the
+//   manifest ├── IvSignatureInvalid         6300: the manifest's or decision's ES256 signature is
+//   wrong ├── IvVersionNotNewer          6984 on INSTALL MANIFEST: version not above the held one
 //   ├── IvDecisionNotFresh         6984 on VERIFY DECISION: node, nonce or counter not the last
 //   │                              report's
 //   └── IvTooLarge                 6A84: the input buffer (4096 bytes) would overflow, or a report

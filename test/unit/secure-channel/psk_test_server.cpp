@@ -12,7 +12,8 @@ namespace sctest {
 
 namespace {
 
-base::Bytes exported(const securechannel::tls::server::PskConnection& connection, const char* label) {
+base::Bytes exported(const securechannel::tls::server::PskConnection& connection,
+                     const char* label) {
     const base::SecretBuffer key = connection.exportKey(label);
     return base::Bytes(key.view().begin(), key.view().end());
 }
@@ -74,7 +75,8 @@ PskTestServer::PskTestServer(PskTestServerOptions options) : options_(std::move(
         indexOf_[connection.id()] = connections_.size();
         connections_.push_back(std::move(seen));
     };
-    config.events.handshakeFailed = [this](const securechannel::tls::server::PskConnection&, const std::string&) {
+    config.events.handshakeFailed = [this](const securechannel::tls::server::PskConnection&,
+                                           const std::string&) {
         {
             const std::lock_guard lock(mutex_);
             ++handshakeFailures_;

@@ -216,4 +216,15 @@ void setNotAllowed(httplib::Response& response, std::string_view allow) {
     response.set_header("Allow", std::string(allow));
 }
 
+std::vector<std::string> pathSegments(const std::string& path) {
+    std::vector<std::string> out;
+    std::size_t start = 1;
+    while (start <= path.size()) {
+        const std::size_t slash = std::min(path.find('/', start), path.size());
+        out.push_back(path.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return out;
+}
+
 }  // namespace securechannel::tls::server::http

@@ -418,8 +418,7 @@ void PskServer::handshakeDone(PskConnection& c) {
     c.serverName_ = name != nullptr ? name : "";
     c.extendedMasterSecret_ = SSL_get_extms_support(c.ssl_) == 1;
     watchdog_.enter(c.id(), Phase::Idle);
-    base::log::kTls->debug("handshake, identity {}, {}", base::printable(c.identity_),
-                              c.cipher_);
+    base::log::kTls->debug("handshake, identity {}, {}", base::printable(c.identity_), c.cipher_);
     notify(config_.events.handshake, static_cast<const PskConnection&>(c));
 }
 

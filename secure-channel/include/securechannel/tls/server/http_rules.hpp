@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <httplib.h>
 
@@ -51,5 +52,8 @@ void setListenOptions(socket_t socket);
 void setError(httplib::Response& response, int status, std::string_view reason);
 // 405 with an Allow header listing `allow` (e.g. "GET, PUT").
 void setNotAllowed(httplib::Response& response, std::string_view allow);
+
+// The segments of an origin-form path ("/m2m/scls/1" -> m2m, scls, 1), empty ones kept.
+[[nodiscard]] std::vector<std::string> pathSegments(const std::string& path);
 
 }  // namespace securechannel::tls::server::http
