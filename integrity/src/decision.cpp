@@ -158,6 +158,26 @@ void Decision::verifyWith(const PublicKey& policyKey) const {
     envelope.verify(policyKey);
 }
 
+DecisionClaims DecisionClaims::answering(const EatClaims& report, Verdict verdict,
+                                         const std::vector<std::string>& allowed, std::uint64_t iat,
+                                         std::uint64_t exp) {
+    DecisionClaims d;
+    d.node = report.ueid;
+    d.nonce = report.nonce;
+    d.counter = report.counter;
+    d.verdict = verdict;
+    if (verdict == Verdict::Partial) {
+        d.allowed = allowed;
+    }
+    d.iat = iat;
+    d.exp = exp;
+    return d;
+}
+
+base::Bytes DecisionClaims::signWith(const PrivateKey& policyKey) const {
+    return CoseSign1::sign(policyKey, encode(), policyKey.publicKey().keyId()).encode();
+}
+
 void Decision::checkAnswers(const EatClaims& report, std::uint64_t nowUnix) const {
     if (claims.node != report.ueid) {
         throw NotFresh("the decision is for another node");

@@ -17,6 +17,19 @@
 
 namespace testsupport {
 
+// A status.json as a test polls it: an empty object while it is missing or half written.
+inline nlohmann::json readJsonObject(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    if (!in) {
+        return nlohmann::json::object();
+    }
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception&) {
+        return nlohmann::json::object();
+    }
+}
+
 struct AgentSettings {
     int reportIntervalMs = 400;
     int kmcRenewMarginS = 1;
@@ -117,17 +130,7 @@ public:
     std::filesystem::path statusFile() const {
         return card_.kmsaFile().parent_path() / "state" / "status.json";
     }
-    nlohmann::json status() const {
-        std::ifstream in(statusFile());
-        if (!in) {
-            return nlohmann::json::object();
-        }
-        try {
-            return nlohmann::json::parse(in);
-        } catch (const nlohmann::json::exception&) {
-            return nlohmann::json::object();
-        }
-    }
+    nlohmann::json status() const { return readJsonObject(statusFile()); }
     // Waits until `predicate(status)` holds; the message on failure shows the status and logs.
     template <typename F>
     bool waitStatus(F&& predicate, std::chrono::milliseconds timeout) {

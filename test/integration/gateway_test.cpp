@@ -55,18 +55,6 @@ std::string m2m() {
     return AgentLab::m2mBinary();
 }
 
-nlohmann::json readJson(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) {
-        return nlohmann::json::object();
-    }
-    try {
-        return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception&) {
-        return nlohmann::json::object();
-    }
-}
-
 // One card's [iv_sed]: an SP key of its own, the policy key of whoever appraises it (the NSCL's
 // for the gateway, the gateway's for its device), a first manifest over the agent and, for the
 // device, a plug-in whose failure is reported (the gateway's policy decides what follows).
@@ -212,12 +200,14 @@ public:
     }
 
     nlohmann::json gatewayStatus() const {
-        return readJson(keys_.dir / "gateway-state" / "status.json");
+        return readJsonObject(keys_.dir / "gateway-state" / "status.json");
     }
     nlohmann::json deviceStatus() const {
-        return readJson(keys_.dir / "device-state" / "status.json");
+        return readJsonObject(keys_.dir / "device-state" / "status.json");
     }
-    nlohmann::json softStatus() const { return readJson(keys_.dir / "soft-state" / "status.json"); }
+    nlohmann::json softStatus() const {
+        return readJsonObject(keys_.dir / "soft-state" / "status.json");
+    }
 
     // The gateway's entry for `node` in its status (gateway.devices).
     nlohmann::json gatewayDevice(const std::string& node) const {

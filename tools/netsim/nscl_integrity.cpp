@@ -108,23 +108,15 @@ AppraisalResult appraiseReport(EndpointContext& context, const std::string& node
                             : (policy && policy->onFail == "partial") ? Verdict::Partial
                                                                       : Verdict::Deny;
 
-    integrity::DecisionClaims decision;
-    decision.node = claims.ueid;
-    decision.nonce = claims.nonce;
-    decision.counter = claims.counter;
-    decision.verdict = verdict;
-    if (verdict == Verdict::Partial) {
-        decision.allowed = policy->allowed;
-    }
+    const Seconds now = networkNow(context);
+    integrity::DecisionClaims decision = integrity::DecisionClaims::answering(
+        claims, verdict, policy ? policy->allowed : std::vector<std::string>{},
+        static_cast<std::uint64_t>(now),
+        static_cast<std::uint64_t>(expiryAfter(now, context.lifetimes.registration)));
     if (auto pending = context.store.takeRemediation(nodeId)) {
         decision.remediation = remediationOf(*pending, *context.store.node(nodeId));
     }
-    const Seconds now = networkNow(context);
-    decision.iat = static_cast<std::uint64_t>(now);
-    decision.exp = static_cast<std::uint64_t>(expiryAfter(now, context.lifetimes.registration));
-    const integrity::PrivateKey& key = *context.integrity.policyKey;
-    const integrity::CoseSign1 signed_ =
-        integrity::CoseSign1::sign(key, decision.encode(), key.publicKey().keyId());
+    const base::Bytes signed_ = decision.signWith(*context.integrity.policyKey);
 
     const std::string verdictName(integrity::toString(verdict));
     context.store.recordAppraisal(
@@ -133,7 +125,7 @@ AppraisalResult appraiseReport(EndpointContext& context, const std::string& node
     base::log::kNetsim->info("node {}: report {} appraised {}, failed: {}", nodeId, claims.counter,
                              verdictName, joinedPaths(failed));
     recordGatewayReport(context, nodeId, claims, verdict);
-    return {verdict, integrity::toBase64Url(signed_.encode())};
+    return {verdict, integrity::toBase64Url(signed_)};
 }
 
 void routeIntegrity(const httplib::Request& request, httplib::Response& response,

@@ -79,17 +79,11 @@ DeviceAppraisal appraiseDevice(const DeviceView& device,
     }
     out.counter = claims.counter;
 
-    integrity::DecisionClaims decision;
-    decision.node = claims.ueid;
-    decision.nonce = claims.nonce;
-    decision.counter = claims.counter;
-    decision.verdict = out.verdict;
-    decision.allowed = out.allowed;
-    decision.iat = nowUnix;
-    decision.exp = nowUnix + static_cast<std::uint64_t>(policy.decisionLifetime.count());
     out.decision = integrity::toBase64Url(
-        integrity::CoseSign1::sign(policyKey, decision.encode(), policyKey.publicKey().keyId())
-            .encode());
+        integrity::DecisionClaims::answering(
+            claims, out.verdict, out.allowed, nowUnix,
+            nowUnix + static_cast<std::uint64_t>(policy.decisionLifetime.count()))
+            .signWith(policyKey));
     return out;
 }
 

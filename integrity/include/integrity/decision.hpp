@@ -39,6 +39,14 @@ struct DecisionClaims {
 
     [[nodiscard]] base::Bytes encode() const;
     static DecisionClaims decode(base::ByteView payload);  // MalformedInput
+
+    // The decision answering `report`: its ueid, nonce and counter, the verdict (`allowed` kept
+    // only for partial), valid from `iat` to `exp`. What the lab NSCL and a gateway both send.
+    static DecisionClaims answering(const EatClaims& report, Verdict verdict,
+                                    const std::vector<std::string>& allowed, std::uint64_t iat,
+                                    std::uint64_t exp);
+    // The COSE_Sign1 (its kid the key's) a node's IV-SED verifies with its policy key.
+    [[nodiscard]] base::Bytes signWith(const PrivateKey& policyKey) const;
 };
 
 struct Decision {
