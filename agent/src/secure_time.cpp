@@ -48,6 +48,12 @@ void SecureTime::sample(Clock::time_point server, Clock::time_point sent,
     const Clock::time_point midpoint = sent + (received - sent) / 2;
     s.offset = server - midpoint;
     s.uncertainty = (received - sent) / 2 + kServerResolution;
+    // An offset within the sample's own uncertainty is no evidence the local clock is off: it
+    // is kept as it is, not moved by up to a second of rounding (a registration of a few seconds
+    // would otherwise be refreshed after it lapsed).
+    if (magnitude(s.offset) <= s.uncertainty) {
+        s.offset = Clock::duration::zero();
+    }
     s.takenLocal = received;
     s.takenSecure = received + s.offset;
     const std::lock_guard lock(mutex_);
